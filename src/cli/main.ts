@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { Command, CommanderError } from "commander";
+import { IdeasteerError } from "../core/errors.js";
+import { COMMAND_GROUPS } from "./commands/index.js";
+
+/** Builds the `ideasteer` program; exported so tests can run it in-process. */
+export function buildProgram(): Command {
+  const program = new Command("ideasteer")
+    .description("Generate research ideas from papers and steer novelty, feasibility and effectiveness (LDC).")
+    .option("--home <dir>", "folder for the database, models and runs (env IDEASTEER_HOME, default ~/.ideasteer)")
+    .option("--config <file>", "JSON config file (default <home>/config.json)")
+    .option("--log-level <level>", "debug | info | warn | error | silent")
+    .showHelpAfterError()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ideasteer library add ../shared/data/papers.jsonl.gz
+  $ ideasteer library search "controllable reinforcement learning for research idea generation" --limit 5
+  $ ideasteer library show neurips2023/009LK0vLcY
+  $ ideasteer --home ./lab library stats`,
+    );
+  for (const register of COMMAND_GROUPS) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof IdeasteerError) {
+      process.stderr.write(`error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ""}`);
+      return 1;
+    }
+    process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
+// Run when executed directly (node dist/cli/main.js, or the npm bin symlink), not when imported by tests.
+const entry = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : "";
+if (entry === import.meta.url) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}
