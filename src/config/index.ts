@@ -1,2 +1,9 @@
-export { configFields, envValues, type FlagValues, type LoadConfigOptions, loadConfig, resolveHome } from "./load-config.js";
+export {
+  configFields,
+  envValues,
+  type FlagValues,
+  type LoadConfigOptions,
+  loadConfig,
+  resolveHome,
+} from "./load-config.js";
 export { Config, LibraryConfig, LlmConfig, LogConfig } from "./schema.js";

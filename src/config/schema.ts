@@ -8,7 +8,10 @@ import { LOG_LEVELS } from "../core/log.js";
  */
 export const LogConfig = z.object({
   level: z.enum(LOG_LEVELS).default("info").describe("minimum log level"),
-  format: z.enum(["auto", "json", "text"]).default("auto").describe("json lines, text, or text on a TTY and json otherwise"),
+  format: z
+    .enum(["auto", "json", "text"])
+    .default("auto")
+    .describe("json lines, text, or text on a TTY and json otherwise"),
 });
 
 export const LibraryConfig = z.object({

@@ -12,6 +12,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string | (Uint8
   try {
     for (const p of parts) {
       const buf = typeof p === "string" ? Buffer.from(p, "utf8") : p;
+      if (!(buf instanceof Uint8Array)) throw new TypeError(`writeFileAtomic(${path}): parts must be strings or bytes`);
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     }

@@ -25,7 +25,11 @@ export class ConfigError extends IdeasteerError {
 export type InputLocation = { file: string; line?: number; byteOffset?: number; record?: number };
 
 export const formatLocation = (loc: InputLocation): string =>
-  [loc.file, loc.line !== undefined ? `line ${loc.line}` : "", loc.byteOffset !== undefined ? `byte ${loc.byteOffset}` : ""]
+  [
+    loc.file,
+    loc.line !== undefined ? `line ${loc.line}` : "",
+    loc.byteOffset !== undefined ? `byte ${loc.byteOffset}` : "",
+  ]
     .filter(Boolean)
     .join(":");
 

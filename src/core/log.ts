@@ -24,7 +24,8 @@ export type LoggerOptions = {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? "info";
   const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const format = opts.format === "auto" || opts.format === undefined ? (process.stderr.isTTY ? "text" : "json") : opts.format;
+  const format =
+    opts.format === "auto" || opts.format === undefined ? (process.stderr.isTTY ? "text" : "json") : opts.format;
   const min = LOG_LEVELS.indexOf(level);
   const base = opts.base ?? {};
   const emit = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {
