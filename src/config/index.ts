@@ -6,4 +6,4 @@ export {
   loadConfig,
   resolveHome,
 } from "./load-config.js";
-export { Config, LibraryConfig, LlmConfig, LogConfig } from "./schema.js";
+export { Config, DatasetsConfig, LibraryConfig, LlmConfig, LogConfig, ServerConfig } from "./schema.js";

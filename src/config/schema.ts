@@ -23,6 +23,13 @@ export const LibraryConfig = z.object({
     .min(1024)
     .default(16 * 1024 * 1024)
     .describe("longest JSONL line accepted; longer lines are reported and skipped"),
+  maxDocumentBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024)
+    .describe("largest whole-document input (PDF, Markdown, Atom, BibTeX); larger files are refused, not truncated"),
+  pdfMaxPages: z.number().int().min(1).default(100).describe("PDFs with more pages are refused, not read in part"),
 });
 
 export const LlmConfig = z.object({
@@ -33,6 +40,55 @@ export const LlmConfig = z.object({
   model: z.string().default("").describe("model name sent to the OpenAI-compatible server"),
   threads: z.number().int().min(1).default(1).describe("decode threads for llama.cpp (1 is fastest on 2 cores)"),
   contextSize: z.number().int().min(64).default(4096).describe("context window for local models"),
+  timeoutS: z.number().positive().default(120).describe("openai: seconds of server silence before giving up a try"),
+  maxRetries: z.number().int().min(0).default(4).describe("openai: retries on 429, 5xx, timeouts, dropped connections"),
+  retryBaseS: z.number().min(0).default(0.5).describe("openai: first backoff ceiling; doubles per retry, full jitter"),
+  retryMaxS: z.number().min(0).default(30).describe("openai: largest backoff ceiling (a Retry-After wins)"),
+  concurrency: z.number().int().min(1).default(4).describe("openai: requests in flight at most"),
+  budgetTokens: z.number().int().min(0).default(0).describe("openai: most tokens to spend (0 = no limit)"),
+  budgetUsd: z.number().min(0).default(0).describe("openai: dollars to spend at most (0 = no limit)"),
+  promptUsdPer1k: z.number().min(0).default(0).describe("openai: price of 1000 prompt tokens in USD"),
+  completionUsdPer1k: z.number().min(0).default(0).describe("openai: price of 1000 completion tokens in USD"),
+  cache: z.enum(["off", "memory", "disk"]).default("disk").describe("openai: response cache (disk: <home>/cache)"),
+  cacheForce: z.boolean().default(false).describe("openai: cache sampled requests too (temperature > 0, no seed)"),
+});
+
+export type LlmConfig = z.infer<typeof LlmConfig>;
+
+export const ServerConfig = z.object({
+  host: z.string().default("127.0.0.1").describe("address to bind; anything but loopback requires a token"),
+  port: z.number().int().min(0).max(65535).default(8080).describe("TCP port (0 = any free port)"),
+  token: z.string().default("").describe("bearer token clients must send (Authorization: Bearer <token>)"),
+});
+export type ServerConfig = z.infer<typeof ServerConfig>;
+
+export const DatasetsConfig = z.object({
+  dataDir: z
+    .string()
+    .default("")
+    .describe("folder holding papers/reviews/citations .jsonl.gz (default ../shared/data from the working directory)"),
+  seed: z.number().int().min(0).default(1).describe("seed of the paper-level split"),
+  limit: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("0 = all; else the first N citing papers, plus the review rows of their papers and N others"),
+  extractor: z.enum(["offline", "llm"]).default("offline").describe("golden-idea extractor"),
+  supportPicker: z
+    .enum(["top1", "llm"])
+    .default("top1")
+    .describe("supporting paper: the most-cited candidate, or the LLM's pick among the top K"),
+  topK: z.number().int().min(1).max(100).default(10).describe("supporting-paper candidates kept per citing paper (LDC: 10)"),
+  valFraction: z.number().min(0).max(0.5).default(0.1).describe("share of papers in the validation split"),
+  testFraction: z.number().min(0).max(0.5).default(0.1).describe("share of papers in the test split"),
+  confidenceWeighted: z.boolean().default(false).describe("weight each reviewer's score by their confidence"),
+  llmRetries: z.number().int().min(0).max(10).default(2).describe("extra attempts per LLM call before falling back"),
+});
+export type DatasetsConfig = z.infer<typeof DatasetsConfig>;
+
+export const TrainConfig = z.object({
+  dataDir: z.string().default("").describe("folder with the shared training data (default ../shared/data beside the checkout)"),
 });
 
 export const Config = z.object({
@@ -40,5 +96,8 @@ export const Config = z.object({
   log: LogConfig.default(LogConfig.parse({})),
   library: LibraryConfig.default(LibraryConfig.parse({})),
   llm: LlmConfig.default(LlmConfig.parse({})),
+  train: TrainConfig.default(TrainConfig.parse({})),
+  datasets: DatasetsConfig.default(DatasetsConfig.parse({})),
+  server: ServerConfig.default(ServerConfig.parse({})),
 });
 export type Config = z.infer<typeof Config>;

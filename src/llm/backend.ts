@@ -3,6 +3,8 @@
  * `capabilities` what a backend can do instead of guessing; optional methods exist exactly when
  * the matching capability is true.
  */
+import type { Config } from "../config/index.js";
+import type { Logger } from "../core/index.js";
 
 export type Capabilities = {
   chat: boolean; // applies a chat template (local) or speaks a chat API (server)
@@ -50,4 +52,65 @@ export interface LlmBackend {
   detokenize?(tokens: number[]): Promise<string>;
   embed?(texts: string[]): Promise<Float32Array[]>;
   close(): Promise<void>;
+}
+
+/** What openBackend passes every backend: the config's llm section, the home folder, a logger. */
+export type BackendOptions = {
+  llm: Config["llm"];
+  home: string; // resolved ideasteer home (models/, cache/ live under it)
+  log?: Logger;
+};
+
+/** One step of a step-wise completion, seen by StepwiseOptions.onToken before the token is evaluated. */
+export type TokenStep = { token: number; index: number; text: string };
+
+export type StepwiseOptions = SamplingOptions & {
+  topK?: number;
+  grammar?: string; // GBNF, as an alternative to jsonSchema
+  stopTokens?: readonly number[];
+  /** runs between tokens: change control vectors or LoRA here; return "stop" to end */
+  // biome-ignore lint/suspicious/noConfusingVoidType: hooks that return nothing (plain or async) must type-check
+  onToken?: (step: TokenStep) => void | "stop" | Promise<void | "stop">;
+};
+
+export type StepwiseGeneration = Generation & { tokens: number[] };
+
+/**
+ * Per-layer steering directions: layers[il] is added (times a strength) to the output of block il.
+ * llama.cpp cannot steer block 0, so layers[0] stays undefined.
+ */
+export type ControlVector = ReadonlyArray<Float32Array | undefined>;
+
+export type LoraId = number;
+
+/**
+ * The extra surface of a local model (capabilities logits, steering and lora all true): raw
+ * logits at every position, control vectors and LoRA adapters that change between any two tokens,
+ * per-layer hidden states, and a step-wise decoding loop. complete()/chat()/generate() start from
+ * an empty cache; evalTokens() appends to the cache after resetContext().
+ */
+export interface LocalModel {
+  readonly info: { nEmbd: number; nLayers: number; nVocab: number; contextSize: number };
+  tokenize(text: string, opts?: { special?: boolean; addBos?: boolean }): Promise<number[]>;
+  detokenize(tokens: number[]): Promise<string>;
+  /** empties the KV cache used by evalTokens */
+  resetContext(): Promise<void>;
+  /** appends tokens to the cache and runs the model; allLogits keeps logits at every position */
+  evalTokens(tokens: number[], opts?: { allLogits?: boolean }): Promise<void>;
+  /** raw logits after position i of the last evalTokens call (negative: from its end) */
+  logitsAt(i?: number): Float32Array;
+  setControlVector(layers: ControlVector, strength?: number): void;
+  clearControlVector(): void;
+  addLora(path: string, scale?: number): Promise<LoraId>;
+  setLoraScale(id: LoraId, scale: number): void;
+  removeLora(id: LoraId): void;
+  /** block outputs for `text` (tokenized as tokenize(text)): layers[il], row-major [nTokens][nEmbd] */
+  captureHiddenStates(text: string): Promise<Float32Array[]>;
+  /** step-wise completion of a prompt (text, or tokens used as they are) */
+  generate(prompt: string | number[], opts: StepwiseOptions): Promise<StepwiseGeneration>;
+}
+
+/** True when `b` is a local model with logits, steering and LoRA (the llama and builtin backends). */
+export function isLocalModel(b: LlmBackend): b is LlmBackend & LocalModel {
+  return b.capabilities.logits && b.capabilities.steering && b.capabilities.lora;
 }

@@ -1,0 +1,192 @@
+/**
+ * Decode speed of ideasteer's `llama` backend beside node-llama-cpp used directly, on a
+ * Qwen2.5-0.5B-shaped model with random weights (llama architecture, d 896, 24 layers, 14 heads /
+ * 2 KV heads, SwiGLU 4864, tied 151936-token head, Q8_0, ~525 MB) written to os.tmpdir() and
+ * deleted afterwards. Also with a control vector changed every N tokens (a sentence's worth) and
+ * at every token. All runs: 1 decode thread, same prompt, temperature 1 with a fixed seed.
+ *
+ *   npx tsx bench/llm.ts [--tokens 128] [--rounds 3] [--every 16] [--threads 1] [--model file.gguf]
+ *
+ * --model names a file to reuse, or to write once and keep (instead of a temporary one deleted afterwards).
+ * Rounds alternate the runs so machine load hits them alike; the median per run is reported.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
+import { createRng } from "../src/core/index.js";
+import { type GgufTokenizer, llamaTensorShapes, readGguf, writeLlamaGguf } from "../src/engine/index.js";
+import type { LlamaConfig } from "../src/engine/llama-config.js";
+import { byteLevelTokenizer, openLlama } from "../src/llm/index.js";
+import { extractFromLlamaBundle } from "../src/llm/llama/llama-bundle.js";
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+};
+const nTokens = Number(arg("tokens", "128"));
+const rounds = Number(arg("rounds", "3"));
+const every = Number(arg("every", "16"));
+const threads = Number(arg("threads", "1"));
+const givenModel = arg("model", "");
+
+const QWEN25_05B: LlamaConfig = {
+  vocabSize: 151936,
+  dModel: 896,
+  nLayers: 24,
+  nHeads: 14,
+  nKvHeads: 2,
+  dFf: 4864,
+  contextLength: 32768,
+  ropeTheta: 1e6,
+  normEps: 1e-6,
+  tiedEmbeddings: true,
+};
+const PROMPT = "Title: Learning to generate research ideas with dynamic control\nMethod:";
+
+/** The real Qwen2 tokenizer from the llama.cpp bundle, or a byte-level one padded to the same size. */
+function qwenTokenizer(dir: string): GgufTokenizer {
+  const got = extractFromLlamaBundle(dir, ["models/ggml-vocab-qwen2.gguf"]);
+  if (got.ok) {
+    const md = readGguf(join(dir, "models/ggml-vocab-qwen2.gguf")).metadata;
+    const v = <T>(k: string) => md[k]?.value as T;
+    return {
+      model: "gpt2",
+      pre: "qwen2",
+      tokens: v<string[]>("tokenizer.ggml.tokens"),
+      tokenTypes: v<number[]>("tokenizer.ggml.token_type"),
+      merges: v<string[]>("tokenizer.ggml.merges"),
+      eosId: Number(v<number>("tokenizer.ggml.eos_token_id")),
+    };
+  }
+  console.log(`(${got.why}; using a padded byte-level vocabulary)`);
+  const t = byteLevelTokenizer();
+  const pad = QWEN25_05B.vocabSize - t.tokens.length;
+  return {
+    ...t,
+    tokens: [...t.tokens, ...Array.from({ length: pad }, (_, i) => `<|unused_${i}|>`)],
+    tokenTypes: [...t.tokenTypes, ...new Array(pad).fill(5)],
+  };
+}
+
+/** Random weights; every layer shares one set of buffers (speed depends on shapes, not values) to save memory. */
+function randomWeights(c: LlamaConfig): Map<string, Float32Array> {
+  const rng = createRng(1);
+  const byShape = new Map<string, Float32Array>();
+  const weights = new Map<string, Float32Array>();
+  for (const [name, shape] of llamaTensorShapes(c)) {
+    const key = `${name.replace(/^blk\.\d+\./, "")}:${shape}`;
+    let w = byShape.get(key);
+    if (w === undefined) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const a = shape.length === 1 ? 0 : name === "token_embd.weight" ? 1 : 1 / Math.sqrt(shape[0]);
+      w = new Float32Array(n);
+      for (let i = 0; i < n; i++) w[i] = shape.length === 1 ? 1 : a * (2 * rng.next() - 1);
+      byShape.set(key, w);
+    }
+    weights.set(name, w);
+  }
+  return weights;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** tokens/s over the decode phase: from the first generated token to the last. */
+function rate(stamps: number[]): number {
+  return (stamps.length - 1) / ((stamps[stamps.length - 1] - stamps[0]) / 1000);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "ideasteer-bench-llm-"));
+try {
+  const modelPath = givenModel || join(dir, "qwen25-05b-shaped-q8_0.gguf");
+  let t0 = performance.now();
+  if (!existsSync(modelPath)) {
+    writeLlamaGguf(modelPath, {
+      config: QWEN25_05B,
+      weights: randomWeights(QWEN25_05B),
+      tokenizer: qwenTokenizer(dir),
+      fileType: "Q8_0",
+      name: "random",
+    });
+  }
+  console.log(
+    `wrote ${modelPath}: ${(statSync(modelPath).size / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+
+  const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+  t0 = performance.now();
+  const direct = await llama.loadModel({ modelPath, gpuLayers: 0 });
+  const directCtx = await direct.createContext({ contextSize: 512, threads, flashAttention: false });
+  const directSeq = directCtx.getSequence();
+  const completion = new LlamaCompletion({ contextSequence: directSeq });
+  const ours = await openLlama({ modelPath, threads, contextSize: 512, llama });
+  console.log(`loaded both in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${nTokens} tokens per run, ${rounds} rounds, ${threads} thread(s)`);
+
+  const rng = createRng(2);
+  const direction = Array.from({ length: ours.info.nLayers }, (_, il) =>
+    il === 0 ? undefined : Float32Array.from({ length: ours.info.nEmbd }, () => 0.05 * rng.normal()),
+  );
+  const sampling = { temperature: 1, seed: 42 };
+
+  const runs: Record<string, () => Promise<number>> = {
+    "node-llama-cpp direct": async () => {
+      const stamps: number[] = [];
+      await directSeq.clearHistory(); // evaluate the prompt afresh, as our backend does
+      await completion.generateCompletion(PROMPT, {
+        maxTokens: nTokens,
+        ...sampling,
+        onToken: () => stamps.push(performance.now()),
+      });
+      return rate(stamps);
+    },
+    "ideasteer llama backend": async () => {
+      const stamps: number[] = [];
+      await ours.generate(PROMPT, { maxTokens: nTokens, ...sampling, onToken: () => void stamps.push(performance.now()) });
+      return rate(stamps);
+    },
+    [`  + control vector changed every ${every} tokens`]: async () => {
+      const stamps: number[] = [];
+      await ours.generate(PROMPT, {
+        maxTokens: nTokens,
+        ...sampling,
+        onToken: (s) => {
+          stamps.push(performance.now());
+          if (s.index % every === 0) ours.setControlVector(direction, Math.sin(s.index));
+        },
+      });
+      ours.clearControlVector();
+      return rate(stamps);
+    },
+    "  + control vector changed at every token": async () => {
+      const stamps: number[] = [];
+      await ours.generate(PROMPT, {
+        maxTokens: nTokens,
+        ...sampling,
+        onToken: (s) => {
+          stamps.push(performance.now());
+          ours.setControlVector(direction, Math.sin(s.index));
+        },
+      });
+      ours.clearControlVector();
+      return rate(stamps);
+    },
+  };
+  const results = new Map<string, number[]>(Object.keys(runs).map((k) => [k, []]));
+  await runs["ideasteer llama backend"](); // warm-up (page cache, repacking)
+  await runs["node-llama-cpp direct"]();
+  for (let r = 0; r < rounds; r++) for (const [k, run] of Object.entries(runs)) results.get(k)!.push(await run());
+
+  const base = median(results.get("node-llama-cpp direct")!);
+  console.log(`\n| run | decode tokens/s (median of ${rounds}) | vs node-llama-cpp |`);
+  console.log("|---|---|---|");
+  for (const [k, xs] of results) {
+    const m = median(xs);
+    console.log(`| ${k.trim()} | ${m.toFixed(2)} (${xs.map((x) => x.toFixed(1)).join(", ")}) | ${((m / base - 1) * 100).toFixed(1)}% |`);
+  }
+  await ours.close();
+  await directCtx.dispose();
+  await direct.dispose();
+  await llama.dispose();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

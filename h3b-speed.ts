@@ -1,0 +1,14 @@
+import { createLlama, createAdamW, clipGradNorm, setNumThreads } from "./src/engine/index.js";
+const [d, L, dff, V, B, T, threads] = process.argv.slice(2).map(Number);
+setNumThreads(threads);
+const cfg = { vocabSize: V, dModel: d, nLayers: L, nHeads: 4, nKvHeads: 4, dFf: dff, contextLength: T, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: true };
+const m = createLlama(cfg, { seed: 1 });
+const opt = createAdamW(m.params, { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
+const tokens = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % V);
+const targets = Int32Array.from({ length: B * T }, (_, i) => (i * 104729) % V);
+const step = () => { m.lossAndGrad({ tokens, targets, B, T }, { gradScale: 1 / (B * T) }); clipGradNorm(m.params, 1); opt.step(1e-3); m.zeroGrad(); };
+step(); step();
+const t0 = performance.now(); const n = 8;
+for (let i = 0; i < n; i++) step();
+const ms = (performance.now() - t0) / n;
+console.log(JSON.stringify({ d, L, dff, V, B, T, threads, msPerStep: ms.toFixed(1), tokPerS: Math.round(B * T * 1000 / ms) }));

@@ -1,0 +1,261 @@
+// Cache-blocked GEMM in the BLIS layout: B is packed into KC x NR strips (shared by all threads), A into
+// MR x KC strips per thread, and an MR x NR register-blocked micro-kernel does the arithmetic. Packing absorbs
+// the transposes, so NN, NT and TN all run the same inner kernel. float uses an AVX2/FMA 6x16 kernel; double
+// (used by gradient checks) uses a portable kernel the compiler vectorises.
+#include "gemm.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define IDEASTEER_AVX2 1
+#endif
+
+namespace {
+
+constexpr int MR = 6;
+constexpr int NR = 16;
+constexpr int KC = 256;
+constexpr int MC_MAX = 144;  // MC * KC floats of packed A stay in L2
+constexpr int NC = 4096;     // KC * NC floats of packed B stay in L3
+
+template <typename T>
+struct Operand {
+  const T* p;
+  int ld;
+  bool trans;
+  // Element (row, col) of op(X).
+  inline T at(int r, int c) const { return trans ? p[(size_t)c * ld + r] : p[(size_t)r * ld + c]; }
+};
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into strips of MR rows: strip s holds kc columns of MR contiguous values.
+template <typename T>
+void packA(const Operand<T>& A, int i0, int mc, int p0, int kc, T* out) {
+  for (int s = 0; s < mc; s += MR) {
+    T* dst = out + (size_t)s * kc;
+    const int rows = std::min(MR, mc - s);
+    if (A.trans) {
+      for (int k = 0; k < kc; k++) {
+        const T* src = A.p + (size_t)(p0 + k) * A.ld + i0 + s;
+        int r = 0;
+        for (; r < rows; r++) dst[k * MR + r] = src[r];
+        for (; r < MR; r++) dst[k * MR + r] = 0;
+      }
+    } else {
+      for (int r = 0; r < MR; r++) {
+        if (r < rows) {
+          const T* src = A.p + (size_t)(i0 + s + r) * A.ld + p0;
+          for (int k = 0; k < kc; k++) dst[k * MR + r] = src[k];
+        } else {
+          for (int k = 0; k < kc; k++) dst[k * MR + r] = 0;
+        }
+      }
+    }
+  }
+}
+
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into strips of NR columns: strip s holds kc rows of NR contiguous values.
+template <typename T>
+void packBStrip(const Operand<T>& B, int p0, int kc, int j, int cols, T* dst) {
+  if (B.trans) {
+    for (int c = 0; c < NR; c++) {
+      if (c < cols) {
+        const T* src = B.p + (size_t)(j + c) * B.ld + p0;
+        for (int k = 0; k < kc; k++) dst[k * NR + c] = src[k];
+      } else {
+        for (int k = 0; k < kc; k++) dst[k * NR + c] = 0;
+      }
+    }
+  } else {
+    for (int k = 0; k < kc; k++) {
+      const T* src = B.p + (size_t)(p0 + k) * B.ld + j;
+      int c = 0;
+      for (; c < cols; c++) dst[k * NR + c] = src[c];
+      for (; c < NR; c++) dst[k * NR + c] = 0;
+    }
+  }
+}
+
+// acc = a * b over kc; then C = alpha * acc + beta * C (C not read when beta == 0).
+template <typename T>
+inline void microKernel(int kc, const T* a, const T* b, T* C, int ldc, T alpha, T beta) {
+  T acc[MR][NR] = {};
+  for (int k = 0; k < kc; k++) {
+    for (int r = 0; r < MR; r++) {
+      const T ar = a[k * MR + r];
+      for (int c = 0; c < NR; c++) acc[r][c] += ar * b[k * NR + c];
+    }
+  }
+  for (int r = 0; r < MR; r++) {
+    T* cr = C + (size_t)r * ldc;
+    if (beta == T(0)) {
+      for (int c = 0; c < NR; c++) cr[c] = alpha * acc[r][c];
+    } else {
+      for (int c = 0; c < NR; c++) cr[c] = alpha * acc[r][c] + beta * cr[c];
+    }
+  }
+}
+
+#ifdef IDEASTEER_AVX2
+template <>
+inline void microKernel<float>(int kc, const float* a, const float* b, float* C, int ldc, float alpha, float beta) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    __m256 ar;
+    ar = _mm256_broadcast_ss(a + 0);
+    c00 = _mm256_fmadd_ps(ar, b0, c00);
+    c01 = _mm256_fmadd_ps(ar, b1, c01);
+    ar = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(ar, b0, c10);
+    c11 = _mm256_fmadd_ps(ar, b1, c11);
+    ar = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(ar, b0, c20);
+    c21 = _mm256_fmadd_ps(ar, b1, c21);
+    ar = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(ar, b0, c30);
+    c31 = _mm256_fmadd_ps(ar, b1, c31);
+    ar = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(ar, b0, c40);
+    c41 = _mm256_fmadd_ps(ar, b1, c41);
+    ar = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(ar, b0, c50);
+    c51 = _mm256_fmadd_ps(ar, b1, c51);
+    a += MR;
+    b += NR;
+  }
+  const __m256 va = _mm256_set1_ps(alpha);
+  const __m256 vb = _mm256_set1_ps(beta);
+  __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int r = 0; r < MR; r++) {
+    float* cr = C + (size_t)r * ldc;
+    __m256 x0 = _mm256_mul_ps(va, rows[r][0]);
+    __m256 x1 = _mm256_mul_ps(va, rows[r][1]);
+    if (beta != 0.0f) {
+      x0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr), x0);
+      x1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr + 8), x1);
+    }
+    _mm256_storeu_ps(cr, x0);
+    _mm256_storeu_ps(cr + 8, x1);
+  }
+}
+#endif
+
+// Small M (token-by-token decoding with a weight matrix): packing B would copy the whole weight for a handful of
+// rows, so take dot products directly. Used only for NT (x @ W^T).
+template <typename T>
+void gemvNT(int M, int N, int K, T alpha, const T* A, int lda, const T* B, int ldb, T beta, T* C, int ldc) {
+#pragma omp parallel for schedule(static) if ((size_t)N * K > 262144 && !omp_in_parallel())
+  for (int j = 0; j < N; j++) {
+    const T* bj = B + (size_t)j * ldb;
+    for (int i = 0; i < M; i++) {
+      const T* ai = A + (size_t)i * lda;
+      T s = 0;
+#pragma omp simd reduction(+ : s)
+      for (int k = 0; k < K; k++) s += ai[k] * bj[k];
+      T* c = C + (size_t)i * ldc + j;
+      *c = beta == T(0) ? alpha * s : alpha * s + beta * *c;
+    }
+  }
+}
+
+template <typename T>
+struct Workspace {
+  std::vector<T> b;
+  std::vector<std::vector<T>> a;
+};
+
+}  // namespace
+
+template <typename T>
+void gemm(bool transA, bool transB, int M, int N, int K, T alpha, const T* A, int lda, const T* B, int ldb, T beta,
+          T* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == T(0) ? T(0) : beta * C[(size_t)i * ldc + j];
+    return;
+  }
+  if (M <= 4 && !transA && transB) {
+    gemvNT(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  const Operand<T> opA{A, lda, transA};
+  const Operand<T> opB{B, ldb, transB};
+  // Small products stay on one thread: waking the pool costs more than it saves, and on a loaded machine a
+  // descheduled worker stalls the whole region.
+  const bool small = (double)M * N * K < 1.5e6;
+  const int nThreads = small || omp_in_parallel() ? 1 : omp_get_max_threads();
+  // Split M into a multiple of the thread count so threads get equal shares of rows.
+  int nBlocks = (M + MC_MAX - 1) / MC_MAX;
+  nBlocks = ((nBlocks + nThreads - 1) / nThreads) * nThreads;
+  int mc = (M + nBlocks - 1) / nBlocks;
+  mc = ((mc + MR - 1) / MR) * MR;
+  nBlocks = (M + mc - 1) / mc;
+
+  // One workspace per call: buffers are small (<= 4 MB) and allocation is cheap next to the arithmetic.
+  static thread_local Workspace<T> ws;
+  const int ncMax = std::min(NC, ((N + NR - 1) / NR) * NR);
+  ws.b.resize((size_t)KC * ncMax);
+  T* bPack = ws.b.data();
+
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = std::min(NC, N - jc);
+    const int nStrips = (nc + NR - 1) / NR;
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = std::min(KC, K - pc);
+      const T betaHere = pc == 0 ? beta : T(1);
+#pragma omp parallel num_threads(nThreads) if (nThreads > 1)
+      {
+#pragma omp for schedule(static)
+        for (int s = 0; s < nStrips; s++) {
+          const int j = jc + s * NR;
+          packBStrip(opB, pc, kc, j, std::min(NR, jc + nc - j), bPack + (size_t)s * kc * NR);
+        }
+        static thread_local std::vector<T> aPack;
+        aPack.resize((size_t)mc * kc + MR * KC);
+        alignas(32) T tile[MR * NR];
+#pragma omp for schedule(static)
+        for (int blk = 0; blk < nBlocks; blk++) {
+          const int ic = blk * mc;
+          const int mcHere = std::min(mc, M - ic);
+          packA(opA, ic, mcHere, pc, kc, aPack.data());
+          for (int s = 0; s < nStrips; s++) {
+            const int j = jc + s * NR;
+            const int cols = std::min(NR, jc + nc - j);
+            const T* bp = bPack + (size_t)s * kc * NR;
+            for (int ir = 0; ir < mcHere; ir += MR) {
+              const int rows = std::min(MR, mcHere - ir);
+              const T* ap = aPack.data() + (size_t)ir * kc;
+              T* c = C + (size_t)(ic + ir) * ldc + j;
+              if (rows == MR && cols == NR) {
+                microKernel<T>(kc, ap, bp, c, ldc, alpha, betaHere);
+              } else {
+                microKernel<T>(kc, ap, bp, tile, NR, alpha, T(0));
+                for (int r = 0; r < rows; r++)
+                  for (int q = 0; q < cols; q++) {
+                    T* cc = c + (size_t)r * ldc + q;
+                    *cc = betaHere == T(0) ? tile[r * NR + q] : tile[r * NR + q] + betaHere * *cc;
+                  }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template void gemm<float>(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+template void gemm<double>(bool, bool, int, int, int, double, const double*, int, const double*, int, double, double*,
+                           int);

@@ -1,0 +1,280 @@
+#include "kernels.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "fast-exp.h"
+#include "gemm.h"
+
+// Large elementwise loops split across threads; small ones are not worth waking the pool for.
+#define PAR_IF(n) if ((n) > 65536)
+
+template <typename T>
+void rmsNormForward(const T* x, const T* w, T* y, T* rstd, int rows, int D, double eps) {
+#pragma omp parallel for schedule(static) PAR_IF((int64_t)rows * D)
+  for (int r = 0; r < rows; r++) {
+    const T* xr = x + (size_t)r * D;
+    T* yr = y + (size_t)r * D;
+    T ss = 0;
+#pragma omp simd reduction(+ : ss)
+    for (int i = 0; i < D; i++) ss += xr[i] * xr[i];
+    const T s = T(1) / std::sqrt(ss / T(D) + T(eps));
+    rstd[r] = s;
+#pragma omp simd
+    for (int i = 0; i < D; i++) yr[i] = xr[i] * s * w[i];
+  }
+}
+
+template <typename T>
+void rmsNormBackward(const T* dy, const T* x, const T* w, const T* rstd, T* dx, T* dw, int rows, int D) {
+  // dx = rstd * (dy*w) - x * rstd^3 * mean(dy*w*x);  dw = sum_rows dy * x * rstd.
+#pragma omp parallel for schedule(static) PAR_IF((int64_t)rows * D)
+  for (int r = 0; r < rows; r++) {
+    const T* xr = x + (size_t)r * D;
+    const T* gr = dy + (size_t)r * D;
+    T* dxr = dx + (size_t)r * D;
+    const T s = rstd[r];
+    T dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (int i = 0; i < D; i++) dot += gr[i] * w[i] * xr[i];
+    const T c = dot * s * s * s / T(D);
+#pragma omp simd
+    for (int i = 0; i < D; i++) dxr[i] += s * gr[i] * w[i] - xr[i] * c;
+  }
+  for (int r = 0; r < rows; r++) {
+    const T* xr = x + (size_t)r * D;
+    const T* gr = dy + (size_t)r * D;
+    const T s = rstd[r];
+#pragma omp simd
+    for (int i = 0; i < D; i++) dw[i] += gr[i] * xr[i] * s;
+  }
+}
+
+template <typename T>
+void rope(const T* x, T* y, int rows, int T_, int nHeads, int hd, double theta, int posOffset, bool inverse,
+          bool accumulate) {
+  const int half = hd / 2;
+  const int nPos = std::min(rows, T_);
+  std::vector<T> cosT((size_t)nPos * half), sinT((size_t)nPos * half);
+  for (int t = 0; t < nPos; t++) {
+    for (int i = 0; i < half; i++) {
+      // Computed in double as llama.cpp does, so exported models rotate identically.
+      const double a = (double)(posOffset + t) * std::pow(theta, -2.0 * i / hd);
+      cosT[(size_t)t * half + i] = (T)std::cos(a);
+      sinT[(size_t)t * half + i] = (T)(inverse ? -std::sin(a) : std::sin(a));
+    }
+  }
+  const int width = nHeads * hd;
+#pragma omp parallel for schedule(static) PAR_IF((int64_t)rows * width)
+  for (int r = 0; r < rows; r++) {
+    const T* cs = cosT.data() + (size_t)(r % T_) * half;
+    const T* sn = sinT.data() + (size_t)(r % T_) * half;
+    const T* xr = x + (size_t)r * width;
+    T* yr = y + (size_t)r * width;
+    for (int h = 0; h < nHeads; h++) {
+      const T* xh = xr + h * hd;
+      T* yh = yr + h * hd;
+      for (int i = 0; i < half; i++) {
+        const T x0 = xh[2 * i], x1 = xh[2 * i + 1];
+        const T y0 = x0 * cs[i] - x1 * sn[i];
+        const T y1 = x0 * sn[i] + x1 * cs[i];
+        if (accumulate) {
+          yh[2 * i] += y0;
+          yh[2 * i + 1] += y1;
+        } else {
+          yh[2 * i] = y0;
+          yh[2 * i + 1] = y1;
+        }
+      }
+    }
+  }
+}
+
+// Attention runs per (batch, head) as small GEMMs (T x T scores from T x hd operands, read in place through the
+// leading dimensions), since hand-written dot-product loops reached only ~11 GFLOP/s. Computing the full T x T
+// score block and zeroing the upper triangle wastes half of QK^T but the GEMM is ~5x faster than the loops.
+// The outer loop is the parallel one; GEMMs inside it run on their own thread (OpenMP nesting is off).
+
+// Softmax of row i over columns 0..i, zeros after (the causal mask).
+template <typename T>
+static void causalSoftmaxRows(T* P, int T_) {
+  for (int i = 0; i < T_; i++) {
+    T* pi = P + (size_t)i * T_;
+    T mx = pi[0];
+    for (int j = 1; j <= i; j++) mx = std::max(mx, pi[j]);
+    T sum = 0;
+    for (int j = 0; j <= i; j++) {
+      pi[j] = fastExp(pi[j] - mx);
+      sum += pi[j];
+    }
+    const T inv = T(1) / sum;
+    for (int j = 0; j <= i; j++) pi[j] *= inv;
+    for (int j = i + 1; j < T_; j++) pi[j] = 0;
+  }
+}
+
+template <typename T>
+void attentionForward(const T* q, const T* k, const T* v, T* out, T* probs, int B, int T_, int nH, int nKv, int hd) {
+  const int group = nH / nKv;
+  const int qw = nH * hd, kw = nKv * hd;
+  const T scale = T(1) / std::sqrt(T(hd));
+#pragma omp parallel for collapse(2) schedule(static) PAR_IF((int64_t)B * nH * T_ * T_ * hd / 64)
+  for (int b = 0; b < B; b++) {
+    for (int h = 0; h < nH; h++) {
+      const int kh = h / group;
+      T* P = probs + ((size_t)b * nH + h) * T_ * T_;
+      const T* Q = q + (size_t)b * T_ * qw + h * hd;
+      const T* K = k + (size_t)b * T_ * kw + kh * hd;
+      const T* Vv = v + (size_t)b * T_ * kw + kh * hd;
+      gemm<T>(false, true, T_, T_, hd, scale, Q, qw, K, kw, T(0), P, T_);  // S = Q K^T / sqrt(hd)
+      causalSoftmaxRows(P, T_);
+      gemm<T>(false, false, T_, hd, T_, T(1), P, T_, Vv, kw, T(0), out + (size_t)b * T_ * qw + h * hd, qw);  // O = P V
+    }
+  }
+}
+
+template <typename T>
+void attentionBackward(const T* dout, const T* q, const T* k, const T* v, const T* probs, T* dq, T* dk, T* dv, int B,
+                       int T_, int nH, int nKv, int hd) {
+  // dV += P^T dO;  dP = dO V^T;  dS = P (dP - rowsum(P dP));  dQ += scale dS K;  dK += scale dS^T Q.
+  // Tasks are (batch, kv head), so the query heads that share a kv head never write the same dK/dV concurrently.
+  const int group = nH / nKv;
+  const int qw = nH * hd, kw = nKv * hd;
+  const T scale = T(1) / std::sqrt(T(hd));
+#pragma omp parallel for collapse(2) schedule(static) PAR_IF((int64_t)B * nH * T_ * T_ * hd / 64)
+  for (int b = 0; b < B; b++) {
+    for (int kh = 0; kh < nKv; kh++) {
+      std::vector<T> dS((size_t)T_ * T_);
+      const T* K = k + (size_t)b * T_ * kw + kh * hd;
+      const T* Vv = v + (size_t)b * T_ * kw + kh * hd;
+      T* dK = dk + (size_t)b * T_ * kw + kh * hd;
+      T* dV = dv + (size_t)b * T_ * kw + kh * hd;
+      for (int h = kh * group; h < (kh + 1) * group; h++) {
+        const T* P = probs + ((size_t)b * nH + h) * T_ * T_;
+        const T* dO = dout + (size_t)b * T_ * qw + h * hd;
+        const T* Q = q + (size_t)b * T_ * qw + h * hd;
+        T* dQ = dq + (size_t)b * T_ * qw + h * hd;
+        gemm<T>(true, false, T_, hd, T_, T(1), P, T_, dO, qw, T(1), dV, kw);
+        gemm<T>(false, true, T_, T_, hd, T(1), dO, qw, Vv, kw, T(0), dS.data(), T_);
+        for (int i = 0; i < T_; i++) {
+          const T* pi = P + (size_t)i * T_;
+          T* di = dS.data() + (size_t)i * T_;
+          T rowDot = 0;
+          for (int j = 0; j <= i; j++) rowDot += pi[j] * di[j];
+          for (int j = 0; j <= i; j++) di[j] = pi[j] * (di[j] - rowDot) * scale;
+          for (int j = i + 1; j < T_; j++) di[j] = 0;
+        }
+        gemm<T>(false, false, T_, hd, T_, T(1), dS.data(), T_, K, kw, T(1), dQ, qw);
+        gemm<T>(true, false, T_, hd, T_, T(1), dS.data(), T_, Q, qw, T(1), dK, kw);
+      }
+    }
+  }
+}
+
+template <typename T>
+void swigluForward(const T* g, const T* u, T* h, int64_t n) {
+#pragma omp parallel for simd schedule(static) PAR_IF(n)
+  for (int64_t i = 0; i < n; i++) {
+    const T sig = T(1) / (T(1) + fastExp(-g[i]));
+    h[i] = g[i] * sig * u[i];
+  }
+}
+
+template <typename T>
+void swigluBackward(const T* dh, const T* g, const T* u, T* dg, T* du, int64_t n) {
+#pragma omp parallel for simd schedule(static) PAR_IF(n)
+  for (int64_t i = 0; i < n; i++) {
+    const T sig = T(1) / (T(1) + fastExp(-g[i]));
+    const T silu = g[i] * sig;
+    du[i] += dh[i] * silu;
+    dg[i] += dh[i] * u[i] * sig * (T(1) + g[i] * (T(1) - sig));
+  }
+}
+
+template <typename T>
+double crossEntropyForward(const T* logits, const int32_t* targets, const T* mask, T* lse, int rows, int V) {
+  // Per-row losses are summed serially afterwards so the total does not depend on thread scheduling.
+  std::vector<double> rowLoss(rows, 0.0);
+#pragma omp parallel for schedule(static) PAR_IF((int64_t)rows * V)
+  for (int r = 0; r < rows; r++) {
+    const T* lr = logits + (size_t)r * V;
+    T mx = lr[0];
+    for (int i = 1; i < V; i++) mx = std::max(mx, lr[i]);
+    T sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int i = 0; i < V; i++) sum += fastExp(lr[i] - mx);
+    const T l = mx + std::log(sum);
+    lse[r] = l;
+    const T m = mask ? mask[r] : T(1);
+    if (m != T(0)) rowLoss[r] = (double)m * ((double)l - (double)lr[targets[r]]);
+  }
+  double total = 0;
+  for (int r = 0; r < rows; r++) total += rowLoss[r];
+  return total;
+}
+
+template <typename T>
+void crossEntropyBackward(const T* logits, const int32_t* targets, const T* mask, const T* lse, T* dlogits, int rows,
+                          int V, double scale) {
+#pragma omp parallel for schedule(static) PAR_IF((int64_t)rows * V)
+  for (int r = 0; r < rows; r++) {
+    const T m = (mask ? mask[r] : T(1)) * T(scale);
+    if (m == T(0)) continue;
+    const T* lr = logits + (size_t)r * V;
+    T* dr = dlogits + (size_t)r * V;
+    const T l = lse[r];
+#pragma omp simd
+    for (int i = 0; i < V; i++) dr[i] += m * fastExp(lr[i] - l);
+    dr[targets[r]] -= m;
+  }
+}
+
+template <typename T>
+void embeddingForward(const T* W, const int32_t* tokens, T* out, int rows, int D) {
+  for (int r = 0; r < rows; r++) std::copy(W + (size_t)tokens[r] * D, W + (size_t)(tokens[r] + 1) * D, out + (size_t)r * D);
+}
+
+template <typename T>
+void embeddingBackward(const T* dy, const int32_t* tokens, T* dW, int rows, int D) {
+  for (int r = 0; r < rows; r++) {
+    T* dst = dW + (size_t)tokens[r] * D;
+    const T* src = dy + (size_t)r * D;
+#pragma omp simd
+    for (int i = 0; i < D; i++) dst[i] += src[i];
+  }
+}
+
+template <typename T>
+void adamwStep(T* p, const T* g, T* m, T* v, int64_t n, double lr, double beta1, double beta2, double eps, double wd,
+               double biasCorr1, double biasCorr2) {
+  const T decay = T(1.0 - lr * wd), b1 = T(beta1), b2 = T(beta2), e = T(eps);
+  const T stepSize = T(lr / biasCorr1), invSqrtBc2 = T(1.0 / std::sqrt(biasCorr2));
+#pragma omp parallel for simd schedule(static) PAR_IF(n)
+  for (int64_t i = 0; i < n; i++) {
+    const T gi = g[i];
+    m[i] = b1 * m[i] + (T(1) - b1) * gi;
+    v[i] = b2 * v[i] + (T(1) - b2) * gi * gi;
+    p[i] = p[i] * decay - stepSize * m[i] / (std::sqrt(v[i]) * invSqrtBc2 + e);
+  }
+}
+
+#define INSTANTIATE(T)                                                                                                \
+  template void rmsNormForward<T>(const T*, const T*, T*, T*, int, int, double);                                     \
+  template void rmsNormBackward<T>(const T*, const T*, const T*, const T*, T*, T*, int, int);                        \
+  template void rope<T>(const T*, T*, int, int, int, int, double, int, bool, bool);                                  \
+  template void attentionForward<T>(const T*, const T*, const T*, T*, T*, int, int, int, int, int);                  \
+  template void attentionBackward<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, int, int, int, int, \
+                                     int);                                                                            \
+  template void swigluForward<T>(const T*, const T*, T*, int64_t);                                                   \
+  template void swigluBackward<T>(const T*, const T*, const T*, T*, T*, int64_t);                                    \
+  template double crossEntropyForward<T>(const T*, const int32_t*, const T*, T*, int, int);                          \
+  template void crossEntropyBackward<T>(const T*, const int32_t*, const T*, const T*, T*, int, int, double);         \
+  template void embeddingForward<T>(const T*, const int32_t*, T*, int, int);                                         \
+  template void embeddingBackward<T>(const T*, const int32_t*, T*, int, int);                                        \
+  template void adamwStep<T>(T*, const T*, T*, T*, int64_t, double, double, double, double, double, double, double);
+
+INSTANTIATE(float)
+INSTANTIATE(double)

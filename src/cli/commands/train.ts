@@ -1,0 +1,162 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { ConfigError } from "../../core/errors.js";
+import {
+  EXPORT_TYPES,
+  type ExportType,
+  exportGguf,
+  PRETRAIN_PRESETS,
+  PretrainConfig,
+  PretrainData,
+  type PretrainOverrides,
+  type PretrainPreset,
+  pretrain,
+  readMetrics,
+  renderMetricsSvg,
+  resolvePretrainConfig,
+} from "../../train/index.js";
+import { contextFor, floatFlag, intFlag } from "../context.js";
+import type { RegisterCommands } from "./index.js";
+
+// ../shared/data beside the checkout (src/cli/commands/ and dist/cli/commands/ sit at the same depth).
+const SHARED_DATA = fileURLToPath(new URL("../../../../shared/data", import.meta.url));
+
+const desc = (key: keyof typeof PretrainConfig.shape): string => PretrainConfig.shape[key].description ?? "";
+const dataDesc = (key: keyof typeof PretrainData.shape): string => PretrainData.shape[key].description ?? "";
+
+type PretrainFlags = {
+  preset: string;
+  trainConfig?: string;
+  resume?: string;
+  steps?: number;
+  batchSize?: number;
+  seqLen?: number;
+  gradAccum?: number;
+  lr?: number;
+  minLr?: number;
+  warmupSteps?: number;
+  evalEvery?: number;
+  checkpointEvery?: number;
+  seed?: number;
+  dataDir?: string;
+  maxChars?: number;
+  sampleFraction?: number;
+  vocabSize?: number;
+  progress: boolean;
+};
+
+export const registerTrainCommands: RegisterCommands = (program: Command) => {
+  const train = program.command("train").description("train models: pretraining, plots of runs, GGUF export");
+
+  train
+    .command("pretrain")
+    .description("pretrain the llama-architecture model on the abstracts and section texts of ../shared/data")
+    .option("--preset <name>", `${PRETRAIN_PRESETS.join(" | ")}`, "default")
+    .option("--train-config <file>", "JSON file with pretraining config fields (over the preset, under flags)")
+    .option("--resume <run-dir>", "continue a run from its newest checkpoint (its own config.json is used)")
+    .option("--steps <n>", desc("maxSteps"), intFlag("--steps"))
+    .option("--batch-size <n>", desc("batchSize"), intFlag("--batch-size"))
+    .option("--seq-len <n>", desc("seqLen"), intFlag("--seq-len"))
+    .option("--grad-accum <n>", desc("gradAccum"), intFlag("--grad-accum"))
+    .option("--lr <x>", desc("lr"), floatFlag("--lr"))
+    .option("--min-lr <x>", desc("minLr"), floatFlag("--min-lr"))
+    .option("--warmup-steps <n>", desc("warmupSteps"), intFlag("--warmup-steps"))
+    .option("--eval-every <n>", desc("evalEvery"), intFlag("--eval-every"))
+    .option("--checkpoint-every <n>", desc("checkpointEvery"), intFlag("--checkpoint-every"))
+    .option("--seed <n>", desc("seed"), intFlag("--seed"))
+    .option("--data-dir <dir>", dataDesc("dataDir"))
+    .option("--max-chars <n>", dataDesc("maxChars"), intFlag("--max-chars"))
+    .option("--sample-fraction <x>", dataDesc("sampleFraction"), floatFlag("--sample-fraction"))
+    .option("--vocab-size <n>", dataDesc("tokenizerVocabSize"), intFlag("--vocab-size"))
+    .option("--no-progress", "no progress bar")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ideasteer train pretrain --preset tiny
+  $ ideasteer train pretrain --steps 2000
+  $ ideasteer train pretrain --resume ~/.ideasteer/runs/pretrain-20261128-053000`,
+    )
+    .action(async (flags: PretrainFlags, cmd: Command) => {
+      const { config, log } = contextFor(cmd);
+      if (!PRETRAIN_PRESETS.includes(flags.preset as PretrainPreset))
+        throw new ConfigError(`unknown preset "${flags.preset}"`, `use one of ${PRETRAIN_PRESETS.join(", ")}`);
+      const fromFile = flags.trainConfig ? readJsonObject(flags.trainConfig) : {};
+      const fromFlags: PretrainOverrides = {
+        maxSteps: flags.steps,
+        batchSize: flags.batchSize,
+        seqLen: flags.seqLen,
+        gradAccum: flags.gradAccum,
+        lr: flags.lr,
+        minLr: flags.minLr,
+        warmupSteps: flags.warmupSteps,
+        evalEvery: flags.evalEvery,
+        checkpointEvery: flags.checkpointEvery,
+        seed: flags.seed,
+        data: {
+          dataDir: flags.dataDir,
+          maxChars: flags.maxChars,
+          sampleFraction: flags.sampleFraction,
+          tokenizerVocabSize: flags.vocabSize,
+        },
+      };
+      const cfg = resolvePretrainConfig(flags.preset as PretrainPreset, fromFile, fromFlags);
+      const dataDir = resolve(cfg.data.dataDir || config.train.dataDir || SHARED_DATA);
+      const r = await pretrain({
+        config: flags.resume ? undefined : cfg,
+        resume: flags.resume ? resolve(flags.resume) : undefined,
+        home: config.home,
+        dataDir,
+        log,
+        progress: flags.progress,
+      });
+      const out = [
+        `run: ${r.runDir}`,
+        `checkpoint: ${r.checkpointDir}`,
+        `held-out perplexity: ${r.perplexity.toFixed(2)} (loss ${r.lossVal.toFixed(4)} nats/token) vs bigram ${r.bigramPerplexity.toFixed(2)}, on ${r.valTokens} tokens`,
+        "samples:",
+        ...r.samples.map((s) => `  ${JSON.stringify(s.text)}`),
+      ];
+      process.stdout.write(`${out.join("\n")}\n`);
+    });
+
+  train
+    .command("plot")
+    .description("render a run's metrics.jsonl as SVG: loss/train and loss/val vs step, lr below")
+    .argument("<run-dir>", "run folder (holds metrics.jsonl)")
+    .option("--out <file>", "SVG file to write (default <run-dir>/curves.svg)")
+    .action((runDir: string, flags: { out?: string }) => {
+      const path = join(runDir, "metrics.jsonl");
+      if (!existsSync(path))
+        throw new ConfigError(`${runDir} has no metrics.jsonl`, "pass a run folder under <home>/runs");
+      const out = flags.out ?? join(runDir, "curves.svg");
+      writeFileSync(out, renderMetricsSvg(readMetrics(path), { title: runDir.split("/").filter(Boolean).pop() }));
+      process.stdout.write(`${out}\n`);
+    });
+
+  train
+    .command("export")
+    .description("export a checkpoint as a llama-architecture GGUF with its tokenizer (llama.cpp, node-llama-cpp)")
+    .argument("<checkpoint>", "checkpoint folder (…/checkpoints/step-N) or a run folder (its newest checkpoint)")
+    .requiredOption("--out <file>", "GGUF file to write")
+    .option("--type <type>", EXPORT_TYPES.join(" | "), "f32")
+    .action((checkpoint: string, flags: { out: string; type: string }) => {
+      if (!EXPORT_TYPES.includes(flags.type as ExportType))
+        throw new ConfigError(`unknown --type "${flags.type}"`, `use one of ${EXPORT_TYPES.join(", ")}`);
+      const r = exportGguf({ checkpoint, out: flags.out, type: flags.type as ExportType });
+      process.stdout.write(`${r.out} (${r.bytes} bytes, step ${r.step})\n`);
+    });
+};
+
+function readJsonObject(file: string): PretrainOverrides {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ConfigError(`${file} is not readable JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ConfigError(`${file} must hold a JSON object`);
+  return v as PretrainOverrides;
+}

@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { main } from "../cli/main.js";
+import { silentLogger } from "../core/log.js";
+import { hasSharedData, SHARED_DATA, sharedPath } from "../testing/shared-data.js";
+import { buildDatasets, fieldFillOf, type RmRow, type SftRow } from "./build-datasets.js";
+import type { DatasetCard } from "./dataset-card.js";
+import { sha256File, sha256Text } from "./hash-file.js";
+import { parseIdea } from "./idea.js";
+import { DIMENSIONS } from "./review-labels.js";
+import { SPLITS, type SplitName } from "./split-by-component.js";
+import { summarize } from "./stats.js";
+
+// One subset build through the CLI and one through the API, same seed: the tests below read their files.
+const LIMIT = 80;
+const SEED = 5;
+let dirA = "";
+let dirB = "";
+let root = "";
+after(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+before(async () => {
+  if (!hasSharedData()) return;
+  root = mkdtempSync(join(tmpdir(), "ideasteer-datasets-"));
+  dirA = join(root, "a");
+  dirB = join(root, "b");
+  const home = join(root, "home");
+  const argv = ["node", "ideasteer", "--home", home, "--log-level", "silent", "data", "build"];
+  const code = await main([...argv, "--limit", String(LIMIT), "--seed", String(SEED), "--out", dirA, "--no-progress"]);
+  assert.equal(code, 0);
+  await buildDatasets({
+    dataDir: SHARED_DATA,
+    home,
+    outDir: dirB,
+    seed: SEED,
+    limit: LIMIT,
+    extractor: "offline",
+    supportPicker: "top1",
+    topK: 10,
+    ratios: { train: 0.8, val: 0.1, test: 0.1 },
+    confidenceWeighted: false,
+    llmRetries: 2,
+    log: silentLogger,
+    progress: { enabled: false },
+  });
+});
+
+const readJsonl = <T>(dir: string, name: string): T[] =>
+  readFileSync(join(dir, name), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as T);
+const card = (dir: string) => JSON.parse(readFileSync(join(dir, "card.json"), "utf8")) as DatasetCard;
+
+test("rebuilding with the same seed gives byte-identical files (CLI and API)", (t) => {
+  if (!dirA) return t.skip("../shared/data absent");
+  const names = readdirSync(dirA).sort();
+  assert.deepEqual(names, readdirSync(dirB).sort());
+  assert.equal(names.length, 3 + 9 + 2);
+  for (const n of names) assert.ok(readFileSync(join(dirA, n)).equals(readFileSync(join(dirB, n))), `${n} differs`);
+});
+
+test("no paper is in two splits, as citing paper P, supporting paper S or reward-model paper", (t) => {
+  if (!dirA) return t.skip("../shared/data absent");
+  const splitOf = new Map<string, SplitName>();
+  const claim = (id: string, s: SplitName, role: string) => {
+    const prev = splitOf.get(id);
+    assert.ok(prev === undefined || prev === s, `${id} (${role}) is in ${prev} and ${s}`);
+    splitOf.set(id, s);
+  };
+  let sftPapers = new Set<string>();
+  let overlap = 0;
+  for (const s of SPLITS) {
+    for (const r of readJsonl<SftRow>(dirA, `sft.${s}.jsonl`)) {
+      claim(r.id, s, "P");
+      claim(r.supportingId, s, "S");
+      sftPapers = sftPapers.add(r.id).add(r.supportingId);
+    }
+  }
+  for (const d of DIMENSIONS)
+    for (const s of SPLITS)
+      for (const r of readJsonl<RmRow>(dirA, `rm.${d}.${s}.jsonl`)) {
+        if (sftPapers.has(r.paperId)) overlap++;
+        claim(r.paperId, s, `rm.${d}`);
+      }
+  assert.ok(overlap > 20, `the subset links SFT and RM papers (${overlap} RM rows), so the check has teeth`);
+  const c = card(dirA);
+  assert.ok(c.split.largestComponent >= 2, "some supporting paper is shared or chained");
+  for (const s of SPLITS) assert.equal(c.split.papers[s], [...splitOf.values()].filter((x) => x === s).length, s);
+});
+
+test("the card's figures match a recount of the written files", async (t) => {
+  if (!dirA) return t.skip("../shared/data absent");
+  const c = card(dirA);
+  assert.equal(c.options.seed, SEED);
+  assert.equal(c.options.limit, LIMIT);
+  assert.match(c.version, /^v1-[0-9a-f]{12}$/);
+  for (const i of c.inputs) assert.equal(i.sha256, await sha256File(sharedPath(i.file)), i.file);
+  for (const f of c.files) {
+    const text = readFileSync(join(dirA, f.name), "utf8");
+    assert.equal(text.split("\n").filter((l) => l !== "").length, f.rows, f.name);
+    assert.equal(Buffer.byteLength(text), f.bytes, f.name);
+    assert.equal(sha256Text(text), f.sha256, f.name);
+  }
+  const sft = SPLITS.flatMap((s) => readJsonl<SftRow>(dirA, `sft.${s}.jsonl`));
+  for (const s of SPLITS) assert.equal(c.sft.rows[s], readJsonl(dirA, `sft.${s}.jsonl`).length);
+  assert.equal(c.sources.citingPapersRead, LIMIT);
+  assert.equal(sft.length + Object.values(c.sft.skipped).reduce((a, b) => a + b, 0), LIMIT);
+  assert.equal(c.supporting.selection.top1, sft.length);
+  assert.deepEqual(c.sft.fieldFill, fieldFillOf(sft.map((r) => parseIdea(r.target))));
+  for (const r of sft) {
+    assert.match(r.prompt, /^<\|paper\|>Title: [^\n]+\nAbstract: [^\n]+<\|idea\|>$/);
+    assert.ok(r.candidates.includes(r.supportingId) && r.candidates.length <= 10);
+    assert.notEqual(r.id, r.supportingId);
+  }
+  for (const d of DIMENSIONS) {
+    const rows = SPLITS.flatMap((s) => readJsonl<RmRow>(dirA, `rm.${d}.${s}.jsonl`));
+    for (const s of SPLITS) assert.equal(c.rm[d].rows[s], readJsonl(dirA, `rm.${d}.${s}.jsonl`).length);
+    assert.deepEqual(c.rm[d].label, summarize(rows.map((r) => r.label)), d);
+    const venues = [...new Set(rows.map((r) => `${r.venue} ${r.year}`))].sort();
+    assert.deepEqual(Object.keys(c.rm[d].byVenue), venues);
+    for (const v of venues)
+      assert.deepEqual(
+        c.rm[d].byVenue[v],
+        summarize(rows.filter((r) => `${r.venue} ${r.year}` === v).map((r) => r.label)),
+      );
+    assert.equal(c.rm[d].textSource.goldenIdea, rows.filter((r) => r.textSource === "golden-idea").length);
+    assert.equal(c.rm[d].skippedNoLabel, c.sources.reviewRowsUsed - rows.length);
+    for (const r of rows) {
+      assert.ok(r.label >= 0 && r.label <= 1 && r.reviewers >= 1);
+      parseIdea(r.text);
+    }
+  }
+  const md = readFileSync(join(dirA, "card.md"), "utf8");
+  assert.match(md, new RegExp(`sft \\| ${c.sft.rows.train} \\| ${c.sft.rows.val} \\| ${c.sft.rows.test} \\|`));
+});

@@ -1,0 +1,96 @@
+export {
+  type BuildOptions,
+  type BuildResult,
+  buildDatasets,
+  fieldFillOf,
+  INPUT_FILES,
+  type RmRow,
+  type SftRow,
+  sftPrompt,
+} from "./build-datasets.js";
+export { cleanPaperText } from "./clean-paper-text.js";
+export {
+  type Correlation,
+  DATASET_FORMAT_VERSION,
+  type DatasetCard,
+  type FieldFill,
+  renderCardMarkdown,
+} from "./dataset-card.js";
+export {
+  buildExtractPrompt,
+  DEFAULT_LLM_EXTRACT_OPTIONS,
+  extractIdeaLlm,
+  LLM_FAILURES,
+  type LlmExtraction,
+  type LlmExtractOptions,
+  type LlmFailure,
+} from "./extract-idea-llm.js";
+export {
+  DEFAULT_OFFLINE_OPTIONS,
+  extractIdeaOffline,
+  type OfflineExtraction,
+  type OfflineExtractOptions,
+  type PaperFullText,
+  SENTENCE_ROLES,
+  type SentenceRole,
+  TEXT_SOURCES,
+  type TextSource,
+} from "./extract-idea-offline.js";
+export {
+  EXPERIMENT_PLAN_LABEL,
+  ExperimentPlan,
+  getIdeaField,
+  IDEA_FIELDS,
+  IDEA_LABELS,
+  Idea,
+  type IdeaFieldPath,
+  ideaFromFields,
+  ideaJsonSchema,
+  isCompleteIdea,
+  parseIdea,
+  renderIdea,
+} from "./idea.js";
+export { completeIdea, type LooseParse, type PartialIdea, parseIdeaLoose } from "./parse-idea-loose.js";
+export {
+  buildPickPrompt,
+  DEFAULT_PICK_OPTIONS,
+  type PaperText,
+  PICK_FALLBACK_REASONS,
+  type PickFallbackReason,
+  type PickOptions,
+  parseChoice,
+  pickSupportingPaper,
+  type SupportPick,
+} from "./pick-supporting-paper.js";
+export { clipText, DATA_RULE, quoteAsData } from "./prompt-data.js";
+export { type JsonlLine, readJsonlGz } from "./read-jsonl-gz.js";
+export {
+  DIMENSIONS,
+  type Dimension,
+  deriveLabels,
+  LABEL_SOURCES,
+  type LabelIssues,
+  type LabelOptions,
+  type PaperLabels,
+  type ReviewLabel,
+} from "./review-labels.js";
+export {
+  CitationRecord,
+  CitationReference,
+  PaperRecord,
+  ReviewRecord,
+  ReviewScores,
+  type ScoreField,
+  ScoreScale,
+} from "./source-records.js";
+export {
+  SPLITS,
+  type SplitAssignment,
+  type SplitInput,
+  type SplitName,
+  type SplitRatios,
+  splitByComponent,
+} from "./split-by-component.js";
+export { splitSentences } from "./split-sentences.js";
+export { pearson, quantile, ranks, type Summary, spearman, summarize } from "./stats.js";
+export { type CandidateRanking, type RankOptions, rankCandidates, type SupportCandidate } from "./supporting-paper.js";

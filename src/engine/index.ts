@@ -1,0 +1,25 @@
+// Tensors, autograd and the llama model (H3a).
+export { type AdamW, type AdamWOptions, type AdamWState, createAdamW, isDecayed } from "./adamw.js";
+export { clipGradNorm } from "./clip-grad-norm.js";
+export { EngineInputError } from "./engine-input-error.js";
+export * from "./gguf/index.js";
+export { type GradCheckResult, gradCheck } from "./grad-check.js";
+export {
+  type Batch,
+  createLlama,
+  type LlamaModel,
+  type LlamaTensors,
+  llamaForward,
+  llamaParamShapes,
+  llamaWeights,
+  loadLlamaWeights,
+  type Param,
+  type Steering,
+} from "./llama.js";
+export { checkLlamaConfig, headDim, type LlamaConfig } from "./llama-config.js";
+export { argmax, createDecoder, type Decoder, type GenerateOptions, sampleToken } from "./llama-generate.js";
+export { getNumThreads, setNumThreads } from "./native-kernels.js";
+export * from "./ops/index.js";
+export * from "./safetensors.js";
+export { alloc, type DType, type FloatArray, parameter, Tensor, tensor, zeros } from "./tensor.js";
+export * from "./tokenizer/index.js";

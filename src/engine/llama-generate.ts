@@ -1,0 +1,187 @@
+/**
+ * KV-cached token-by-token decoding of the llama model, for sampling in tests and evaluation inside the engine
+ * (the production inference path is llama.cpp over the exported GGUF). Each step runs one position through every
+ * layer, appends its rotated key and its value to the layer's cache, and attends over the cache, so a sequence
+ * of n tokens costs n single-row passes instead of n full re-runs.
+ */
+import type { Rng } from "../core/index.js";
+import { EngineInputError } from "./engine-input-error.js";
+import { headDim, type LlamaConfig } from "./llama-config.js";
+import { kernels } from "./native-kernels.js";
+
+export type GenerateOptions = {
+  maxTokens: number; // new tokens at most; also ends when prompt + new tokens fill contextLength
+  temperature?: number; // 0 or absent: greedy (argmax, lowest id on ties)
+  topP?: number; // nucleus sampling: keep the smallest set of top tokens whose probability reaches topP
+  rng?: Rng; // required when temperature > 0
+  stopTokens?: number[]; // generation ends when one is sampled; it is not returned
+  steer?: readonly (Float32Array | undefined)[]; // per layer, a [dModel] vector added to the block's output
+};
+
+/** Logits of the next token after each fed token, with the KV cache kept between calls. */
+export type Decoder = { feed(token: number): Float32Array; readonly position: number };
+
+export function createDecoder(
+  cfg: LlamaConfig,
+  weight: (name: string) => Float32Array,
+  steer?: readonly (Float32Array | undefined)[],
+): Decoder {
+  const k = kernels();
+  const D = cfg.dModel;
+  const hd = headDim(cfg);
+  const kvW = cfg.nKvHeads * hd;
+  const group = cfg.nHeads / cfg.nKvHeads;
+  const ctx = cfg.contextLength;
+  const V = cfg.vocabSize;
+  const kCache = Array.from({ length: cfg.nLayers }, () => new Float32Array(ctx * kvW));
+  const vCache = Array.from({ length: cfg.nLayers }, () => new Float32Array(ctx * kvW));
+  const x = new Float32Array(D);
+  const xn = new Float32Array(D);
+  const rstd = new Float32Array(1);
+  const q = new Float32Array(D);
+  const qr = new Float32Array(D);
+  const kv = new Float32Array(kvW);
+  const att = new Float32Array(D);
+  const o = new Float32Array(D);
+  const g = new Float32Array(cfg.dFf);
+  const u = new Float32Array(cfg.dFf);
+  const h = new Float32Array(cfg.dFf);
+  const scores = new Float64Array(ctx);
+  const emb = weight("token_embd.weight");
+  const head = weight(cfg.tiedEmbeddings ? "token_embd.weight" : "output.weight");
+  const matvec = (w: Float32Array, inp: Float32Array, out: Float32Array, n: number, kk: number) =>
+    k.gemm(false, true, 1, n, kk, 1, inp, kk, w, kk, 0, out, n);
+  let pos = 0;
+
+  const feed = (token: number): Float32Array => {
+    if (!Number.isInteger(token) || token < 0 || token >= V)
+      throw new EngineInputError(`token ${token} is outside the vocabulary [0, ${V})`);
+    if (pos >= ctx) throw new EngineInputError(`the context of ${ctx} tokens is full`);
+    x.set(emb.subarray(token * D, (token + 1) * D));
+    for (let l = 0; l < cfg.nLayers; l++) {
+      const w = (n: string) => weight(`blk.${l}.${n}.weight`);
+      k.rmsNormForward(x, w("attn_norm"), xn, rstd, 1, D, cfg.normEps);
+      matvec(w("attn_q"), xn, q, D, D);
+      k.rope(q, qr, 1, 1, cfg.nHeads, hd, cfg.ropeTheta, pos, false, false);
+      matvec(w("attn_k"), xn, kv, kvW, D);
+      k.rope(
+        kv,
+        kCache[l]!.subarray(pos * kvW, (pos + 1) * kvW),
+        1,
+        1,
+        cfg.nKvHeads,
+        hd,
+        cfg.ropeTheta,
+        pos,
+        false,
+        false,
+      );
+      matvec(w("attn_v"), xn, vCache[l]!.subarray(pos * kvW, (pos + 1) * kvW), kvW, D);
+      attend(qr, kCache[l]!, vCache[l]!, att);
+      matvec(w("attn_output"), att, o, D, D);
+      for (let i = 0; i < D; i++) x[i] = (x[i] as number) + (o[i] as number);
+      k.rmsNormForward(x, w("ffn_norm"), xn, rstd, 1, D, cfg.normEps);
+      matvec(w("ffn_gate"), xn, g, cfg.dFf, D);
+      matvec(w("ffn_up"), xn, u, cfg.dFf, D);
+      k.swigluForward(g, u, h, cfg.dFf);
+      matvec(w("ffn_down"), h, o, D, cfg.dFf);
+      const s = steer?.[l];
+      for (let i = 0; i < D; i++) x[i] = (x[i] as number) + (o[i] as number) + (s ? (s[i] as number) : 0);
+    }
+    k.rmsNormForward(x, weight("output_norm.weight"), xn, rstd, 1, D, cfg.normEps);
+    const logits = new Float32Array(V);
+    matvec(head, xn, logits, V, D);
+    pos++;
+    return logits;
+  };
+
+  // softmax(q_h . K[0..pos] / sqrt(hd)) V[0..pos] per query head h, reading kv head floor(h / group).
+  const attend = (qv: Float32Array, K: Float32Array, Vc: Float32Array, out: Float32Array) => {
+    const scale = 1 / Math.sqrt(hd);
+    out.fill(0);
+    for (let hh = 0; hh < cfg.nHeads; hh++) {
+      const kOff = Math.floor(hh / group) * hd;
+      const qOff = hh * hd;
+      let mx = -Infinity;
+      for (let j = 0; j <= pos; j++) {
+        let s = 0;
+        const base = j * kvW + kOff;
+        for (let d = 0; d < hd; d++) s += (qv[qOff + d] as number) * (K[base + d] as number);
+        s *= scale;
+        scores[j] = s;
+        if (s > mx) mx = s;
+      }
+      let sum = 0;
+      for (let j = 0; j <= pos; j++) {
+        const e = Math.exp((scores[j] as number) - mx);
+        scores[j] = e;
+        sum += e;
+      }
+      for (let j = 0; j <= pos; j++) {
+        const p = (scores[j] as number) / sum;
+        const base = j * kvW + kOff;
+        for (let d = 0; d < hd; d++) out[qOff + d] = (out[qOff + d] as number) + p * (Vc[base + d] as number);
+      }
+    }
+  };
+
+  return {
+    feed,
+    get position() {
+      return pos;
+    },
+  };
+}
+
+export function generateTokens(
+  cfg: LlamaConfig,
+  weight: (name: string) => Float32Array,
+  prompt: number[],
+  o: GenerateOptions,
+): number[] {
+  if (prompt.length === 0) throw new EngineInputError("generate needs a prompt of at least one token");
+  if (prompt.length > cfg.contextLength)
+    throw new EngineInputError(`prompt of ${prompt.length} tokens exceeds the context of ${cfg.contextLength}`);
+  const temperature = o.temperature ?? 0;
+  if (temperature > 0 && !o.rng) throw new EngineInputError("sampling with temperature > 0 needs an rng");
+  const stop = new Set(o.stopTokens ?? []);
+  const dec = createDecoder(cfg, weight, o.steer);
+  let logits: Float32Array = new Float32Array(0);
+  for (const t of prompt) logits = dec.feed(t);
+  const out: number[] = [];
+  // Prompt plus generated tokens never exceed contextLength, the longest sequence the model was trained on.
+  while (out.length < o.maxTokens && prompt.length + out.length < cfg.contextLength) {
+    const next = temperature > 0 ? sampleToken(logits, temperature, o.topP ?? 1, o.rng as Rng) : argmax(logits);
+    if (stop.has(next)) break;
+    out.push(next);
+    if (out.length === o.maxTokens || prompt.length + out.length === cfg.contextLength) break;
+    logits = dec.feed(next);
+  }
+  return out;
+}
+
+export function argmax(a: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if ((a[i] as number) > (a[best] as number)) best = i;
+  return best;
+}
+
+/** Samples from softmax(logits / temperature), restricted to the top-p nucleus. */
+export function sampleToken(logits: Float32Array, temperature: number, topP: number, rng: Rng): number {
+  let mx = -Infinity;
+  for (const z of logits) if (z > mx) mx = z;
+  const probs = Float64Array.from(logits, (z) => Math.exp((z - mx) / temperature));
+  let total = 0;
+  for (const p of probs) total += p;
+  const order = Array.from(probs.keys()).sort((a, b) => (probs[b] as number) - (probs[a] as number) || a - b);
+  let kept = 0;
+  let mass = 0;
+  while (kept < order.length && (kept === 0 || mass < topP * total)) mass += probs[order[kept++] as number] as number;
+  let r = rng.next() * mass;
+  for (let i = 0; i < kept; i++) {
+    const id = order[i] as number;
+    r -= probs[id] as number;
+    if (r < 0) return id;
+  }
+  return order[kept - 1] as number;
+}

@@ -1,0 +1,220 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createRng } from "../core/index.js";
+import { gradCheck } from "./grad-check.js";
+import { createLlama, llamaForward, llamaWeights, loadLlamaWeights, type Steering } from "./llama.js";
+import type { LlamaConfig } from "./llama-config.js";
+import { argmax, createDecoder } from "./llama-generate.js";
+import { crossEntropy } from "./ops/index.js";
+import { parameter, type Tensor, tensor } from "./tensor.js";
+
+const tiny = (o: Partial<LlamaConfig> = {}): LlamaConfig => ({
+  vocabSize: 11,
+  dModel: 8,
+  nLayers: 2,
+  nHeads: 2,
+  nKvHeads: 1,
+  dFf: 12,
+  contextLength: 8,
+  ropeTheta: 10000,
+  normEps: 1e-5,
+  tiedEmbeddings: false,
+  ...o,
+});
+
+function randomBatch(seed: number, V: number, B: number, T: number, masked = true) {
+  const rng = createRng(seed);
+  const tokens = Int32Array.from({ length: B * T }, () => rng.int(V));
+  const targets = Int32Array.from({ length: B * T }, () => rng.int(V));
+  const mask = masked ? Float32Array.from({ length: B * T }, (_, i) => (i % 3 === 0 ? 0 : 1)) : undefined;
+  return { tokens, targets, mask, B, T };
+}
+
+/** Float64 copies of the model's weights as grad-requiring tensors, with weights scaled up so that gradients are
+ * not all tiny (init std 0.02 would make most of them fall under the finite-difference noise floor). */
+function float64Weights(model: ReturnType<typeof createLlama>): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [name, p] of model.params) {
+    const data = Float64Array.from(p.data, (x) => (p.shape.length === 1 ? x : x * 20));
+    out.set(name, parameter(data, p.shape, new Float64Array(data.length)));
+  }
+  return out;
+}
+
+for (const tied of [false, true]) {
+  test(`llama (${tied ? "tied" : "untied"} head, GQA, steering): every weight's gradient matches finite differences in float64`, () => {
+    const cfg = tiny({ tiedEmbeddings: tied });
+    const model = createLlama(cfg, { seed: 3 });
+    const w = float64Weights(model);
+    const rng = createRng(4);
+    const steer: Steering = [
+      tensor(
+        Float64Array.from({ length: 8 }, () => rng.normal() * 0.3),
+        [8],
+        { requiresGrad: true },
+      ),
+      undefined,
+    ];
+    const b = randomBatch(5, cfg.vocabSize, 2, 4);
+    const mask = Float64Array.from(b.mask as Float32Array);
+    const f = () =>
+      crossEntropy(
+        llamaForward(cfg, (n) => w.get(n)!, b.tokens, 2, 4, steer),
+        b.targets,
+        mask,
+      );
+    const inputs = [...w.values(), steer[0] as Tensor];
+    const res = gradCheck(f, inputs, { rng, maxPerInput: 6 });
+    // Tolerance 1e-5 relative (float64, h = 1e-5); a mis-wired gradient is off by > 1e-2.
+    assert.ok(res.maxRelErr < 1e-5, `max relative error ${res.maxRelErr} (abs ${res.maxAbsErr}) over ${res.checked}`);
+    assert.ok(res.checked >= inputs.length * 6 - 6);
+  });
+}
+
+test("lossAndGrad (float32) agrees with the float64 graph and scales by gradScale", () => {
+  const cfg = tiny();
+  const model = createLlama(cfg, { seed: 7 });
+  const b = randomBatch(8, cfg.vocabSize, 2, 5);
+  const { loss, tokens } = model.lossAndGrad(b, { gradScale: 0.5 });
+  assert.equal(tokens, 6); // mask keeps 2 of every 3 of 10 positions: indices 1,2,4,5,7,8
+  const w = new Map<string, Tensor>();
+  for (const [n, p] of model.params)
+    w.set(n, parameter(Float64Array.from(p.data), p.shape, new Float64Array(p.data.length)));
+  const l64 = crossEntropy(
+    llamaForward(cfg, (n) => w.get(n)!, b.tokens, 2, 5),
+    b.targets,
+    Float64Array.from(b.mask!),
+  );
+  l64.backward(0.5);
+  assert.ok(Math.abs(loss - l64.item()) < 1e-5 * Math.abs(l64.item()));
+  for (const [n, p] of model.params) {
+    const g64 = w.get(n)!.grad!;
+    let maxDiff = 0;
+    let maxAbs = 0;
+    for (let i = 0; i < g64.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs((p.grad[i] as number) - (g64[i] as number)));
+      maxAbs = Math.max(maxAbs, Math.abs(g64[i] as number));
+    }
+    assert.ok(maxDiff <= 1e-4 * maxAbs + 1e-7, `${n}: float32 grad differs by ${maxDiff} (max |g| ${maxAbs})`);
+  }
+  // Calling again accumulates: grads double.
+  const before = Float32Array.from(model.params.get("blk.1.ffn_down.weight")!.grad);
+  model.lossAndGrad(b, { gradScale: 0.5 });
+  const after = model.params.get("blk.1.ffn_down.weight")!.grad;
+  for (let i = 0; i < before.length; i += 7)
+    assert.ok(Math.abs((after[i] as number) - 2 * (before[i] as number)) < 1e-6);
+  model.zeroGrad();
+  assert.ok(after.every((g) => g === 0));
+});
+
+test("same seed, same weights and same loss; different seed, different weights", () => {
+  const cfg = tiny();
+  const a = createLlama(cfg, { seed: 11 });
+  const b = createLlama(cfg, { seed: 11 });
+  const c = createLlama(cfg, { seed: 12 });
+  for (const [n, p] of a.params) assert.deepEqual(p.data, b.params.get(n)!.data);
+  assert.notDeepEqual(a.params.get("blk.0.attn_q.weight")!.data, c.params.get("blk.0.attn_q.weight")!.data);
+  const batch = randomBatch(1, cfg.vocabSize, 3, 8, false);
+  assert.equal(a.lossAndGrad(batch).loss, b.lossAndGrad(batch).loss);
+  for (const [n, p] of a.params) assert.deepEqual(p.grad, b.params.get(n)!.grad);
+  // Untrained, the loss per token is near ln(V).
+  assert.ok(Math.abs(a.evalLoss(batch).loss / 24 - Math.log(11)) < 0.1);
+});
+
+test("parameters are named as GGUF and shaped [out][in]; weights round-trip and mismatches are refused", () => {
+  const cfg = tiny({ tiedEmbeddings: true });
+  const model = createLlama(cfg, { seed: 1 });
+  const names = [...model.params.keys()];
+  assert.deepEqual(names.slice(0, 6), [
+    "token_embd.weight",
+    "blk.0.attn_norm.weight",
+    "blk.0.attn_q.weight",
+    "blk.0.attn_k.weight",
+    "blk.0.attn_v.weight",
+    "blk.0.attn_output.weight",
+  ]);
+  assert.ok(!model.params.has("output.weight"));
+  assert.deepEqual(model.params.get("blk.1.attn_k.weight")!.shape, [4, 8]); // 1 kv head of 4 x dModel 8
+  assert.deepEqual(model.params.get("blk.1.ffn_down.weight")!.shape, [8, 12]);
+  const other = createLlama(cfg, { seed: 2 });
+  loadLlamaWeights(other, llamaWeights(model));
+  const toks = Int32Array.from([1, 2, 3, 4]);
+  assert.deepEqual(other.logits(toks, 1, 4), model.logits(toks, 1, 4));
+  const w = llamaWeights(model);
+  w.delete("blk.0.ffn_up.weight");
+  w.set("bogus", new Float32Array(1));
+  assert.throws(() => loadLlamaWeights(other, w), /missing \[blk\.0\.ffn_up\.weight\], unexpected \[bogus\]/);
+  const short = llamaWeights(model);
+  short.set("output_norm.weight", new Float32Array(3));
+  assert.throws(() => loadLlamaWeights(other, short), /output_norm\.weight has 3 values/);
+});
+
+test("bad batches are refused with their sizes", () => {
+  const model = createLlama(tiny(), { seed: 1 });
+  assert.throws(() => model.logits(new Int32Array(5), 1, 4), /5 values, B\*T = 4/);
+  assert.throws(() => model.logits(new Int32Array(9), 1, 9), /exceeds the model's contextLength 8/);
+  assert.throws(() => model.logits(Int32Array.from([0, 11]), 1, 2), /outside the vocabulary/);
+});
+
+for (const steered of [false, true]) {
+  test(`KV-cached decoding gives the full forward's logits at every position${steered ? " (steered)" : ""}`, () => {
+    const cfg = tiny({ nLayers: 3, nHeads: 4, nKvHeads: 2, dModel: 16, contextLength: 12 });
+    const model = createLlama(cfg, { seed: 21 });
+    // Larger weights make the attention pattern non-trivial.
+    for (const p of model.params.values())
+      if (p.shape.length === 2) for (let i = 0; i < p.data.length; i++) p.data[i]! *= 15;
+    const rng = createRng(3);
+    const steerVecs = [undefined, Float32Array.from({ length: 16 }, () => rng.normal()), undefined];
+    const steer = steered ? steerVecs.map((v) => (v ? tensor(v, [16]) : undefined)) : undefined;
+    const seq = Int32Array.from([3, 1, 4, 1, 5, 9, 2, 6, 5, 3]);
+    const full = model.logits(seq, 1, seq.length, { steer });
+    const dec = createDecoder(cfg, (n) => model.params.get(n)!.data, steered ? steerVecs : undefined);
+    for (let t = 0; t < seq.length; t++) {
+      const step = dec.feed(seq[t] as number);
+      for (let v = 0; v < cfg.vocabSize; v++) {
+        const want = full[t * cfg.vocabSize + v] as number;
+        assert.ok(
+          Math.abs((step[v] as number) - want) < 1e-4 * (1 + Math.abs(want)),
+          `t=${t} v=${v}: ${step[v]} vs ${want}`,
+        );
+      }
+    }
+  });
+}
+
+test("greedy generate picks the argmax of a fresh full forward at each step; stop tokens end it", () => {
+  const cfg = tiny({ contextLength: 10 });
+  const model = createLlama(cfg, { seed: 8 });
+  for (const p of model.params.values())
+    if (p.shape.length === 2) for (let i = 0; i < p.data.length; i++) p.data[i]! *= 20;
+  const prompt = [2, 7];
+  const out = model.generate(prompt, { maxTokens: 20 });
+  assert.equal(out.length, 8); // ends when the context of 10 is full
+  const seq = [...prompt];
+  for (const tok of out) {
+    const logits = model.logits(Int32Array.from(seq), 1, seq.length);
+    assert.equal(tok, argmax(logits.subarray((seq.length - 1) * 11)));
+    seq.push(tok);
+  }
+  const stopAt = out[3] as number;
+  const stopped = model.generate(prompt, { maxTokens: 20, stopTokens: [stopAt] });
+  assert.deepEqual(stopped, out.slice(0, out.indexOf(stopAt)));
+  assert.equal(model.generate(prompt, { maxTokens: 3 }).length, 3);
+});
+
+test("sampling: same rng seed, same tokens; top-p near 0 is greedy; temperature needs an rng", () => {
+  const cfg = tiny({ contextLength: 16 });
+  const model = createLlama(cfg, { seed: 9 });
+  for (const p of model.params.values())
+    if (p.shape.length === 2) for (let i = 0; i < p.data.length; i++) p.data[i]! *= 10;
+  const a = model.generate([1], { maxTokens: 12, temperature: 1, rng: createRng(5) });
+  const b = model.generate([1], { maxTokens: 12, temperature: 1, rng: createRng(5) });
+  assert.deepEqual(a, b);
+  const greedy = model.generate([1], { maxTokens: 12 });
+  assert.deepEqual(model.generate([1], { maxTokens: 12, temperature: 1, topP: 1e-9, rng: createRng(6) }), greedy);
+  assert.notDeepEqual(
+    [1, 2, 3].map((s) => model.generate([1], { maxTokens: 12, temperature: 2, rng: createRng(s) }).join()),
+    [greedy.join(), greedy.join(), greedy.join()],
+  );
+  assert.throws(() => model.generate([1], { maxTokens: 2, temperature: 0.7 }), /needs an rng/);
+});

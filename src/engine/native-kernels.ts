@@ -1,0 +1,143 @@
+/**
+ * The one place that loads the C++ kernels (native/, built by `npm run build` with node-gyp). Everything else in
+ * the engine calls them through `kernels()`, so the backend can be replaced by editing this file alone.
+ * Arrays are Float32Array or Float64Array (one kind per call); backward kernels add into their gradient outputs.
+ */
+import { createRequire } from "node:module";
+
+export type FloatArray = Float32Array | Float64Array;
+
+export type NativeKernels = {
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: FloatArray,
+    lda: number,
+    B: FloatArray,
+    ldb: number,
+    beta: number,
+    C: FloatArray,
+    ldc: number,
+  ): void;
+  rmsNormForward(
+    x: FloatArray,
+    w: FloatArray,
+    y: FloatArray,
+    rstd: FloatArray,
+    rows: number,
+    D: number,
+    eps: number,
+  ): void;
+  rmsNormBackward(
+    dy: FloatArray,
+    x: FloatArray,
+    w: FloatArray,
+    rstd: FloatArray,
+    dx: FloatArray,
+    dw: FloatArray,
+    rows: number,
+    D: number,
+  ): void;
+  rope(
+    x: FloatArray,
+    y: FloatArray,
+    rows: number,
+    T: number,
+    nHeads: number,
+    headDim: number,
+    theta: number,
+    posOffset: number,
+    inverse: boolean,
+    accumulate: boolean,
+  ): void;
+  attentionForward(
+    q: FloatArray,
+    k: FloatArray,
+    v: FloatArray,
+    out: FloatArray,
+    probs: FloatArray,
+    B: number,
+    T: number,
+    nHeads: number,
+    nKvHeads: number,
+    headDim: number,
+  ): void;
+  attentionBackward(
+    dout: FloatArray,
+    q: FloatArray,
+    k: FloatArray,
+    v: FloatArray,
+    probs: FloatArray,
+    dq: FloatArray,
+    dk: FloatArray,
+    dv: FloatArray,
+    B: number,
+    T: number,
+    nHeads: number,
+    nKvHeads: number,
+    headDim: number,
+  ): void;
+  swigluForward(g: FloatArray, u: FloatArray, h: FloatArray, n: number): void;
+  swigluBackward(dh: FloatArray, g: FloatArray, u: FloatArray, dg: FloatArray, du: FloatArray, n: number): void;
+  crossEntropyForward(
+    logits: FloatArray,
+    targets: Int32Array,
+    mask: FloatArray | null,
+    lse: FloatArray,
+    rows: number,
+    V: number,
+  ): number;
+  crossEntropyBackward(
+    logits: FloatArray,
+    targets: Int32Array,
+    mask: FloatArray | null,
+    lse: FloatArray,
+    dlogits: FloatArray,
+    rows: number,
+    V: number,
+    scale: number,
+  ): void;
+  embeddingForward(W: FloatArray, tokens: Int32Array, out: FloatArray, rows: number, D: number, vocab: number): void;
+  embeddingBackward(dy: FloatArray, tokens: Int32Array, dW: FloatArray, rows: number, D: number, vocab: number): void;
+  adamwStep(
+    p: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
+  ): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+};
+
+const ADDON_PATH = new URL("../../native/build/Release/ideasteer_engine.node", import.meta.url);
+
+let loaded: NativeKernels | undefined; // a cache of an immutable module, not state: loading twice gives the same thing
+
+/** The native kernels; throws with the fix when the addon has not been built. */
+export function kernels(): NativeKernels {
+  if (loaded) return loaded;
+  try {
+    loaded = createRequire(import.meta.url)(ADDON_PATH.pathname) as NativeKernels;
+  } catch (err) {
+    throw new Error(
+      `the engine's native kernels are not built (${ADDON_PATH.pathname}): run \`npm run build\` ` +
+        `(node-gyp rebuild --directory native); cause: ${(err as Error).message}`,
+    );
+  }
+  return loaded;
+}
+
+/** Threads used by the kernels (OpenMP), as torch.set_num_threads. */
+export const setNumThreads = (n: number): void => kernels().setNumThreads(n);
+export const getNumThreads = (): number => kernels().getNumThreads();

@@ -1,0 +1,432 @@
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { CorruptFileError, IdeasteerError, NotFoundError } from "../../core/errors.js";
+import { type Logger, silentLogger } from "../../core/log.js";
+import { normalizeTitle } from "../normalize-title.js";
+import type { Paper } from "../paper.js";
+import { migrate, SCHEMA_VERSION } from "./migrations.js";
+import { fromRow, mergePapers, type PaperColumns, type PaperRow, titleKey, toColumns } from "./paper-row.js";
+import { andQuery, orQuery, termCounts } from "./query-terms.js";
+
+/** One search result; `score` is BM25 negated, so higher is better. Snippet marks matches with `highlight`. */
+export type SearchHit = {
+  id: string;
+  title: string;
+  score: number;
+  snippet: string;
+  venue: string | null;
+  year: number | null;
+};
+
+export type LibraryStats = {
+  path: string;
+  schemaVersion: number;
+  papers: number;
+  withAbstract: number;
+  withFullText: number;
+  bySource: Record<string, number>;
+  byVenue: { venue: string | null; count: number }[]; // most papers first
+  byYear: { year: number | null; count: number }[]; // oldest first
+  dbBytes: number; // database file plus its WAL
+  ingestedFiles: number;
+};
+
+/** How far one input file has been committed; saved in the same transaction as its batch. */
+export type IngestCheckpoint = {
+  fileKey: string; // path + size + mtime: another file (or the same path changed) starts over
+  path: string;
+  recordsDone: number;
+  skipped: number;
+  completed: boolean;
+};
+
+export type UpsertResult = { inserted: number; updated: number; unchanged: number };
+export type Highlight = { open: string; close: string };
+export type SearchOptions = { limit?: number; offset?: number; highlight?: Highlight };
+
+const DEFAULT_HIGHLIGHT: Highlight = { open: "**", close: "**" };
+const SNIPPET_TOKENS = 24;
+// Query planning (see search()). Postings = papers per term, summed over a query's terms: they bound
+// how many papers an OR query makes BM25 score.
+const AND_POSTINGS = 60_000; // ~3 ms of IDF scans; "learning" alone is 48k
+const MAX_AND_TERMS = 12;
+const SEARCH_OR_POSTINGS = 4_000; // interactive search: ~3 ms of scoring
+const SIMILAR_OR_POSTINGS = 30_000; // similar papers (judges, `library similar`): quality over speed
+const MAX_SIMILAR_TERMS = 16;
+
+/**
+ * The paper library: one SQLite file (WAL) holding papers, the ids they are known by, an FTS5
+ * index (BM25 over title, abstract, keywords and full-text sections), and ingest checkpoints.
+ * Open with `PaperStore.open`, and `close()` when done.
+ */
+export class PaperStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly log: Logger;
+  private readonly readonly: boolean;
+  // Document frequency per term, for choosing the informative terms of OR queries. Cleared on every write.
+  private readonly dfCache = new Map<string, number>();
+  private totalDocs = -1;
+  private readonly stmts: ReturnType<PaperStore["prepare"]>;
+
+  private constructor(path: string, db: Database.Database, log: Logger, readonly: boolean) {
+    this.path = path;
+    this.db = db;
+    this.log = log;
+    this.readonly = readonly;
+    this.stmts = this.prepare();
+  }
+
+  static open(path: string, opts: { readonly?: boolean; log?: Logger } = {}): PaperStore {
+    const log = opts.log ?? silentLogger;
+    const readonly = opts.readonly ?? false;
+    if (readonly && !existsSync(path)) {
+      throw new NotFoundError("library", path, "add papers first: ideasteer library add <file>");
+    }
+    if (!readonly) mkdirSync(dirname(path), { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly, fileMustExist: readonly });
+    } catch (e) {
+      throw new IdeasteerError("E_STORE", `cannot open library ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      if (!readonly) {
+        db.pragma("journal_mode = WAL");
+        // WAL + NORMAL: a crash (kill -9, power loss) keeps the database consistent; at worst the last commits are lost.
+        db.pragma("synchronous = NORMAL");
+      }
+      db.pragma("foreign_keys = ON");
+      db.pragma("busy_timeout = 10000");
+      db.pragma("cache_size = -65536"); // 64 MiB page cache
+      db.pragma("mmap_size = 1073741824"); // reads through mmap: the FTS index is read far more than written
+      db.pragma("temp_store = MEMORY");
+      const version = readonly ? (db.pragma("user_version", { simple: true }) as number) : migrate(db, path);
+      if (version !== SCHEMA_VERSION) {
+        throw new CorruptFileError(path, `library schema version ${version}, expected ${SCHEMA_VERSION}`, {
+          hint: "run any writing library command (e.g. library add) once to migrate it",
+        });
+      }
+    } catch (e) {
+      db.close();
+      if (e instanceof IdeasteerError) throw e;
+      throw new CorruptFileError(path, `not a usable library database: ${(e as Error).message}`, { cause: e });
+    }
+    log.debug("library opened", { path, readonly });
+    return new PaperStore(path, db, log, readonly);
+  }
+
+  private prepare() {
+    const db = this.db;
+    const cols = Object.keys(toColumns(placeholderPaper)) as (keyof PaperColumns)[];
+    return {
+      byAlias: db.prepare<[string], PaperRow>("SELECT p.* FROM paper_ids a JOIN papers p ON p.pk = a.pk WHERE a.alias = ?"),
+      byTitle: db.prepare<[string], PaperRow>("SELECT * FROM papers WHERE title_norm = ?"),
+      insert: this.readonly
+        ? null
+        : db.prepare(
+            `INSERT INTO papers (${cols.join(", ")}, updated_at) VALUES (${cols.map((c) => `@${c}`).join(", ")}, @updated_at)`,
+          ),
+      update: this.readonly
+        ? null
+        : db.prepare(`UPDATE papers SET ${cols.map((c) => `${c} = @${c}`).join(", ")}, updated_at = @updated_at WHERE pk = @pk`),
+      deleteRow: this.readonly ? null : db.prepare("DELETE FROM papers WHERE pk = ?"),
+      addAlias: this.readonly ? null : db.prepare("INSERT OR IGNORE INTO paper_ids (alias, pk) VALUES (?, ?)"),
+      saveCheckpoint: this.readonly
+        ? null
+        : db.prepare(
+            `INSERT INTO ingest_progress (file_key, path, records_done, skipped, completed, updated_at)
+             VALUES (@fileKey, @path, @recordsDone, @skipped, @completed, @updatedAt)
+             ON CONFLICT(file_key) DO UPDATE SET path = excluded.path, records_done = excluded.records_done,
+               skipped = excluded.skipped, completed = excluded.completed, updated_at = excluded.updated_at`,
+          ),
+      checkpoint: db.prepare<[string], { path: string; records_done: number; skipped: number; completed: number }>(
+        "SELECT path, records_done, skipped, completed FROM ingest_progress WHERE file_key = ?",
+      ),
+      count: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM papers"),
+      df: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ?"),
+      pkOf: db.prepare<[string], { pk: number }>("SELECT pk FROM paper_ids WHERE alias = ?"),
+      pkByTitle: db.prepare<[string], { pk: number }>("SELECT pk FROM papers WHERE title_norm = ?"),
+      searchOne: db.prepare<[string, string, string, number], QueryRow>(
+        `SELECT p.pk, p.id, p.title, p.venue, p.year, f.rank,
+           snippet(papers_fts, 1, ?, ?, '…', ${SNIPPET_TOKENS}) AS snippet
+         FROM papers_fts f JOIN papers p ON p.pk = f.rowid
+         WHERE papers_fts MATCH ? AND f.rowid = ?`,
+      ),
+      search: db.prepare<[string, string, string, number, number], QueryRow>(
+        `SELECT p.pk, p.id, p.title, p.venue, p.year, f.rank,
+           snippet(papers_fts, 1, ?, ?, '…', ${SNIPPET_TOKENS}) AS snippet
+         FROM papers_fts f JOIN papers p ON p.pk = f.rowid
+         WHERE papers_fts MATCH ? ORDER BY f.rank LIMIT ? OFFSET ?`,
+      ),
+    };
+  }
+
+  private writable<T>(s: T | null): T {
+    if (s === null) throw new IdeasteerError("E_STORE", `library ${this.path} is open read-only`);
+    return s;
+  }
+
+  /**
+   * Inserts or updates papers in one transaction. The same work (same id or dupId, or the same
+   * normalised title) updates its row, never adds one; a different id for it is kept in dupIds.
+   * `checkpoint`, when given, is saved in the same transaction (ingest resume).
+   */
+  upsert(papers: Paper[], opts: { checkpoint?: IngestCheckpoint } = {}): UpsertResult {
+    const s = this.stmts;
+    const [insert, update, deleteRow, addAlias] = [s.insert, s.update, s.deleteRow, s.addAlias].map((x) =>
+      this.writable(x),
+    ) as [Database.Statement, Database.Statement, Database.Statement, Database.Statement];
+    const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const incoming of papers) {
+        const byId = s.byAlias.get(incoming.id);
+        const byTitle = s.byTitle.get(titleKey(incoming));
+        if (!byId && !byTitle) {
+          const pk = Number(insert.run({ ...toColumns(incoming), updated_at: now }).lastInsertRowid);
+          addAlias.run(incoming.id, pk);
+          for (const d of incoming.dupIds) addAlias.run(d, pk);
+          result.inserted++;
+          continue;
+        }
+        const target = (byId ?? byTitle) as PaperRow;
+        let absorbed: string[] = [];
+        if (byId && byTitle && byTitle.pk !== byId.pk) {
+          // The paper's new title is another row's: both rows are one work. Fold that row into this one.
+          absorbed = [byTitle.id, ...(JSON.parse(byTitle.dup_ids) as string[])];
+          deleteRow.run(byTitle.pk);
+        }
+        const merged = mergePapers(fromRow(target), incoming, absorbed);
+        const cols = toColumns(merged);
+        if (absorbed.length === 0 && sameColumns(cols, target)) {
+          result.unchanged++;
+        } else {
+          update.run({ ...cols, updated_at: now, pk: target.pk });
+        }
+        // OR IGNORE: an id that already names another paper keeps naming that paper.
+        for (const d of merged.dupIds) addAlias.run(d, target.pk);
+        result.updated++;
+      }
+      if (opts.checkpoint) this.writeCheckpoint(opts.checkpoint);
+    })();
+    this.dfCache.clear();
+    this.totalDocs = -1;
+    return result;
+  }
+
+  private writeCheckpoint(c: IngestCheckpoint): void {
+    this.writable(this.stmts.saveCheckpoint).run({ ...c, completed: c.completed ? 1 : 0, updatedAt: Date.now() });
+  }
+
+  /** Saves a checkpoint on its own (a file that ends with bad records, or an empty file). */
+  saveIngestCheckpoint(c: IngestCheckpoint): void {
+    this.writeCheckpoint(c);
+  }
+
+  getIngestCheckpoint(fileKey: string): IngestCheckpoint | null {
+    const r = this.stmts.checkpoint.get(fileKey);
+    if (!r) return null;
+    return { fileKey, path: r.path, recordsDone: r.records_done, skipped: r.skipped, completed: r.completed === 1 };
+  }
+
+  /** The paper known by `id` (its own id or one of its dupIds), or null. */
+  get(id: string): Paper | null {
+    const row = this.stmts.byAlias.get(id);
+    return row ? fromRow(row) : null;
+  }
+
+  count(): number {
+    return this.stmts.count.get()?.n ?? 0;
+  }
+
+  /**
+   * BM25 search for user text. Plan (measured in bench/search.ts): FTS5's BM25 costs about 0.05 µs
+   * per posting of each query term (it scans each term's whole posting list once per query for its
+   * IDF) plus about 0.7 µs per matching paper it scores. A common term like "learning" (48k of 110k
+   * papers) is what makes a query slow, and it adds little to the ranking. So:
+   * 0. a query that is exactly a paper's title (normalised) puts that paper first;
+   * 1. an AND over the query's terms, rarest first, as many as fit AND_POSTINGS (cheap: few papers
+   *    match all of them, and BM25 scores only those);
+   * 2. when that finds fewer than `offset + limit` papers, an OR over the rarest terms that fit
+   *    SEARCH_OR_POSTINGS fills the rest.
+   * Earlier stages' hits come first; each hit's score is the BM25 of the query that found it.
+   */
+  search(query: string, opts: SearchOptions = {}): SearchHit[] {
+    const limit = opts.limit ?? 10;
+    const offset = opts.offset ?? 0;
+    const counts = termCounts(query);
+    // Each distinct term counts once: a title query should not weigh a repeated word twice.
+    for (const t of counts.keys()) counts.set(t, 1);
+    const ranked = this.rankTerms(counts);
+    if (ranked.length === 0 || limit <= 0) return [];
+    const hl = opts.highlight ?? DEFAULT_HIGHLIGHT;
+    const need = limit + offset;
+    const hits: QueryRow[] = [];
+    const seen = new Set<number>();
+    const add = (rows: QueryRow[]) => {
+      for (const r of rows) if (!seen.has(r.pk) && hits.length < need) (seen.add(r.pk), hits.push(r));
+    };
+    const andTerms = withinBudget(ranked, AND_POSTINGS, 1).slice(0, MAX_AND_TERMS);
+    const exact = this.stmts.pkByTitle.get(normalizeTitle(query));
+    if (exact) add(this.stmts.searchOne.all(hl.open, hl.close, orQuery(andTerms), exact.pk));
+    add(this.runQuery(andQuery(andTerms), need, 0, hl));
+    if (hits.length < need && ranked.length > 1) {
+      add(this.runQuery(orQuery(withinBudget(ranked, SEARCH_OR_POSTINGS, 1)), need, 0, hl));
+    }
+    return hits.slice(offset).map(publicHit);
+  }
+
+  /** Papers like the one with `id`: BM25 over its own title and abstract, itself excluded. */
+  similar(id: string, opts: { limit?: number; highlight?: Highlight } = {}): SearchHit[] {
+    const paper = this.get(id);
+    if (!paper) throw new NotFoundError("paper", id, "list ids with: ideasteer library search <words>");
+    // The title counts twice: it says what the paper is about more densely than the abstract.
+    return this.similarToText(`${paper.title}\n${paper.title}\n${paper.abstract}`, { ...opts, excludeIds: [paper.id] });
+  }
+
+  /**
+   * Papers most like a long free text (an idea, an abstract): its most informative terms by
+   * tf·idf, OR-ed, ranked by BM25. `excludeIds` (any id or dupId) are left out.
+   */
+  similarToText(text: string, opts: { limit?: number; excludeIds?: string[]; highlight?: Highlight } = {}): SearchHit[] {
+    const limit = opts.limit ?? 10;
+    const terms = withinBudget(this.rankTerms(termCounts(text)), SIMILAR_OR_POSTINGS, 2).slice(0, MAX_SIMILAR_TERMS);
+    if (terms.length === 0 || limit <= 0) return [];
+    const excluded = new Set<number>();
+    for (const id of opts.excludeIds ?? []) {
+      const r = this.stmts.pkOf.get(id);
+      if (r) excluded.add(r.pk);
+    }
+    const rows = this.runQuery(orQuery(terms), limit + excluded.size, 0, opts.highlight ?? DEFAULT_HIGHLIGHT);
+    return rows
+      .filter((r) => !excluded.has(r.pk))
+      .slice(0, limit)
+      .map(publicHit);
+  }
+
+  private runQuery(match: string, limit: number, offset: number, hl: Highlight) {
+    return this.stmts.search.all(hl.open, hl.close, match, limit, offset);
+  }
+
+  /** Distinct terms with their document frequency, most informative first (tf·idf); terms absent from the library are dropped. */
+  private rankTerms(counts: Map<string, number>): RankedTerm[] {
+    const n = this.totalPapers();
+    if (n === 0) return [];
+    const all: RankedTerm[] = [];
+    for (const [t, tf] of counts) {
+      const df = this.docFreq(t);
+      if (df > 0) all.push({ t, df, w: Math.log(1 + n / df) * (1 + Math.log(tf)) });
+    }
+    return all.sort((a, b) => b.w - a.w);
+  }
+
+  private docFreq(term: string): number {
+    let df = this.dfCache.get(term);
+    if (df === undefined) {
+      df = this.stmts.df.get(`"${term}"`)?.n ?? 0;
+      this.dfCache.set(term, df);
+    }
+    return df;
+  }
+
+  private totalPapers(): number {
+    if (this.totalDocs < 0) this.totalDocs = this.count();
+    return this.totalDocs;
+  }
+
+  stats(): LibraryStats {
+    const db = this.db;
+    const one = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    const bySource: Record<string, number> = {};
+    for (const r of db.prepare("SELECT source, count(*) AS n FROM papers GROUP BY source ORDER BY n DESC").all() as {
+      source: string;
+      n: number;
+    }[])
+      bySource[r.source] = r.n;
+    const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
+    return {
+      path: this.path,
+      schemaVersion: db.pragma("user_version", { simple: true }) as number,
+      papers: this.count(),
+      withAbstract: one("SELECT count(*) AS n FROM papers WHERE abstract != ''"),
+      withFullText: one("SELECT count(*) AS n FROM papers WHERE body_text != ''"),
+      bySource,
+      byVenue: db.prepare("SELECT venue, count(*) AS count FROM papers GROUP BY venue ORDER BY count DESC, venue").all() as {
+        venue: string | null;
+        count: number;
+      }[],
+      byYear: db.prepare("SELECT year, count(*) AS count FROM papers GROUP BY year ORDER BY year").all() as {
+        year: number | null;
+        count: number;
+      }[],
+      dbBytes: size(this.path) + size(`${this.path}-wal`),
+      ingestedFiles: one("SELECT count(*) AS n FROM ingest_progress WHERE completed = 1"),
+    };
+  }
+
+  /** After a bulk load: merge the FTS segments (faster queries) and fold the WAL back into the file. */
+  optimize(): void {
+    this.writable(this.stmts.insert);
+    const t0 = performance.now();
+    this.db.exec("INSERT INTO papers_fts(papers_fts) VALUES('optimize')");
+    this.db.pragma("optimize");
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    this.log.debug("library optimized", { ms: Math.round(performance.now() - t0) });
+  }
+
+  /** Runs a read-only SQL check (tests, `library stats --check`): "ok" or the problems found. */
+  integrityCheck(): string {
+    return (this.db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check).join("; ");
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+const placeholderPaper: Paper = {
+  id: "",
+  title: "",
+  abstract: "",
+  venue: null,
+  year: null,
+  authors: [],
+  keywords: [],
+  citations: null,
+  url: null,
+  sections: {},
+  references: [],
+  source: "jsonl",
+  dupIds: [],
+};
+
+type QueryRow = Omit<SearchHit, "score"> & { rank: number; pk: number };
+type RankedTerm = { t: string; df: number; w: number };
+
+/** The leading terms whose postings fit `budget`; at least `min` terms when there are that many. */
+function withinBudget(terms: readonly RankedTerm[], budget: number, min: number): string[] {
+  const out: string[] = [];
+  let postings = 0;
+  for (const x of terms) {
+    if (out.length >= min && postings + x.df > budget) continue;
+    out.push(x.t);
+    postings += x.df;
+  }
+  return out;
+}
+
+function sameColumns(cols: PaperColumns, row: PaperRow): boolean {
+  for (const k of Object.keys(cols) as (keyof PaperColumns)[]) if (cols[k] !== row[k]) return false;
+  return true;
+}
+
+const publicHit = (r: QueryRow): SearchHit => ({
+  id: r.id,
+  title: r.title,
+  score: -r.rank,
+  snippet: r.snippet || "",
+  venue: r.venue,
+  year: r.year,
+});

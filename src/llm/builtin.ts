@@ -1,0 +1,36 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { NotFoundError } from "../core/index.js";
+import type { BackendOptions } from "./backend.js";
+import { type LlamaBackend, openLlama } from "./llama/llama-backend.js";
+
+/** Where `builtin` looks when llm.modelPath is empty: the user's home, then the models/ folder shipped in the package. */
+export function builtinModelCandidates(home: string): string[] {
+  return [
+    join(home, "models", "default", "model.gguf"),
+    resolve(new URL("../../models/default/model.gguf", import.meta.url).pathname),
+  ];
+}
+
+/**
+ * Our engine's exported GGUF through the llama backend: llm.modelPath when set, otherwise the
+ * default model (see builtinModelCandidates).
+ */
+export async function openBuiltin(o: BackendOptions): Promise<LlamaBackend> {
+  const candidates = o.llm.modelPath ? [o.llm.modelPath] : builtinModelCandidates(o.home);
+  const modelPath = candidates.find((p) => existsSync(p));
+  if (modelPath === undefined) {
+    throw new NotFoundError(
+      "builtin model",
+      candidates.join(" or "),
+      "train and export a model (ideasteer train ...), or point llm.modelPath at a GGUF file",
+    );
+  }
+  return openLlama({
+    modelPath,
+    threads: o.llm.threads,
+    contextSize: o.llm.contextSize,
+    log: o.log,
+    name: "builtin",
+  });
+}

@@ -1,0 +1,69 @@
+import { ConfigError } from "../core/index.js";
+import type { BackendOptions, LlmBackend } from "./backend.js";
+
+export type {
+  BackendOptions,
+  Capabilities,
+  ChatMessage,
+  ChatRole,
+  ControlVector,
+  FinishReason,
+  Generation,
+  JsonSchema,
+  LlmBackend,
+  LocalModel,
+  LoraId,
+  SamplingOptions,
+  StepwiseGeneration,
+  StepwiseOptions,
+  TokenStep,
+} from "./backend.js";
+export { isLocalModel } from "./backend.js";
+export { byteLevelTokenizer, CHATML_TEMPLATE } from "./llama/byte-tokenizer.js";
+export type { LlamaBackend, LlamaBackendOptions } from "./llama/llama-backend.js";
+export { type RandomLlamaModel, randomLlamaWeights, writeRandomLlamaModel } from "./llama/random-llama-model.js";
+export { referenceLogits } from "./llama/reference-forward.js";
+export {
+  LlmConnectionError,
+  LlmHttpError,
+  LlmResponseError,
+  LlmTimeoutError,
+  type OpenAiBackend,
+  type OpenAiOptions,
+  openAiOptionsFor,
+  openOpenAi,
+} from "./openai/index.js";
+
+export const BACKEND_NAMES = ["builtin", "llama", "openai"] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+// A missing entry fails to compile; each backend's dependencies load only when it is chosen.
+const OPEN: Record<BackendName, (o: BackendOptions) => Promise<LlmBackend>> = {
+  builtin: async (o) => (await import("./builtin.js")).openBuiltin(o),
+  llama: async (o) => {
+    if (!o.llm.modelPath) {
+      throw new ConfigError(
+        "the llama backend needs a GGUF file",
+        "set llm.modelPath (IDEASTEER_LLM_MODEL_PATH, --model-path)",
+      );
+    }
+    return (await import("./llama/llama-backend.js")).openLlama({
+      modelPath: o.llm.modelPath,
+      threads: o.llm.threads,
+      contextSize: o.llm.contextSize,
+      log: o.log,
+    });
+  },
+  openai: async (o) => {
+    const { openOpenAi, openAiOptionsFor } = await import("./openai/index.js");
+    return openOpenAi(openAiOptionsFor(o));
+  },
+};
+
+/** Opens the backend `name` with the config's llm section; close() it when done. */
+export const openBackend = (name: BackendName, o: BackendOptions): Promise<LlmBackend> => OPEN[name](o);
+
+/** The llama backend with its full LocalModel surface (logits, steering, LoRA, hidden states). */
+export const openLlama = async (
+  o: import("./llama/llama-backend.js").LlamaBackendOptions,
+): Promise<import("./llama/llama-backend.js").LlamaBackend> => (await import("./llama/llama-backend.js")).openLlama(o);

@@ -1,0 +1,195 @@
+import koffi from "koffi";
+import type { ControlVector } from "../backend.js";
+import type { FfiModel } from "./ffi-model.js";
+import { type ContextPtr, FLASH_ATTN, GGML_TYPE, type Libllama, type LlamaBatch, type LoraPtr } from "./libllama.js";
+
+export type FfiContextOptions = {
+  contextSize: number; // tokens of KV cache
+  threads: number; // decode threads (1 is fastest on 2 shared cores)
+  batchSize?: number; // tokens per llama_decode call (default min(contextSize, 512))
+  /** a registered ggml eval callback (see hidden-states.ts); off for decoding, it costs a JS call per graph node */
+  evalCallback?: bigint;
+};
+
+export type LoraSetting = { lora: LoraPtr; scale: number };
+
+/**
+ * One llama_context on an FfiModel with exact settings (flash attention off, F32 KV cache) and a
+ * token history: evaluate tokens, read raw logits, change control vectors and LoRA between tokens.
+ * Not safe for concurrent use; callers serialise (LlamaBackend does).
+ */
+export class FfiContext {
+  readonly ptr: ContextPtr;
+  readonly contextSize: number;
+  readonly batchSize: number;
+  /** the tokens whose keys/values are in the cache, in order */
+  readonly tokens: number[] = [];
+  private readonly batch: LlamaBatch;
+  private readonly batchTokens: Int32Array;
+  private readonly batchPos: Int32Array;
+  private readonly batchLogits: Int8Array;
+  private lastCount = 0; // tokens in the last evalTokens call
+  private lastAllLogits = false;
+  private savedLogits: Float32Array[] = []; // rows from earlier chunks of the last evalTokens call
+  private closed = false;
+
+  constructor(
+    readonly lib: Libllama,
+    readonly model: FfiModel,
+    opts: FfiContextOptions,
+  ) {
+    const p = lib.contextDefaultParams();
+    p.n_ctx = opts.contextSize;
+    this.batchSize = Math.min(opts.batchSize ?? 512, opts.contextSize);
+    p.n_batch = this.batchSize;
+    p.n_ubatch = this.batchSize;
+    p.n_seq_max = 1;
+    p.n_threads = opts.threads;
+    p.n_threads_batch = opts.threads;
+    p.flash_attn_type = FLASH_ATTN.disabled; // exact logits: the reference path, not the fused kernel
+    p.type_k = GGML_TYPE.F32;
+    p.type_v = GGML_TYPE.F32;
+    p.no_perf = true;
+    p.embeddings = false;
+    if (opts.evalCallback !== undefined) {
+      p.cb_eval = opts.evalCallback;
+      p.cb_eval_user_data = null;
+    }
+    const ptr = lib.initFromModel(model.ptr, p);
+    if (ptr === null) throw new Error(`llama_init_from_model failed for ${model.path} (n_ctx ${opts.contextSize})`);
+    this.ptr = ptr;
+    this.contextSize = lib.nCtx(ptr);
+    this.batch = lib.batchInit(this.batchSize, 0, 1);
+    // llama_batch_init leaves the arrays uninitialised; views on them let us fill them without a copy per call.
+    const view = <T>(p: bigint | null, bytes: number, make: (b: ArrayBuffer) => T): T => {
+      if (p === null) throw new Error("llama_batch_init returned a NULL array");
+      return make(koffi.view(p, bytes));
+    };
+    this.batchTokens = view(this.batch.token, 4 * this.batchSize, (b) => new Int32Array(b));
+    this.batchPos = view(this.batch.pos, 4 * this.batchSize, (b) => new Int32Array(b));
+    this.batchLogits = view(this.batch.logits, this.batchSize, (b) => new Int8Array(b));
+    view(this.batch.n_seq_id, 4 * this.batchSize, (b) => new Int32Array(b)).fill(1);
+    const seqIds = view(this.batch.seq_id, 8 * this.batchSize, (b) => new BigUint64Array(b));
+    for (let i = 0; i < this.batchSize; i++) {
+      view(seqIds[i], 4, (b) => new Int32Array(b))[0] = 0;
+    }
+  }
+
+  /**
+   * Appends tokens to the context and runs the model over them. `allLogits` keeps the logits of
+   * every position (logitsAt(i) for i in the call); otherwise only the last position's.
+   */
+  async evalTokens(tokens: readonly number[], opts: { allLogits?: boolean; sync?: boolean } = {}): Promise<void> {
+    if (tokens.length === 0) throw new RangeError("evalTokens needs at least one token");
+    if (this.tokens.length + tokens.length > this.contextSize) {
+      throw new RangeError(
+        `context full: ${this.tokens.length} + ${tokens.length} tokens exceed the context size ${this.contextSize}; raise llm.contextSize`,
+      );
+    }
+    const all = opts.allLogits ?? false;
+    this.savedLogits = [];
+    for (let start = 0; start < tokens.length; start += this.batchSize) {
+      const n = Math.min(this.batchSize, tokens.length - start);
+      const isLastChunk = start + n === tokens.length;
+      for (let i = 0; i < n; i++) {
+        this.batchTokens[i] = tokens[start + i];
+        this.batchPos[i] = this.tokens.length + i;
+        this.batchLogits[i] = all || (isLastChunk && i === n - 1) ? 1 : 0;
+      }
+      const batch = { ...this.batch, n_tokens: n };
+      const rc = opts.sync ? this.lib.decode(this.ptr, batch) : await this.lib.decodeAsync(this.ptr, batch);
+      if (rc !== 0) throw new Error(`llama_decode failed with code ${rc}`);
+      for (let i = 0; i < n; i++) this.tokens.push(tokens[start + i]);
+      if (all && !isLastChunk) for (let i = 0; i < n; i++) this.savedLogits.push(this.readLogits(i));
+    }
+    this.lastCount = tokens.length;
+    this.lastAllLogits = all;
+  }
+
+  /**
+   * Raw next-token logits (a copy, length nVocab) after position i of the last evalTokens call;
+   * negative i counts from its end (-1: the last token).
+   */
+  logitsAt(i = -1): Float32Array {
+    const idx = i < 0 ? this.lastCount + i : i;
+    if (this.lastCount === 0 || idx < 0 || idx >= this.lastCount) {
+      throw new RangeError(`logitsAt(${i}): the last evalTokens call had ${this.lastCount} tokens`);
+    }
+    if (!this.lastAllLogits && idx !== this.lastCount - 1) {
+      throw new RangeError("only the last position has logits; call evalTokens with { allLogits: true }");
+    }
+    if (idx < this.savedLogits.length) return this.savedLogits[idx];
+    const inChunk = this.lastAllLogits ? idx - this.savedLogits.length : -1;
+    return this.readLogits(inChunk);
+  }
+
+  private readLogits(batchIndex: number): Float32Array {
+    const p = this.lib.getLogitsIth(this.ptr, batchIndex);
+    if (p === null) throw new Error(`llama_get_logits_ith(${batchIndex}) returned NULL`);
+    return new Float32Array(koffi.view(p, 4 * this.model.nVocab).slice(0));
+  }
+
+  /**
+   * Sets the control vector used from the next evaluated token on: strength · layers[il] added to
+   * block il's output. Only the layers given are steered.
+   */
+  setControlVector(layers: ControlVector, strength = 1): void {
+    const { nEmbd, nLayers } = this.model;
+    if (layers.length > nLayers)
+      throw new RangeError(`control vector has ${layers.length} layers; the model has ${nLayers}`);
+    if (layers[0] !== undefined) {
+      throw new RangeError("llama.cpp cannot steer block 0; leave layers[0] undefined and start at layer 1");
+    }
+    const data = new Float32Array(nEmbd * (nLayers - 1)); // llama.cpp's layout: layer 1 first
+    let first = -1;
+    let last = -1;
+    layers.forEach((v, il) => {
+      if (v === undefined) return;
+      if (v.length !== nEmbd)
+        throw new RangeError(`control vector layer ${il} has ${v.length} values; n_embd is ${nEmbd}`);
+      const off = nEmbd * (il - 1);
+      for (let j = 0; j < nEmbd; j++) data[off + j] = strength * v[j];
+      if (first < 0) first = il;
+      last = il;
+    });
+    if (first < 0) {
+      this.clearControlVector();
+      return;
+    }
+    const rc = this.lib.setAdapterCvec(this.ptr, data, data.length, nEmbd, first, last);
+    if (rc !== 0) throw new Error(`llama_set_adapter_cvec failed with code ${rc}`);
+  }
+
+  clearControlVector(): void {
+    this.lib.setAdapterCvec(this.ptr, null, 0, this.model.nEmbd, -1, -1);
+  }
+
+  /** Replaces the set of active LoRA adapters (an empty list removes them all). */
+  setLoras(settings: readonly LoraSetting[]): void {
+    const rc = this.lib.setAdaptersLora(
+      this.ptr,
+      settings.map((s) => s.lora),
+      settings.length,
+      Float32Array.from(settings.map((s) => s.scale)),
+    );
+    if (rc !== 0) throw new Error(`llama_set_adapters_lora failed with code ${rc}`);
+  }
+
+  /** Drops cached tokens from position n on (n = 0: empty the cache). */
+  truncate(n = 0): void {
+    if (n >= this.tokens.length) return;
+    const mem = this.lib.getMemory(this.ptr);
+    if (n === 0) this.lib.memoryClear(mem, false);
+    else if (!this.lib.memorySeqRm(mem, 0, n, -1)) throw new Error(`could not remove cached tokens from position ${n}`);
+    this.tokens.length = n;
+    this.lastCount = 0;
+    this.savedLogits = [];
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.lib.batchFree(this.batch);
+    this.lib.free(this.ptr);
+  }
+}

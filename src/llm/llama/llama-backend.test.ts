@@ -1,0 +1,180 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { createRng, InputError } from "../../core/index.js";
+import type { ControlVector } from "../backend.js";
+import { type LlamaBackend, openLlama } from "./llama-backend.js";
+import { writeRandomLlamaModel } from "./random-llama-model.js";
+
+let dir: string;
+let backend: LlamaBackend;
+const D = 32;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "ideasteer-llama-"));
+  writeRandomLlamaModel(join(dir, "m.gguf"), {
+    config: {
+      dModel: D,
+      nLayers: 3,
+      nHeads: 4,
+      nKvHeads: 2,
+      dFf: 64,
+      contextLength: 512,
+      ropeTheta: 10000,
+      normEps: 1e-5,
+      tiedEmbeddings: false,
+    },
+    seed: 5, // a seed whose greedy continuations run to the budget (others hit <|im_end|> early)
+  });
+  backend = await openLlama({ modelPath: join(dir, "m.gguf"), contextSize: 512 });
+});
+after(async () => {
+  await backend?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("capabilities and shape", () => {
+  assert.deepEqual(backend.capabilities, {
+    chat: true,
+    jsonSchema: true,
+    embeddings: true,
+    logits: true,
+    steering: true,
+    lora: true,
+    tokenize: true,
+  });
+  assert.deepEqual({ ...backend.info, contextSize: 0 }, { nEmbd: D, nLayers: 3, nVocab: 259, contextSize: 0 });
+  assert.match(backend.name, /^llama:m\.gguf$/);
+});
+
+test("tokenize/detokenize round-trip any UTF-8, control tokens parsed only when asked", async () => {
+  const text = "Ünïcode ✓ 🦙 <|im_start|>";
+  const toks = await backend.tokenize(text);
+  assert.equal(toks.at(-1), 257, "<|im_start|> is one control token");
+  assert.equal(await backend.detokenize(toks.slice(0, -1)), "Ünïcode ✓ 🦙 ");
+  const plain = await backend.tokenize(text, { special: false });
+  assert.equal(plain.length, Buffer.byteLength(text), "byte-level vocab: one token per byte");
+});
+
+test("greedy completion is deterministic, spends the whole budget, and streams exactly its text", async () => {
+  const chunks: string[] = [];
+  const a = await backend.complete("Title:", { maxTokens: 24, onText: (c) => chunks.push(c) });
+  const b = await backend.complete("Title:", { maxTokens: 24 });
+  assert.equal(a.text, b.text);
+  assert.equal(a.finishReason, "length");
+  assert.deepEqual(a.usage, { promptTokens: 6, completionTokens: 24 });
+  assert.equal(chunks.join(""), a.text);
+  assert.ok(chunks.length > 1, "text arrives in pieces");
+});
+
+test("a stop sequence ends the completion before it, streamed text included", async () => {
+  const full = await backend.complete("Method:", { maxTokens: 40 });
+  const cut = [...full.text].slice(6, 9).join(""); // a stop taken from the text itself
+  const chunks: string[] = [];
+  const g = await backend.complete("Method:", { maxTokens: 40, stop: [cut], onText: (c) => chunks.push(c) });
+  assert.equal(g.text, full.text.slice(0, full.text.indexOf(cut)));
+  assert.equal(g.finishReason, "stop");
+  assert.equal(chunks.join(""), g.text);
+  assert.ok(g.usage.completionTokens < 40);
+});
+
+test("sampling is seeded: same seed same text, another seed another text", async () => {
+  const opts = { maxTokens: 16, temperature: 1.2, topP: 0.95 };
+  const a = await backend.complete("x", { ...opts, seed: 1 });
+  const b = await backend.complete("x", { ...opts, seed: 1 });
+  const c = await backend.complete("x", { ...opts, seed: 2 });
+  assert.equal(a.text, b.text);
+  assert.notEqual(a.text, c.text);
+});
+
+test("chat applies the model's ChatML template", async () => {
+  const messages = [
+    { role: "system" as const, content: "Be brief." },
+    { role: "user" as const, content: "Propose an idea." },
+  ];
+  const g = await backend.chat(messages, { maxTokens: 12 });
+  const manual =
+    "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nPropose an idea.<|im_end|>\n<|im_start|>assistant\n";
+  const m = await backend.complete(manual, { maxTokens: 12 });
+  assert.equal(g.usage.promptTokens, (await backend.tokenize(manual)).length);
+  assert.equal(g.text, m.text);
+});
+
+test("JSON-schema output is valid JSON of that schema, whatever the random weights want", async () => {
+  const schema = {
+    type: "object",
+    properties: { verdict: { enum: ["novel", "derivative"] }, feasible: { type: "boolean" } },
+    required: ["verdict", "feasible"],
+  };
+  for (const seed of [1, 2, 3]) {
+    const g = await backend.chat([{ role: "user", content: "Judge." }], {
+      maxTokens: 64,
+      temperature: 1,
+      seed,
+      jsonSchema: schema,
+    });
+    const v = JSON.parse(g.text) as { verdict: unknown; feasible: unknown };
+    assert.ok(["novel", "derivative"].includes(v.verdict as string), g.text);
+    assert.equal(typeof v.feasible, "boolean");
+    assert.deepEqual(Object.keys(v).sort(), ["feasible", "verdict"]);
+  }
+});
+
+test("the step hook can stop, and can steer what follows from any token on", async () => {
+  const three = await backend.generate("Idea:", {
+    maxTokens: 30,
+    onToken: (s) => (s.index === 2 ? "stop" : undefined),
+  });
+  assert.equal(three.tokens.length, 3);
+  assert.equal(three.finishReason, "stop");
+
+  const plain = await backend.generate("Idea:", { maxTokens: 20 });
+  const rng = createRng(9);
+  const v: ControlVector = [undefined, Float32Array.from({ length: D }, () => rng.normal())];
+  const steered = await backend.generate("Idea:", {
+    maxTokens: 20,
+    onToken: (s) => (s.index === 4 ? backend.setControlVector(v, 8) : undefined),
+  });
+  backend.clearControlVector();
+  // Set at index 4, the vector applies from the evaluation of token 4 on, so token 5 is the first it can change.
+  assert.deepEqual(steered.tokens.slice(0, 5), plain.tokens.slice(0, 5), "tokens up to the change are the same");
+  assert.notDeepEqual(steered.tokens.slice(5), plain.tokens.slice(5), "the steered continuation differs");
+});
+
+test("abort ends generation with finishReason abort", async () => {
+  const ac = new AbortController();
+  const g = await backend.complete("a", { maxTokens: 50, signal: ac.signal, onText: () => ac.abort() });
+  assert.equal(g.finishReason, "abort");
+  assert.ok(g.usage.completionTokens < 50);
+});
+
+test("concurrent calls queue on the one context and give the sequential answers", async () => {
+  const seq = [await backend.complete("p", { maxTokens: 10 }), await backend.complete("q", { maxTokens: 10 })];
+  const par = await Promise.all([backend.complete("p", { maxTokens: 10 }), backend.complete("q", { maxTokens: 10 })]);
+  assert.deepEqual(
+    par.map((g) => g.text),
+    seq.map((g) => g.text),
+  );
+});
+
+test("embeddings have the model's width and tell texts apart", async () => {
+  const [a, b, a2] = await backend.embed(["novel method", "baseline study", "novel method"]);
+  assert.equal(a.length, D);
+  assert.deepEqual(a, a2);
+  assert.notDeepEqual(a, b);
+});
+
+test("a missing model file is an InputError that says how to fix it", async () => {
+  await assert.rejects(openLlama({ modelPath: join(dir, "nope.gguf") }), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.match(String((e as InputError).hint), /llm\.modelPath/);
+    return true;
+  });
+});
+
+test("a context overflow is refused with the setting to change", async () => {
+  await backend.resetContext();
+  await assert.rejects(backend.evalTokens(new Array(600).fill(65)), /raise llm\.contextSize/);
+});

@@ -1,0 +1,201 @@
+import { randomUUID } from "node:crypto";
+import { type Context, Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { streamSSE } from "hono/streaming";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import { BudgetExceededError, InputError, NotFoundError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { ChatMessage, Generation, JsonSchema, LlmBackend, SamplingOptions } from "../llm/backend.js";
+import { ChatBody, CompletionBody, EmbeddingsBody } from "./openai-bodies.js";
+import { zodJson } from "./zod-json.js";
+
+export type OpenAiCompatDeps = {
+  backend: LlmBackend;
+  modelId: string; // the id GET /v1/models lists and requests must name (or omit)
+  defaultMaxTokens: number; // when a request gives neither max_tokens nor max_completion_tokens
+  log: Logger;
+};
+
+type Kind = "chat" | "completion";
+
+/**
+ * ideasteer's OpenAI-compatible endpoint over any LlmBackend, mounted at /v1:
+ * POST /chat/completions, POST /completions (streaming SSE or whole), POST /embeddings, GET /models.
+ * Errors are answered in OpenAI's shape, {"error": {"message", "type", "code"}}, from one place
+ * (`openAiError`), both as responses and as the last event of a stream.
+ */
+export const openAiCompatRoutes = (deps: OpenAiCompatDeps) =>
+  new Hono()
+    .get("/models", (c) =>
+      c.json({
+        object: "list",
+        data: [{ id: deps.modelId, object: "model", created: 0, owned_by: "ideasteer" }],
+      }),
+    )
+    .post("/chat/completions", zodJson(ChatBody, invalidBody), (c) => {
+      const body = c.req.valid("json");
+      const messages: ChatMessage[] = body.messages.map((m) => ({
+        role: m.role === "developer" ? "system" : m.role,
+        content: typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join(""),
+      }));
+      return respond(c, deps, "chat", body, (s) => deps.backend.chat(messages, s));
+    })
+    .post("/completions", zodJson(CompletionBody, invalidBody), (c) => {
+      const body = c.req.valid("json");
+      const prompt = typeof body.prompt === "string" ? body.prompt : (body.prompt[0] as string);
+      return respond(c, deps, "completion", body, (s) => deps.backend.complete(prompt, s));
+    })
+    .post("/embeddings", zodJson(EmbeddingsBody, invalidBody), async (c) => {
+      const body = c.req.valid("json");
+      checkModel(deps, body.model);
+      const { backend } = deps;
+      if (!backend.embed) throw new HTTPException(400, { message: `backend ${backend.name} has no embeddings` });
+      const input = typeof body.input === "string" ? [body.input] : body.input;
+      const vectors = await backend.embed(input);
+      // Usage counts real tokens where the backend has a tokenizer; servers without one report 0.
+      const promptTokens = backend.tokenize
+        ? (await Promise.all(input.map((t) => backend.tokenize!(t)))).flat().length
+        : 0;
+      return c.json({
+        object: "list",
+        model: deps.modelId,
+        data: vectors.map((v, index) => ({ object: "embedding", index, embedding: Array.from(v) })),
+        usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+      });
+    })
+    .onError((err, c) => {
+      const { status, error } = openAiError(err, deps.log);
+      return c.json({ error }, status);
+    });
+
+async function respond(
+  c: Context,
+  deps: OpenAiCompatDeps,
+  kind: Kind,
+  body: ChatBody | CompletionBody,
+  generate: (s: SamplingOptions) => Promise<Generation>,
+): Promise<Response> {
+  checkModel(deps, body.model);
+  const jsonSchema = jsonSchemaOf(body.response_format);
+  if (jsonSchema && !deps.backend.capabilities.jsonSchema) {
+    throw new HTTPException(400, { message: `backend ${deps.backend.name} cannot constrain output to a JSON schema` });
+  }
+  const sampling: SamplingOptions = {
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? deps.defaultMaxTokens,
+    temperature: body.temperature ?? undefined,
+    topP: body.top_p ?? undefined,
+    seed: body.seed ?? undefined,
+    stop: typeof body.stop === "string" ? [body.stop] : (body.stop ?? undefined),
+    jsonSchema,
+  };
+  const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const head = { id, object: kind === "chat" ? "chat.completion" : "text_completion", created, model: deps.modelId };
+  if (!body.stream) {
+    const gen = await generate({ ...sampling, signal: c.req.raw.signal });
+    const choice =
+      kind === "chat"
+        ? { index: 0, message: { role: "assistant", content: gen.text }, finish_reason: gen.finishReason }
+        : { index: 0, text: gen.text, finish_reason: gen.finishReason };
+    return c.json({ ...head, choices: [choice], usage: usageOf(gen) });
+  }
+  const chunkHead = { ...head, object: kind === "chat" ? "chat.completion.chunk" : "text_completion" };
+  const piece = (text: string | undefined, finishReason: string | null) =>
+    JSON.stringify({
+      ...chunkHead,
+      choices: [
+        kind === "chat"
+          ? { index: 0, delta: text === undefined ? {} : { content: text }, finish_reason: finishReason }
+          : { index: 0, text: text ?? "", finish_reason: finishReason },
+      ],
+    });
+  return streamSSE(c, async (sse) => {
+    const stop = new AbortController();
+    sse.onAbort(() => stop.abort()); // the client went away: stop generating
+    // onText is synchronous; writes are chained so pieces leave in order.
+    let writing: Promise<void> = Promise.resolve();
+    const send = (data: string) => {
+      writing = writing.then(() => sse.writeSSE({ data }));
+    };
+    if (kind === "chat")
+      send(
+        JSON.stringify({
+          ...chunkHead,
+          choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
+        }),
+      );
+    try {
+      const gen = await generate({ ...sampling, signal: stop.signal, onText: (t) => send(piece(t, null)) });
+      send(piece(undefined, gen.finishReason));
+      if (body.stream_options?.include_usage) send(JSON.stringify({ ...chunkHead, choices: [], usage: usageOf(gen) }));
+      send("[DONE]");
+      await writing;
+    } catch (e) {
+      await writing.catch(() => undefined);
+      if (!sse.aborted) await sse.writeSSE({ data: JSON.stringify({ error: openAiError(e, deps.log).error }) });
+    }
+  });
+}
+
+/** Like vLLM, a request that names a model must name the one served; omitting it is fine. */
+function checkModel(deps: OpenAiCompatDeps, model: string | null | undefined): void {
+  if (model && model !== deps.modelId) {
+    throw new NotFoundError("model", model, `this server serves "${deps.modelId}" (GET /v1/models)`);
+  }
+}
+
+const usageOf = (g: Generation) => ({
+  prompt_tokens: g.usage.promptTokens,
+  completion_tokens: g.usage.completionTokens,
+  total_tokens: g.usage.promptTokens + g.usage.completionTokens,
+});
+
+function jsonSchemaOf(f: ChatBody["response_format"]): JsonSchema | undefined {
+  if (!f || f.type === "text") return undefined;
+  if (f.type === "json_object") return { type: "object" };
+  return f.json_schema.schema;
+}
+
+type OpenAiErrorBody = { message: string; type: string; code: string | null; param?: string | null };
+
+function invalidBody(issues: z.core.$ZodIssue[], c: Context): Response {
+  const message = issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+  const error: OpenAiErrorBody = {
+    message,
+    type: "invalid_request_error",
+    code: "invalid_body",
+    param: issues[0]?.path.join(".") || null,
+  };
+  return c.json({ error, details: issues.map((i) => ({ path: i.path, message: i.message })) }, 400);
+}
+
+/** The one mapping from errors to OpenAI-shaped answers; anything unexpected is logged and becomes a 500. */
+export function openAiError(err: unknown, log: Logger): { status: ContentfulStatusCode; error: OpenAiErrorBody } {
+  if (err instanceof HTTPException) {
+    return {
+      status: err.status as ContentfulStatusCode,
+      error: { message: err.message, type: "invalid_request_error", code: null },
+    };
+  }
+  if (err instanceof NotFoundError) {
+    return {
+      status: 404,
+      error: { message: withHint(err.message, err.hint), type: "invalid_request_error", code: "model_not_found" },
+    };
+  }
+  if (err instanceof InputError) {
+    return { status: 400, error: { message: err.message, type: "invalid_request_error", code: null } };
+  }
+  if (err instanceof BudgetExceededError) {
+    // OpenAI's own answer for spent money: 429 insufficient_quota, which clients know not to retry.
+    return {
+      status: 429,
+      error: { message: withHint(err.message, err.hint), type: "insufficient_quota", code: "insufficient_quota" },
+    };
+  }
+  log.error("openai endpoint: request failed", { error: err });
+  return { status: 500, error: { message: "internal error", type: "server_error", code: null } };
+}
+
+const withHint = (message: string, hint?: string) => (hint ? `${message} (${hint})` : message);

@@ -1,0 +1,174 @@
+import { z } from "zod";
+import { ConfigError } from "../core/errors.js";
+
+/** The model's shape minus the vocabulary size, which comes from the trained tokenizer. */
+export const ModelShape = z.object({
+  dModel: z.number().int().positive().default(256).describe("embedding width"),
+  nLayers: z.number().int().positive().default(4).describe("decoder blocks"),
+  nHeads: z.number().int().positive().default(4).describe("query heads"),
+  nKvHeads: z
+    .number()
+    .int()
+    .positive()
+    .default(4)
+    .describe("key/value heads (fewer than nHeads: grouped-query attention)"),
+  dFf: z.number().int().positive().default(688).describe("SwiGLU hidden width"),
+  contextLength: z.number().int().positive().default(128).describe("longest sequence the model is built for"),
+  ropeTheta: z.number().positive().default(10_000).describe("RoPE base"),
+  normEps: z.number().positive().default(1e-5).describe("RMSNorm epsilon"),
+  tiedEmbeddings: z.boolean().default(true).describe("output head shares the token embedding"),
+});
+export type ModelShape = z.infer<typeof ModelShape>;
+
+export const PRETRAIN_SOURCES = ["papers", "citations"] as const;
+export type PretrainSource = (typeof PRETRAIN_SOURCES)[number];
+
+export const PretrainData = z.object({
+  dataDir: z
+    .string()
+    .default("")
+    .describe("folder with papers.jsonl.gz and citations.jsonl.gz (default ../shared/data)"),
+  sources: z
+    .array(z.enum(PRETRAIN_SOURCES))
+    .min(1)
+    .default(["papers", "citations"])
+    .describe("papers: abstracts; citations: section texts of the full-text papers"),
+  sampleFraction: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.25)
+    .describe("share of papers kept, chosen by a hash of the paper id (spread over venues, deterministic)"),
+  maxChars: z.number().int().positive().default(48_000_000).describe("stop reading once this many characters are kept"),
+  valFraction: z
+    .number()
+    .gt(0)
+    .lt(0.5)
+    .default(0.02)
+    .describe("share of papers held out for loss/val (split by paper)"),
+  tokenizerVocabSize: z.number().int().min(260).max(65_535).default(4096).describe("BPE vocabulary incl. specials"),
+  tokenizerTrainChars: z.number().int().positive().default(8_000_000).describe("characters the BPE is trained on"),
+});
+export type PretrainData = z.infer<typeof PretrainData>;
+
+/**
+ * Pretraining knobs, described once (the CLI's flags and `--help` come from here). Every step sees
+ * batchSize x gradAccum sequences of seqLen tokens.
+ */
+export const PretrainConfig = z
+  .object({
+    model: ModelShape.default(ModelShape.parse({})),
+    data: PretrainData.default(PretrainData.parse({})),
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe("engine threads (1 is fastest while other work shares this machine's 2 cores)"),
+    seed: z.number().int().min(0).default(1234).describe("one seed for init, data order and sampling"),
+    batchSize: z.number().int().positive().default(16).describe("sequences per micro-batch (B)"),
+    seqLen: z.number().int().positive().default(128).describe("tokens per sequence (T)"),
+    gradAccum: z.number().int().positive().default(1).describe("micro-batches summed into one optimizer step"),
+    maxSteps: z.number().int().positive().default(3000).describe("optimizer steps"),
+    lr: z.number().positive().default(3e-3).describe("peak learning rate"),
+    minLr: z.number().min(0).default(3e-4).describe("learning rate at the end of the cosine decay"),
+    warmupSteps: z.number().int().min(0).default(100).describe("linear warmup from 0 to lr"),
+    beta1: z.number().min(0).lt(1).default(0.9).describe("AdamW β1"),
+    beta2: z.number().min(0).lt(1).default(0.95).describe("AdamW β2"),
+    adamEps: z.number().positive().default(1e-8).describe("AdamW ε"),
+    weightDecay: z.number().min(0).default(0.1).describe("AdamW decoupled weight decay"),
+    maxGradNorm: z.number().positive().default(1).describe("clip the global gradient norm to this"),
+    evalEvery: z.number().int().positive().default(250).describe("steps between loss/val evaluations"),
+    evalBatches: z.number().int().positive().default(8).describe("held-out batches per evaluation"),
+    checkpointEvery: z.number().int().positive().default(500).describe("steps between checkpoints"),
+    keepCheckpoints: z.number().int().min(1).default(2).describe("newest checkpoints kept on disk"),
+    sampleEvery: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe("steps between sample generations (0: only at the end)"),
+    sampleTokens: z.number().int().positive().default(48).describe("tokens per sample"),
+  })
+  .superRefine((c, ctx) => {
+    const fail = (message: string) => ctx.addIssue({ code: "custom", message });
+    if (c.seqLen > c.model.contextLength)
+      fail(
+        `seqLen (${c.seqLen}) exceeds model.contextLength (${c.model.contextLength}); lower seqLen or raise contextLength`,
+      );
+    if (c.warmupSteps >= c.maxSteps)
+      fail(`warmupSteps (${c.warmupSteps}) must be below maxSteps (${c.maxSteps}); lower warmupSteps`);
+    if (c.minLr > c.lr) fail(`minLr (${c.minLr}) exceeds lr (${c.lr}); lower minLr`);
+    if (c.model.dModel % c.model.nHeads !== 0)
+      fail(`model.dModel (${c.model.dModel}) must be a multiple of nHeads (${c.model.nHeads})`);
+    else if ((c.model.dModel / c.model.nHeads) % 2 !== 0)
+      fail("model.dModel / nHeads must be even (RoPE rotates pairs); change dModel or nHeads");
+    if (c.model.nHeads % c.model.nKvHeads !== 0)
+      fail(`model.nHeads (${c.model.nHeads}) must be a multiple of nKvHeads (${c.model.nKvHeads})`);
+    if (c.checkpointEvery % c.evalEvery !== 0)
+      fail(
+        `checkpointEvery (${c.checkpointEvery}) must be a multiple of evalEvery (${c.evalEvery}) so each checkpoint has a loss/val`,
+      );
+    if (c.data.tokenizerTrainChars > c.data.maxChars)
+      fail(
+        `data.tokenizerTrainChars (${c.data.tokenizerTrainChars}) exceeds data.maxChars (${c.data.maxChars}); lower it`,
+      );
+  });
+export type PretrainConfig = z.infer<typeof PretrainConfig>;
+
+/** A partial config: what presets, files and flags give. */
+export type PretrainOverrides = {
+  [K in keyof PretrainConfig]?: PretrainConfig[K] extends object ? Partial<PretrainConfig[K]> : PretrainConfig[K];
+};
+
+export const PRETRAIN_PRESETS = ["default", "tiny"] as const;
+export type PretrainPreset = (typeof PRETRAIN_PRESETS)[number];
+
+/**
+ * `default`: the shipped model, sized to finish in about an hour on 2 shared cores (see the report
+ * in the README for the measured tokens/s). `tiny`: seconds, for tests and smoke runs.
+ */
+const PRESETS: Record<PretrainPreset, PretrainOverrides> = {
+  default: {},
+  tiny: {
+    model: { dModel: 32, nLayers: 2, nHeads: 2, nKvHeads: 1, dFf: 64, contextLength: 32 },
+    data: { sampleFraction: 0.02, maxChars: 300_000, tokenizerVocabSize: 384, tokenizerTrainChars: 100_000 },
+    batchSize: 4,
+    seqLen: 32,
+    maxSteps: 40,
+    lr: 1e-2,
+    minLr: 1e-3,
+    warmupSteps: 5,
+    evalEvery: 10,
+    evalBatches: 2,
+    checkpointEvery: 20,
+    sampleEvery: 0,
+    sampleTokens: 16,
+  },
+};
+
+/** preset < overrides (file, flags), validated; impossible combinations name their fix. */
+export function resolvePretrainConfig(preset: PretrainPreset, ...overrides: PretrainOverrides[]): PretrainConfig {
+  const merged: Record<string, unknown> = {};
+  for (const o of [PRESETS[preset], ...overrides]) mergeInto(merged, o as Record<string, unknown>);
+  const parsed = PretrainConfig.safeParse(merged);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`);
+    throw new ConfigError(
+      `invalid pretraining config: ${issues.join("; ")}`,
+      "change the named fields (flags or --config file)",
+    );
+  }
+  return parsed.data;
+}
+
+function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(src)) {
+    if (v === undefined) continue;
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      const t = target[k];
+      if (typeof t !== "object" || t === null || Array.isArray(t)) target[k] = {};
+      mergeInto(target[k] as Record<string, unknown>, v as Record<string, unknown>);
+    } else target[k] = v;
+  }
+}
