@@ -3,7 +3,7 @@
  * Qwen2.5-0.5B-shaped model with random weights (llama architecture, d 896, 24 layers, 14 heads /
  * 2 KV heads, SwiGLU 4864, tied 151936-token head, Q8_0, ~525 MB) written to os.tmpdir() and
  * deleted afterwards. Also with a control vector changed every N tokens (a sentence's worth) and
- * at every token. All runs: 1 decode thread, same prompt, temperature 1 with a fixed seed.
+ * at every token. All runs: 1 decode thread, same prompt, temperature 1, top-k 40, top-p 0.95 with a fixed seed.
  *
  *   npx tsx bench/llm.ts [--tokens 128] [--rounds 3] [--every 16] [--threads 1] [--model file.gguf]
  *
@@ -17,7 +17,7 @@ import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
 import { createRng } from "../src/core/index.js";
 import { type GgufTokenizer, llamaTensorShapes, readGguf, writeLlamaGguf } from "../src/engine/index.js";
 import type { LlamaConfig } from "../src/engine/llama-config.js";
-import { byteLevelTokenizer, openLlama } from "../src/llm/index.js";
+import { byteLevelTokenizer, openLlama, type TokenStep } from "../src/llm/index.js";
 import { extractFromLlamaBundle } from "../src/llm/llama/llama-bundle.js";
 
 const arg = (name: string, dflt: string): string => {
@@ -91,9 +91,23 @@ function randomWeights(c: LlamaConfig): Map<string, Float32Array> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** tokens/s over the decode phase: from the first generated token to the last. */
-function rate(stamps: number[]): number {
-  return (stamps.length - 1) / ((stamps[stamps.length - 1] - stamps[0]) / 1000);
+/** A moment of the decode: wall clock and this process's CPU time (all threads), both in ms. */
+type Stamp = { wallMs: number; cpuMs: number };
+const stamp = (): Stamp => {
+  const u = process.cpuUsage();
+  return { wallMs: performance.now(), cpuMs: (u.user + u.system) / 1000 };
+};
+
+/**
+ * Decode rate from the first generated token to the last: tokens per wall second, and tokens per
+ * CPU second (robust when other processes compete for the cores: waiting for a core costs no CPU time).
+ */
+type Rate = { wall: number; cpu: number };
+function rate(stamps: Stamp[]): Rate {
+  const first = stamps[0];
+  const last = stamps[stamps.length - 1];
+  const n = stamps.length - 1;
+  return { wall: n / ((last.wallMs - first.wallMs) / 1000), cpu: n / ((last.cpuMs - first.cpuMs) / 1000) };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "ideasteer-bench-llm-"));
@@ -108,10 +122,10 @@ try {
       fileType: "Q8_0",
       name: "random",
     });
-  }
-  console.log(
-    `wrote ${modelPath}: ${(statSync(modelPath).size / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
+    console.log(
+      `wrote ${modelPath}: ${(statSync(modelPath).size / 1e6).toFixed(0)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  } else console.log(`using ${modelPath} (${(statSync(modelPath).size / 1e6).toFixed(0)} MB)`);
 
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
   t0 = performance.now();
@@ -120,37 +134,43 @@ try {
   const directSeq = directCtx.getSequence();
   const completion = new LlamaCompletion({ contextSequence: directSeq });
   const ours = await openLlama({ modelPath, threads, contextSize: 512, llama });
-  console.log(`loaded both in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${nTokens} tokens per run, ${rounds} rounds, ${threads} thread(s)`);
+  console.log(
+    `loaded both in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${nTokens} tokens per run, ${rounds} rounds, ${threads} thread(s)`,
+  );
 
   const rng = createRng(2);
   const direction = Array.from({ length: ours.info.nLayers }, (_, il) =>
     il === 0 ? undefined : Float32Array.from({ length: ours.info.nEmbd }, () => 0.05 * rng.normal()),
   );
-  const sampling = { temperature: 1, seed: 42 };
+  const sampling = { temperature: 1, topK: 40, topP: 0.95, seed: 42 }; // node-llama-cpp's defaults, for both
 
-  const runs: Record<string, () => Promise<number>> = {
+  const runs: Record<string, () => Promise<Rate>> = {
     "node-llama-cpp direct": async () => {
-      const stamps: number[] = [];
+      const stamps: Stamp[] = [];
       await directSeq.clearHistory(); // evaluate the prompt afresh, as our backend does
       await completion.generateCompletion(PROMPT, {
         maxTokens: nTokens,
         ...sampling,
-        onToken: () => stamps.push(performance.now()),
+        onToken: () => stamps.push(stamp()),
       });
       return rate(stamps);
     },
     "ideasteer llama backend": async () => {
-      const stamps: number[] = [];
-      await ours.generate(PROMPT, { maxTokens: nTokens, ...sampling, onToken: () => void stamps.push(performance.now()) });
-      return rate(stamps);
-    },
-    [`  + control vector changed every ${every} tokens`]: async () => {
-      const stamps: number[] = [];
+      const stamps: Stamp[] = [];
       await ours.generate(PROMPT, {
         maxTokens: nTokens,
         ...sampling,
-        onToken: (s) => {
-          stamps.push(performance.now());
+        onToken: () => void stamps.push(stamp()),
+      });
+      return rate(stamps);
+    },
+    [`  + control vector changed every ${every} tokens`]: async () => {
+      const stamps: Stamp[] = [];
+      await ours.generate(PROMPT, {
+        maxTokens: nTokens,
+        ...sampling,
+        onToken: (s: TokenStep) => {
+          stamps.push(stamp());
           if (s.index % every === 0) ours.setControlVector(direction, Math.sin(s.index));
         },
       });
@@ -158,12 +178,12 @@ try {
       return rate(stamps);
     },
     "  + control vector changed at every token": async () => {
-      const stamps: number[] = [];
+      const stamps: Stamp[] = [];
       await ours.generate(PROMPT, {
         maxTokens: nTokens,
         ...sampling,
-        onToken: (s) => {
-          stamps.push(performance.now());
+        onToken: (s: TokenStep) => {
+          stamps.push(stamp());
           ours.setControlVector(direction, Math.sin(s.index));
         },
       });
@@ -171,17 +191,26 @@ try {
       return rate(stamps);
     },
   };
-  const results = new Map<string, number[]>(Object.keys(runs).map((k) => [k, []]));
+  const results = new Map<string, Rate[]>(Object.keys(runs).map((k) => [k, []]));
   await runs["ideasteer llama backend"](); // warm-up (page cache, repacking)
   await runs["node-llama-cpp direct"]();
   for (let r = 0; r < rounds; r++) for (const [k, run] of Object.entries(runs)) results.get(k)!.push(await run());
 
-  const base = median(results.get("node-llama-cpp direct")!);
-  console.log(`\n| run | decode tokens/s (median of ${rounds}) | vs node-llama-cpp |`);
-  console.log("|---|---|---|");
-  for (const [k, xs] of results) {
-    const m = median(xs);
-    console.log(`| ${k.trim()} | ${m.toFixed(2)} (${xs.map((x) => x.toFixed(1)).join(", ")}) | ${((m / base - 1) * 100).toFixed(1)}% |`);
+  const base = results.get("node-llama-cpp direct")!;
+  const baseWall = median(base.map((r) => r.wall));
+  const baseCpu = median(base.map((r) => r.cpu));
+  console.log(
+    `\n| run | tokens/s wall (median of ${rounds}; runs) | vs direct | tokens per CPU-s (median) | vs direct |`,
+  );
+  console.log("|---|---|---|---|---|");
+  const pct = (x: number, b: number) => `${x >= b ? "+" : ""}${((x / b - 1) * 100).toFixed(1)}%`;
+  for (const [k, rs] of results) {
+    const wall = median(rs.map((r) => r.wall));
+    const cpu = median(rs.map((r) => r.cpu));
+    const runsText = rs.map((r) => r.wall.toFixed(1)).join(", ");
+    console.log(
+      `| ${k.trim()} | ${wall.toFixed(2)} (${runsText}) | ${pct(wall, baseWall)} | ${cpu.toFixed(2)} | ${pct(cpu, baseCpu)} |`,
+    );
   }
   await ours.close();
   await directCtx.dispose();

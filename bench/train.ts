@@ -64,17 +64,24 @@ function engineTokensPerS(threads: number): Measured & { loss: number } {
 
 function torchTokensPerS(threads: number): (Measured & { version: string }) | { error: string } {
   const script = new URL("./train_torch.py", import.meta.url).pathname;
-  const r = spawnSync(python, [script, "--threads", String(threads), "--steps", String(steps), "--warmup", String(WARMUP)], {
-    encoding: "utf8",
-  });
-  if (r.error || r.status !== 0) return { error: (r.error?.message ?? r.stderr.trim().split("\n").pop() ?? "failed").slice(0, 200) };
+  const r = spawnSync(
+    python,
+    [script, "--threads", String(threads), "--steps", String(steps), "--warmup", String(WARMUP)],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (r.error || r.status !== 0)
+    return { error: (r.error?.message ?? r.stderr.trim().split("\n").pop() ?? "failed").slice(0, 200) };
   const line = r.stdout.trim().split("\n").pop() ?? "{}";
   const j = JSON.parse(line) as { tok_per_s: number; cpu_s_per_step: number; torch: string };
   return { tokPerS: j.tok_per_s, cpuSPerStep: j.cpu_s_per_step, version: j.torch };
 }
 
 const loadBefore = os.loadavg()[0] ?? 0;
-console.log(`reference model, batch ${B}x${T}, ${steps} timed steps after ${WARMUP} warm-up; load average ${loadBefore.toFixed(1)} on ${os.availableParallelism()} cores`);
+console.log(
+  `reference model, batch ${B}x${T}, ${steps} timed steps after ${WARMUP} warm-up; load average ${loadBefore.toFixed(1)} on ${os.availableParallelism()} cores`,
+);
 for (const th of threadCounts) {
   const e = engineTokensPerS(th);
   const t = torchTokensPerS(th);
@@ -88,4 +95,6 @@ for (const th of threadCounts) {
       `(${cpu(t)}) | ratio ${(e.tokPerS / t.tokPerS).toFixed(2)}x wall, ${(t.cpuSPerStep / e.cpuSPerStep).toFixed(2)}x CPU`,
   );
 }
-console.log(`load average after: ${(os.loadavg()[0] ?? 0).toFixed(1)} (other processes share the cores: re-run at a quiet moment)`);
+console.log(
+  `load average after: ${(os.loadavg()[0] ?? 0).toFixed(1)} (other processes share the cores: re-run at a quiet moment)`,
+);

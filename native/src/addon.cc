@@ -4,6 +4,7 @@
 #include <napi.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -336,6 +337,57 @@ Napi::Value AdamwStep(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// axpy(y, x, alpha, n, D): y += alpha x, x broadcast as rows of D when D < n
+Napi::Value Axpy(const Napi::CallbackInfo& info) {
+  Args a{info};
+  const double alpha = a.f64(2);
+  const int64_t n = (int64_t)a.f64(3), D = (int64_t)a.f64(4);
+  if (a.failed) return info.Env().Undefined();
+  if (D <= 0 || n % D != 0) {
+    a.fail("axpy: n must be a multiple of D");
+    return info.Env().Undefined();
+  }
+  DISPATCH(info, 0, {
+    T* y = a.arr<T>(0, n);
+    const T* x = a.arr<T>(1, std::min(n, D));
+    if (!a.failed) axpy<T>(y, x, alpha, n, D);
+  });
+  return info.Env().Undefined();
+}
+
+// sumRows(y, x, rows, D): y[j] += sum_r x[r, j]
+Napi::Value SumRows(const Napi::CallbackInfo& info) {
+  Args a{info};
+  const int64_t rows = (int64_t)a.f64(2), D = (int64_t)a.f64(3);
+  if (a.failed) return info.Env().Undefined();
+  DISPATCH(info, 0, {
+    T* y = a.arr<T>(0, D);
+    const T* x = a.arr<T>(1, rows * D);
+    if (!a.failed) sumRows<T>(y, x, rows, D);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value SumSquares(const Napi::CallbackInfo& info) {
+  double s = 0;
+  DISPATCH(info, 0, {
+    auto arr = info[0].As<Napi::TypedArrayOf<T>>();
+    s = sumSquares<T>(arr.Data(), (int64_t)arr.ElementLength());
+  });
+  return Napi::Number::New(info.Env(), s);
+}
+
+Napi::Value Scale(const Napi::CallbackInfo& info) {
+  Args a{info};
+  const double f = a.f64(1);
+  if (a.failed) return info.Env().Undefined();
+  DISPATCH(info, 0, {
+    auto arr = info[0].As<Napi::TypedArrayOf<T>>();
+    scale<T>(arr.Data(), f, (int64_t)arr.ElementLength());
+  });
+  return info.Env().Undefined();
+}
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Args a{info};
   const int n = a.i32(0);
@@ -360,6 +412,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("embeddingForward", Napi::Function::New(env, EmbeddingForward));
   exports.Set("embeddingBackward", Napi::Function::New(env, EmbeddingBackward));
   exports.Set("adamwStep", Napi::Function::New(env, AdamwStep));
+  exports.Set("axpy", Napi::Function::New(env, Axpy));
+  exports.Set("sumRows", Napi::Function::New(env, SumRows));
+  exports.Set("sumSquares", Napi::Function::New(env, SumSquares));
+  exports.Set("scale", Napi::Function::New(env, Scale));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   return exports;

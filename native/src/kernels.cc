@@ -58,15 +58,29 @@ void rope(const T* x, T* y, int rows, int T_, int nHeads, int hd, double theta, 
           bool accumulate) {
   const int half = hd / 2;
   const int nPos = std::min(rows, T_);
-  std::vector<T> cosT((size_t)nPos * half), sinT((size_t)nPos * half);
-  for (int t = 0; t < nPos; t++) {
-    for (int i = 0; i < half; i++) {
-      // Computed in double as llama.cpp does, so exported models rotate identically.
-      const double a = (double)(posOffset + t) * std::pow(theta, -2.0 * i / hd);
-      cosT[(size_t)t * half + i] = (T)std::cos(a);
-      sinT[(size_t)t * half + i] = (T)(inverse ? -std::sin(a) : std::sin(a));
+  // The cos/sin table depends only on (positions, head size, theta); training asks for the same one every call.
+  struct Table {
+    int nPos = -1, half = -1, posOffset = -1;
+    double theta = 0;
+    std::vector<double> cosT, sinT;
+  };
+  static thread_local Table tab;
+  if (tab.nPos != nPos || tab.half != half || tab.posOffset != posOffset || tab.theta != theta) {
+    tab.cosT.resize((size_t)nPos * half);
+    tab.sinT.resize((size_t)nPos * half);
+    for (int t = 0; t < nPos; t++) {
+      for (int i = 0; i < half; i++) {
+        // Computed in double as llama.cpp does, so exported models rotate identically.
+        const double a = (double)(posOffset + t) * std::pow(theta, -2.0 * i / hd);
+        tab.cosT[(size_t)t * half + i] = std::cos(a);
+        tab.sinT[(size_t)t * half + i] = std::sin(a);
+      }
     }
+    tab.nPos = nPos, tab.half = half, tab.posOffset = posOffset, tab.theta = theta;
   }
+  std::vector<T> cosT(tab.cosT.begin(), tab.cosT.end()), sinT(tab.sinT.begin(), tab.sinT.end());
+  if (inverse)
+    for (auto& x : sinT) x = -x;
   const int width = nHeads * hd;
 #pragma omp parallel for schedule(static) PAR_IF((int64_t)rows * width)
   for (int r = 0; r < rows; r++) {
@@ -261,6 +275,43 @@ void adamwStep(T* p, const T* g, T* m, T* v, int64_t n, double lr, double beta1,
   }
 }
 
+template <typename T>
+void axpy(T* y, const T* x, double alpha, int64_t n, int64_t D) {
+  const T a = T(alpha);
+  if (D >= n) {
+#pragma omp parallel for simd schedule(static) PAR_IF(n * 4)
+    for (int64_t i = 0; i < n; i++) y[i] += a * x[i];
+    return;
+  }
+  for (int64_t r = 0; r < n; r += D) {
+#pragma omp simd
+    for (int64_t j = 0; j < D; j++) y[r + j] += a * x[j];
+  }
+}
+
+template <typename T>
+void sumRows(T* y, const T* x, int64_t rows, int64_t D) {
+  for (int64_t r = 0; r < rows; r++) {
+#pragma omp simd
+    for (int64_t j = 0; j < D; j++) y[j] += x[r * D + j];
+  }
+}
+
+template <typename T>
+double sumSquares(const T* x, int64_t n) {
+  // Serial in double, so the norm is the same for any thread count.
+  double s = 0;
+  for (int64_t i = 0; i < n; i++) s += (double)x[i] * (double)x[i];
+  return s;
+}
+
+template <typename T>
+void scale(T* x, double f, int64_t n) {
+  const T a = T(f);
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) x[i] *= a;
+}
+
 #define INSTANTIATE(T)                                                                                                \
   template void rmsNormForward<T>(const T*, const T*, T*, T*, int, int, double);                                     \
   template void rmsNormBackward<T>(const T*, const T*, const T*, const T*, T*, T*, int, int);                        \
@@ -274,7 +325,11 @@ void adamwStep(T* p, const T* g, T* m, T* v, int64_t n, double lr, double beta1,
   template void crossEntropyBackward<T>(const T*, const int32_t*, const T*, const T*, T*, int, int, double);         \
   template void embeddingForward<T>(const T*, const int32_t*, T*, int, int);                                         \
   template void embeddingBackward<T>(const T*, const int32_t*, T*, int, int);                                        \
-  template void adamwStep<T>(T*, const T*, T*, T*, int64_t, double, double, double, double, double, double, double);
+  template void adamwStep<T>(T*, const T*, T*, T*, int64_t, double, double, double, double, double, double, double); \
+  template void axpy<T>(T*, const T*, double, int64_t, int64_t);                                                   \
+  template void sumRows<T>(T*, const T*, int64_t, int64_t);                                                         \
+  template double sumSquares<T>(const T*, int64_t);                                                                 \
+  template void scale<T>(T*, double, int64_t);
 
 INSTANTIATE(float)
 INSTANTIATE(double)

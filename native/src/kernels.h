@@ -46,3 +46,14 @@ void embeddingBackward(const T* dy, const int32_t* tokens, T* dW, int rows, int 
 template <typename T>
 void adamwStep(T* p, const T* g, T* m, T* v, int64_t n, double lr, double beta1, double beta2, double eps, double wd,
                double biasCorr1, double biasCorr2);
+
+// y += alpha * x; with D < n, x is one row of D broadcast over the n / D rows of y.
+template <typename T>
+void axpy(T* y, const T* x, double alpha, int64_t n, int64_t D);
+// y[j] += sum over rows of x[r, j] (the gradient of a broadcast row).
+template <typename T>
+void sumRows(T* y, const T* x, int64_t rows, int64_t D);
+template <typename T>
+double sumSquares(const T* x, int64_t n);
+template <typename T>
+void scale(T* x, double f, int64_t n);

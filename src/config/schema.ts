@@ -40,6 +40,10 @@ export const LlmConfig = z.object({
   model: z.string().default("").describe("model name sent to the OpenAI-compatible server"),
   threads: z.number().int().min(1).default(1).describe("decode threads for llama.cpp (1 is fastest on 2 cores)"),
   contextSize: z.number().int().min(64).default(4096).describe("context window for local models"),
+  kvCache: z
+    .enum(["f32", "f16"])
+    .default("f32")
+    .describe("KV cache precision for local models: f32 gives exact logits, f16 halves its memory"),
   timeoutS: z.number().positive().default(120).describe("openai: seconds of server silence before giving up a try"),
   maxRetries: z.number().int().min(0).default(4).describe("openai: retries on 429, 5xx, timeouts, dropped connections"),
   retryBaseS: z.number().min(0).default(0.5).describe("openai: first backoff ceiling; doubles per retry, full jitter"),
@@ -79,7 +83,7 @@ export const DatasetsConfig = z.object({
     .enum(["top1", "llm"])
     .default("top1")
     .describe("supporting paper: the most-cited candidate, or the LLM's pick among the top K"),
-  topK: z.number().int().min(1).max(100).default(10).describe("supporting-paper candidates kept per citing paper (LDC: 10)"),
+  topK: z.number().int().min(1).max(100).default(10).describe("candidates kept per citing paper (LDC: 10)"),
   valFraction: z.number().min(0).max(0.5).default(0.1).describe("share of papers in the validation split"),
   testFraction: z.number().min(0).max(0.5).default(0.1).describe("share of papers in the test split"),
   confidenceWeighted: z.boolean().default(false).describe("weight each reviewer's score by their confidence"),

@@ -4,25 +4,23 @@ import { writeFileAtomic } from "../core/atomic-write.js";
 import { IdeasteerError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { createProgress, type ProgressOptions } from "../core/progress.js";
-import { normalizeTitle } from "../library/normalize-title.js";
 import type { LlmBackend } from "../llm/backend.js";
+import { buildSftPairs } from "./build-sft-pairs.js";
 import {
-  type Correlation,
+  DATASET_BUILDER_REVISION,
   DATASET_FORMAT_VERSION,
   type DatasetCard,
-  type FieldFill,
   renderCardMarkdown,
 } from "./dataset-card.js";
-import { DEFAULT_LLM_EXTRACT_OPTIONS, extractIdeaLlm } from "./extract-idea-llm.js";
-import { extractIdeaOffline, type PaperFullText } from "./extract-idea-offline.js";
+import { extractIdeaOffline } from "./extract-idea-offline.js";
+import { countFill, fillRates, newFill } from "./field-fill.js";
 import { sha256File, sha256Text } from "./hash-file.js";
-import { getIdeaField, IDEA_FIELDS, type Idea, renderIdea } from "./idea.js";
-import { DEFAULT_PICK_OPTIONS, pickSupportingPaper } from "./pick-supporting-paper.js";
+import { type Idea, renderIdea } from "./idea.js";
+import { labelCorrelations } from "./label-correlations.js";
 import { readCitations, readPaperIndex, readReviews } from "./read-sources.js";
 import { DIMENSIONS, type Dimension, deriveLabels, type PaperLabels } from "./review-labels.js";
 import { SPLITS, type SplitName, type SplitRatios, splitByComponent } from "./split-by-component.js";
-import { pearson, spearman, summarize } from "./stats.js";
-import { rankCandidates } from "./supporting-paper.js";
+import { summarize } from "./stats.js";
 
 export type BuildOptions = {
   dataDir: string; // holds papers.jsonl.gz, reviews.jsonl.gz, citations.jsonl.gz
@@ -45,17 +43,6 @@ export type BuildResult = { outDir: string; version: string; card: DatasetCard }
 
 export const INPUT_FILES = ["papers.jsonl.gz", "reviews.jsonl.gz", "citations.jsonl.gz"] as const;
 
-/** An SFT pair: LDC's input (the supporting paper S) and target (the golden idea of the citing paper P). */
-export type SftRow = {
-  id: string; // P, the citing paper (papers.jsonl id)
-  supportingId: string; // S
-  prompt: string; // `<|paper|>Title: ...\nAbstract: ...<|idea|>`; trainers append the target and `<|end|>`
-  target: string; // renderIdea(golden idea of P)
-  selection: "top1" | "llm" | "fallback";
-  supportingInTextCount: number;
-  candidates: string[]; // the ranked top-K candidate ids
-};
-
 /** A reward-model example: an idea text and one dimension's review-derived label. */
 export type RmRow = {
   id: string; // the reviews.jsonl row id
@@ -69,9 +56,6 @@ export type RmRow = {
   text: string; // renderIdea(...)
   textSource: "golden-idea" | "abstract";
 };
-
-export const sftPrompt = (title: string, abstract: string): string =>
-  `<|paper|>Title: ${oneLine(title)}\nAbstract: ${oneLine(abstract)}<|idea|>`;
 
 /**
  * `ideasteer data build`: supporting papers, golden ideas, review labels, the leak-free split and
@@ -114,7 +98,7 @@ export async function buildDatasets(opts: BuildOptions): Promise<BuildResult> {
     confidenceWeighted: opts.confidenceWeighted,
     backend: opts.extractor === "llm" || opts.supportPicker === "llm" ? (opts.backend?.name ?? null) : null,
   };
-  const version = `v${DATASET_FORMAT_VERSION}-${sha256Text(JSON.stringify({ options, inputs: inputs.map((i) => i.sha256) })).slice(0, 12)}`;
+  const version = `v${DATASET_FORMAT_VERSION}-${sha256Text(JSON.stringify({ options, builder: DATASET_BUILDER_REVISION, inputs: inputs.map((i) => i.sha256) })).slice(0, 12)}`;
   const outDir = opts.outDir ?? join(opts.home, "datasets", version);
 
   // 1. Citing papers and every id they refer to.
@@ -132,136 +116,10 @@ export async function buildDatasets(opts: BuildOptions): Promise<BuildResult> {
   paperBar.done();
 
   // 2. Supporting-paper candidates, golden ideas, SFT rows.
-  const supporting: DatasetCard["supporting"] = {
-    citingPapers: citations.length,
-    withCandidates: 0,
-    noMatchedReference: 0,
-    noUsableCandidate: 0,
-    tiesAtTop: 0,
-    zeroCountTop: 0,
-    selfReferences: 0,
-    matchedWithoutAbstract: 0,
-    duplicatesMerged: 0,
-    candidatesPerPaper: 0,
-    selection: { top1: 0, llm: 0, fallback: {}, clippedAbstracts: 0 },
-  };
-  const sftSkipped: Record<string, number> = {};
-  const skip = (reason: string) => {
-    sftSkipped[reason] = (sftSkipped[reason] ?? 0) + 1;
-  };
-  const golden = new Map<string, Idea>(); // P (canonical id) -> golden idea
-  const goldenFill = newFill();
-  const llmStats = {
-    failures: {} as Record<string, number>,
-    truncatedOutputs: 0,
-    clippedInputs: 0,
-    droppedInputChars: 0,
-  };
-  const sftRows: SftRow[] = [];
-  let candidateTotal = 0;
   const ideaBar = bar(`golden ideas (${opts.extractor})`, citations.length, "papers");
-  for (const c of citations) {
-    ideaBar.tick();
-    const pId = papers.canonical(c.citing_id);
-    const p = papers.get(pId);
-    if (!p) {
-      skip("citing paper not in papers.jsonl");
-      continue;
-    }
-    const pTitle = normalizeTitle(p.title);
-    const ranking = rankCandidates(c, {
-      topK: opts.topK,
-      hasAbstract: (id) => (papers.get(id)?.abstract.trim() ?? "") !== "",
-      isSelf: (id) => papers.canonical(id) === pId || normalizeTitle(papers.get(id)?.title ?? "") === pTitle,
-    });
-    supporting.selfReferences += ranking.selfReferences;
-    supporting.matchedWithoutAbstract += ranking.withoutAbstract;
-    supporting.duplicatesMerged += ranking.duplicatesMerged;
-
-    const full: PaperFullText = {
-      id: pId,
-      title: p.title,
-      abstract: p.abstract,
-      method: c.sections.method,
-      experiments: c.sections.experiments,
-    };
-    let idea: Idea | null;
-    if (opts.extractor === "llm" && opts.backend) {
-      const r = await extractIdeaLlm(opts.backend, full, {
-        ...DEFAULT_LLM_EXTRACT_OPTIONS,
-        retries: opts.llmRetries,
-        seed: opts.seed,
-      });
-      for (const f of r.failures) {
-        llmStats.failures[f.kind] = (llmStats.failures[f.kind] ?? 0) + 1;
-        log.debug("llm extraction attempt failed", { paper: pId, ...f });
-      }
-      llmStats.truncatedOutputs += r.truncatedOutputs;
-      if (r.inputDroppedChars > 0) llmStats.clippedInputs++;
-      llmStats.droppedInputChars += r.inputDroppedChars;
-      idea = r.idea;
-    } else idea = extractIdeaOffline(full).idea;
-    if (idea) {
-      golden.set(pId, idea);
-      countFill(goldenFill, idea);
-    }
-
-    if (ranking.candidates.length === 0) {
-      if (ranking.matchedReferences === 0) supporting.noMatchedReference++;
-      else supporting.noUsableCandidate++;
-      skip("no supporting-paper candidate");
-      continue;
-    }
-    supporting.withCandidates++;
-    candidateTotal += ranking.candidates.length;
-    if (ranking.tieAtTop) supporting.tiesAtTop++;
-    if (ranking.candidates[0]?.inTextCount === 0) supporting.zeroCountTop++;
-    if (!idea) {
-      skip("golden-idea extraction failed");
-      continue;
-    }
-    if (idea.method.trim() === "") {
-      skip("golden idea has no method");
-      continue;
-    }
-    let chosen = 0;
-    let selection: SftRow["selection"] = "top1";
-    if (opts.supportPicker === "llm" && opts.backend) {
-      const texts = ranking.candidates.map((k) => {
-        const s = papers.get(k.paperId);
-        return { id: k.paperId, title: s?.title ?? "", abstract: s?.abstract ?? "" };
-      });
-      const pick = await pickSupportingPaper(opts.backend, { id: pId, title: p.title, abstract: p.abstract }, texts, {
-        ...DEFAULT_PICK_OPTIONS,
-        retries: opts.llmRetries,
-        seed: opts.seed,
-      });
-      supporting.selection.clippedAbstracts += pick.clippedAbstracts;
-      chosen = pick.index;
-      selection = pick.source;
-      if (pick.source === "fallback")
-        supporting.selection.fallback[pick.reason] = (supporting.selection.fallback[pick.reason] ?? 0) + 1;
-      else supporting.selection.llm++;
-    } else supporting.selection.top1++;
-    const cand = ranking.candidates[chosen];
-    const s = cand ? papers.get(cand.paperId) : undefined;
-    if (!cand || !s) {
-      skip("supporting paper record missing");
-      continue;
-    }
-    sftRows.push({
-      id: pId,
-      supportingId: s.id,
-      prompt: sftPrompt(s.title, s.abstract),
-      target: renderIdea(idea),
-      selection,
-      supportingInTextCount: cand.inTextCount,
-      candidates: ranking.candidates.map((k) => k.paperId),
-    });
-  }
+  const sft = await buildSftPairs(citations, papers, opts, () => ideaBar.tick());
   ideaBar.done();
-  supporting.candidatesPerPaper =
-    supporting.withCandidates > 0 ? round4(candidateTotal / supporting.withCandidates) : 0;
+  const { rows: sftRows, golden, goldenFill, supporting, skipped: sftSkipped, llmStats } = sft;
 
   // 3. Review-derived labels for the reward models.
   const revBar = bar("reviews", sizeOf("reviews.jsonl.gz"), "B");
@@ -364,6 +222,7 @@ export async function buildDatasets(opts: BuildOptions): Promise<BuildResult> {
   for (const s of split.splitOf.values()) splitPapers[s]++;
   const card: DatasetCard = {
     formatVersion: DATASET_FORMAT_VERSION,
+    builderRevision: DATASET_BUILDER_REVISION,
     version,
     options,
     inputs,
@@ -428,53 +287,9 @@ export async function buildDatasets(opts: BuildOptions): Promise<BuildResult> {
   return { outDir, version, card };
 }
 
-type FillCounter = { ideas: number; filled: Record<string, number> };
-const newFill = (): FillCounter => ({ ideas: 0, filled: Object.fromEntries(IDEA_FIELDS.map((p) => [p, 0])) });
-function countFill(f: FillCounter, idea: Idea): void {
-  f.ideas++;
-  for (const p of IDEA_FIELDS) if (getIdeaField(idea, p).trim() !== "") f.filled[p] = (f.filled[p] ?? 0) + 1;
-}
-/** Fill rate of each field over a set of ideas (rates rounded to 4 decimals). */
-export function fillRates(f: FillCounter): FieldFill {
-  return Object.fromEntries(
-    IDEA_FIELDS.map((p) => {
-      const filled = f.filled[p] ?? 0;
-      return [p, { filled, rate: f.ideas > 0 ? round4(filled / f.ideas) : 0 }];
-    }),
-  ) as FieldFill;
-}
-export function fieldFillOf(ideas: Idea[]): FieldFill {
-  const f = newFill();
-  for (const i of ideas) countFill(f, i);
-  return fillRates(f);
-}
-
 function countsBySplit<T>(rows: T[], splitOf: (r: T) => SplitName): Record<SplitName, number> {
   const out = { train: 0, val: 0, test: 0 };
   for (const r of rows) out[splitOf(r)]++;
-  return out;
-}
-
-function labelCorrelations(
-  rows: { venue: string; labels: PaperLabels }[],
-): Record<string, Record<string, Correlation>> {
-  const venues = ["all", ...[...new Set(rows.map((r) => r.venue))].sort()];
-  const out: Record<string, Record<string, Correlation>> = {};
-  for (const v of venues) {
-    const sub = v === "all" ? rows : rows.filter((r) => r.venue === v);
-    const pairs: Record<string, Correlation> = {};
-    for (let i = 0; i < DIMENSIONS.length; i++)
-      for (let j = i + 1; j < DIMENSIONS.length; j++) {
-        const a = DIMENSIONS[i] as Dimension;
-        const b = DIMENSIONS[j] as Dimension;
-        const both = sub.filter((r) => r.labels[a].value !== null && r.labels[b].value !== null);
-        if (both.length === 0) continue;
-        const x = both.map((r) => r.labels[a].value as number);
-        const y = both.map((r) => r.labels[b].value as number);
-        pairs[`${a}~${b}`] = { n: both.length, pearson: pearson(x, y), spearman: spearman(x, y) };
-      }
-    out[v] = pairs;
-  }
   return out;
 }
 
@@ -484,5 +299,4 @@ const sortKeys = (r: Record<string, number>) =>
       .sort()
       .map((k) => [k, r[k] as number]),
   );
-const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

@@ -5,6 +5,8 @@ import type { Summary } from "./stats.js";
 
 /** Bumped when a file's layout or a label's meaning changes; part of every dataset version. */
 export const DATASET_FORMAT_VERSION = 1;
+/** Bumped when the builder's output changes for the same inputs (extraction cues, split placement, ...). */
+export const DATASET_BUILDER_REVISION = 3;
 
 export type SplitCounts = Record<SplitName, number>;
 export type FieldFill = Record<IdeaFieldPath, { filled: number; rate: number }>;
@@ -13,6 +15,7 @@ export type Correlation = { n: number; pearson: number | null; spearman: number 
 /** Everything a reader needs to trust a dataset build; card.json is this object, card.md renders it. */
 export type DatasetCard = {
   formatVersion: number;
+  builderRevision: number;
   version: string;
   options: {
     seed: number;
@@ -78,7 +81,7 @@ export function renderCardMarkdown(c: DatasetCard): string {
   const row = (cells: (string | number)[]) => out.push(`| ${cells.join(" | ")} |`);
   out.push(`# ideasteer datasets ${c.version}`, "");
   out.push(
-    `Format ${c.formatVersion}; seed ${c.options.seed}; limit ${c.options.limit || "none"}; extractor ${c.options.extractor}; ` +
+    `Format ${c.formatVersion} (builder revision ${c.builderRevision}); seed ${c.options.seed}; limit ${c.options.limit || "none"}; extractor ${c.options.extractor}; ` +
       `supporting paper ${c.options.supportPicker} among top ${c.options.topK}; split ${c.options.splitRatios.train}/` +
       `${c.options.splitRatios.val}/${c.options.splitRatios.test}; confidence-weighted labels: ${c.options.confidenceWeighted}` +
       `${c.options.backend ? `; backend ${c.options.backend}` : ""}.`,

@@ -10,14 +10,15 @@ import { splitSentences } from "./split-sentences.js";
 test("splitSentences keeps abbreviations, initials and decimals inside sentences; lines are blocks", () => {
   assert.deepEqual(
     splitSentences(
-      "We follow Smith et al. (2020) and J. Doe. Accuracy rose to 95.3% on CIFAR-10, e.g. for ViT. Next one!\n3.1 Setup\nWe train.",
+      "We follow Smith et al. (2020) and J. Doe. Accuracy rose to 95.3% on CIFAR-10, e.g. for ViT. Next one!\n3.1 Setup\nWe train Llama3-8B. It works.",
     ),
     [
       "We follow Smith et al. (2020) and J. Doe.",
       "Accuracy rose to 95.3% on CIFAR-10, e.g. for ViT.",
       "Next one!",
       "3.1 Setup",
-      "We train.",
+      "We train Llama3-8B.",
+      "It works.",
     ],
   );
 });
@@ -95,6 +96,7 @@ test("on real NeurIPS 2025 full texts the extraction is deterministic, one-line,
     ).replace(/\s+/g, " ");
     for (const field of [a.idea.method, ...Object.values(a.idea.experimentPlan)])
       for (const s of splitSentences(field)) assert.ok(source.includes(s), `${c.citing_id}: ${s}`);
+    assert.ok(!/Appendix/.test(renderIdea(a.idea)), "no pointers to the appendix");
     for (const k of ["datasets", "baselines", "evaluation"] as const) if (a.idea.experimentPlan[k] !== "") filled[k]++;
   }
   for (const [k, n] of Object.entries(filled)) assert.ok(n >= 48, `${k} filled in ${n} of 60 real papers`);

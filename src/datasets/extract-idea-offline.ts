@@ -91,6 +91,7 @@ export function extractIdeaOffline(
       .sort(
         (a, b) =>
           b.scores[role] - a.scores[role] ||
+          Number(isPrimary(b, role)) - Number(isPrimary(a, role)) ||
           SOURCE_RANK[role].indexOf(a.source) - SOURCE_RANK[role].indexOf(b.source) ||
           a.position - b.position,
       )
@@ -116,7 +117,10 @@ export function extractIdeaOffline(
   }
 
   const plan = (role: Exclude<SentenceRole, "method">): Sentence[] => {
-    const best = pick(role, 1, opts.maxPlanSentences);
+    // In an abstract a weak cue ("performance") is mostly background or a claim: strong cues only there.
+    const best = pick(role, 1, opts.maxPlanSentences + 4)
+      .filter((s) => s.source !== "abstract" || s.scores[role] >= 2)
+      .slice(0, opts.maxPlanSentences);
     const chosen: Sentence[] = [];
     let chars = 0;
     for (const s of best) {
@@ -151,26 +155,42 @@ const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();
 const inReadingOrder = (xs: Sentence[]) =>
   [...xs].sort((a, b) => TEXT_SOURCES.indexOf(a.source) - TEXT_SOURCES.indexOf(b.source) || a.position - b.position);
 
+// A sentence is primarily about a role when no other plan role scores higher (ties count for both).
+const isPrimary = (s: Sentence, role: SentenceRole) =>
+  (["datasets", "baselines", "evaluation"] as const).every((r) => s.scores[r] <= s.scores[role]);
+
 const isNeutral = (s: Sentence) => s.scores.datasets + s.scores.baselines + s.scores.evaluation === 0;
 
 function toSentences(text: string | null, source: TextSource): Sentence[] {
   if (!text) return [];
   return splitSentences(cleanPaperText(text))
-    .map((t) => t.replace(/^(?:[-*•]|\d{1,2}[.)])\s+/, "")) // list markers docling keeps
+    .map((t) => t.replace(/^(?:[-*•]|\d{1,2}[.)]|\d{1,2}(?= [A-Z]))\s+/, "")) // list markers, footnote numbers
     .filter(isUsableSentence)
     .map((t, position) => ({
       text: oneLine(t),
       source,
       position,
-      scores: Object.fromEntries(
-        SENTENCE_ROLES.map((r) => [r, CUES[r].strong.test(t) ? 2 : CUES[r].weak.test(t) ? 1 : 0]),
-      ) as Record<SentenceRole, number>,
+      scores: Object.fromEntries(SENTENCE_ROLES.map((r) => [r, roleScore(t, r)])) as Record<SentenceRole, number>,
     }));
+}
+
+/**
+ * 0 without cues, 1 with weak cues only, 2+ with strong ones: each further distinct strong cue adds
+ * 1 (up to 3) and any weak cue 0.5, so "compare against X and Y baselines" outranks a passing mention.
+ */
+function roleScore(text: string, role: SentenceRole): number {
+  const distinct = (re: RegExp) =>
+    new Set([...text.matchAll(new RegExp(re.source, `${re.flags}g`))].map((m) => m[0].toLowerCase())).size;
+  const strong = Math.min(3, distinct(CUES[role].strong));
+  const weak = distinct(CUES[role].weak) > 0;
+  if (strong > 0) return 1 + strong + (weak ? 0.5 : 0);
+  return weak ? 1 : 0;
 }
 
 /** Prose, not a heading, caption, formula residue or list stub. */
 function isUsableSentence(s: string): boolean {
   if (!/[.!?]["')\]]*$/.test(s)) return false; // headings and cut-off tails have no end punctuation
+  if (/\bAppendix\b/.test(s)) return false; // a pointer to material the idea cannot carry
   const words = s.split(/\s+/).length;
   if (words < 6 || words > 70) return false;
   if (/^(?:Figure|Fig\.|Table|Algorithm|Definition|Theorem|Lemma|Proposition|Corollary|Remark|Proof)\b/.test(s))

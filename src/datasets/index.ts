@@ -1,13 +1,5 @@
-export {
-  type BuildOptions,
-  type BuildResult,
-  buildDatasets,
-  fieldFillOf,
-  INPUT_FILES,
-  type RmRow,
-  type SftRow,
-  sftPrompt,
-} from "./build-datasets.js";
+export { type BuildOptions, type BuildResult, buildDatasets, INPUT_FILES, type RmRow } from "./build-datasets.js";
+export { buildSftPairs, type SftPairOptions, type SftPairs, type SftRow, sftPrompt } from "./build-sft-pairs.js";
 export { cleanPaperText } from "./clean-paper-text.js";
 export {
   type Correlation,
@@ -36,6 +28,7 @@ export {
   TEXT_SOURCES,
   type TextSource,
 } from "./extract-idea-offline.js";
+export { countFill, type FillCounter, fieldFillOf, fillRates, newFill } from "./field-fill.js";
 export {
   EXPERIMENT_PLAN_LABEL,
   ExperimentPlan,
@@ -50,6 +43,7 @@ export {
   parseIdea,
   renderIdea,
 } from "./idea.js";
+export { labelCorrelations } from "./label-correlations.js";
 export { completeIdea, type LooseParse, type PartialIdea, parseIdeaLoose } from "./parse-idea-loose.js";
 export {
   buildPickPrompt,

@@ -63,7 +63,8 @@ export function splitSentences(text: string): string[] {
 }
 
 function isAbbreviation(before: string): boolean {
-  const word = before.match(/([A-Za-z][A-Za-z.]*)$/)?.[1];
+  // a whole word only: the "B" of "Llama3-8B." is no initial
+  const word = before.match(/(?:^|[\s("'[])([A-Za-z][A-Za-z.]*)$/)?.[1];
   if (!word) return false;
   if (/^[A-Z]$/.test(word)) return true; // an initial: "J. Smith"
   return ABBREVIATIONS.has(word.toLowerCase());

@@ -21,5 +21,5 @@ export { argmax, createDecoder, type Decoder, type GenerateOptions, sampleToken 
 export { getNumThreads, setNumThreads } from "./native-kernels.js";
 export * from "./ops/index.js";
 export * from "./safetensors.js";
-export { alloc, type DType, type FloatArray, parameter, Tensor, tensor, zeros } from "./tensor.js";
+export { alloc, type DType, empty, type FloatArray, parameter, Tensor, tensor, zeros } from "./tensor.js";
 export * from "./tokenizer/index.js";

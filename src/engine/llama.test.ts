@@ -5,6 +5,7 @@ import { gradCheck } from "./grad-check.js";
 import { createLlama, llamaForward, llamaWeights, loadLlamaWeights, type Steering } from "./llama.js";
 import type { LlamaConfig } from "./llama-config.js";
 import { argmax, createDecoder } from "./llama-generate.js";
+import { getNumThreads, setNumThreads } from "./native-kernels.js";
 import { crossEntropy } from "./ops/index.js";
 import { parameter, type Tensor, tensor } from "./tensor.js";
 
@@ -217,4 +218,25 @@ test("sampling: same rng seed, same tokens; top-p near 0 is greedy; temperature 
     [greedy.join(), greedy.join(), greedy.join()],
   );
   assert.throws(() => model.generate([1], { maxTokens: 2, temperature: 0.7 }), /needs an rng/);
+});
+
+test("results do not depend on the thread count (GEMM, attention, cross-entropy reductions are ordered)", () => {
+  // Large enough that every kernel takes its multi-threaded path.
+  const cfg = tiny({ vocabSize: 512, dModel: 128, nHeads: 4, nKvHeads: 2, dFf: 256, contextLength: 64 });
+  const b = randomBatch(31, cfg.vocabSize, 4, 64);
+  const run = (threads: number) => {
+    setNumThreads(threads);
+    const model = createLlama(cfg, { seed: 5 });
+    const { loss } = model.lossAndGrad(b, { gradScale: 1 / 256 });
+    return { loss, grads: [...model.params.values()].map((p) => p.grad) };
+  };
+  const before = getNumThreads();
+  try {
+    const one = run(1);
+    const two = run(2);
+    assert.equal(two.loss, one.loss);
+    two.grads.forEach((g, i) => assert.deepEqual(g, one.grads[i]));
+  } finally {
+    setNumThreads(before);
+  }
 });

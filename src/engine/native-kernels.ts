@@ -116,6 +116,12 @@ export type NativeKernels = {
     biasCorrection1: number,
     biasCorrection2: number,
   ): void;
+  /** y += alpha x; x is one row of D broadcast over y's rows when D < n. */
+  axpy(y: FloatArray, x: FloatArray, alpha: number, n: number, D: number): void;
+  /** y[j] += sum over rows of x[r, j]. */
+  sumRows(y: FloatArray, x: FloatArray, rows: number, D: number): void;
+  sumSquares(x: FloatArray): number;
+  scale(x: FloatArray, f: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
 };

@@ -107,8 +107,20 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/** Zero-filled storage (gradients accumulate into it). */
 export function alloc(dtype: DType, n: number): FloatArray {
   return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+}
+
+/**
+ * Uninitialised storage, as torch.empty, for outputs a kernel overwrites completely: skips the memset that zeroed
+ * allocation costs (~5% of a training step at the reference size).
+ */
+export function empty(dtype: DType, n: number): FloatArray {
+  const bytes = Buffer.allocUnsafeSlow(n * (dtype === "float64" ? 8 : 4));
+  return dtype === "float64"
+    ? new Float64Array(bytes.buffer, bytes.byteOffset, n)
+    : new Float32Array(bytes.buffer, bytes.byteOffset, n);
 }
 
 /** A new tensor over the given data (not copied). */

@@ -8,7 +8,7 @@ import { createLlama } from "./llama.js";
 
 const TEXT = "the quick brown fox jumps over the lazy dog. ";
 
-test("a tiny model learns a repeated sentence: loss < 0.15 nats/token within 150 steps", () => {
+test("a tiny model learns a repeated sentence: loss < 0.05 nats/token within 150 steps", () => {
   const alphabet = [...new Set(TEXT)].sort();
   const ids = [...TEXT.repeat(40)].map((c) => alphabet.indexOf(c));
   const model = createLlama(
@@ -46,12 +46,12 @@ test("a tiny model learns a repeated sentence: loss < 0.15 nats/token within 150
     if (step === 0) first.loss = loss / n;
     first.last = loss / n;
     clipGradNorm(model.params, 1);
-    opt.step();
+    opt.step(1e-2 * (1 - step / 150)); // linear decay to 0: a converged end state, not one noisy step
     model.zeroGrad();
   }
   const seconds = (performance.now() - started) / 1000;
   assert.ok(Math.abs(first.loss - Math.log(alphabet.length)) < 0.3, `initial loss ${first.loss} should be near ln V`);
-  assert.ok(first.last < 0.15, `final loss ${first.last} nats/token after 150 steps (${seconds.toFixed(1)} s)`);
+  assert.ok(first.last < 0.05, `final loss ${first.last} nats/token after 150 steps (${seconds.toFixed(1)} s)`);
   const prompt = [..."the quick "].map((c) => alphabet.indexOf(c));
   const out = model.generate(prompt, { maxTokens: 20 });
   assert.equal(out.map((i) => alphabet[i]).join(""), "brown fox jumps over");

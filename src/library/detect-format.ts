@@ -36,7 +36,11 @@ export function sniffFormat(head: Buffer): InputFormat {
   const text = head.toString("utf8").replace(/^\uFEFF/, "");
   const start = text.trimStart();
   if (start.startsWith("{") || start.startsWith("[")) return "jsonl";
-  if (start.startsWith("<?xml") || /^<feed[\s>]/.test(start) || /<feed[\s>][^]*xmlns="http:\/\/www\.w3\.org\/2005\/Atom"/.test(text)) {
+  if (
+    start.startsWith("<?xml") ||
+    /^<feed[\s>]/.test(start) ||
+    /<feed[\s>][\s\S]*xmlns="http:\/\/www\.w3\.org\/2005\/Atom"/.test(text)
+  ) {
     return "atom";
   }
   if (/^\s*@[a-zA-Z]+\s*[{(]/m.test(text) && !/^#\s/m.test(text)) return "bibtex";

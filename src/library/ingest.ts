@@ -72,7 +72,15 @@ export class StrictIngestError extends InputError {
 export async function ingestFiles(opts: IngestOptions): Promise<IngestReport> {
   const log = opts.log ?? silentLogger;
   const t0 = performance.now();
-  const report: IngestReport = { files: [], inserted: 0, updated: 0, unchanged: 0, skipped: 0, failedFiles: 0, elapsedMs: 0 };
+  const report: IngestReport = {
+    files: [],
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    failedFiles: 0,
+    elapsedMs: 0,
+  };
   const files: string[] = [];
   for (const input of opts.inputs) {
     if (input === "-") files.push(input);
@@ -194,7 +202,8 @@ async function ingestOne(file: string, opts: IngestOptions, log: Logger, total: 
         fr.skipped++;
         skippedTotal++;
         if (fr.skipped <= maxErrorsLogged) log.warn(`skipped: ${item.error.message}`);
-        else if (fr.skipped === maxErrorsLogged + 1) log.warn("more bad records in this file; counting them only", { file });
+        else if (fr.skipped === maxErrorsLogged + 1)
+          log.warn("more bad records in this file; counting them only", { file });
       }
       if ((index & 255) === 0) progress.set(readBytes() ?? index);
     }

@@ -30,6 +30,7 @@ export async function openBuiltin(o: BackendOptions): Promise<LlamaBackend> {
     modelPath,
     threads: o.llm.threads,
     contextSize: o.llm.contextSize,
+    kvCache: o.llm.kvCache,
     log: o.log,
     name: "builtin",
   });

@@ -1,5 +1,6 @@
 import { ConfigError } from "../core/index.js";
 import type { BackendOptions, LlmBackend } from "./backend.js";
+import type { LlamaBackend, LlamaBackendOptions } from "./llama/llama-backend.js";
 
 export type {
   BackendOptions,
@@ -51,6 +52,7 @@ const OPEN: Record<BackendName, (o: BackendOptions) => Promise<LlmBackend>> = {
       modelPath: o.llm.modelPath,
       threads: o.llm.threads,
       contextSize: o.llm.contextSize,
+      kvCache: o.llm.kvCache,
       log: o.log,
     });
   },
@@ -64,6 +66,5 @@ const OPEN: Record<BackendName, (o: BackendOptions) => Promise<LlmBackend>> = {
 export const openBackend = (name: BackendName, o: BackendOptions): Promise<LlmBackend> => OPEN[name](o);
 
 /** The llama backend with its full LocalModel surface (logits, steering, LoRA, hidden states). */
-export const openLlama = async (
-  o: import("./llama/llama-backend.js").LlamaBackendOptions,
-): Promise<import("./llama/llama-backend.js").LlamaBackend> => (await import("./llama/llama-backend.js")).openLlama(o);
+export const openLlama = async (o: LlamaBackendOptions): Promise<LlamaBackend> =>
+  (await import("./llama/llama-backend.js")).openLlama(o);

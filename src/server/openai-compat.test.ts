@@ -3,8 +3,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { LlmConfig } from "../config/index.js";
 import { ConfigError, silentLogger } from "../core/index.js";
-import { type Generation, type LlamaBackend, type LlmBackend, openLlama, writeRandomLlamaModel } from "../llm/index.js";
+import {
+  type Generation,
+  type LlamaBackend,
+  type LlmBackend,
+  LlmHttpError,
+  openLlama,
+  openOpenAi,
+  writeRandomLlamaModel,
+} from "../llm/index.js";
 import { type RunningServer, startServer } from "./index.js";
 
 /* The endpoint's wire format as raw HTTP sees it, over the llama backend and a tiny random model. */
@@ -212,4 +221,61 @@ test("listening beyond loopback needs a token; with one, every request must bear
   } finally {
     await open.close();
   }
+});
+
+test("backend errors map to OpenAI errors: a spent budget is 429 insufficient_quota (an error chunk mid-stream), a dead upstream 502", async (t) => {
+  // ideasteer's endpoint in front of an openai backend in front of the llama endpoint: real parts all the way.
+  const upstream = await openOpenAi({
+    llm: LlmConfig.parse({ baseUrl: `${server.url}/v1`, model: "tiny", cache: "off", budgetTokens: 3 }),
+  });
+  const front = await startServer({
+    backend: upstream,
+    modelId: "front",
+    log: silentLogger,
+    host: "127.0.0.1",
+    port: 0,
+  });
+  t.after(() => front.close());
+  const ask = (extra: object) =>
+    fetch(`${front.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: "Hello" }], max_tokens: 5, ...extra }),
+    });
+  const whole = await ask({});
+  assert.equal(whole.status, 429);
+  const err = ((await whole.json()) as { error: { type: string; message: string } }).error;
+  assert.equal(err.type, "insufficient_quota");
+  assert.match(err.message, /token budget spent/);
+
+  const streamed = await ask({ stream: true });
+  assert.equal(streamed.status, 200); // headers left before the backend refused
+  const data = dataLines(await streamed.text());
+  assert.notEqual(data.at(-1), "[DONE]");
+  assert.equal((JSON.parse(data.at(-1)!) as { error: { code: string } }).error.code, "insufficient_quota");
+
+  // The openai client reads both as a non-retryable quota error.
+  const client = await openOpenAi({
+    llm: LlmConfig.parse({ baseUrl: `${front.url}/v1`, model: "front", cache: "off" }),
+  });
+  for (const onText of [undefined, () => {}]) {
+    await assert.rejects(client.chat([{ role: "user", content: "Hello" }], { maxTokens: 5, onText }), (e: unknown) => {
+      assert.ok(e instanceof LlmHttpError && !e.retryable, String(e));
+      assert.match(e.message, /token budget spent/);
+      return true;
+    });
+  }
+
+  const dead = await openOpenAi({
+    llm: LlmConfig.parse({ baseUrl: "http://127.0.0.1:9/v1", model: "x", cache: "off", maxRetries: 0 }),
+  });
+  const deadFront = await startServer({ backend: dead, modelId: "x", log: silentLogger, host: "127.0.0.1", port: 0 });
+  t.after(() => deadFront.close());
+  const res = await fetch(`${deadFront.url}/v1/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "a", max_tokens: 2 }),
+  });
+  assert.equal(res.status, 502);
+  assert.equal(((await res.json()) as { error: { code: string } }).error.code, "upstream_error");
 });

@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import { BudgetExceededError, InputError, NotFoundError } from "../core/errors.js";
+import { BudgetExceededError, IdeasteerError, InputError, NotFoundError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import type { ChatMessage, Generation, JsonSchema, LlmBackend, SamplingOptions } from "../llm/backend.js";
 import { ChatBody, CompletionBody, EmbeddingsBody } from "./openai-bodies.js";
@@ -193,6 +193,12 @@ export function openAiError(err: unknown, log: Logger): { status: ContentfulStat
       status: 429,
       error: { message: withHint(err.message, err.hint), type: "insufficient_quota", code: "insufficient_quota" },
     };
+  }
+  if (err instanceof IdeasteerError && err.code.startsWith("E_LLM_")) {
+    // The backend is itself a client of another server (the openai backend) and that server failed.
+    const status = err.code === "E_LLM_TIMEOUT" ? 504 : 502;
+    log.warn("openai endpoint: upstream failed", { error: err });
+    return { status, error: { message: err.message, type: "server_error", code: "upstream_error" } };
   }
   log.error("openai endpoint: request failed", { error: err });
   return { status: 500, error: { message: "internal error", type: "server_error", code: null } };

@@ -5,7 +5,7 @@ import { resolvePretrainConfig } from "./pretrain-config.js";
 
 test("presets resolve to valid configs; overrides win over the preset", () => {
   const d = resolvePretrainConfig("default");
-  assert.equal(d.model.dModel, 256);
+  assert.equal(d.model.dModel, 128);
   const t = resolvePretrainConfig("tiny", { maxSteps: 7, model: { nLayers: 1 } });
   assert.equal(t.maxSteps, 7);
   assert.equal(t.model.nLayers, 1);

@@ -3,7 +3,7 @@ import { ConfigError } from "../core/errors.js";
 
 /** The model's shape minus the vocabulary size, which comes from the trained tokenizer. */
 export const ModelShape = z.object({
-  dModel: z.number().int().positive().default(256).describe("embedding width"),
+  dModel: z.number().int().positive().default(128).describe("embedding width"),
   nLayers: z.number().int().positive().default(4).describe("decoder blocks"),
   nHeads: z.number().int().positive().default(4).describe("query heads"),
   nKvHeads: z
@@ -12,7 +12,7 @@ export const ModelShape = z.object({
     .positive()
     .default(4)
     .describe("key/value heads (fewer than nHeads: grouped-query attention)"),
-  dFf: z.number().int().positive().default(688).describe("SwiGLU hidden width"),
+  dFf: z.number().int().positive().default(352).describe("SwiGLU hidden width"),
   contextLength: z.number().int().positive().default(128).describe("longest sequence the model is built for"),
   ropeTheta: z.number().positive().default(10_000).describe("RoPE base"),
   normEps: z.number().positive().default(1e-5).describe("RMSNorm epsilon"),
@@ -69,7 +69,7 @@ export const PretrainConfig = z
     batchSize: z.number().int().positive().default(16).describe("sequences per micro-batch (B)"),
     seqLen: z.number().int().positive().default(128).describe("tokens per sequence (T)"),
     gradAccum: z.number().int().positive().default(1).describe("micro-batches summed into one optimizer step"),
-    maxSteps: z.number().int().positive().default(3000).describe("optimizer steps"),
+    maxSteps: z.number().int().positive().default(1500).describe("optimizer steps"),
     lr: z.number().positive().default(3e-3).describe("peak learning rate"),
     minLr: z.number().min(0).default(3e-4).describe("learning rate at the end of the cosine decay"),
     warmupSteps: z.number().int().min(0).default(100).describe("linear warmup from 0 to lr"),
@@ -80,14 +80,9 @@ export const PretrainConfig = z
     maxGradNorm: z.number().positive().default(1).describe("clip the global gradient norm to this"),
     evalEvery: z.number().int().positive().default(250).describe("steps between loss/val evaluations"),
     evalBatches: z.number().int().positive().default(8).describe("held-out batches per evaluation"),
-    checkpointEvery: z.number().int().positive().default(500).describe("steps between checkpoints"),
+    checkpointEvery: z.number().int().positive().default(250).describe("steps between checkpoints"),
     keepCheckpoints: z.number().int().min(1).default(2).describe("newest checkpoints kept on disk"),
-    sampleEvery: z
-      .number()
-      .int()
-      .min(0)
-      .default(1000)
-      .describe("steps between sample generations (0: only at the end)"),
+    sampleEvery: z.number().int().min(0).default(500).describe("steps between sample generations (0: only at the end)"),
     sampleTokens: z.number().int().positive().default(48).describe("tokens per sample"),
   })
   .superRefine((c, ctx) => {

@@ -1,9 +1,15 @@
 import type { Command } from "commander";
 import { registerDataCommands } from "./data.js";
+import { registerLibraryCommands } from "./library.js";
 import { registerServeCommands } from "./serve.js";
 import { registerTrainCommands } from "./train.js";
 
 /** Each command group registers its subcommands on the root program; one line per group. */
 export type RegisterCommands = (program: Command) => void;
 
-export const COMMAND_GROUPS: RegisterCommands[] = [registerDataCommands, registerTrainCommands, registerServeCommands];
+export const COMMAND_GROUPS: RegisterCommands[] = [
+  registerLibraryCommands,
+  registerDataCommands,
+  registerTrainCommands,
+  registerServeCommands,
+];

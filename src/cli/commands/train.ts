@@ -23,8 +23,12 @@ import type { RegisterCommands } from "./index.js";
 // ../shared/data beside the checkout (src/cli/commands/ and dist/cli/commands/ sit at the same depth).
 const SHARED_DATA = fileURLToPath(new URL("../../../../shared/data", import.meta.url));
 
-const desc = (key: keyof typeof PretrainConfig.shape): string => PretrainConfig.shape[key].description ?? "";
-const dataDesc = (key: keyof typeof PretrainData.shape): string => PretrainData.shape[key].description ?? "";
+// Each flag's description comes from the schema, with the default preset's value (tiny overrides some).
+const DEFAULTS = resolvePretrainConfig("default");
+const desc = (key: keyof typeof PretrainConfig.shape): string =>
+  `${PretrainConfig.shape[key].description ?? ""} (default: ${JSON.stringify(DEFAULTS[key])})`;
+const dataDesc = (key: keyof typeof PretrainData.shape): string =>
+  `${PretrainData.shape[key].description ?? ""}${DEFAULTS.data[key] === "" ? "" : ` (default: ${JSON.stringify(DEFAULTS.data[key])})`}`;
 
 type PretrainFlags = {
   preset: string;
@@ -40,6 +44,7 @@ type PretrainFlags = {
   evalEvery?: number;
   checkpointEvery?: number;
   seed?: number;
+  threads?: number;
   dataDir?: string;
   maxChars?: number;
   sampleFraction?: number;
@@ -66,6 +71,7 @@ export const registerTrainCommands: RegisterCommands = (program: Command) => {
     .option("--eval-every <n>", desc("evalEvery"), intFlag("--eval-every"))
     .option("--checkpoint-every <n>", desc("checkpointEvery"), intFlag("--checkpoint-every"))
     .option("--seed <n>", desc("seed"), intFlag("--seed"))
+    .option("--threads <n>", desc("threads"), intFlag("--threads"))
     .option("--data-dir <dir>", dataDesc("dataDir"))
     .option("--max-chars <n>", dataDesc("maxChars"), intFlag("--max-chars"))
     .option("--sample-fraction <x>", dataDesc("sampleFraction"), floatFlag("--sample-fraction"))
@@ -95,6 +101,7 @@ Examples:
         evalEvery: flags.evalEvery,
         checkpointEvery: flags.checkpointEvery,
         seed: flags.seed,
+        threads: flags.threads,
         data: {
           dataDir: flags.dataDir,
           maxChars: flags.maxChars,

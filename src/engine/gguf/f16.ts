@@ -2,12 +2,13 @@
  * IEEE 754 half precision <-> float32, round to nearest even (what ggml's GGML_FP32_TO_FP16 does),
  * with subnormals, infinities and NaN kept.
  */
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
+/** One float32 value (rounded to float32 first) -> half-precision bits. */
 export function f32ToF16Bits(x: number): number {
-  f32[0] = x;
-  const bits = u32[0];
+  return f32BitsToF16Bits(new Uint32Array(Float32Array.of(x).buffer)[0]);
+}
+
+/** float32 bit pattern -> half-precision bit pattern. */
+export function f32BitsToF16Bits(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
   const exp = (bits >>> 23) & 0xff;
   const mant = bits & 0x7fffff;
@@ -42,8 +43,9 @@ export function f16BitsToF32(h: number): number {
 
 /** float32 values -> half-precision bit patterns. */
 export function f32ToF16(data: Float32Array): Uint16Array {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
   const out = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = f32ToF16Bits(data[i]);
+  for (let i = 0; i < data.length; i++) out[i] = f32BitsToF16Bits(bits[i]);
   return out;
 }
 

@@ -162,3 +162,15 @@ test("reads a real GGUF: llama.cpp's Qwen2 vocabulary file", (t) => {
   assert.equal(tokens.value.length, 151936);
   assert.equal(tokens.value[9707], "Hello");
 });
+
+test("headers of other ggml types (a user's Q4_K model) parse; their data is refused by name", (t) => {
+  const path = join(tempDir(t), "q4k.gguf");
+  writeGguf(path, { metadata: {}, tensors: [{ name: "w", type: "F32", shape: [256], data: new Float32Array(256) }] });
+  const b = readFileSync(path);
+  // tensor info starts at byte 24: name (u64 length + 1 byte), n_dims u32, ne[0] u64, then the type
+  b.writeUInt32LE(12, 24 + 8 + 1 + 4 + 8); // ggml Q4_K
+  writeFileSync(path, b);
+  const f = readGguf(path);
+  assert.deepEqual(f.tensors[0], { name: "w", type: "Q4_K", shape: [256], offset: 0, nbytes: 144 });
+  assert.throws(() => readGgufTensor(f, "w"), /w is Q4_K; ideasteer decodes F32, F16 and Q8_0/);
+});

@@ -2,6 +2,7 @@ export { f16ToF32, f32ToF16 } from "./f16.js";
 export type { GgufTokenizer } from "./gguf-tokenizer.js";
 export { tokenizerFromMetadata, tokenizerMetadata } from "./gguf-tokenizer.js";
 export type {
+  GgmlType,
   GgufScalar,
   GgufScalarType,
   GgufTensorIn,

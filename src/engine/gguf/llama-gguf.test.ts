@@ -187,6 +187,7 @@ test("a model carrying the real Qwen2 tokenizer keys tokenizes like Qwen2 in nod
   const { tokenizerFromMetadata } = await import("./gguf-tokenizer.js");
   const tokenizer = tokenizerFromMetadata(readGguf(files[0]).metadata, files[0]);
   assert.equal(tokenizer.pre, "qwen2");
+  assert.throws(() => readLlamaGguf(files[0]), /architecture is qwen2, not llama/);
   const c = config({ vocabSize: tokenizer.tokens.length, dModel: 32, nHeads: 2, nKvHeads: 1, dFf: 64, nLayers: 1 });
   const path = join(tempDir(t), "qwen-shaped.gguf");
   writeLlamaGguf(path, { config: c, weights: randomWeights(c, 6), tokenizer, fileType: "Q8_0" });

@@ -1,4 +1,4 @@
-import { f16BitsToF32, f32ToF16Bits } from "./f16.js";
+import { f16BitsToF32, f32BitsToF16Bits } from "./f16.js";
 
 /** Q8_0: blocks of 32 values, each block an f16 scale d = max|x|/127 then 32 int8 q = round(x/d). */
 export const Q8_0_BLOCK = 32;
@@ -14,18 +14,27 @@ export function quantizeQ8_0(data: Float32Array): Uint8Array {
   }
   const nBlocks = data.length / Q8_0_BLOCK;
   const out = new Uint8Array(nBlocks * Q8_0_BLOCK_BYTES);
-  const view = new DataView(out.buffer);
+  const qs = new Int8Array(out.buffer);
+  const d32 = new Float32Array(1); // the scale as float32, for its bit pattern
+  const dBits = new Uint32Array(d32.buffer);
   for (let b = 0; b < nBlocks; b++) {
     const base = b * Q8_0_BLOCK;
     let amax = 0;
-    for (let j = 0; j < Q8_0_BLOCK; j++) amax = Math.max(amax, Math.abs(data[base + j]));
-    const d = Math.fround(amax / 127);
+    for (let j = 0; j < Q8_0_BLOCK; j++) {
+      const a = Math.abs(data[base + j]);
+      if (a > amax) amax = a;
+    }
+    d32[0] = amax / 127;
+    const d = d32[0];
     const id = d ? Math.fround(1 / d) : 0;
     const o = b * Q8_0_BLOCK_BYTES;
-    view.setUint16(o, f32ToF16Bits(d), true);
+    const h = f32BitsToF16Bits(dBits[0]);
+    out[o] = h & 0xff;
+    out[o + 1] = h >> 8;
     for (let j = 0; j < Q8_0_BLOCK; j++) {
       const x = Math.fround(data[base + j] * id);
-      view.setInt8(o + 2 + j, Math.sign(x) * Math.round(Math.abs(x)));
+      // roundf: halves away from zero (|x| <= 127, so x +- 0.5 is exact in float64)
+      qs[o + 2 + j] = x >= 0 ? Math.floor(x + 0.5) : -Math.floor(0.5 - x);
     }
   }
   return out;

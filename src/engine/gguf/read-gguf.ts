@@ -1,18 +1,20 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { CorruptFileError } from "../../core/index.js";
+import { CorruptFileError, IdeasteerError } from "../../core/index.js";
 import { f16ToF32 } from "./f16.js";
 import {
   ARRAY_CODE,
   alignUp,
+  GGML_TYPE_BY_CODE,
   GGUF_DEFAULT_ALIGNMENT,
   GGUF_MAGIC,
   type GgufScalar,
   type GgufScalarType,
   type GgufTensorInfo,
+  type GgufTensorType,
   type GgufValue,
+  isGgufTensorType,
   SCALAR_BY_CODE,
   SCALAR_SIZE,
-  TENSOR_TYPE_BY_CODE,
   tensorByteSize,
   tensorElementCount,
 } from "./gguf-types.js";
@@ -203,10 +205,8 @@ function parseHeader(fd: number, path: string): GgufFile {
       shape.push(ne);
     }
     const code = r.u32(`type of ${name}`);
-    const type = TENSOR_TYPE_BY_CODE.get(code);
-    if (type === undefined) {
-      r.fail(`tensor ${name} has ggml type ${code}, which ideasteer does not read (F32, F16, Q8_0 only)`);
-    }
+    const type = GGML_TYPE_BY_CODE.get(code);
+    if (type === undefined) r.fail(`tensor ${name} has unknown ggml type ${code}`);
     const offset = r.size(`offset of ${name}`);
     if (offset % alignment !== 0) r.fail(`tensor ${name} offset ${offset} is not aligned to ${alignment}`);
     if (tensorElementCount(shape) > fileSize * 2) r.fail(`tensor ${name} shape [${shape}] is absurd`);
@@ -232,6 +232,16 @@ export function readGgufTensor(file: string | GgufFile, name: string): Float32Ar
   const f = typeof file === "string" ? readGguf(file) : file;
   const t = f.tensors.find((x) => x.name === name);
   if (t === undefined) throw new CorruptFileError(f.path, `GGUF tensor ${name} not found`);
+  if (!isGgufTensorType(t.type)) {
+    throw new IdeasteerError(
+      "E_UNSUPPORTED",
+      `${f.path}: GGUF tensor ${name} is ${t.type}; ideasteer decodes F32, F16 and Q8_0`,
+      {
+        hint: "re-quantise the model to Q8_0 or F16 with llama.cpp's llama-quantize",
+      },
+    );
+  }
+  const type = t.type;
   const bytes = new Uint8Array(t.nbytes);
   const fd = openSync(f.path, "r");
   try {
@@ -244,16 +254,16 @@ export function readGgufTensor(file: string | GgufFile, name: string): Float32Ar
   } finally {
     closeSync(fd);
   }
-  return decodeTensor(t, bytes);
+  return decodeTensor(type, t.shape, bytes);
 }
 
-function decodeTensor(t: GgufTensorInfo, bytes: Uint8Array): Float32Array {
-  switch (t.type) {
+function decodeTensor(type: GgufTensorType, shape: number[], bytes: Uint8Array): Float32Array {
+  switch (type) {
     case "F32":
       return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     case "F16":
       return f16ToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2));
     case "Q8_0":
-      return dequantizeQ8_0(bytes, tensorElementCount(t.shape));
+      return dequantizeQ8_0(bytes, tensorElementCount(shape));
   }
 }

@@ -1,5 +1,5 @@
 import { kernels } from "../native-kernels.js";
-import { alloc, fromOp, sameDType, type Tensor } from "../tensor.js";
+import { alloc, empty, fromOp, sameDType, type Tensor } from "../tensor.js";
 
 export type AttentionShape = { B: number; T: number; nHeads: number; nKvHeads: number };
 
@@ -19,8 +19,8 @@ export function causalAttention(q: Tensor, k: Tensor, v: Tensor, s: AttentionSha
   if (q.rows !== s.B * s.T || k.rows !== s.B * s.T || v.rows !== s.B * s.T)
     throw new Error(`causalAttention: rows must be B*T = ${s.B * s.T}`);
   const kern = kernels();
-  const out = alloc(dtype, q.size);
-  const probs = alloc(dtype, s.B * s.nHeads * s.T * s.T);
+  const out = empty(dtype, q.size);
+  const probs = empty(dtype, s.B * s.nHeads * s.T * s.T);
   kern.attentionForward(q.data, k.data, v.data, out, probs, s.B, s.T, s.nHeads, s.nKvHeads, headDim);
   return fromOp(out, q.shape, [q, k, v], (dout) => {
     const dq = q.requiresGrad ? q.gradBuffer() : alloc(dtype, q.size);

@@ -1,5 +1,5 @@
 import { kernels } from "../native-kernels.js";
-import { alloc, fromOp, type Tensor } from "../tensor.js";
+import { alloc, empty, fromOp, type Tensor } from "../tensor.js";
 
 /**
  * Summed masked token cross-entropy: sum_r mask_r * (logsumexp(logits_r) - logits_r[target_r]), a scalar [1].
@@ -15,7 +15,7 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, mask?: Float32
   // The kernel wants the mask in the logits' dtype; copying rows values is negligible next to rows * V.
   const maskArr = mask ? (logits.dtype === "float64" ? Float64Array.from(mask) : Float32Array.from(mask)) : null;
   const k = kernels();
-  const lse = alloc(logits.dtype, rows);
+  const lse = empty(logits.dtype, rows);
   const loss = k.crossEntropyForward(logits.data, targets, maskArr, lse, rows, V);
   const out = alloc(logits.dtype, 1);
   out[0] = loss;

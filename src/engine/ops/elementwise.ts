@@ -1,4 +1,5 @@
-import { alloc, fromOp, sameDType, type Tensor } from "../tensor.js";
+import { kernels } from "../native-kernels.js";
+import { alloc, empty, type FloatArray, fromOp, sameDType, type Tensor } from "../tensor.js";
 
 /**
  * a + b, where b has a's shape or is one row broadcast over a's rows ([D] onto [rows, D]: the residual-stream
@@ -7,26 +8,29 @@ import { alloc, fromOp, sameDType, type Tensor } from "../tensor.js";
 export function add(a: Tensor, b: Tensor): Tensor {
   const dtype = sameDType(a, b);
   const n = a.size;
-  const y = alloc(dtype, n);
-  const ad = a.data;
-  const bd = b.data;
-  if (b.size === n) {
-    for (let i = 0; i < n; i++) y[i] = (ad[i] as number) + (bd[i] as number);
-    return fromOp(y, a.shape, [a, b], (dy) => {
-      if (a.requiresGrad) addInto(a.gradBuffer(), dy);
-      if (b.requiresGrad) addInto(b.gradBuffer(), dy);
-    });
-  }
   const D = b.size;
-  if (a.width !== D) throw new Error(`add: cannot broadcast [${b.shape}] onto [${a.shape}]`);
-  for (let i = 0; i < n; i += D) for (let j = 0; j < D; j++) y[i + j] = (ad[i + j] as number) + (bd[j] as number);
+  if (D !== n && a.width !== D) throw new Error(`add: cannot broadcast [${b.shape}] onto [${a.shape}]`);
+  const k = kernels();
+  const y = empty(dtype, n);
+  y.set(a.data);
+  k.axpy(y, b.data, 1, n, D);
   return fromOp(y, a.shape, [a, b], (dy) => {
-    if (a.requiresGrad) addInto(a.gradBuffer(), dy);
+    if (a.requiresGrad) passGrad(a, dy);
     if (b.requiresGrad) {
-      const db = b.gradBuffer();
-      for (let i = 0; i < n; i += D) for (let j = 0; j < D; j++) db[j] = (db[j] as number) + (dy[i + j] as number);
+      if (D === n) k.axpy(b.gradBuffer(), dy, 1, n, n);
+      else k.sumRows(b.gradBuffer(), dy, n / D, D);
     }
   });
+}
+
+/**
+ * Adds dy into t's gradient. When t has none yet, t takes dy's buffer itself instead of a zeroed copy: the op that
+ * owns dy has finished its backward, so nothing else writes there (only the first input may do this, so two
+ * tensors never share one buffer).
+ */
+function passGrad(t: Tensor, dy: FloatArray): void {
+  if (t.grad === null) t.grad = dy;
+  else kernels().axpy(t.grad, dy, 1, dy.length, dy.length);
 }
 
 /** a * b elementwise (same shape). */
@@ -59,8 +63,4 @@ export function sum(a: Tensor): Tensor {
     const g = dy[0] as number;
     for (let i = 0; i < a.size; i++) da[i] = (da[i] as number) + g;
   });
-}
-
-function addInto(dst: Float32Array | Float64Array, src: Float32Array | Float64Array): void {
-  for (let i = 0; i < dst.length; i++) dst[i] = (dst[i] as number) + (src[i] as number);
 }

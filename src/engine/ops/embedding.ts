@@ -1,5 +1,5 @@
 import { kernels } from "../native-kernels.js";
-import { alloc, fromOp, type Tensor } from "../tensor.js";
+import { empty, fromOp, type Tensor } from "../tensor.js";
 
 /** Rows of `weight` [V, D] picked by token id: [n, D]. Backward scatters-adds into weight's gradient. */
 export function embedding(tokens: Int32Array, weight: Tensor): Tensor {
@@ -7,7 +7,7 @@ export function embedding(tokens: Int32Array, weight: Tensor): Tensor {
   if (weight.shape.length !== 2) throw new Error(`embedding: weight must be [V, D], got [${weight.shape}]`);
   const n = tokens.length;
   const k = kernels();
-  const out = alloc(weight.dtype, n * D);
+  const out = empty(weight.dtype, n * D);
   k.embeddingForward(weight.data, tokens, out, n, D, V);
   return fromOp(out, [n, D], [weight], (dy) => k.embeddingBackward(dy, tokens, weight.gradBuffer(), n, D, V));
 }

@@ -1,5 +1,5 @@
 import { kernels } from "../native-kernels.js";
-import { alloc, fromOp, sameDType, type Tensor } from "../tensor.js";
+import { empty, fromOp, sameDType, type Tensor } from "../tensor.js";
 
 /**
  * y = x W^T, as torch.nn.functional.linear without bias. x: [..., K] (rows M), w: [N, K] row-major [out][in],
@@ -11,7 +11,7 @@ export function linear(x: Tensor, w: Tensor): Tensor {
   if (w.shape.length !== 2 || x.width !== K) throw new Error(`linear: x [..., ${x.width}] does not fit w [${w.shape}]`);
   const M = x.rows;
   const k = kernels();
-  const y = alloc(dtype, M * N);
+  const y = empty(dtype, M * N);
   k.gemm(false, true, M, N, K, 1, x.data, K, w.data, K, 0, y, N);
   return fromOp(y, [...x.shape.slice(0, -1), N], [x, w], (dy) => {
     if (x.requiresGrad) k.gemm(false, false, M, K, N, 1, dy, N, w.data, K, 1, x.gradBuffer(), K);

@@ -1,5 +1,5 @@
 import { kernels } from "../native-kernels.js";
-import { alloc, fromOp, sameDType, type Tensor } from "../tensor.js";
+import { alloc, empty, fromOp, sameDType, type Tensor } from "../tensor.js";
 
 /** RMSNorm over the last dimension: y = x / sqrt(mean(x^2) + eps) * w. */
 export function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
@@ -8,8 +8,8 @@ export function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
   if (w.size !== D) throw new Error(`rmsNorm: weight has ${w.size} values, rows have ${D}`);
   const rows = x.rows;
   const k = kernels();
-  const y = alloc(dtype, x.size);
-  const rstd = alloc(dtype, rows);
+  const y = empty(dtype, x.size);
+  const rstd = empty(dtype, rows);
   k.rmsNormForward(x.data, w.data, y, rstd, rows, D, eps);
   return fromOp(y, x.shape, [x, w], (dy) => {
     // The kernel writes both gradients; a side that needs none gets a scratch buffer.

@@ -1,5 +1,5 @@
 import { kernels } from "../native-kernels.js";
-import { alloc, fromOp, type Tensor } from "../tensor.js";
+import { empty, fromOp, type Tensor } from "../tensor.js";
 
 export type RopeOptions = {
   T: number; // sequence length: row r is position posOffset + r % T
@@ -20,7 +20,7 @@ export function rope(x: Tensor, o: RopeOptions): Tensor {
   const rows = x.rows;
   const posOffset = o.posOffset ?? 0;
   const k = kernels();
-  const y = alloc(x.dtype, x.size);
+  const y = empty(x.dtype, x.size);
   k.rope(x.data, y, rows, o.T, o.nHeads, headDim, o.theta, posOffset, false, false);
   return fromOp(y, x.shape, [x], (dy) =>
     k.rope(dy, x.gradBuffer(), rows, o.T, o.nHeads, headDim, o.theta, posOffset, true, true),

@@ -103,18 +103,23 @@ export class BpeTokenizer {
   /** Text for ids; exact inverse of encode. A sequence cut inside a character decodes that part to U+FFFD. */
   decode(ids: readonly number[]): string {
     let n = 0;
-    for (const id of ids) n += this.tokenBytes(id).length;
+    for (const id of ids) n += this.bytesOf(id).length;
     const buf = new Uint8Array(n);
     let o = 0;
     for (const id of ids) {
-      const b = this.tokenBytes(id);
+      const b = this.bytesOf(id);
       buf.set(b, o);
       o += b.length;
     }
     return wtf8Decode(buf);
   }
 
+  /** A copy of one token's bytes (special tokens: their UTF-8 text). */
   tokenBytes(id: number): Uint8Array {
+    return this.bytesOf(id).slice();
+  }
+
+  private bytesOf(id: number): Uint8Array {
     const b = this.bytes[id];
     if (b === undefined) throw new RangeError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
     return b;
@@ -192,59 +197,80 @@ export class BpeTokenizer {
   }
 }
 
+/** Above this many bytes a pre-token is merged with a heap instead of rescanning all pairs. */
+const HEAP_FROM = 48;
+
 /**
- * BPE over one pre-token's bytes with a heap of adjacent pairs ordered by (rank, position), the
- * same order llama.cpp's llm_tokenizer_bpe_session uses; linear-logarithmic even for long words.
+ * BPE over one pre-token's bytes: merge the adjacent pair of lowest rank, leftmost on ties, until
+ * no pair has a rank; the order llama.cpp's llm_tokenizer_bpe_session uses.
  */
 function mergeBytes(bytes: Uint8Array, rank: Map<number, number>, result: readonly number[]): number[] {
-  const n = bytes.length;
-  if (n <= 1) return Array.from(bytes);
-  const id = Array.from(bytes);
+  const ids = Array.from(bytes);
+  if (ids.length >= HEAP_FROM) return mergeWithHeap(ids, rank, result);
+  for (;;) {
+    let best = -1;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (let i = 0; i + 1 < ids.length; i++) {
+      const r = rank.get(pairKey(ids[i], ids[i + 1]));
+      if (r !== undefined && r < bestRank) {
+        bestRank = r;
+        best = i;
+      }
+    }
+    if (best < 0) return ids;
+    ids.splice(best, 2, result[bestRank]);
+  }
+}
+
+type HeapEntry = [rank: number, left: number, leftId: number, rightId: number];
+
+const entryBefore = (a: HeapEntry, b: HeapEntry) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+
+function heapPush(heap: HeapEntry[], e: HeapEntry): void {
+  heap.push(e);
+  for (let i = heap.length - 1; i > 0; ) {
+    const p = (i - 1) >> 1;
+    if (!entryBefore(heap[i], heap[p])) break;
+    [heap[i], heap[p]] = [heap[p], heap[i]];
+    i = p;
+  }
+}
+
+function heapPop(heap: HeapEntry[]): HeapEntry {
+  const top = heap[0];
+  const last = heap.pop()!;
+  if (heap.length) {
+    heap[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && entryBefore(heap[l], heap[m])) m = l;
+      if (r < heap.length && entryBefore(heap[r], heap[m])) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  }
+  return top;
+}
+
+/** The same merges for long pre-tokens in O(n log n): a linked list of symbols and a heap of pairs. */
+function mergeWithHeap(id: number[], rank: Map<number, number>, result: readonly number[]): number[] {
+  const n = id.length;
   const next = new Int32Array(n).map((_, i) => (i + 1 < n ? i + 1 : -1));
   const prev = new Int32Array(n).map((_, i) => i - 1);
   const alive = new Uint8Array(n).fill(1);
-  // heap entries: [rank, left position, left id, right id]
-  const heap: [number, number, number, number][] = [];
-  const less = (a: [number, number, number, number], b: [number, number, number, number]) =>
-    a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
-  const push = (e: [number, number, number, number]) => {
-    heap.push(e);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(heap[i], heap[p])) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  };
-  const pop = () => {
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l], heap[m])) m = l;
-        if (r < heap.length && less(heap[r], heap[m])) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
-      }
-    }
-    return top;
-  };
+  const heap: HeapEntry[] = [];
   const tryPair = (left: number) => {
     const right = left >= 0 ? next[left] : -1;
-    if (left < 0 || right < 0) return;
+    if (right < 0) return;
     const r = rank.get(pairKey(id[left], id[right]));
-    if (r !== undefined) push([r, left, id[left], id[right]]);
+    if (r !== undefined) heapPush(heap, [r, left, id[left], id[right]]);
   };
   for (let i = 0; i + 1 < n; i++) tryPair(i);
   while (heap.length) {
-    const [r, left, lid, rid] = pop();
+    const [r, left, lid, rid] = heapPop(heap);
     const right = next[left];
     // stale: one side was merged away or changed since this entry was pushed
     if (!alive[left] || right < 0 || id[left] !== lid || id[right] !== rid) continue;

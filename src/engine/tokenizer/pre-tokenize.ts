@@ -16,6 +16,21 @@ const NL = 16; // \r or \n
 const SP = 32; // the space character itself
 const AP = 64; // apostrophe
 
+function flagsOf(cp: number): number {
+  const cls = codePointClass(cp);
+  return (
+    IN |
+    (cls === LETTER ? L : cls === NUMBER ? N : 0) |
+    (isWhitespace(cp) ? S : 0) |
+    (cp === CR || cp === LF ? NL : 0) |
+    (cp === SPACE ? SP : 0) |
+    (cp === APOSTROPHE ? AP : 0)
+  );
+}
+
+/** Flags of the ASCII code points, the bulk of the corpus, looked up instead of computed. */
+const ASCII_FLAGS = Uint8Array.from({ length: 128 }, (_, cp) => flagsOf(cp));
+
 /**
  * Split text into pre-tokens exactly as llama.cpp's qwen2 pre-tokenizer does (a port of
  * unicode_regex_split_custom_qwen2), i.e. the regex
@@ -31,14 +46,7 @@ export function preTokenize(text: string): string[] {
   for (let i = 0; i < text.length; n++) {
     const cp = text.codePointAt(i)!;
     unitAt[n] = i;
-    const cls = codePointClass(cp);
-    flags[n] =
-      IN |
-      (cls === LETTER ? L : cls === NUMBER ? N : 0) |
-      (isWhitespace(cp) ? S : 0) |
-      (cp === CR || cp === LF ? NL : 0) |
-      (cp === SPACE ? SP : 0) |
-      (cp === APOSTROPHE ? AP : 0);
+    flags[n] = cp < 128 ? ASCII_FLAGS[cp] : flagsOf(cp);
     i += cp > 0xffff ? 2 : 1;
   }
   unitAt[n] = text.length;
@@ -69,9 +77,12 @@ export function preTokenize(text: string): string[] {
           if (flags[pos + numSpaces] & NL) lastNl = pos + numSpaces + 1;
           numSpaces++;
         }
-        if (lastNl > 0) end = lastNl; // \s*[\r\n]+
-        else if (numSpaces > 1 && pos + numSpaces < n) end = pos + numSpaces - 1; // \s+(?!\S)
-        else if (numSpaces > 0) end = pos + numSpaces; // \s+
+        if (lastNl > 0)
+          end = lastNl; // \s*[\r\n]+
+        else if (numSpaces > 1 && pos + numSpaces < n)
+          end = pos + numSpaces - 1; // \s+(?!\S)
+        else if (numSpaces > 0)
+          end = pos + numSpaces; // \s+
         else end = pos + 1; // no match: one code point alone
       }
     }
@@ -86,7 +97,8 @@ export function preTokenize(text: string): string[] {
  * is enough: no other code point lowercases to s, t, m, d, r, e, v or l. */
 function contractionEnd(text: string, unitAt: Int32Array, pos: number, n: number): number {
   const c1 = text.charCodeAt(unitAt[pos + 1]) | 0x20;
-  if (c1 === 0x73 || c1 === 0x74 || c1 === 0x6d || c1 === 0x64) return isAsciiLetter(text, unitAt[pos + 1]) ? pos + 2 : -1;
+  if (c1 === 0x73 || c1 === 0x74 || c1 === 0x6d || c1 === 0x64)
+    return isAsciiLetter(text, unitAt[pos + 1]) ? pos + 2 : -1;
   if (pos + 2 >= n || !isAsciiLetter(text, unitAt[pos + 1]) || !isAsciiLetter(text, unitAt[pos + 2])) return -1;
   const c2 = text.charCodeAt(unitAt[pos + 2]) | 0x20;
   if ((c1 === 0x72 && c2 === 0x65) || (c1 === 0x76 && c2 === 0x65) || (c1 === 0x6c && c2 === 0x6c)) return pos + 3;

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { CorruptFileError, createRng, NotFoundError } from "../../core/index.js";
 import { tempDir } from "../../testing/temp-dir.js";
 import { BpeTokenizer } from "./bpe-tokenizer.js";
+import { bytesToUnicode } from "./byte-unicode.js";
 import { preTokenize } from "./pre-tokenize.js";
 import { loadTokenizer, saveTokenizer } from "./tokenizer-file.js";
 import { trainBpe } from "./train-bpe.js";
@@ -161,4 +162,31 @@ test("a merge that rebuilds an existing token reuses it (a+bc and ab+c give one 
   assert.deepEqual(gguf.merges, ["a b", "b c", "ab c", "a bc"]);
   assert.equal(gguf.eosId, 259);
   assert.equal(gguf.tokenTypes[259], 3);
+});
+
+test("long pre-tokens (heap path) merge exactly like a plain reference BPE over the saved merges", async () => {
+  const tok = await trainBpe({ texts: corpus(200), vocabSize: 420, specialTokens: SPECIAL });
+  const json = tok.toJSON();
+  const rank = new Map(json.merges.map((m, i) => [m, i]));
+  // reference: symbols are GGUF-style token strings; merge the lowest-ranked pair, leftmost first
+  const reference = (word: string): string[] => {
+    const sym = [...bytesToUnicode(new TextEncoder().encode(word))];
+    for (;;) {
+      let best = -1;
+      let bestRank = Number.POSITIVE_INFINITY;
+      for (let i = 0; i + 1 < sym.length; i++) {
+        const r = rank.get(`${sym[i]} ${sym[i + 1]}`);
+        if (r !== undefined && r < bestRank) [best, bestRank] = [i, r];
+      }
+      if (best < 0) return sym;
+      sym.splice(best, 2, sym[best] + sym[best + 1]);
+    }
+  };
+  const rng = createRng(3);
+  const letters = "transformersmodeltheanda";
+  for (let k = 0; k < 50; k++) {
+    const word = Array.from({ length: 20 + rng.int(200) }, () => letters[rng.int(letters.length)]).join("");
+    const ours = tok.encode(word).map((id) => bytesToUnicode(tok.tokenBytes(id)));
+    assert.deepEqual(ours, reference(word), word);
+  }
 });

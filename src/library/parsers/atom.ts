@@ -21,6 +21,11 @@ export function createAtomParser(options: AtomParserOptions = { maxBytes: DEFAUL
   };
 }
 
+/**
+ * @example
+ * for await (const item of parseAtom({ file: "query.xml" }))
+ *   if (item.kind === "paper") console.log(item.paper.id); // arxiv/2412.14626 ...
+ */
 export const parseAtom: Parser = createAtomParser();
 
 /** The arXiv id inside an abs URL, version dropped: new style 2412.14626, old style hep-ex/0307015. */

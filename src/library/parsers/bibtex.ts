@@ -21,6 +21,11 @@ export function createBibtexParser(options: BibtexParserOptions = { maxBytes: DE
   };
 }
 
+/**
+ * @example
+ * for await (const item of parseBibtex({ file: "refs.bib" }))
+ *   if (item.kind === "paper") console.log(item.paper.title, item.paper.venue); // Attention is All you Need Advances in ...
+ */
 export const parseBibtex: Parser = createBibtexParser();
 
 type Located = { offset: number; item: ParsedItem };

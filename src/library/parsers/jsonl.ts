@@ -1,7 +1,7 @@
 import { InputError } from "../../core/errors.js";
 import { readLines } from "./line-reader.js";
-import type { ParsedItem, Parser } from "./parsed-item.js";
 import { paperFromRecord } from "./paper-from-record.js";
+import type { ParsedItem, Parser } from "./parsed-item.js";
 
 /** Default cap on one line; the CLI passes config library.maxLineBytes. */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;

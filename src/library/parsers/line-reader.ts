@@ -109,8 +109,7 @@ export async function* readLines(opts: LineReaderOptions): AsyncGenerator<Line |
       `${what} after ${rawBytes} bytes read (${offset} bytes decoded; records before line ${line} are complete): ${(e as Error).message}`,
       { cause: e, hint: gzip ? "the file is incomplete; download or copy it again" : undefined },
     );
-  }
-  finally {
+  } finally {
     // Stopping early (strict mode, a consumer's break) must still release the file.
     await rawIter.return?.();
   }
@@ -123,6 +122,11 @@ export async function* readLines(opts: LineReaderOptions): AsyncGenerator<Line |
 }
 
 const toBuffer = (c: Buffer | string | Uint8Array): Buffer =>
-  Buffer.isBuffer(c) ? c : typeof c === "string" ? Buffer.from(c, "utf8") : Buffer.from(c.buffer, c.byteOffset, c.length);
+  Buffer.isBuffer(c)
+    ? c
+    : typeof c === "string"
+      ? Buffer.from(c, "utf8")
+      : Buffer.from(c.buffer, c.byteOffset, c.length);
 
-const trimCr = (buf: Buffer, start: number, end: number): number => (end > start && buf[end - 1] === 0x0d ? end - 1 : end);
+const trimCr = (buf: Buffer, start: number, end: number): number =>
+  end > start && buf[end - 1] === 0x0d ? end - 1 : end;

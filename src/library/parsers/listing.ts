@@ -90,6 +90,11 @@ export function createListingParser(options: ListingParserOptions = DEFAULT_LIST
   };
 }
 
+/**
+ * @example
+ * for await (const item of parseListing({ file: "../shared/data/seed/hf-papers-listing.txt" }))
+ *   if (item.kind === "paper") console.log(item.paper.title); // Learning to Generate Research Idea with Dynamic Control ...
+ */
 export const parseListing: Parser = createListingParser();
 
 function listingPaper(title: string, abstract: string): Paper {

@@ -8,13 +8,14 @@ import { InputError } from "../../core/errors.js";
 import { requireSharedData, sharedPath } from "../../testing/shared-data.js";
 import { normalizeTitle, titleId } from "../normalize-title.js";
 import type { Paper } from "../paper.js";
-import { unescapeHtml } from "./fulltext/index.js";
-import { markdownItem, parseMarkdown } from "./markdown.js";
+import { parseFullText, unescapeHtml } from "./fulltext/index.js";
+import { markdownItem, markdownLines, parseMarkdown } from "./markdown.js";
 import type { ParsedItem } from "./parsed-item.js";
 
 type SharedReference = { index: number | null; label: string | null; text: string; in_text_count: number };
 type SharedCitations = {
   citing_id: string;
+  method_fallback: boolean;
   sections: Record<string, string | null>;
   section_headings: Record<string, string | null>;
   references: SharedReference[];
@@ -70,6 +71,8 @@ test("markdown full texts agree with the shared citations data on references, in
   let sectionsExpected = 0;
   let sectionsAgree = 0;
   let titlesRight = 0;
+  let headingsAgree = 0;
+  let fallbacksAgree = 0;
   for (const f of files) {
     const id = `neurips2025/${f.replace(/\.pdf\.md$/, "")}`;
     const items = await collect(parseMarkdown({ file: `${dir}/${f}` }));
@@ -96,25 +99,37 @@ test("markdown full texts agree with the shared citations data on references, in
       countsCompared++;
       if (mine && mine.inTextCount === r.in_text_count) countsAgree++;
     }
-    // Sections: where the shared data found one, ours starts with the same text (it kept the first 4,000 characters).
+    // Sections: where the shared data found one, ours starts with the same text (it kept the first 4,000
+    // characters, entities not unescaped) under the same heading; the method fallback is used alike.
+    const full = parseFullText(markdownLines(readFileSync(`${dir}/${f}`, "utf8")));
+    if (full.methodFallback === exp.method_fallback) fallbacksAgree++;
     for (const [name, key] of Object.entries(SECTION_KEYS)) {
       const theirs = exp.sections[key];
       if (theirs === null) continue;
       sectionsExpected++;
       const ours = paper.sections[name as keyof typeof SECTION_KEYS];
       if (ours && squash(ours).startsWith(squash(theirs).slice(0, 300))) sectionsAgree++;
+      if (
+        squash(full.sectionHeadings[name as keyof typeof SECTION_KEYS] ?? "") ===
+        squash(exp.section_headings[key] ?? "")
+      ) {
+        headingsAgree++;
+      }
     }
   }
   const countRate = countsAgree / countsCompared;
   t.diagnostic(
-    `titles ${titlesRight}/40, reference counts ${sameRefCount}/40, in-text counts ${countsAgree}/${countsCompared} (${(100 * countRate).toFixed(1)}%), sections ${sectionsAgree}/${sectionsExpected}`,
+    `titles ${titlesRight}/40, reference counts ${sameRefCount}/40, in-text counts ${countsAgree}/${countsCompared} (${(100 * countRate).toFixed(1)}%), sections ${sectionsAgree}/${sectionsExpected}, headings ${headingsAgree}/${sectionsExpected}, method fallback ${fallbacksAgree}/40`,
   );
   // Measured: titles 40/40 (one matched on its first 30 letters: its title changed after submission), reference
-  // counts 39/40 (the shared data split one wrapped line into an extra item), in-text counts 99.2%, sections 153/153. Margins leave room for small heuristic changes, not for a broken parser.
+  // counts 39/40 (the shared data split one wrapped line into an extra item), in-text counts 99.2%, sections,
+  // headings 153/153, method fallback 40/40. Margins leave room for small heuristic changes, not for a broken parser.
   assert.ok(titlesRight >= 36, `titles right: ${titlesRight}/40`);
   assert.ok(sameRefCount >= 37, `files with the same number of references: ${sameRefCount}/40`);
   assert.ok(countRate >= 0.95, `in-text count agreement ${countRate}`);
   assert.ok(sectionsAgree / sectionsExpected >= 0.93, `sections agree ${sectionsAgree}/${sectionsExpected}`);
+  assert.ok(headingsAgree / sectionsExpected >= 0.93, `section headings agree ${headingsAgree}/${sectionsExpected}`);
+  assert.ok(fallbacksAgree >= 37, `method fallback agrees ${fallbacksAgree}/40`);
 });
 
 test("markdown: title, abstract, sections and counts on a small document with NULs and placeholders", () => {

@@ -26,6 +26,12 @@ export function createMarkdownParser(
   };
 }
 
+/**
+ * @example
+ * for await (const item of parseMarkdown({ file: "../shared/data/fulltext-sample/09BPzrMcKg.pdf.md" }))
+ *   if (item.kind === "paper") console.log(item.paper.title, item.paper.references.length);
+ * // Graph Neural Network Based Action Ranking for Planning 30
+ */
 export const parseMarkdown: Parser = createMarkdownParser();
 
 /** Binary data decodes to many NULs and U+FFFD replacement characters; docling text has a few NULs at most. */

@@ -22,11 +22,15 @@ const SECTION_KEYS: Record<string, keyof PaperSections> = {
  */
 export function paperFromRecord(rec: unknown, fallbackSource: PaperSource): RecordResult {
   if (typeof rec !== "object" || rec === null || Array.isArray(rec)) {
-    return { ok: false, message: `expected a JSON object, got ${rec === null ? "null" : Array.isArray(rec) ? "an array" : typeof rec}` };
+    return {
+      ok: false,
+      message: `expected a JSON object, got ${rec === null ? "null" : Array.isArray(rec) ? "an array" : typeof rec}`,
+    };
   }
   const r = rec as Json;
   const title = typeof r.title === "string" ? r.title.trim() : "";
-  if (title === "") return { ok: false, message: `record has no title${typeof r.id === "string" ? ` (id ${r.id})` : ""}` };
+  if (title === "")
+    return { ok: false, message: `record has no title${typeof r.id === "string" ? ` (id ${r.id})` : ""}` };
   const problems: string[] = [];
   const str = (k: string): string | null => {
     const v = r[k];
@@ -83,7 +87,8 @@ function authorsOf(v: unknown, problems: string[]): string[] {
     const out: string[] = [];
     for (const a of v) {
       if (typeof a === "string") out.push(a);
-      else if (typeof a === "object" && a !== null && typeof (a as Json).name === "string") out.push((a as Json).name as string);
+      else if (typeof a === "object" && a !== null && typeof (a as Json).name === "string")
+        out.push((a as Json).name as string);
       else {
         problems.push("authors must be strings or {name} objects");
         return [];

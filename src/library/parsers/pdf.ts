@@ -51,6 +51,12 @@ export function createPdfParser(options: PdfParserOptions = DEFAULT_PDF_OPTIONS)
   };
 }
 
+/**
+ * @example
+ * for await (const item of parsePdf({ file: "paper.pdf" }))
+ *   if (item.kind === "paper") console.log(item.paper.title, Object.keys(item.paper.sections));
+ * // Steering Research Ideas ... [ "introduction", "relatedWork", "method", "experiments" ]
+ */
 export const parsePdf: Parser = createPdfParser();
 
 /** One text line of a page, before headings and paragraphs are decided. */
@@ -84,7 +90,6 @@ export async function pdfLines(file: string, bytes: Buffer, maxPages: number): P
     useSystemFonts: false,
     isEvalSupported: false,
     useWorkerFetch: false,
-    stopAtErrors: true,
     verbosity: 0,
   });
   let doc: Awaited<typeof task.promise>;

@@ -94,9 +94,13 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 export function migrate(db: Database.Database, file: string, target = SCHEMA_VERSION): number {
   const current = db.pragma("user_version", { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
-    throw new CorruptFileError(file, `library schema version ${current} is newer than this ideasteer (${SCHEMA_VERSION})`, {
-      hint: "upgrade ideasteer, or point --home at another library",
-    });
+    throw new CorruptFileError(
+      file,
+      `library schema version ${current} is newer than this ideasteer (${SCHEMA_VERSION})`,
+      {
+        hint: "upgrade ideasteer, or point --home at another library",
+      },
+    );
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current || m.version > target) continue;

@@ -49,7 +49,7 @@ const DEFAULT_HIGHLIGHT: Highlight = { open: "**", close: "**" };
 const SNIPPET_TOKENS = 24;
 // Query planning (see search()). Postings = papers per term, summed over a query's terms: they bound
 // how many papers an OR query makes BM25 score.
-const AND_POSTINGS = 60_000; // ~3 ms of IDF scans; "learning" alone is 48k
+const AND_POSTINGS = 30_000; // ~1.5 ms of IDF scans; "learning" alone is 48k
 const MAX_AND_TERMS = 12;
 const SEARCH_OR_POSTINGS = 4_000; // interactive search: ~3 ms of scoring
 const SIMILAR_OR_POSTINGS = 30_000; // similar papers (judges, `library similar`): quality over speed
@@ -121,7 +121,9 @@ export class PaperStore {
     const db = this.db;
     const cols = Object.keys(toColumns(placeholderPaper)) as (keyof PaperColumns)[];
     return {
-      byAlias: db.prepare<[string], PaperRow>("SELECT p.* FROM paper_ids a JOIN papers p ON p.pk = a.pk WHERE a.alias = ?"),
+      byAlias: db.prepare<[string], PaperRow>(
+        "SELECT p.* FROM paper_ids a JOIN papers p ON p.pk = a.pk WHERE a.alias = ?",
+      ),
       byTitle: db.prepare<[string], PaperRow>("SELECT * FROM papers WHERE title_norm = ?"),
       insert: this.readonly
         ? null
@@ -130,7 +132,9 @@ export class PaperStore {
           ),
       update: this.readonly
         ? null
-        : db.prepare(`UPDATE papers SET ${cols.map((c) => `${c} = @${c}`).join(", ")}, updated_at = @updated_at WHERE pk = @pk`),
+        : db.prepare(
+            `UPDATE papers SET ${cols.map((c) => `${c} = @${c}`).join(", ")}, updated_at = @updated_at WHERE pk = @pk`,
+          ),
       deleteRow: this.readonly ? null : db.prepare("DELETE FROM papers WHERE pk = ?"),
       addAlias: this.readonly ? null : db.prepare("INSERT OR IGNORE INTO paper_ids (alias, pk) VALUES (?, ?)"),
       saveCheckpoint: this.readonly
@@ -148,11 +152,8 @@ export class PaperStore {
       df: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ?"),
       pkOf: db.prepare<[string], { pk: number }>("SELECT pk FROM paper_ids WHERE alias = ?"),
       pkByTitle: db.prepare<[string], { pk: number }>("SELECT pk FROM papers WHERE title_norm = ?"),
-      searchOne: db.prepare<[string, string, string, number], QueryRow>(
-        `SELECT p.pk, p.id, p.title, p.venue, p.year, f.rank,
-           snippet(papers_fts, 1, ?, ?, '…', ${SNIPPET_TOKENS}) AS snippet
-         FROM papers_fts f JOIN papers p ON p.pk = f.rowid
-         WHERE papers_fts MATCH ? AND f.rowid = ?`,
+      plainRow: db.prepare<[number], QueryRow>(
+        "SELECT pk, id, title, venue, year, 0 AS rank, substr(abstract, 1, 200) AS snippet FROM papers WHERE pk = ?",
       ),
       search: db.prepare<[string, string, string, number, number], QueryRow>(
         `SELECT p.pk, p.id, p.title, p.venue, p.year, f.rank,
@@ -246,11 +247,11 @@ export class PaperStore {
    * per posting of each query term (it scans each term's whole posting list once per query for its
    * IDF) plus about 0.7 µs per matching paper it scores. A common term like "learning" (48k of 110k
    * papers) is what makes a query slow, and it adds little to the ranking. So:
-   * 0. a query that is exactly a paper's title (normalised) puts that paper first;
    * 1. an AND over the query's terms, rarest first, as many as fit AND_POSTINGS (cheap: few papers
    *    match all of them, and BM25 scores only those);
    * 2. when that finds fewer than `offset + limit` papers, an OR over the rarest terms that fit
    *    SEARCH_OR_POSTINGS fills the rest.
+   * 3. a query that is exactly a paper's title (normalised) puts that paper first.
    * Earlier stages' hits come first; each hit's score is the BM25 of the query that found it.
    */
   search(query: string, opts: SearchOptions = {}): SearchHit[] {
@@ -266,16 +267,21 @@ export class PaperStore {
     const hits: QueryRow[] = [];
     const seen = new Set<number>();
     const add = (rows: QueryRow[]) => {
-      for (const r of rows) if (!seen.has(r.pk) && hits.length < need) (seen.add(r.pk), hits.push(r));
+      for (const r of rows) if (!seen.has(r.pk) && hits.length < need) seen.add(r.pk), hits.push(r);
     };
     const andTerms = withinBudget(ranked, AND_POSTINGS, 1).slice(0, MAX_AND_TERMS);
-    const exact = this.stmts.pkByTitle.get(normalizeTitle(query));
-    if (exact) add(this.stmts.searchOne.all(hl.open, hl.close, orQuery(andTerms), exact.pk));
     add(this.runQuery(andQuery(andTerms), need, 0, hl));
     if (hits.length < need && ranked.length > 1) {
       add(this.runQuery(orQuery(withinBudget(ranked, SEARCH_OR_POSTINGS, 1)), need, 0, hl));
     }
-    return hits.slice(offset).map(publicHit);
+    const exact = this.stmts.pkByTitle.get(normalizeTitle(query));
+    if (exact) {
+      // The paper whose title the query is goes first, with the best score of the list.
+      const at = hits.findIndex((h) => h.pk === exact.pk);
+      const row = at >= 0 ? hits.splice(at, 1)[0] : this.stmts.plainRow.get(exact.pk);
+      if (row) hits.unshift({ ...row, rank: Math.min(row.rank, ...hits.map((h) => h.rank)) });
+    }
+    return hits.slice(offset, need).map(publicHit);
   }
 
   /** Papers like the one with `id`: BM25 over its own title and abstract, itself excluded. */
@@ -290,7 +296,10 @@ export class PaperStore {
    * Papers most like a long free text (an idea, an abstract): its most informative terms by
    * tf·idf, OR-ed, ranked by BM25. `excludeIds` (any id or dupId) are left out.
    */
-  similarToText(text: string, opts: { limit?: number; excludeIds?: string[]; highlight?: Highlight } = {}): SearchHit[] {
+  similarToText(
+    text: string,
+    opts: { limit?: number; excludeIds?: string[]; highlight?: Highlight } = {},
+  ): SearchHit[] {
     const limit = opts.limit ?? 10;
     const terms = withinBudget(this.rankTerms(termCounts(text)), SIMILAR_OR_POSTINGS, 2).slice(0, MAX_SIMILAR_TERMS);
     if (terms.length === 0 || limit <= 0) return [];
@@ -353,7 +362,9 @@ export class PaperStore {
       withAbstract: one("SELECT count(*) AS n FROM papers WHERE abstract != ''"),
       withFullText: one("SELECT count(*) AS n FROM papers WHERE body_text != ''"),
       bySource,
-      byVenue: db.prepare("SELECT venue, count(*) AS count FROM papers GROUP BY venue ORDER BY count DESC, venue").all() as {
+      byVenue: db
+        .prepare("SELECT venue, count(*) AS count FROM papers GROUP BY venue ORDER BY count DESC, venue")
+        .all() as {
         venue: string | null;
         count: number;
       }[],
@@ -378,7 +389,9 @@ export class PaperStore {
 
   /** Runs a read-only SQL check (tests, `library stats --check`): "ok" or the problems found. */
   integrityCheck(): string {
-    return (this.db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check).join("; ");
+    return (this.db.pragma("integrity_check") as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .join("; ");
   }
 
   close(): void {

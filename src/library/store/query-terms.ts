@@ -24,7 +24,10 @@ const TOKEN = /[\p{L}\p{N}]+/gu;
 
 /** Lower-cased, diacritics-folded tokens of `text` in order (duplicates kept; stopwords and 1-letter tokens dropped). */
 export function tokenize(text: string): string[] {
-  const folded = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  const folded = text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase();
   const out: string[] = [];
   for (const m of folded.matchAll(TOKEN)) {
     const t = m[0];

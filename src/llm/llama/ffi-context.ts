@@ -7,6 +7,7 @@ export type FfiContextOptions = {
   contextSize: number; // tokens of KV cache
   threads: number; // decode threads (1 is fastest on 2 shared cores)
   batchSize?: number; // tokens per llama_decode call (default min(contextSize, 512))
+  kvCache?: "f32" | "f16"; // f32 (default) for exact logits; f16 halves the cache
   /** a registered ggml eval callback (see hidden-states.ts); off for decoding, it costs a JS call per graph node */
   evalCallback?: bigint;
 };
@@ -32,6 +33,8 @@ export class FfiContext {
   private lastAllLogits = false;
   private savedLogits: Float32Array[] = []; // rows from earlier chunks of the last evalTokens call
   private closed = false;
+  private inFlight = false; // a decode runs on koffi's worker thread
+  private deferred: (() => void)[] = [];
 
   constructor(
     readonly lib: Libllama,
@@ -47,8 +50,8 @@ export class FfiContext {
     p.n_threads = opts.threads;
     p.n_threads_batch = opts.threads;
     p.flash_attn_type = FLASH_ATTN.disabled; // exact logits: the reference path, not the fused kernel
-    p.type_k = GGML_TYPE.F32;
-    p.type_v = GGML_TYPE.F32;
+    p.type_k = opts.kvCache === "f16" ? GGML_TYPE.F16 : GGML_TYPE.F32;
+    p.type_v = p.type_k;
     p.no_perf = true;
     p.embeddings = false;
     if (opts.evalCallback !== undefined) {
@@ -97,7 +100,17 @@ export class FfiContext {
         this.batchLogits[i] = all || (isLastChunk && i === n - 1) ? 1 : 0;
       }
       const batch = { ...this.batch, n_tokens: n };
-      const rc = opts.sync ? this.lib.decode(this.ptr, batch) : await this.lib.decodeAsync(this.ptr, batch);
+      let rc: number;
+      if (opts.sync) rc = this.lib.decode(this.ptr, batch);
+      else {
+        this.inFlight = true;
+        try {
+          rc = await this.lib.decodeAsync(this.ptr, batch);
+        } finally {
+          this.inFlight = false;
+          this.runDeferred();
+        }
+      }
       if (rc !== 0) throw new Error(`llama_decode failed with code ${rc}`);
       for (let i = 0; i < n; i++) this.tokens.push(tokens[start + i]);
       if (all && !isLastChunk) for (let i = 0; i < n; i++) this.savedLogits.push(this.readLogits(i));
@@ -130,6 +143,21 @@ export class FfiContext {
   }
 
   /**
+   * Runs `op` now, or right after the decode in flight when one runs on the worker thread: changing
+   * adapters while llama.cpp computes with them would race.
+   */
+  whenIdle(op: () => void): void {
+    if (this.inFlight) this.deferred.push(op);
+    else op();
+  }
+
+  private runDeferred(): void {
+    const ops = this.deferred;
+    this.deferred = [];
+    for (const op of ops) op();
+  }
+
+  /**
    * Sets the control vector used from the next evaluated token on: strength · layers[il] added to
    * block il's output. Only the layers given are steered.
    */
@@ -156,32 +184,35 @@ export class FfiContext {
       this.clearControlVector();
       return;
     }
-    const rc = this.lib.setAdapterCvec(this.ptr, data, data.length, nEmbd, first, last);
-    if (rc !== 0) throw new Error(`llama_set_adapter_cvec failed with code ${rc}`);
+    this.whenIdle(() => {
+      const rc = this.lib.setAdapterCvec(this.ptr, data, data.length, nEmbd, first, last);
+      if (rc !== 0) throw new Error(`llama_set_adapter_cvec failed with code ${rc}`);
+    });
   }
 
   clearControlVector(): void {
-    this.lib.setAdapterCvec(this.ptr, null, 0, this.model.nEmbd, -1, -1);
+    this.whenIdle(() => this.lib.setAdapterCvec(this.ptr, null, 0, this.model.nEmbd, -1, -1));
   }
 
   /** Replaces the set of active LoRA adapters (an empty list removes them all). */
   setLoras(settings: readonly LoraSetting[]): void {
-    const rc = this.lib.setAdaptersLora(
-      this.ptr,
-      settings.map((s) => s.lora),
-      settings.length,
-      Float32Array.from(settings.map((s) => s.scale)),
-    );
-    if (rc !== 0) throw new Error(`llama_set_adapters_lora failed with code ${rc}`);
+    const adapters = settings.map((s) => s.lora);
+    const scales = Float32Array.from(settings.map((s) => s.scale));
+    this.whenIdle(() => {
+      const rc = this.lib.setAdaptersLora(this.ptr, adapters, adapters.length, scales);
+      if (rc !== 0) throw new Error(`llama_set_adapters_lora failed with code ${rc}`);
+    });
   }
 
   /** Drops cached tokens from position n on (n = 0: empty the cache). */
   truncate(n = 0): void {
-    if (n >= this.tokens.length) return;
-    const mem = this.lib.getMemory(this.ptr);
-    if (n === 0) this.lib.memoryClear(mem, false);
-    else if (!this.lib.memorySeqRm(mem, 0, n, -1)) throw new Error(`could not remove cached tokens from position ${n}`);
-    this.tokens.length = n;
+    if (n < this.tokens.length) {
+      const mem = this.lib.getMemory(this.ptr);
+      if (n === 0) this.lib.memoryClear(mem, false);
+      else if (!this.lib.memorySeqRm(mem, 0, n, -1))
+        throw new Error(`could not remove cached tokens from position ${n}`);
+      this.tokens.length = n;
+    }
     this.lastCount = 0;
     this.savedLogits = [];
   }

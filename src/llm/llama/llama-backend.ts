@@ -35,7 +35,8 @@ import { findLoadedLibllama, type Libllama, loadLibllama } from "./libllama.js";
 export type LlamaBackendOptions = {
   modelPath: string; // a GGUF file
   threads?: number; // decode threads (default 1: fastest on 2 shared cores)
-  contextSize?: number; // KV cache tokens (default 4096, at most the model's training context is not enforced)
+  contextSize?: number; // KV cache tokens (default 4096)
+  kvCache?: "f32" | "f16"; // KV cache precision (default f32: exact logits; f16 halves its memory)
   log?: Logger;
   llama?: Llama; // share one node-llama-cpp instance; otherwise one is created and disposed on close()
   name?: string; // backend name prefix (default "llama")
@@ -83,7 +84,11 @@ export async function openLlama(opts: LlamaBackendOptions): Promise<LlamaBackend
   let model: FfiModel | undefined;
   try {
     model = FfiModel.open(lib, opts.modelPath);
-    const ctx = new FfiContext(lib, model, { contextSize: opts.contextSize ?? 4096, threads: opts.threads ?? 1 });
+    const ctx = new FfiContext(lib, model, {
+      contextSize: opts.contextSize ?? 4096,
+      threads: opts.threads ?? 1,
+      kvCache: opts.kvCache,
+    });
     log.debug("llama backend open", { model: opts.modelPath, libllama: libPath, nCtx: ctx.contextSize });
     return new LlamaBackend({ opts, lib, llama, ownLlama, vocabModel, model, ctx, log });
   } catch (e) {
@@ -250,7 +255,8 @@ export class LlamaBackend implements LlmBackend, LocalModel {
     if (l === undefined) return;
     this.loras.delete(id);
     this.applyLoras();
-    this.p.model.freeLora(l.lora);
+    this.capture?.context.setLoras([...this.loras.values()]); // no context may keep a freed adapter
+    this.p.ctx.whenIdle(() => this.p.model.freeLora(l.lora)); // after the context stops using it
   }
 
   private applyLoras(): void {

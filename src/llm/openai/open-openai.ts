@@ -133,7 +133,7 @@ export async function openOpenAi(opts: OpenAiOptions): Promise<OpenAiBackend> {
           signal: s.signal,
           handedOn,
           onData: (data) => {
-            const piece = parseReply(parseJson(data));
+            const piece = parseReply(parseJson(data), target);
             if (piece.usage) usage = piece.usage;
             if (piece.finishReason) finishReason = piece.finishReason;
             if (piece.text) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ChatMessage, FinishReason, SamplingOptions } from "../backend.js";
-import { LlmHttpError, LlmResponseError } from "./openai-errors.js";
+import { httpErrorFor, LlmResponseError } from "./openai-errors.js";
 
 /**
  * The OpenAI wire format as far as ideasteer speaks it: request bodies for /chat/completions and
@@ -53,14 +53,19 @@ export type ReplyPiece = {
   usage?: { promptTokens: number; completionTokens: number };
 };
 
-/** Reads a response body or one streamed chunk (already JSON-parsed). */
-export function parseReply(json: unknown): ReplyPiece {
+/**
+ * Reads a response body or one streamed chunk (already JSON-parsed). An error chunk (sent after a
+ * 200 once streaming began) becomes the error its status would have given; `at` feeds the hints.
+ */
+export function parseReply(json: unknown, at: { baseUrl: string; model: string }): ReplyPiece {
   const r = Reply.safeParse(json);
   if (!r.success) throw new LlmResponseError(`unexpected response shape: ${r.error.issues[0]?.message ?? "?"}`);
   if (r.data.error !== undefined) {
-    const e = r.data.error;
-    const message = typeof e === "object" && e !== null && "message" in e ? String(e.message) : JSON.stringify(e);
-    throw new LlmHttpError({ status: 500, message: `server reported an error: ${message}` });
+    throw httpErrorFor({
+      ...at,
+      status: statusOfErrorChunk(r.data.error),
+      body: JSON.stringify({ error: r.data.error }),
+    });
   }
   const c = r.data.choices[0];
   const text = c ? (c.message?.content ?? c.delta?.content ?? c.text ?? "") : "";
@@ -70,6 +75,16 @@ export function parseReply(json: unknown): ReplyPiece {
     finishReason: c?.finish_reason ? finishReasonOf(c.finish_reason) : undefined,
     usage: u ? { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens } : undefined,
   };
+}
+
+/** Error chunks carry no status line: take a numeric code, else guess from OpenAI's error type. */
+function statusOfErrorChunk(e: unknown): number {
+  if (typeof e !== "object" || e === null) return 500;
+  const { code, type } = e as { code?: unknown; type?: unknown };
+  if (typeof code === "number" && code >= 400 && code < 600) return code;
+  if (code === "insufficient_quota" || type === "insufficient_quota") return 429;
+  if (type === "invalid_request_error") return 400;
+  return 500;
 }
 
 /** "length" means the token budget ran out; every other reason (stop, eos, content_filter, tool_calls) ended the text. */

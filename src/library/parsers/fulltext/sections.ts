@@ -19,12 +19,13 @@ export type FoundSections = {
   methodFallback: boolean;
 };
 
-// Synonyms in rank order (earlier beats later), matched against the normalised title after leading
-// "the", "our", "proposed" are dropped, so "3 Our Method: Motion4D" and "The Proposed Method" match.
+// Synonyms in rank order (earlier beats later), matched against the normalised title; generic words may
+// follow "the", "our", "proposed", so "3 Our Method: Motion4D" and "The Proposed Method" match.
 // Generic words must end the title or be followed by ":", "(" or "and": "Methods and Metrics" is the
 // method, "Algorithms for Threshold Adjustment" and "Experiments on graph limits" are not section names.
 const END = String.raw`(?:$|\s*[:.(]|\s+(?:and|&)\b)`;
-const word = (w: string): RegExp => new RegExp(`^(?:${w})${END}`);
+const PREFIX = String.raw`(?:(?:the|our|proposed)\s+)*`;
+const word = (w: string): RegExp => new RegExp(`^${PREFIX}(?:${w})${END}`);
 const SYNONYMS: Record<SectionName, RegExp[]> = {
   introduction: [word("introduction"), word("intro")],
   relatedWork: [
@@ -40,7 +41,8 @@ const SYNONYMS: Record<SectionName, RegExp[]> = {
     word("approach(es)?"),
     word("framework"),
     word("models?"),
-    /^algorithms?$/, // "Algorithm: Explore-then-Choose" and "Algorithm 1 ..." are algorithm boxes, not the method section
+    // Only the bare word: "Algorithm 1 ..." is an algorithm box, "Proposed algorithms" a descriptive title.
+    /^algorithms?$/,
     word("architecture"),
   ],
   experiments: [
@@ -66,11 +68,8 @@ const NOT_METHOD =
 
 type IndexedHeading = Heading & { index: number };
 
-const matchTitle = (h: Heading): string => h.title.replace(/^(the |our |proposed |the proposed )+/, "");
-
 function synonymRank(h: Heading, name: SectionName): number {
-  const title = matchTitle(h);
-  const rank = SYNONYMS[name].findIndex((re) => re.test(title));
+  const rank = SYNONYMS[name].findIndex((re) => re.test(h.title));
   return rank < 0 ? Number.POSITIVE_INFINITY : rank;
 }
 
@@ -160,7 +159,7 @@ export function findSections(lines: DocLine[], regions: DocumentRegions): FoundS
         c.level === 1 &&
         !c.isAppendixNumber &&
         !isStopHeading(c) &&
-        !NOT_METHOD.test(matchTitle(c)) &&
+        !NOT_METHOD.test(c.title) &&
         !Number.isFinite(synonymRank(c, "introduction")) &&
         !Number.isFinite(synonymRank(c, "relatedWork")) &&
         !Number.isFinite(synonymRank(c, "experiments")),

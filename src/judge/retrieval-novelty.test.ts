@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { IdeasteerError } from "../core/index.js";
+import type { Paper, PaperStore } from "../library/index.js";
+import { type LlamaBackend, openLlama, writeRandomLlamaModel } from "../llm/index.js";
+import { hasSharedData, requireSharedData } from "../testing/shared-data.js";
+import { retrievalNovelty } from "./retrieval-novelty.js";
+import { openSampleLibrary } from "./sample-library.js";
+import { cosine, termsOf, tfidfVectors } from "./tfidf-cosine.js";
+
+let dir: string;
+let store: PaperStore;
+let target: Paper; // a real library paper the tests take ideas from
+
+before(async () => {
+  if (!hasSharedData()) return;
+  dir = mkdtempSync(join(tmpdir(), "ideasteer-judge-"));
+  store = await openSampleLibrary(dir, { every: 40 });
+  const hit = store.search("reinforcement learning from human feedback", { limit: 1 })[0];
+  assert.ok(hit);
+  target = store.get(hit.id) as Paper;
+});
+after(() => {
+  store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("tf-idf cosine: 1 for the same terms, 0 for none shared, plurals folded, order-free", () => {
+  assert.deepEqual(termsOf("The Models use Transformers, café!"), ["model", "transformer", "cafe"]);
+  const [a, b, c, d] = tfidfVectors([
+    "graph neural networks for molecules",
+    "molecules for graph neural network",
+    "speech recognition in noisy rooms",
+    "graph kernels for molecules",
+  ]) as [Map<string, number>, Map<string, number>, Map<string, number>, Map<string, number>];
+  assert.ok(Math.abs(cosine(a, b) - 1) < 1e-12);
+  assert.equal(cosine(a, c), 0);
+  const ad = cosine(a, d);
+  assert.ok(ad > 0.2 && ad < 0.9, `partial overlap gives a middle value, got ${ad}`);
+});
+
+test("an idea that is a library paper's own text has novelty ~0, and that paper is nearest", async (t) => {
+  if (!requireSharedData(t)) return;
+  const r = await retrievalNovelty({ library: store }, `${target.title}\n${target.abstract}`, { topK: 10 });
+  assert.equal(r.evidence, "retrieved");
+  assert.equal(r.method, "tfidf");
+  assert.equal(r.nearest[0]?.id, target.id);
+  assert.ok((r.novelty as number) < 1e-9, `novelty ${r.novelty}`);
+  assert.equal(r.nearest.length, 10);
+  const sims = r.nearest.map((p) => p.similarity);
+  assert.deepEqual(
+    sims,
+    [...sims].sort((x, y) => y - x),
+    "nearest first",
+  );
+  assert.ok(sims.every((s) => s >= 0 && s <= 1));
+});
+
+test("leaving that paper out (as a source paper is) makes the same text much more novel", async (t) => {
+  if (!requireSharedData(t)) return;
+  const text = `${target.title}\n${target.abstract}`;
+  const r = await retrievalNovelty({ library: store }, text, { topK: 10, excludeIds: [target.id] });
+  assert.ok(!r.nearest.some((p) => p.id === target.id));
+  assert.ok((r.novelty as number) > 0.3, `novelty ${r.novelty}: other papers share only part of its terms`);
+  // A paraphrase built from the abstract's second half still finds the paper among the nearest.
+  const half = target.abstract.slice(Math.floor(target.abstract.length / 2));
+  const p = await retrievalNovelty({ library: store }, half, { topK: 10 });
+  assert.ok(
+    p.nearest.slice(0, 3).some((x) => x.id === target.id),
+    JSON.stringify(p.nearest.slice(0, 3)),
+  );
+  assert.ok((p.novelty as number) < (r.novelty as number));
+});
+
+test("nothing retrieved: novelty is null with evidence none, never a guess", async (t) => {
+  if (!requireSharedData(t)) return;
+  const r = await retrievalNovelty({ library: store }, "qzxv wvvkj plorfth");
+  assert.deepEqual(r, { novelty: null, evidence: "none", method: "tfidf", nearest: [] });
+});
+
+test("embedding similarity through a backend with embed(); refused without one", async (t) => {
+  if (!requireSharedData(t)) return;
+  await assert.rejects(
+    retrievalNovelty({ library: store }, "anything", { method: "embedding" }),
+    (e: unknown) => e instanceof IdeasteerError && e.code === "E_NO_EMBEDDINGS",
+  );
+  const model = join(dir, "tiny.gguf");
+  writeRandomLlamaModel(model, {
+    config: {
+      dModel: 32,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 2,
+      dFf: 64,
+      contextLength: 4096,
+      ropeTheta: 10000,
+      normEps: 1e-5,
+      tiedEmbeddings: false,
+    },
+    seed: 3,
+  });
+  const backend: LlamaBackend = await openLlama({ modelPath: model, contextSize: 512 });
+  try {
+    const text = `${target.title}\n${target.abstract}`;
+    const r = await retrievalNovelty({ library: store, backend }, text, { topK: 4, method: "embedding" });
+    assert.equal(r.method, "embedding");
+    assert.equal(r.nearest.length, 4);
+    // Random weights make other similarities arbitrary, but the same text embeds to the same vector.
+    assert.equal(r.nearest[0]?.id, target.id);
+    assert.ok((r.novelty as number) < 1e-5, `novelty ${r.novelty}`);
+  } finally {
+    await backend.close();
+  }
+});

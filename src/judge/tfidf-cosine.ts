@@ -1,0 +1,76 @@
+/**
+ * Cosine similarity of TF-IDF vectors, the lexical similarity behind retrieval novelty.
+ *
+ *   w(t, d) = (1 + ln tf(t, d)) · idf(t),   idf(t) = ln((1 + N) / (1 + df(t))) + 1,   sim(a, b) = w_a · w_b / (|w_a| |w_b|)
+ *
+ * with sublinear tf and smoothed idf (as scikit-learn's TfidfVectorizer with sublinear_tf and
+ * smooth_idf), over the N documents of a reference pool. Similarity lies in [0, 1]: 1 for the same
+ * bag of terms, 0 for no shared term.
+ */
+
+// English function words and the filler of abstracts, which say nothing about what a paper is about.
+const STOPWORDS = new Set(
+  `a about above after again against all also am an and any are as at be because been before being below between both
+  but by can could did do does doing down during each either few for from further had has have having he her here hers
+  how however i if in into is it its itself just let may me might more most must my no nor not now of off on once only
+  or other our ours out over own same shall she should so some such than that the their theirs them then there these
+  they this those through thus to too under until up upon us very via was we were what when where whether which while
+  who whom why will with within without would yet you your paper propose proposed proposes present presents show shows
+  shown using use used based new novel approach method methods towards toward title abstract`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+const TOKEN = /[\p{L}\p{N}]+/gu;
+
+/**
+ * Lower-cased, diacritic-folded word tokens without stopwords or one-letter words; a plural "s" is
+ * dropped from words over 3 letters (not "ss", "us", "is"), so "models" and "model" are one term.
+ */
+export function termsOf(text: string): string[] {
+  const folded = text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase();
+  const out: string[] = [];
+  for (const m of folded.matchAll(TOKEN)) {
+    let t = m[0];
+    if ((t.length < 2 && !/\d/.test(t)) || STOPWORDS.has(t)) continue;
+    if (t.length > 3 && t.endsWith("s") && !/(?:ss|us|is)$/.test(t)) t = t.slice(0, -1);
+    out.push(t);
+  }
+  return out;
+}
+
+export type TermVector = Map<string, number>; // L2-normalised weights
+
+/** TF-IDF vectors of `docs`, with document frequencies counted over `docs` themselves (the pool). */
+export function tfidfVectors(docs: readonly string[]): TermVector[] {
+  const counts = docs.map((d) => {
+    const c = new Map<string, number>();
+    for (const t of termsOf(d)) c.set(t, (c.get(t) ?? 0) + 1);
+    return c;
+  });
+  const df = new Map<string, number>();
+  for (const c of counts) for (const t of c.keys()) df.set(t, (df.get(t) ?? 0) + 1);
+  const n = docs.length;
+  return counts.map((c) => {
+    const v: TermVector = new Map();
+    let norm = 0;
+    for (const [t, tf] of c) {
+      const w = (1 + Math.log(tf)) * (Math.log((1 + n) / (1 + (df.get(t) ?? 0))) + 1);
+      v.set(t, w);
+      norm += w * w;
+    }
+    norm = Math.sqrt(norm);
+    for (const [t, w] of v) v.set(t, w / norm);
+    return v;
+  });
+}
+
+/** Cosine of two normalised vectors (0 when either is empty). */
+export function cosine(a: TermVector, b: TermVector): number {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let dot = 0;
+  for (const [t, w] of small) dot += w * (large.get(t) ?? 0);
+  return Math.min(1, dot); // rounding can land a hair above 1 for identical vectors
+}

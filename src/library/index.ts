@@ -1,0 +1,26 @@
+/** The paper library: parsers for every source, the SQLite store with FTS5 search, and ingest. */
+export { INPUT_FORMATS, type InputFormat } from "./detect-format.js";
+export { type FileReport, type IngestOptions, type IngestReport, ingestFiles, StrictIngestError } from "./ingest.js";
+export { normalizeTitle, titleId } from "./normalize-title.js";
+export {
+  PAPER_SOURCES,
+  type Paper,
+  type PaperSections,
+  type PaperSource,
+  type Reference,
+  SECTION_NAMES,
+  type SectionName,
+} from "./paper.js";
+export { PARSERS, type ParserTable } from "./parser-table.js";
+export * as parsers from "./parsers/index.js";
+export type { ParsedItem, Parser, ParserInput } from "./parsers/parsed-item.js";
+export { MIGRATIONS, SCHEMA_VERSION } from "./store/migrations.js";
+export {
+  type Highlight,
+  type IngestCheckpoint,
+  type LibraryStats,
+  PaperStore,
+  type SearchHit,
+  type SearchOptions,
+  type UpsertResult,
+} from "./store/paper-store.js";
