@@ -81,7 +81,9 @@ test("two accumulated micro-batches of 2 make the same step as one batch of 4", 
   const b = run({ B: 2, gradAccum: 2 });
   const la = a.records.filter((r) => "loss/train" in r).map((r) => r["loss/train"] as number);
   const lb = b.records.filter((r) => "loss/train" in r).map((r) => r["loss/train"] as number);
-  la.forEach((x, i) => assert.ok(Math.abs(x - (lb[i] as number)) < 1e-5, `step ${i}: ${x} vs ${lb[i]}`));
+  la.forEach((x, i) => {
+    assert.ok(Math.abs(x - (lb[i] as number)) < 1e-5, `step ${i}: ${x} vs ${lb[i]}`);
+  });
   for (const [name, p] of a.model.params) {
     const q = b.model.params.get(name)!.data;
     let maxDiff = 0;
