@@ -7,7 +7,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -186,12 +185,6 @@ void gemvNT(int M, int N, int K, T alpha, const T* A, int lda, const T* B, int l
   }
 }
 
-// Packed panels start on a cache line, so each 16-float row of packed B is one line, not two.
-template <typename T>
-T* align64(T* p) {
-  return reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t(63));
-}
-
 template <typename T>
 struct Workspace {
   std::vector<T> b;
@@ -226,11 +219,11 @@ void gemm(bool transA, bool transB, int M, int N, int K, T alpha, const T* A, in
   mc = ((mc + MR - 1) / MR) * MR;
   nBlocks = (M + mc - 1) / mc;
 
-  // One workspace per call: buffers are small (<= 4 MB) and allocation is cheap next to the arithmetic.
+  // Packing buffers live per thread and are reused across calls (at most KC x NC floats = 4 MB for B).
   static thread_local Workspace<T> ws;
   const int ncMax = std::min(NC, ((N + NR - 1) / NR) * NR);
-  ws.b.resize((size_t)KC * ncMax + 64 / sizeof(T));
-  T* bPack = align64(ws.b.data());
+  ws.b.resize((size_t)KC * ncMax);
+  T* bPack = ws.b.data();
 
   for (int jc = 0; jc < N; jc += NC) {
     const int nc = std::min(NC, N - jc);
@@ -246,21 +239,20 @@ void gemm(bool transA, bool transB, int M, int N, int K, T alpha, const T* A, in
           packBStrip(opB, pc, kc, j, std::min(NR, jc + nc - j), bPack + (size_t)s * kc * NR);
         }
         static thread_local std::vector<T> aPack;
-        aPack.resize((size_t)mc * kc + MR * KC + 64 / sizeof(T));
-        T* aBuf = align64(aPack.data());
+        aPack.resize((size_t)mc * kc + MR * KC);
         alignas(32) T tile[MR * NR];
 #pragma omp for schedule(static)
         for (int blk = 0; blk < nBlocks; blk++) {
           const int ic = blk * mc;
           const int mcHere = std::min(mc, M - ic);
-          packA(opA, ic, mcHere, pc, kc, aBuf);
+          packA(opA, ic, mcHere, pc, kc, aPack.data());
           for (int s = 0; s < nStrips; s++) {
             const int j = jc + s * NR;
             const int cols = std::min(NR, jc + nc - j);
             const T* bp = bPack + (size_t)s * kc * NR;
             for (int ir = 0; ir < mcHere; ir += MR) {
               const int rows = std::min(MR, mcHere - ir);
-              const T* ap = aBuf + (size_t)ir * kc;
+              const T* ap = aPack.data() + (size_t)ir * kc;
               T* c = C + (size_t)(ic + ir) * ldc + j;
               if (rows == MR && cols == NR) {
                 microKernel<T>(kc, ap, bp, c, ldc, alpha, betaHere);

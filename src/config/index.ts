@@ -6,4 +6,4 @@ export {
   loadConfig,
   resolveHome,
 } from "./load-config.js";
-export { Config, DatasetsConfig, LibraryConfig, LlmConfig, LogConfig, ServerConfig } from "./schema.js";
+export { Config, DatasetsConfig, JudgeConfig, LibraryConfig, LlmConfig, LogConfig, ServerConfig } from "./schema.js";

@@ -92,8 +92,61 @@ export const DatasetsConfig = z.object({
 export type DatasetsConfig = z.infer<typeof DatasetsConfig>;
 
 export const TrainConfig = z.object({
-  dataDir: z.string().default("").describe("folder with the shared training data (default ../shared/data beside the checkout)"),
+  dataDir: z
+    .string()
+    .default("")
+    .describe("folder with the shared training data (default ../shared/data beside the checkout)"),
 });
+
+export const JudgeConfig = z.object({
+  topK: z.number().int().min(0).max(50).default(6).describe("related papers retrieved by BM25 on the idea text"),
+  referenceK: z
+    .number()
+    .int()
+    .min(0)
+    .max(20)
+    .default(2)
+    .describe("plus the source paper's most-cited recent references (when the source is known)"),
+  recentYears: z
+    .number()
+    .int()
+    .min(0)
+    .default(5)
+    .describe("a reference is recent when at most this many years older than the source"),
+  samples: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(1)
+    .describe("judge samples averaged per idea (one sample decodes greedily)"),
+  temperature: z.number().min(0).max(2).default(0.7).describe("sampling temperature when samples > 1"),
+  seed: z.number().int().min(0).default(1).describe("seed of the judge's sampling"),
+  maxAttempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(3)
+    .describe("attempts per sample before the judge gives up (never guesses)"),
+  maxTokens: z.number().int().min(64).default(900).describe("completion budget of one judge answer"),
+  rationaleMaxChars: z
+    .number()
+    .int()
+    .min(0)
+    .max(1500)
+    .default(500)
+    .describe(
+      "longest rationale per rubric (0: no string lengths in the schema, for servers whose strict mode refuses them)",
+    ),
+  maxAbstractChars: z.number().int().min(50).default(800).describe("characters of each paper's abstract in the prompt"),
+  noveltyMethod: z
+    .enum(["tfidf", "embedding"])
+    .default("tfidf")
+    .describe("retrieval novelty: TF-IDF cosine, or the backend's embeddings"),
+  noveltyTopK: z.number().int().min(1).max(100).default(10).describe("papers retrieval novelty compares the idea with"),
+});
+export type JudgeConfig = z.infer<typeof JudgeConfig>;
 
 export const Config = z.object({
   home: z.string().default("").describe("folder holding the database, models and runs (default ~/.ideasteer)"),
@@ -103,5 +156,6 @@ export const Config = z.object({
   train: TrainConfig.default(TrainConfig.parse({})),
   datasets: DatasetsConfig.default(DatasetsConfig.parse({})),
   server: ServerConfig.default(ServerConfig.parse({})),
+  judge: JudgeConfig.default(JudgeConfig.parse({})),
 });
 export type Config = z.infer<typeof Config>;

@@ -7,6 +7,7 @@ export { type GradCheckResult, gradCheck } from "./grad-check.js";
 export {
   type Batch,
   createLlama,
+  type ForwardOptions,
   type LlamaModel,
   type LlamaTensors,
   llamaForward,

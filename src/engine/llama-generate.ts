@@ -19,7 +19,12 @@ export type GenerateOptions = {
 };
 
 /** Logits of the next token after each fed token, with the KV cache kept between calls. */
-export type Decoder = { feed(token: number): Float32Array; readonly position: number };
+export type Decoder = {
+  feed(token: number): Float32Array;
+  /** Feeds a whole prompt into an empty cache in one batched pass; returns the logits after its last token. */
+  prefill(tokens: readonly number[]): Float32Array;
+  readonly position: number;
+};
 
 export function createDecoder(
   cfg: LlamaConfig,
@@ -95,6 +100,62 @@ export function createDecoder(
     return logits;
   };
 
+  // The prompt as one [n, D] batch: GEMMs instead of n matrix-vector products, attention through the training
+  // kernel, keys and values written straight into the caches. Same arithmetic as feeding token by token.
+  const prefill = (tokens: readonly number[]): Float32Array => {
+    const n = tokens.length;
+    if (pos !== 0) throw new EngineInputError("prefill needs an empty cache; feed tokens one by one to continue");
+    if (n === 0) throw new EngineInputError("prefill needs at least one token");
+    if (n > ctx) throw new EngineInputError(`prompt of ${n} tokens exceeds the context of ${ctx}`);
+    for (const t of tokens)
+      if (!Number.isInteger(t) || t < 0 || t >= V)
+        throw new EngineInputError(`token ${t} is outside the vocabulary [0, ${V})`);
+    const rows = (width: number) => new Float32Array(n * width);
+    const mm = (inp: Float32Array, w: Float32Array, out: Float32Array, nOut: number, nIn: number) =>
+      k.gemm(false, true, n, nOut, nIn, 1, inp, nIn, w, nIn, 0, out, nOut);
+    const X = rows(D);
+    const Xn = rows(D);
+    const Q = rows(D);
+    const Qr = rows(D);
+    const Kraw = rows(kvW);
+    const A = rows(D);
+    const O = rows(D);
+    const G = rows(cfg.dFf);
+    const U = rows(cfg.dFf);
+    const H = rows(cfg.dFf);
+    const rs = new Float32Array(n);
+    const probs = new Float32Array(cfg.nHeads * n * n);
+    k.embeddingForward(emb, Int32Array.from(tokens), X, n, D, V);
+    for (let l = 0; l < cfg.nLayers; l++) {
+      const w = (name: string) => weight(`blk.${l}.${name}.weight`);
+      const Kc = kCache[l]!.subarray(0, n * kvW);
+      const Vc = vCache[l]!.subarray(0, n * kvW);
+      k.rmsNormForward(X, w("attn_norm"), Xn, rs, n, D, cfg.normEps);
+      mm(Xn, w("attn_q"), Q, D, D);
+      k.rope(Q, Qr, n, n, cfg.nHeads, hd, cfg.ropeTheta, 0, false, false);
+      mm(Xn, w("attn_k"), Kraw, kvW, D);
+      k.rope(Kraw, Kc, n, n, cfg.nKvHeads, hd, cfg.ropeTheta, 0, false, false);
+      mm(Xn, w("attn_v"), Vc, kvW, D);
+      k.attentionForward(Qr, Kc, Vc, A, probs, 1, n, cfg.nHeads, cfg.nKvHeads, hd);
+      mm(A, w("attn_output"), O, D, D);
+      k.axpy(X, O, 1, n * D, n * D);
+      k.rmsNormForward(X, w("ffn_norm"), Xn, rs, n, D, cfg.normEps);
+      mm(Xn, w("ffn_gate"), G, cfg.dFf, D);
+      mm(Xn, w("ffn_up"), U, cfg.dFf, D);
+      k.swigluForward(G, U, H, n * cfg.dFf);
+      mm(H, w("ffn_down"), O, D, cfg.dFf);
+      k.axpy(X, O, 1, n * D, n * D);
+      const st = steer?.[l];
+      if (st) k.axpy(X, st, 1, n * D, D);
+    }
+    x.set(X.subarray((n - 1) * D));
+    k.rmsNormForward(x, weight("output_norm.weight"), xn, rstd, 1, D, cfg.normEps);
+    const logits = new Float32Array(V);
+    matvec(head, xn, logits, V, D);
+    pos = n;
+    return logits;
+  };
+
   // softmax(q_h . K[0..pos] / sqrt(hd)) V[0..pos] per query head h, reading kv head floor(h / group).
   const attend = (qv: Float32Array, K: Float32Array, Vc: Float32Array, out: Float32Array) => {
     const scale = 1 / Math.sqrt(hd);
@@ -127,6 +188,7 @@ export function createDecoder(
 
   return {
     feed,
+    prefill,
     get position() {
       return pos;
     },
@@ -146,8 +208,7 @@ export function generateTokens(
   if (temperature > 0 && !o.rng) throw new EngineInputError("sampling with temperature > 0 needs an rng");
   const stop = new Set(o.stopTokens ?? []);
   const dec = createDecoder(cfg, weight, o.steer);
-  let logits: Float32Array = new Float32Array(0);
-  for (const t of prompt) logits = dec.feed(t);
+  let logits = dec.prefill(prompt);
   const out: number[] = [];
   // Prompt plus generated tokens never exceed contextLength, the longest sequence the model was trained on.
   while (out.length < o.maxTokens && prompt.length + out.length < cfg.contextLength) {

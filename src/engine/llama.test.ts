@@ -6,7 +6,7 @@ import { createLlama, llamaForward, llamaWeights, loadLlamaWeights, type Steerin
 import type { LlamaConfig } from "./llama-config.js";
 import { argmax, createDecoder } from "./llama-generate.js";
 import { getNumThreads, setNumThreads } from "./native-kernels.js";
-import { crossEntropy } from "./ops/index.js";
+import { crossEntropy, linear, sum } from "./ops/index.js";
 import { parameter, type Tensor, tensor } from "./tensor.js";
 
 const tiny = (o: Partial<LlamaConfig> = {}): LlamaConfig => ({
@@ -60,7 +60,7 @@ for (const tied of [false, true]) {
     const mask = Float64Array.from(b.mask as Float32Array);
     const f = () =>
       crossEntropy(
-        llamaForward(cfg, (n) => w.get(n)!, b.tokens, 2, 4, steer),
+        llamaForward(cfg, (n) => w.get(n)!, b.tokens, 2, 4, { steer }),
         b.targets,
         mask,
       );
@@ -170,6 +170,19 @@ for (const steered of [false, true]) {
     const seq = Int32Array.from([3, 1, 4, 1, 5, 9, 2, 6, 5, 3]);
     const full = model.logits(seq, 1, seq.length, { steer });
     const dec = createDecoder(cfg, (n) => model.params.get(n)!.data, steered ? steerVecs : undefined);
+    const check = (t: number, step: Float32Array) => {
+      for (let v = 0; v < cfg.vocabSize; v++) {
+        const want = full[t * cfg.vocabSize + v] as number;
+        assert.ok(
+          Math.abs((step[v] as number) - want) < 1e-4 * (1 + Math.abs(want)),
+          `t=${t} v=${v}: ${step[v]} vs ${want}`,
+        );
+      }
+    };
+    // A batched prefill of the first 6 tokens, then token by token: the same logits as the full forward.
+    const batched = createDecoder(cfg, (n) => model.params.get(n)!.data, steered ? steerVecs : undefined);
+    check(5, batched.prefill(Array.from(seq.subarray(0, 6))));
+    for (let t = 6; t < seq.length; t++) check(t, batched.feed(seq[t] as number));
     for (let t = 0; t < seq.length; t++) {
       const step = dec.feed(seq[t] as number);
       for (let v = 0; v < cfg.vocabSize; v++) {
@@ -235,8 +248,23 @@ test("results do not depend on the thread count (GEMM, attention, cross-entropy 
     const one = run(1);
     const two = run(2);
     assert.equal(two.loss, one.loss);
-    two.grads.forEach((g, i) => assert.deepEqual(g, one.grads[i]));
+    for (const [i, g] of two.grads.entries()) assert.deepEqual(g, one.grads[i]);
   } finally {
     setNumThreads(before);
   }
+});
+
+test("forward: hidden states feed the head; a graph through them reaches the weights", () => {
+  const cfg = tiny();
+  const model = createLlama(cfg, { seed: 4 });
+  const toks = Int32Array.from([1, 2, 3, 4, 5, 6]);
+  const hidden = model.forward(toks, 2, 3, { output: "hidden" });
+  assert.deepEqual(hidden.shape, [6, 8]);
+  const head = tensor(model.params.get("output.weight")!.data, [11, 8]);
+  const viaHidden = linear(hidden.detach(), head).data;
+  const logits = model.logits(toks, 2, 3);
+  for (let i = 0; i < logits.length; i++) assert.ok(Math.abs((viaHidden[i] as number) - (logits[i] as number)) < 1e-6);
+  sum(hidden).backward();
+  assert.ok(model.params.get("blk.0.attn_q.weight")!.grad.some((g) => g !== 0));
+  assert.ok(model.params.get("output.weight")!.grad.every((g) => g === 0)); // the head is not on this path
 });

@@ -34,8 +34,11 @@ export type LlamaModel = {
   evalLoss(b: Batch, opts?: { steer?: Steering }): { loss: number; tokens: number };
   /** Logits [B*T*V]. */
   logits(tokens: Int32Array, B: number, T: number, opts?: { steer?: Steering }): Float32Array;
-  /** The logits as a graph-recording tensor [B*T, V], for losses other than CE (RL); grad=false records nothing. */
-  forward(tokens: Int32Array, B: number, T: number, opts?: { grad?: boolean; steer?: Steering }): Tensor;
+  /**
+   * The logits [B*T, V] (or, with output "hidden", the final hidden states [B*T, dModel]) as a graph-recording
+   * tensor, for losses other than CE (RL, reward heads); grad=false records nothing.
+   */
+  forward(tokens: Int32Array, B: number, T: number, opts?: ForwardOptions & { grad?: boolean }): Tensor;
   /** KV-cached sampling; returns the new tokens (without the prompt, without the stop token that ended it). */
   generate(prompt: number[], o: GenerateOptions): number[];
   zeroGrad(): void;
@@ -68,9 +71,13 @@ export function llamaParamShapes(cfg: LlamaConfig): [string, number[]][] {
   return out;
 }
 
+/** What a forward pass returns: the logits [B*T, V], or the final normalised hidden states [B*T, dModel] (for
+ * pooled heads such as the reward models). */
+export type ForwardOptions = { steer?: Steering; output?: "logits" | "hidden" };
+
 /**
  * The forward pass over any dtype (float32 for training, float64 for gradient checks): tokens [B*T] -> logits
- * [B*T, V].
+ * [B*T, V] (or hidden states).
  */
 export function llamaForward(
   cfg: LlamaConfig,
@@ -78,11 +85,12 @@ export function llamaForward(
   tokens: Int32Array,
   B: number,
   T: number,
-  steer?: Steering,
+  o: ForwardOptions = {},
 ): Tensor {
   let x = embedding(tokens, w("token_embd.weight"));
-  for (let i = 0; i < cfg.nLayers; i++) x = block(cfg, (n) => w(`blk.${i}.${n}.weight`), x, B, T, steer?.[i]);
+  for (let i = 0; i < cfg.nLayers; i++) x = block(cfg, (n) => w(`blk.${i}.${n}.weight`), x, B, T, o.steer?.[i]);
   x = rmsNorm(x, w("output_norm.weight"), cfg.normEps);
+  if (o.output === "hidden") return x;
   return linear(x, w(cfg.tiedEmbeddings ? "token_embd.weight" : "output.weight"));
 }
 
@@ -140,9 +148,9 @@ function modelOver(cfg: LlamaConfig, params: Map<string, Param>): LlamaModel {
   };
   const withGrad = lookup(gradLeaves);
   const noGrad = lookup(constLeaves);
-  const forward = (tokens: Int32Array, B: number, T: number, o: { grad?: boolean; steer?: Steering } = {}) => {
+  const forward = (tokens: Int32Array, B: number, T: number, o: ForwardOptions & { grad?: boolean } = {}) => {
     checkTokens(cfg, tokens, B, T, "tokens");
-    return llamaForward(cfg, o.grad === false ? noGrad : withGrad, tokens, B, T, o.steer);
+    return llamaForward(cfg, o.grad === false ? noGrad : withGrad, tokens, B, T, o);
   };
   const loss = (b: Batch, grad: boolean, steer?: Steering) => {
     checkBatch(cfg, b);

@@ -48,6 +48,7 @@ export {
   type Retrieval,
   type RetrieveOptions,
   retrieveRelated,
+  searchTextOf,
 } from "./retrieve-related.js";
 export { type DimensionSummary, type SampleSummary, summarizeSamples } from "./summarize-samples.js";
 export { cosine, type TermVector, termsOf, tfidfVectors } from "./tfidf-cosine.js";

@@ -39,7 +39,10 @@ test("novelty under 6 must name similar works that were retrieved; 6 and up need
   const opts = { allowedIds: ALLOWED, noveltyNeedsCitation: true };
   const invented = checkAnswer({ ...base, novelty: dim(3, ["arxiv/2401.00001"]) }, opts);
   assert.equal(invented.ok, false);
-  assert.match(invented.ok ? "" : invented.problems[0] ?? "", /under 6 must cite.*1 cited id\(s\) were not among them/);
+  assert.match(
+    invented.ok ? "" : (invented.problems[0] ?? ""),
+    /under 6 must cite.*1 cited id\(s\) were not among them/,
+  );
   assert.equal(checkAnswer({ ...base, novelty: dim(6) }, opts).ok, true);
   // With no related work retrieved there is nothing to cite: the rule cannot apply.
   assert.equal(checkAnswer({ ...base, novelty: dim(2) }, { allowedIds: [], noveltyNeedsCitation: false }).ok, true);
@@ -52,22 +55,49 @@ test("schema problems name the field: missing dimension, out-of-range or fractio
   );
   assert.equal(r.ok, false);
   const problems = r.ok ? [] : r.problems;
-  assert.ok(problems.some((p) => p.startsWith("novelty.score:")), problems.join("; "));
-  assert.ok(problems.some((p) => p.startsWith("feasibility.score:") && p.includes("whole")), problems.join("; "));
-  assert.ok(problems.some((p) => p.startsWith("effectiveness.rationale:")), problems.join("; "));
+  assert.ok(
+    problems.some((p) => p.startsWith("novelty.score:")),
+    problems.join("; "),
+  );
+  assert.ok(
+    problems.some((p) => p.startsWith("feasibility.score:") && p.includes("whole")),
+    problems.join("; "),
+  );
+  assert.ok(
+    problems.some((p) => p.startsWith("effectiveness.rationale:")),
+    problems.join("; "),
+  );
   const missing = checkAnswer({ novelty: dim(7) }, { allowedIds: ALLOWED, noveltyNeedsCitation: true });
   assert.ok(!missing.ok && missing.problems.some((p) => p.startsWith("feasibility:")));
 });
 
 test("the grammar schema: score enum 1..10, cited ids an enum of the prompt's papers, novelty cites one", () => {
-  const s = judgeAnswerJsonSchema({ allowedIds: ALLOWED, relatedIds: ALLOWED.slice(1), rationaleMaxChars: 300, maxCitedIds: 2 });
+  const s = judgeAnswerJsonSchema({
+    allowedIds: ALLOWED,
+    relatedIds: ALLOWED.slice(1),
+    rationaleMaxChars: 300,
+    maxCitedIds: 2,
+  });
   const props = s.properties as Record<string, { properties: Record<string, Record<string, unknown>> }>;
   assert.deepEqual(s.required, ["novelty", "feasibility", "effectiveness"]);
   assert.deepEqual(props.novelty?.properties.score, { enum: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
-  assert.deepEqual(props.novelty?.properties.citedIds, { type: "array", items: { enum: ALLOWED }, minItems: 1, maxItems: 2 });
+  assert.deepEqual(props.novelty?.properties.citedIds, {
+    type: "array",
+    items: { enum: ALLOWED },
+    minItems: 1,
+    maxItems: 2,
+  });
   assert.equal(props.feasibility?.properties.citedIds?.minItems, 0);
   assert.equal(props.effectiveness?.properties.rationale?.maxLength, 300);
   const none = judgeAnswerJsonSchema({ allowedIds: [], relatedIds: [], rationaleMaxChars: 300, maxCitedIds: 2 });
   const noneProps = none.properties as Record<string, { properties: Record<string, Record<string, unknown>> }>;
   assert.equal(noneProps.novelty?.properties.citedIds?.maxItems, 0, "nothing to cite: the grammar allows only []");
+  const unbounded = judgeAnswerJsonSchema({
+    allowedIds: ALLOWED,
+    relatedIds: ALLOWED,
+    rationaleMaxChars: 0,
+    maxCitedIds: 2,
+  });
+  const uProps = unbounded.properties as Record<string, { properties: Record<string, Record<string, unknown>> }>;
+  assert.deepEqual(uProps.novelty?.properties.rationale, { type: "string" });
 });

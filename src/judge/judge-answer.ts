@@ -100,7 +100,7 @@ export function checkAnswer(
 export function judgeAnswerJsonSchema(opts: {
   allowedIds: readonly string[];
   relatedIds: readonly string[]; // the subset novelty must cite from
-  rationaleMaxChars: number;
+  rationaleMaxChars: number; // 0: no string lengths in the schema
   maxCitedIds: number;
 }): JsonSchema {
   const scores = Array.from({ length: SCORE_MAX - SCORE_MIN + 1 }, (_, i) => SCORE_MIN + i);
@@ -116,7 +116,11 @@ export function judgeAnswerJsonSchema(opts: {
   const dimension = (d: Dimension): JsonSchema => ({
     type: "object",
     properties: {
-      rationale: { type: "string", minLength: 1, maxLength: opts.rationaleMaxChars },
+      // Hosted OpenAI strict schemas refuse string lengths: rationaleMaxChars 0 leaves them out (zod still refuses "").
+      rationale:
+        opts.rationaleMaxChars > 0
+          ? { type: "string", minLength: 1, maxLength: opts.rationaleMaxChars }
+          : { type: "string" },
       citedIds: cited(d === "novelty" && opts.relatedIds.length > 0 ? 1 : 0),
       score: { enum: scores },
     },

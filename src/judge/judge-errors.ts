@@ -1,6 +1,6 @@
 import { IdeasteerError } from "../core/index.js";
 
-export const ATTEMPT_FAILURES = ["backend-error", "not-json", "schema"] as const;
+export const ATTEMPT_FAILURES = ["not-json", "schema"] as const;
 export type AttemptFailureKind = (typeof ATTEMPT_FAILURES)[number];
 
 /** Why one attempt of a judge sample was not usable; `output` is the model's text, clipped. */

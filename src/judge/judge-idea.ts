@@ -1,11 +1,11 @@
-import { BudgetExceededError, errorMessage, type Logger, silentLogger } from "../core/index.js";
+import { type Logger, silentLogger } from "../core/index.js";
 import { clipText, DIMENSIONS, type Dimension, type Idea, renderIdea } from "../datasets/index.js";
 import type { ChatMessage, LlmBackend } from "../llm/index.js";
 import { checkAnswer, type DimensionScores, judgeAnswerJsonSchema } from "./judge-answer.js";
 import { type AttemptFailure, JudgeOutputError } from "./judge-errors.js";
 import { buildJudgePrompt, type Evidence, type JudgePrompt } from "./judge-prompt.js";
 import { repairJson } from "./repair-json.js";
-import { type PaperLibrary, type RelatedPaper, retrieveRelated } from "./retrieve-related.js";
+import { type PaperLibrary, type RelatedPaper, retrieveRelated, searchTextOf } from "./retrieve-related.js";
 import { type SampleSummary, summarizeSamples } from "./summarize-samples.js";
 
 export type JudgeOptions = {
@@ -15,25 +15,26 @@ export type JudgeOptions = {
   samples: number; // judge samples to average; one sample decodes greedily
   temperature: number; // sampling temperature when samples > 1
   seed: number; // sample i, attempt a uses seed + 1000 i + a
-  maxAttempts: number; // per sample; then JudgeOutputError (never a guessed score)
+  maxAttempts: number; // answers asked for per sample; then JudgeOutputError (never a guessed score)
   maxTokens: number; // completion budget per attempt
-  rationaleMaxChars: number;
+  rationaleMaxChars: number; // in the grammar; 0 = no string lengths (hosted OpenAI strict schemas refuse them)
   maxAbstractChars: number; // per paper in the prompt
   maxIdeaChars: number;
   maxCitedIds: number; // per dimension, in the grammar
 };
 
+// Sized so that prompt, a retry's note and the answer fit a 4096-token context (llm.contextSize's default).
 export const DEFAULT_JUDGE_OPTIONS: JudgeOptions = {
-  topK: 8,
-  referenceK: 3,
+  topK: 6,
+  referenceK: 2,
   recentYears: 5,
   samples: 1,
   temperature: 0.7,
   seed: 1,
   maxAttempts: 3,
-  maxTokens: 1024,
-  rationaleMaxChars: 600,
-  maxAbstractChars: 1200,
+  maxTokens: 900,
+  rationaleMaxChars: 500,
+  maxAbstractChars: 800,
   maxIdeaChars: 4000,
   maxCitedIds: 5,
 };
@@ -91,7 +92,12 @@ export async function judgeIdea(
     throw new RangeError("judge samples and maxAttempts must be at least 1");
   const log = deps.log ?? silentLogger;
   const ideaText = typeof input.idea === "string" ? input.idea : renderIdea(input.idea);
-  const { source, related } = retrieveRelated(deps.library, ideaText, input.sourcePaperId ?? null, opts);
+  const { source, related } = retrieveRelated(
+    deps.library,
+    searchTextOf(input.idea),
+    input.sourcePaperId ?? null,
+    opts,
+  );
   const prompt = buildJudgePrompt({ ideaText, source, related }, opts);
   if (prompt.evidence === "none") log.warn("judge: no related work retrieved; novelty is judged without evidence");
 
@@ -149,23 +155,17 @@ async function judgeSample(
   const failures: AttemptFailure[] = [];
   const temperature = opts.samples > 1 ? opts.temperature : 0;
   for (let attempt = 1; attempt <= opts.maxAttempts; attempt++) {
-    let text: string;
-    let hitLimit: boolean;
-    try {
-      const g = await backend.chat(messages, {
-        maxTokens: opts.maxTokens,
-        // A greedy retry of a failed greedy answer tends to repeat it; a little noise gets out of the rut.
-        temperature: attempt > 1 ? Math.max(temperature, 0.3) : temperature,
-        seed: opts.seed + 1000 * sample + attempt,
-        jsonSchema: schema,
-      });
-      text = g.text;
-      hitLimit = g.finishReason === "length";
-    } catch (e) {
-      if (e instanceof BudgetExceededError) throw e; // spending more attempts cannot help
-      failures.push({ attempt, kind: "backend-error", detail: errorMessage(e), output: "" });
-      continue;
-    }
+    // Backend failures propagate: the backend already retried what is transient (HTTP 429/5xx, timeouts),
+    // and the rest (context overflow, a spent budget, a refused schema) would fail again the same way.
+    const g = await backend.chat(messages, {
+      maxTokens: opts.maxTokens,
+      // A greedy retry of a failed greedy answer tends to repeat it; a little noise gets out of the rut.
+      temperature: attempt > 1 ? Math.max(temperature, 0.3) : temperature,
+      seed: opts.seed + 1000 * sample + attempt,
+      jsonSchema: schema,
+    });
+    const text = g.text;
+    const hitLimit = g.finishReason === "length";
     const output = clipText(text, RETRY_OUTPUT_CHARS).text;
     const repaired = repairJson(text);
     let note: string;

@@ -80,7 +80,7 @@ export function buildJudgePrompt(
     '{"novelty": {"rationale": "...", "citedIds": ["<id>", ...], "score": <1-10>},',
     ' "feasibility": {"rationale": "...", "citedIds": [...], "score": <1-10>},',
     ' "effectiveness": {"rationale": "...", "citedIds": [...], "score": <1-10>}}',
-    `Each rationale is plain text of at most ${opts.rationaleMaxChars} characters; each score a whole number.`,
+    `Each rationale is plain text of ${opts.rationaleMaxChars > 0 ? `at most ${opts.rationaleMaxChars} characters` : "two or three sentences"}; each score a whole number.`,
   ].join("\n");
 
   const blocks = [

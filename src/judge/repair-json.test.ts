@@ -87,6 +87,11 @@ test("a number, key or literal cut off at the end is dropped, never guessed (a c
   assert.deepEqual(ok('{"a": "x\\').value, { a: "x" });
 });
 
+test("braces in the prose before the answer are skipped: the first '{' that opens an object wins", () => {
+  const r = ok('Scores {see below} for {idea}: {"novelty": {"score": 8}}');
+  assert.deepEqual(r.value, { novelty: { score: 8 } });
+});
+
 test("what cannot be repaired is an error that says where", () => {
   const none = repairJson("I cannot judge this idea.");
   assert.deepEqual(none.ok, false);

@@ -36,10 +36,26 @@ const BARE_WORD = /[A-Za-z_$][\w$-]*/y;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 export function repairJson(text: string): RepairResult {
-  const repairs: string[] = [];
-  const body = unfence(text, repairs);
-  const start = body.indexOf("{");
-  if (start < 0) return { ok: false, error: "no JSON object in the output", repairs };
+  const fenced: string[] = [];
+  const body = unfence(text, fenced);
+  // Prose before the object may hold braces of its own ("scores {below}: {...}"): try each "{" in turn.
+  let first: RepairResult | null = null;
+  for (
+    let start = body.indexOf("{"), tries = 0;
+    start >= 0 && tries < MAX_STARTS;
+    start = body.indexOf("{", start + 1), tries++
+  ) {
+    const r = scanObject(body, start, [...fenced]);
+    if (r.ok) return r;
+    first ??= r;
+  }
+  return first ?? { ok: false, error: "no JSON object in the output", repairs: fenced };
+}
+
+const MAX_STARTS = 8;
+
+/** Rewrites the object that opens at body[start] into strict JSON and parses it. */
+function scanObject(body: string, start: number, repairs: string[]): RepairResult {
   if (body.slice(0, start).trim() !== "") repairs.push("dropped text before the object");
 
   const stack: Frame[] = [];

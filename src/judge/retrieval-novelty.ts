@@ -1,7 +1,8 @@
 import { IdeasteerError } from "../core/index.js";
+import type { Idea } from "../datasets/index.js";
 import type { LlmBackend } from "../llm/index.js";
 import type { Evidence } from "./judge-prompt.js";
-import type { PaperLibrary } from "./retrieve-related.js";
+import { type PaperLibrary, searchTextOf } from "./retrieve-related.js";
 import { cosine, tfidfVectors } from "./tfidf-cosine.js";
 
 export const NOVELTY_METHODS = ["tfidf", "embedding"] as const;
@@ -50,15 +51,16 @@ export type RetrievalNovelty = {
  * embeddings (clamped to [0, 1]) over the same top-k.
  *
  * @example
- * const r = await retrievalNovelty({ library }, renderIdea(idea));
+ * const r = await retrievalNovelty({ library }, idea); // an Idea, or text (layout labels are ignored)
  * r.novelty // 0.62; r.nearest[0] // { id: "iclr2021/...", similarity: 0.38, ... }
  */
 export async function retrievalNovelty(
   deps: { library: PaperLibrary; backend?: LlmBackend },
-  ideaText: string,
+  idea: Idea | string,
   options: Partial<RetrievalNoveltyOptions> = {},
 ): Promise<RetrievalNovelty> {
   const opts = { ...DEFAULT_RETRIEVAL_NOVELTY_OPTIONS, ...options };
+  const ideaText = searchTextOf(idea);
   const embed = opts.method === "embedding" ? embedderOf(deps.backend) : null;
   const hits = deps.library.similarToText(ideaText, {
     limit: Math.max(opts.poolSize, opts.topK),

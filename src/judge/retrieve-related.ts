@@ -1,4 +1,5 @@
 import { NotFoundError } from "../core/index.js";
+import { EXPERIMENT_PLAN_LABEL, IDEA_LABELS, type Idea } from "../datasets/index.js";
 import type { Paper, PaperStore } from "../library/index.js";
 
 /** What the judge needs of the library: BM25 search by free text, and papers by id. */
@@ -78,3 +79,18 @@ export function retrieveRelated(
 }
 
 const fields = (p: Paper) => ({ id: p.id, title: p.title, abstract: p.abstract, venue: p.venue, year: p.year });
+
+// "Title:", "Method:", "Experiment Plan:", "- Dataset Preparation:" ... at line starts: layout, not content.
+const LABEL_LINE = new RegExp(
+  `^\\s*(?:[-*]\\s*)?(?:${[...Object.values(IDEA_LABELS), EXPERIMENT_PLAN_LABEL].join("|")})\\s*:\\s*`,
+  "gim",
+);
+
+/**
+ * The words of an idea that say what it is about, for BM25 and similarity: its fields without the
+ * layout's labels (the same six labels in every idea would otherwise count as shared terms).
+ */
+export function searchTextOf(idea: Idea | string): string {
+  if (typeof idea !== "string") return [idea.title, idea.method, ...Object.values(idea.experimentPlan)].join("\n");
+  return idea.replace(LABEL_LINE, "");
+}

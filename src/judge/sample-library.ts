@@ -37,7 +37,7 @@ export type CitingRecord = { citingId: string; references: Reference[] };
 export async function readCitingRecord(citingId: string): Promise<CitingRecord> {
   const rl = createInterface({ input: createReadStream(sharedPath("citations.jsonl.gz")).pipe(createGunzip()) });
   for await (const line of rl) {
-    if (!line.startsWith(`{"citing_id":"${citingId}"`) && !line.includes(`"citing_id":"${citingId}"`)) continue;
+    if (!line.includes(`"citing_id":"${citingId}"`)) continue;
     const r = JSON.parse(line) as {
       citing_id: string;
       references: {

@@ -143,7 +143,7 @@ async function ingestOne(file: string, opts: IngestOptions, log: Logger, total: 
   const { format, stream } = await resolveFormat(file, raw, opts.format);
   fr.format = format;
   // Stdin has no identity to resume by; a file is known by its real path, size and mtime.
-  const fileKey = isStdin ? null : fileIdentity(file, format);
+  const fileKey = isStdin ? null : inputFileKey(file, format);
   const prior = fileKey ? store.getIngestCheckpoint(fileKey) : null;
   if (prior?.completed && !opts.force) {
     destroy(raw);
@@ -247,7 +247,8 @@ async function resolveFormat(
   return { format, stream: Readable.from(replay(), { objectMode: false }) };
 }
 
-function fileIdentity(file: string, format: InputFormat): string {
+/** Which file this is for resuming: real path, size, mtime and format; any change starts it over. */
+export function inputFileKey(file: string, format: InputFormat): string {
   const real = realpathSync(file);
   const st = statSync(real);
   return `${real}|${st.size}|${Math.trunc(st.mtimeMs)}|${format}`;

@@ -86,8 +86,9 @@ export type LoraId = number;
 /**
  * The extra surface of a local model (capabilities logits, steering and lora all true): raw
  * logits at every position, control vectors and LoRA adapters that change between any two tokens,
- * per-layer hidden states, and a step-wise decoding loop. complete()/chat()/generate() start from
- * an empty cache; evalTokens() appends to the cache after resetContext().
+ * per-layer hidden states, and a step-wise decoding loop. complete()/chat()/generate() share one
+ * KV cache: each reuses the cached prefix of its prompt computed under the same control vector and
+ * LoRA, and evaluates the rest; evalTokens() appends to the cache (resetContext() empties it).
  */
 export interface LocalModel {
   readonly info: { nEmbd: number; nLayers: number; nVocab: number; contextSize: number };
@@ -99,12 +100,16 @@ export interface LocalModel {
   evalTokens(tokens: number[], opts?: { allLogits?: boolean }): Promise<void>;
   /** raw logits after position i of the last evalTokens call (negative: from its end) */
   logitsAt(i?: number): Float32Array;
+  /** from the next decode that starts on (a decode in flight finishes with the old vector); typical cost ~3 ms per change on a 0.5B model */
   setControlVector(layers: ControlVector, strength?: number): void;
   clearControlVector(): void;
   addLora(path: string, scale?: number): Promise<LoraId>;
   setLoraScale(id: LoraId, scale: number): void;
   removeLora(id: LoraId): void;
-  /** block outputs for `text` (tokenized as tokenize(text)): layers[il], row-major [nTokens][nEmbd] */
+  /**
+   * Block outputs for `text`, tokenized as a prompt (tokenize(text, { addBos: true }) when the model
+   * adds BOS): layers[il] row-major [nTokens][nEmbd], under the current control vector and LoRA.
+   */
   captureHiddenStates(text: string): Promise<Float32Array[]>;
   /** step-wise completion of a prompt (text, or tokens used as they are) */
   generate(prompt: string | number[], opts: StepwiseOptions): Promise<StepwiseGeneration>;

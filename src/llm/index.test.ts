@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { Config } from "../config/index.js";
 import { ConfigError, NotFoundError } from "../core/index.js";
 import { tempDir } from "../testing/temp-dir.js";
+import { builtinModelCandidates } from "./builtin.js";
 import { isLocalModel, openBackend, writeRandomLlamaModel } from "./index.js";
 
 const TINY = {
@@ -46,10 +47,19 @@ test("openBackend opens llama and builtin from config, builtin from <home>/model
 test("openBackend explains a missing model", async (t) => {
   const home = tempDir(t);
   const llm = Config.parse({}).llm;
-  await assert.rejects(openBackend("builtin", { llm, home }), (e: unknown) => {
+  const missing = join(home, "nowhere.gguf");
+  await assert.rejects(openBackend("builtin", { llm: { ...llm, modelPath: missing }, home }), (e: unknown) => {
     assert.ok(e instanceof NotFoundError);
-    assert.match(e.message, /models\/default\/model\.gguf/);
+    assert.match(e.message, /nowhere\.gguf/);
+    assert.match(String(e.hint), /llm\.modelPath/);
     return true;
   });
   await assert.rejects(openBackend("llama", { llm, home }), ConfigError);
+});
+
+test("builtin looks in <home>/models/default before the model shipped in the package", () => {
+  const [first, second] = builtinModelCandidates("/h");
+  assert.equal(first, "/h/models/default/model.gguf");
+  assert.match(second, /\/models\/default\/model\.gguf$/);
+  assert.notEqual(second, first);
 });

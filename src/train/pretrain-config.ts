@@ -69,7 +69,7 @@ export const PretrainConfig = z
     batchSize: z.number().int().positive().default(16).describe("sequences per micro-batch (B)"),
     seqLen: z.number().int().positive().default(128).describe("tokens per sequence (T)"),
     gradAccum: z.number().int().positive().default(1).describe("micro-batches summed into one optimizer step"),
-    maxSteps: z.number().int().positive().default(1500).describe("optimizer steps"),
+    maxSteps: z.number().int().positive().default(1250).describe("optimizer steps"),
     lr: z.number().positive().default(3e-3).describe("peak learning rate"),
     minLr: z.number().min(0).default(3e-4).describe("learning rate at the end of the cosine decay"),
     warmupSteps: z.number().int().min(0).default(100).describe("linear warmup from 0 to lr"),

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
-import { ConfigError } from "../core/errors.js";
+import { ConfigError, NotFoundError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
 import { createProgress } from "../core/progress.js";
 import { createRng, type Rng, rngFromState } from "../core/rng.js";
@@ -233,7 +233,7 @@ function loadCheckpointOrNull(runDir: string) {
   try {
     return loadCheckpoint(runDir);
   } catch (e) {
-    if (e instanceof Error && e.name === "NotFoundError") return null; // killed before its first checkpoint
+    if (e instanceof NotFoundError) return null; // killed before its first checkpoint
     throw e;
   }
 }

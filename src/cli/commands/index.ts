@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerDataCommands } from "./data.js";
+import { registerJudgeCommands } from "./judge.js";
 import { registerLibraryCommands } from "./library.js";
 import { registerServeCommands } from "./serve.js";
 import { registerTrainCommands } from "./train.js";
@@ -10,6 +11,7 @@ export type RegisterCommands = (program: Command) => void;
 export const COMMAND_GROUPS: RegisterCommands[] = [
   registerLibraryCommands,
   registerDataCommands,
+  registerJudgeCommands,
   registerTrainCommands,
   registerServeCommands,
 ];

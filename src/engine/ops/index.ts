@@ -6,3 +6,4 @@ export { linear } from "./linear.js";
 export { rmsNorm } from "./rms-norm.js";
 export { type RopeOptions, rope } from "./rope.js";
 export { swiglu } from "./swiglu.js";
+export { tokenLogProbs } from "./token-log-probs.js";

@@ -5,7 +5,19 @@ import { test } from "node:test";
 import { createRng, type Rng } from "../../core/index.js";
 import { gradCheck } from "../grad-check.js";
 import { type Tensor, tensor } from "../tensor.js";
-import { add, causalAttention, crossEntropy, embedding, linear, mul, rmsNorm, rope, sum, swiglu } from "./index.js";
+import {
+  add,
+  causalAttention,
+  crossEntropy,
+  embedding,
+  linear,
+  mul,
+  rmsNorm,
+  rope,
+  sum,
+  swiglu,
+  tokenLogProbs,
+} from "./index.js";
 
 const TOL = 1e-6;
 
@@ -151,4 +163,18 @@ test("composition: a two-layer chain through every op", () => {
   };
   const res = gradCheck(f, [emb, nw, wq, wg, wu, wd], { rng, maxPerInput: 24 });
   assert.ok(res.maxRelErr < TOL, `composition: ${res.maxRelErr} abs ${res.maxAbsErr}`);
+});
+
+test("tokenLogProbs: values are log-softmax at the target, gradient matches", () => {
+  const rng = createRng(14);
+  const logits = randn(rng, [4, 6], 2);
+  const targets = Int32Array.from([5, 0, 2, 2]);
+  check("tokenLogProbs", () => tokenLogProbs(logits, targets), [logits], rng);
+  const lp = tokenLogProbs(logits, targets).data;
+  const row = Array.from(logits.data.subarray(6, 12));
+  const lse = Math.log(row.reduce((s, z) => s + Math.exp(z), 0));
+  assert.ok(Math.abs((lp[1] as number) - ((row[0] as number) - lse)) < 1e-12);
+  // Summed, it is minus the unmasked cross-entropy.
+  const total = Array.from(lp).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total + crossEntropy(logits, targets).item()) < 1e-10);
 });

@@ -6,7 +6,9 @@ import type { Paper } from "../paper.js";
  * one bad record (so ingest can skip it, count it, and go on; or stop under --strict).
  * A parser throws only when it cannot go on at all (unreadable file, truncated gzip stream).
  */
-export type ParsedItem = { kind: "paper"; paper: Paper; location: InputLocation } | { kind: "error"; error: InputError };
+export type ParsedItem =
+  | { kind: "paper"; paper: Paper; location: InputLocation }
+  | { kind: "error"; error: InputError };
 
 /** A parser reads one file (or stdin, file "-") and yields items in file order. */
 export type Parser = (input: ParserInput) => AsyncIterable<ParsedItem>;

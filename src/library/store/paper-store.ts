@@ -49,9 +49,9 @@ const DEFAULT_HIGHLIGHT: Highlight = { open: "**", close: "**" };
 const SNIPPET_TOKENS = 24;
 // Query planning (see search()). Postings = papers per term, summed over a query's terms: they bound
 // how many papers an OR query makes BM25 score.
-const AND_POSTINGS = 30_000; // ~1.5 ms of IDF scans; "learning" alone is 48k
+const AND_POSTINGS = 20_000; // ~1 ms of IDF scans; "learning" alone is 48k
 const MAX_AND_TERMS = 12;
-const SEARCH_OR_POSTINGS = 4_000; // interactive search: ~3 ms of scoring
+const SEARCH_OR_POSTINGS = 3_000; // interactive search: ~2 ms of scoring
 const SIMILAR_OR_POSTINGS = 30_000; // similar papers (judges, `library similar`): quality over speed
 const MAX_SIMILAR_TERMS = 16;
 
@@ -267,7 +267,11 @@ export class PaperStore {
     const hits: QueryRow[] = [];
     const seen = new Set<number>();
     const add = (rows: QueryRow[]) => {
-      for (const r of rows) if (!seen.has(r.pk) && hits.length < need) seen.add(r.pk), hits.push(r);
+      for (const r of rows) {
+        if (seen.has(r.pk) || hits.length >= need) continue;
+        seen.add(r.pk);
+        hits.push(r);
+      }
     };
     const andTerms = withinBudget(ranked, AND_POSTINGS, 1).slice(0, MAX_AND_TERMS);
     add(this.runQuery(andQuery(andTerms), need, 0, hl));

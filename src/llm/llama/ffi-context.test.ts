@@ -102,3 +102,19 @@ test("a control vector set while a decode runs applies after it, never during it
   assert.throws(() => ctx.setControlVector([new Float32Array(32)]), /cannot steer block 0/);
   assert.throws(() => ctx.setControlVector([undefined, new Float32Array(7)]), /n_embd is 32/);
 });
+
+test("the reusable prefix stops at the first different token and at any adapter change", async () => {
+  const toks = model.tokenize("prefix-reuse");
+  ctx.truncate(0);
+  await ctx.evalTokens(toks);
+  assert.equal(ctx.reusablePrefix(toks), toks.length - 1, "the last token is always evaluated again");
+  assert.equal(ctx.reusablePrefix([...toks.slice(0, 4), 1, 2]), 4);
+  assert.equal(ctx.reusablePrefix([...toks, 5, 6]), toks.length);
+  ctx.setControlVector([undefined, new Float32Array(32).fill(0.5)]);
+  assert.equal(ctx.reusablePrefix(toks), 0, "tokens computed without the vector are not reused with it");
+  await ctx.evalTokens([7]);
+  ctx.clearControlVector();
+  assert.equal(ctx.reusablePrefix(toks), 0);
+  assert.equal(ctx.truncate(3), 3);
+  assert.deepEqual(ctx.tokens, toks.slice(0, 3));
+});

@@ -1,7 +1,8 @@
 import koffi from "koffi";
 import type { ControlVector } from "../backend.js";
 import type { FfiModel } from "./ffi-model.js";
-import { type ContextPtr, FLASH_ATTN, GGML_TYPE, type Libllama, type LlamaBatch, type LoraPtr } from "./libllama.js";
+import type { ContextPtr, Libllama, LoraPtr } from "./libllama.js";
+import { FLASH_ATTN, GGML_TYPE, type LlamaBatch } from "./llama-structs.js";
 
 export type FfiContextOptions = {
   contextSize: number; // tokens of KV cache
@@ -25,6 +26,9 @@ export class FfiContext {
   readonly batchSize: number;
   /** the tokens whose keys/values are in the cache, in order */
   readonly tokens: number[] = [];
+  /** for each cached token, the adapter state (control vector and LoRA) it was computed under */
+  private readonly tokenStates: number[] = [];
+  private adapterState = 0; // bumped by every control-vector or LoRA change
   private readonly batch: LlamaBatch;
   private readonly batchTokens: Int32Array;
   private readonly batchPos: Int32Array;
@@ -100,6 +104,7 @@ export class FfiContext {
         this.batchLogits[i] = all || (isLastChunk && i === n - 1) ? 1 : 0;
       }
       const batch = { ...this.batch, n_tokens: n };
+      const state = this.adapterState; // a change made while this decode runs applies only after it
       let rc: number;
       if (opts.sync) rc = this.lib.decode(this.ptr, batch);
       else {
@@ -112,7 +117,10 @@ export class FfiContext {
         }
       }
       if (rc !== 0) throw new Error(`llama_decode failed with code ${rc}`);
-      for (let i = 0; i < n; i++) this.tokens.push(tokens[start + i]);
+      for (let i = 0; i < n; i++) {
+        this.tokens.push(tokens[start + i]);
+        this.tokenStates.push(state);
+      }
       if (all && !isLastChunk) for (let i = 0; i < n; i++) this.savedLogits.push(this.readLogits(i));
     }
     this.lastCount = tokens.length;
@@ -162,6 +170,7 @@ export class FfiContext {
    * block il's output. Only the layers given are steered.
    */
   setControlVector(layers: ControlVector, strength = 1): void {
+    this.adapterState++;
     const { nEmbd, nLayers } = this.model;
     if (layers.length > nLayers)
       throw new RangeError(`control vector has ${layers.length} layers; the model has ${nLayers}`);
@@ -191,11 +200,13 @@ export class FfiContext {
   }
 
   clearControlVector(): void {
+    this.adapterState++;
     this.whenIdle(() => this.lib.setAdapterCvec(this.ptr, null, 0, this.model.nEmbd, -1, -1));
   }
 
   /** Replaces the set of active LoRA adapters (an empty list removes them all). */
   setLoras(settings: readonly LoraSetting[]): void {
+    this.adapterState++;
     const adapters = settings.map((s) => s.lora);
     const scales = Float32Array.from(settings.map((s) => s.scale));
     this.whenIdle(() => {
@@ -204,17 +215,32 @@ export class FfiContext {
     });
   }
 
-  /** Drops cached tokens from position n on (n = 0: empty the cache). */
-  truncate(n = 0): void {
+  /** Drops cached tokens from position n on (n = 0: empty the cache); returns how many stay. */
+  truncate(n = 0): number {
     if (n < this.tokens.length) {
       const mem = this.lib.getMemory(this.ptr);
-      if (n === 0) this.lib.memoryClear(mem, false);
-      else if (!this.lib.memorySeqRm(mem, 0, n, -1))
-        throw new Error(`could not remove cached tokens from position ${n}`);
+      // A partial removal can fail (recurrent models keep no per-position state): then start over.
+      if (n === 0 || !this.lib.memorySeqRm(mem, 0, n, -1)) {
+        this.lib.memoryClear(mem, false);
+        n = 0;
+      }
       this.tokens.length = n;
+      this.tokenStates.length = n;
     }
     this.lastCount = 0;
     this.savedLogits = [];
+    return this.tokens.length;
+  }
+
+  /**
+   * How many leading tokens of `prompt` the cache already holds, computed under the current
+   * control vector and LoRA; at most prompt.length - 1, so the last token is evaluated for its logits.
+   */
+  reusablePrefix(prompt: readonly number[]): number {
+    const max = Math.min(this.tokens.length, prompt.length - 1);
+    let n = 0;
+    while (n < max && this.tokens[n] === prompt[n] && this.tokenStates[n] === this.adapterState) n++;
+    return n;
   }
 
   close(): void {

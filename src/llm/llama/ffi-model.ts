@@ -1,5 +1,6 @@
 import { InputError } from "../../core/index.js";
-import { type Libllama, LOAD_MODE, type LoraPtr, type ModelPtr, type VocabPtr } from "./libllama.js";
+import type { Libllama, LoraPtr, ModelPtr, VocabPtr } from "./libllama.js";
+import { LOAD_MODE } from "./llama-structs.js";
 
 /**
  * A GGUF model opened through the FFI layer (its own llama_model, beside node-llama-cpp's): the

@@ -4,8 +4,9 @@ import { SamplerChain } from "./sampler-chain.js";
 import { StopText } from "./stop-text.js";
 
 /**
- * The step-wise decoding loop: evaluate the prompt from an empty cache, then sample, stream,
- * check stops and budget, call the hook, and evaluate the token, one token at a time.
+ * The step-wise decoding loop: evaluate the prompt (reusing the cached prefix computed under the
+ * same control vector and LoRA), then sample, stream, check stops and budget, call the hook, and
+ * evaluate the token, one token at a time.
  */
 export async function generateTokens(
   ctx: FfiContext,
@@ -14,11 +15,11 @@ export async function generateTokens(
 ): Promise<StepwiseGeneration> {
   if (prompt.length === 0) throw new RangeError("the prompt must hold at least one token");
   if (!(opts.maxTokens >= 0)) throw new RangeError(`maxTokens must be >= 0, got ${opts.maxTokens}`);
-  ctx.truncate(0);
   const usage = { promptTokens: prompt.length, completionTokens: 0 };
   const tokens: number[] = [];
   if (opts.signal?.aborted) return { text: "", finishReason: "abort", usage, tokens };
-  await ctx.evalTokens(prompt);
+  const cached = ctx.truncate(ctx.reusablePrefix(prompt));
+  await ctx.evalTokens(prompt.slice(cached));
 
   const sampler = new SamplerChain(ctx.lib, ctx.model.vocab, opts);
   const utf8 = new TextDecoder("utf-8"); // streaming: a piece may end inside a multi-byte character

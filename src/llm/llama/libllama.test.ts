@@ -5,8 +5,8 @@ import { test } from "node:test";
 import koffi from "koffi";
 import { tempDir } from "../../testing/temp-dir.js";
 import { cStructLayout } from "./c-struct-layout.js";
-import { defineLlamaStructs } from "./libllama.js";
 import { extractFromLlamaBundle } from "./llama-bundle.js";
+import { defineLlamaStructs } from "./llama-structs.js";
 
 // Typedefs llama.h uses in these structs that are pointers (opaque handles, callbacks).
 const POINTER_TYPEDEFS = new Set([

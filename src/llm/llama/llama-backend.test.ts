@@ -143,6 +143,21 @@ test("the step hook can stop, and can steer what follows from any token on", asy
   assert.notDeepEqual(steered.tokens.slice(5), plain.tokens.slice(5), "the steered continuation differs");
 });
 
+test("a repeated prompt reuses the cache; a steered one is computed afresh, never from stale keys", async () => {
+  const prompt = "Experiment Plan:";
+  const a = await backend.generate(prompt, { maxTokens: 12 });
+  const b = await backend.generate(prompt, { maxTokens: 12 });
+  assert.deepEqual(b.tokens, a.tokens);
+  const rng = createRng(4);
+  backend.setControlVector([undefined, undefined, Float32Array.from({ length: D }, () => rng.normal())], 6);
+  const steered = await backend.generate(prompt, { maxTokens: 12 });
+  await backend.resetContext();
+  const fresh = await backend.generate(prompt, { maxTokens: 12 });
+  backend.clearControlVector();
+  assert.deepEqual(steered.tokens, fresh.tokens);
+  assert.notDeepEqual(steered.tokens, a.tokens);
+});
+
 test("abort ends generation with finishReason abort", async () => {
   const ac = new AbortController();
   const g = await backend.complete("a", { maxTokens: 50, signal: ac.signal, onText: () => ac.abort() });

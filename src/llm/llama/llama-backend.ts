@@ -55,7 +55,15 @@ const CAPABILITIES: Capabilities = {
 /**
  * Opens a GGUF model as a `llama` backend: node-llama-cpp for the chat template, JSON-schema
  * grammars and embeddings; our FFI context (same libllama) for decoding with raw logits, control
- * vectors and live LoRA.
+ * vectors and live LoRA. Prompts given as text have control-token text (<|im_start|>, <|idea|>)
+ * parsed as those tokens, and a BOS token when the model asks for one.
+ *
+ * @example
+ *   const llm = await openLlama({ modelPath: "qwen2.5-0.5b-instruct-q8_0.gguf" });
+ *   const g = await llm.chat([{ role: "user", content: "One idea, one line." }], { maxTokens: 40 });
+ *   // { text: "...", finishReason: "stop", usage: { promptTokens: 31, completionTokens: 17 } }
+ *   llm.setControlVector(noveltyVector, 4); // layers[il] from captureHiddenStates contrasts
+ *   await llm.close();
  */
 export async function openLlama(opts: LlamaBackendOptions): Promise<LlamaBackend> {
   if (!existsSync(opts.modelPath)) {
@@ -73,12 +81,11 @@ export async function openLlama(opts: LlamaBackendOptions): Promise<LlamaBackend
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => logLlama(log, level, message),
     }));
-  let libPath = findLoadedLibllama();
+  const libPath = findLoadedLibllama();
   if (libPath === null) {
     throw new Error("could not find the libllama that node-llama-cpp loaded (only Linux /proc/self/maps is supported)");
   }
   const lib = loadLibllama(libPath);
-  libPath = lib.path;
   // node-llama-cpp loads only the vocabulary: enough for chat templates and grammars; the weights load once, below.
   const vocabModel = await llama.loadModel({ modelPath: opts.modelPath, vocabOnly: true });
   let model: FfiModel | undefined;
@@ -214,7 +221,9 @@ export class LlamaBackend implements LlmBackend, LocalModel {
   }
 
   resetContext(): Promise<void> {
-    return this.exclusive(() => this.p.ctx.truncate(0));
+    return this.exclusive(() => {
+      this.p.ctx.truncate(0);
+    });
   }
 
   evalTokens(tokens: number[], opts: { allLogits?: boolean } = {}): Promise<void> {
