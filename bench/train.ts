@@ -1,7 +1,7 @@
 /**
  * Training throughput of the engine on the reference model (llama architecture, 4 layers, d_model 256, 4 heads,
  * context 128, vocab 4096, tied head, SwiGLU width 688 (param-matched to a 4x GELU MLP), batch 8): tokens/s of
- * forward + backward + AdamW, at 1 and 2 threads, beside PyTorch running the same model, batch and thread counts
+ * forward + backward + AdamW (median step time), at 1 and 2 threads, beside PyTorch running the same model, batch and thread counts
  * in the same run (bench/train_torch.py) when a Python with torch is found.
  *
  *   npx tsx bench/train.ts [--steps 10] [--threads 1,2] [--python /path/to/python]
@@ -54,12 +54,22 @@ function engineTokensPerS(threads: number): Measured & { loss: number } {
     model.zeroGrad();
   };
   for (let i = 0; i < WARMUP; i++) step();
-  const t0 = performance.now();
   const c0 = process.cpuUsage();
-  for (let i = 0; i < steps; i++) step();
-  const s = (performance.now() - t0) / 1000;
+  const stepS: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    stepS.push((performance.now() - t0) / 1000);
+  }
   const c = process.cpuUsage(c0);
-  return { tokPerS: (steps * B * T) / s, cpuSPerStep: (c.user + c.system) / 1e6 / steps, loss };
+  return { tokPerS: (B * T) / median(stepS), cpuSPerStep: (c.user + c.system) / 1e6 / steps, loss };
+}
+
+// The median step: on a shared machine a few steps lose their time slice, and the mean would measure that.
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function torchTokensPerS(threads: number): (Measured & { version: string }) | { error: string } {
@@ -82,9 +92,12 @@ const loadBefore = os.loadavg()[0] ?? 0;
 console.log(
   `reference model, batch ${B}x${T}, ${steps} timed steps after ${WARMUP} warm-up; load average ${loadBefore.toFixed(1)} on ${os.availableParallelism()} cores`,
 );
+const best = { engine: { tokPerS: 0, threads: 0 }, torch: { tokPerS: 0, threads: 0 } };
 for (const th of threadCounts) {
   const e = engineTokensPerS(th);
   const t = torchTokensPerS(th);
+  if (e.tokPerS > best.engine.tokPerS) best.engine = { tokPerS: e.tokPerS, threads: th };
+  if (!("error" in t) && t.tokPerS > best.torch.tokPerS) best.torch = { tokPerS: t.tokPerS, threads: th };
   const cpu = (m: Measured) => `${(m.cpuSPerStep * 1000).toFixed(0)} ms CPU/step`;
   if ("error" in t) {
     console.log(`threads ${th}: engine ${e.tokPerS.toFixed(0)} tok/s (${cpu(e)}) | pytorch n/a (${t.error})`);
@@ -95,6 +108,12 @@ for (const th of threadCounts) {
       `(${cpu(t)}) | ratio ${(e.tokPerS / t.tokPerS).toFixed(2)}x wall, ${(t.cpuSPerStep / e.cpuSPerStep).toFixed(2)}x CPU`,
   );
 }
+if (best.torch.threads > 0)
+  console.log(
+    `best thread count of each: engine ${best.engine.tokPerS.toFixed(0)} tok/s (${best.engine.threads} threads) vs ` +
+      `pytorch ${best.torch.tokPerS.toFixed(0)} tok/s (${best.torch.threads} threads): ratio ` +
+      `${(best.engine.tokPerS / best.torch.tokPerS).toFixed(2)}x`,
+  );
 console.log(
   `load average after: ${(os.loadavg()[0] ?? 0).toFixed(1)} (other processes share the cores: re-run at a quiet moment)`,
 );

@@ -50,9 +50,12 @@ export class Tensor {
     return this.shape[this.shape.length - 1] ?? 1;
   }
 
+  /** Set only while backward() runs: where this tensor's gradient buffer comes from. */
+  private pool: GradPool | null = null;
+
   /** The gradient buffer, allocated (zeros) if needed; ops' backward functions add into it. */
   gradBuffer(): FloatArray {
-    if (!this.grad) this.grad = alloc(this.dtype, this.data.length);
+    if (!this.grad) this.grad = this.pool?.take(this.dtype, this.data.length) ?? alloc(this.dtype, this.data.length);
     return this.grad;
   }
 
@@ -73,18 +76,46 @@ export class Tensor {
   backward(gradScale = 1): void {
     if (!this.requiresGrad) throw new Error("backward() on a tensor that does not require grad");
     const order = topoOrder(this);
-    this.gradBuffer().fill(gradScale);
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i] as Tensor;
-      if (t.node && t.grad) t.node.backward(t.grad);
+    // An intermediate gradient is dead once its op has sent it on, and the layers below need buffers of the same
+    // sizes: recycling them within this pass saves the zeroed allocations and the GC work (~10% of a step).
+    const pool = new GradPool();
+    for (const t of order) t.pool = pool;
+    try {
+      this.gradBuffer().fill(gradScale);
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i] as Tensor;
+        if (!t.node || !t.grad) continue;
+        t.node.backward(t.grad);
+        // A parent may have taken over this very buffer (see passGrad in ops/elementwise.ts); then it lives on.
+        if (t.node.parents.every((p) => p.grad !== t.grad)) pool.give(t.grad);
+        t.grad = null;
+      }
+    } finally {
+      for (const t of order) {
+        t.pool = null;
+        if (t.node) t.grad = null; // leaves keep theirs
+      }
     }
-    // Free intermediate gradients; leaves keep theirs.
-    for (const t of order) if (t.node) t.grad = null;
   }
 
   /** The node recorded by an op, for topoOrder. */
   static parentsOf(t: Tensor): Tensor[] {
     return t.node?.parents ?? [];
+  }
+}
+
+/** Free gradient buffers by dtype and length, handed out again zeroed. Lives for one backward pass. */
+class GradPool {
+  private readonly free = new Map<string, FloatArray[]>();
+  take(dtype: DType, n: number): FloatArray | undefined {
+    const buf = this.free.get(`${dtype}:${n}`)?.pop();
+    return buf?.fill(0);
+  }
+  give(buf: FloatArray): void {
+    const key = `${buf instanceof Float64Array ? "float64" : "float32"}:${buf.length}`;
+    const list = this.free.get(key);
+    if (list) list.push(buf);
+    else this.free.set(key, [buf]);
   }
 }
 

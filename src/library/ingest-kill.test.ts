@@ -11,9 +11,9 @@ import { readLines } from "./parsers/line-reader.js";
 import { PaperStore } from "./store/paper-store.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const RECORDS = 20_000;
-const BATCH = 500;
-const KILL_AFTER = 2_000; // papers committed before the SIGKILL
+const RECORDS = 12_000;
+const BATCH = 400;
+const KILL_AFTER = 1_600; // papers committed before the SIGKILL (4 batches)
 
 function runCli(home: string, args: string[]) {
   const child = spawn(
@@ -39,7 +39,7 @@ test("kill -9 mid-ingest leaves a consistent library; the same command then comp
 }, async (t) => {
   if (!requireSharedData(t)) return;
   const dir = tempDir(t);
-  const input = join(dir, "papers-20k.jsonl");
+  const input = join(dir, "papers-12k.jsonl");
   const out = createWriteStream(input);
   let n = 0;
   for await (const l of readLines({ file: sharedPath("papers.jsonl.gz"), maxLineBytes: 1 << 24 })) {

@@ -66,7 +66,7 @@ Re-running an interrupted add resumes after the last committed batch.`,
           batchSize: config.library.batchSize,
           maxLineBytes: config.library.maxLineBytes,
           force: flags.force ?? false,
-          progress: flags.progress && process.stderr.isTTY === true,
+          progress: flags.progress, // a live bar on a TTY, a line every few seconds otherwise
           log,
         });
         if (report.inserted >= OPTIMIZE_AFTER_INSERTS) store.optimize();

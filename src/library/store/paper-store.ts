@@ -247,11 +247,11 @@ export class PaperStore {
    * per posting of each query term (it scans each term's whole posting list once per query for its
    * IDF) plus about 0.7 µs per matching paper it scores. A common term like "learning" (48k of 110k
    * papers) is what makes a query slow, and it adds little to the ranking. So:
-   * 1. an AND over the query's terms, rarest first, as many as fit AND_POSTINGS (cheap: few papers
-   *    match all of them, and BM25 scores only those);
-   * 2. when that finds fewer than `offset + limit` papers, an OR over the rarest terms that fit
-   *    SEARCH_OR_POSTINGS fills the rest.
-   * 3. a query that is exactly a paper's title (normalised) puts that paper first.
+   * 1. an AND over the query's terms, rarest first, as many as fit AND_POSTINGS but at least three
+   *    (cheap: few papers match all of them, and BM25 scores only those);
+   * 2. when that finds fewer than `offset + limit` papers: papers with two of the three rarest terms;
+   * 3. then an OR over the rarest terms that fit SEARCH_OR_POSTINGS (at least two) fills the rest.
+   * 4. a query that is exactly a paper's title (normalised) puts that paper first.
    * Earlier stages' hits come first; each hit's score is the BM25 of the query that found it.
    */
   search(query: string, opts: SearchOptions = {}): SearchHit[] {
@@ -273,10 +273,17 @@ export class PaperStore {
         hits.push(r);
       }
     };
-    const andTerms = withinBudget(ranked, AND_POSTINGS, 1).slice(0, MAX_AND_TERMS);
+    const andTerms = withinBudget(ranked, AND_POSTINGS, 3).slice(0, MAX_AND_TERMS);
     add(this.runQuery(andQuery(andTerms), need, 0, hl));
+    if (hits.length < need && andTerms.length >= 3) {
+      // Papers with any two of the three rarest terms. Each term sits in two pairs, so BM25 weighs
+      // every term alike and the ranking is that of the plain terms.
+      const [a, b, c] = andTerms as [string, string, string];
+      const pairs = [andQuery([a, b]), andQuery([a, c]), andQuery([b, c])].map((q) => `(${q})`).join(" OR ");
+      add(this.runQuery(pairs, need, 0, hl));
+    }
     if (hits.length < need && ranked.length > 1) {
-      add(this.runQuery(orQuery(withinBudget(ranked, SEARCH_OR_POSTINGS, 1)), need, 0, hl));
+      add(this.runQuery(orQuery(withinBudget(ranked, SEARCH_OR_POSTINGS, 2)), need, 0, hl));
     }
     const exact = this.stmts.pkByTitle.get(normalizeTitle(query));
     if (exact) {

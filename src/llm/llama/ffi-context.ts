@@ -16,8 +16,9 @@ export type FfiContextOptions = {
 export type LoraSetting = { lora: LoraPtr; scale: number };
 
 /**
- * One llama_context on an FfiModel with exact settings (flash attention off, F32 KV cache) and a
- * token history: evaluate tokens, read raw logits, change control vectors and LoRA between tokens.
+ * One llama_context on an FfiModel with exact settings (flash attention off, F32 KV cache unless
+ * kvCache is f16) and a token history: evaluate tokens, read raw logits, change control vectors
+ * and LoRA between tokens.
  * Not safe for concurrent use; callers serialise (LlamaBackend does).
  */
 export class FfiContext {
@@ -68,9 +69,9 @@ export class FfiContext {
     this.contextSize = lib.nCtx(ptr);
     this.batch = lib.batchInit(this.batchSize, 0, 1);
     // llama_batch_init leaves the arrays uninitialised; views on them let us fill them without a copy per call.
-    const view = <T>(p: bigint | null, bytes: number, make: (b: ArrayBuffer) => T): T => {
-      if (p === null) throw new Error("llama_batch_init returned a NULL array");
-      return make(koffi.view(p, bytes));
+    const view = <T>(array: bigint | null, bytes: number, make: (b: ArrayBuffer) => T): T => {
+      if (array === null) throw new Error("llama_batch_init returned a NULL array");
+      return make(koffi.view(array, bytes));
     };
     this.batchTokens = view(this.batch.token, 4 * this.batchSize, (b) => new Int32Array(b));
     this.batchPos = view(this.batch.pos, 4 * this.batchSize, (b) => new Int32Array(b));

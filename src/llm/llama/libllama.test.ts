@@ -26,6 +26,8 @@ test("koffi struct layouts match the pinned llama.h field by field", (t) => {
     ["llama_model_params", structs.modelParams, 80],
     ["llama_context_params", structs.contextParams, 160],
     ["llama_batch", structs.batch, 56],
+    ["llama_token_data", structs.tokenData, 12],
+    ["llama_token_data_array", structs.tokenDataArray, 32],
   ] as const;
   for (const [name, type, measuredSize] of cases) {
     const c = cStructLayout(header, name, POINTER_TYPEDEFS);

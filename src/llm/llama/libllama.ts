@@ -90,6 +90,10 @@ export type Libllama = {
   samplerInitTopP(p: number, minKeep: number): SamplerPtr;
   samplerInitGrammar(vocab: VocabPtr, grammar: string, root: string): SamplerPtr | null;
   samplerSample(s: SamplerPtr, ctx: ContextPtr, idx: number): number;
+  /** llama_sampler_apply on a llama_token_data_array at `array` (native memory) */
+  samplerApply(s: SamplerPtr, array: bigint): void;
+  samplerAccept(s: SamplerPtr, token: number): void;
+  samplerChainGet(chain: SamplerPtr, i: number): SamplerPtr;
   samplerFree(s: SamplerPtr): void;
   /** registers a JS eval callback (ggml_backend_sched_eval_callback); unregister with unregisterCallback */
   registerEvalCallback(fn: (t: TensorPtr, ask: boolean, userData: bigint | null) => boolean): CallbackPtr;
@@ -184,6 +188,9 @@ export function loadLibllama(path: string): Libllama {
   const samplerInitGrammar = f("llama_sampler_init_grammar", "void *", ["void *", "str", "str"]);
   const samplerSample = f("llama_sampler_sample", "int32_t", ["void *", "void *", "int32_t"]);
   const samplerFree = f("llama_sampler_free", "void", ["void *"]);
+  const samplerApply = f("llama_sampler_apply", "void", ["void *", "void *"]);
+  const samplerAccept = f("llama_sampler_accept", "void", ["void *", "int32_t"]);
+  const samplerChainGet = f("llama_sampler_chain_get", "void *", ["void *", "int32_t"]);
   const ggmlGetName = ggml.func("ggml_get_name", "str", ["void *"]);
   const ggmlNElements = ggml.func("ggml_nelements", "int64_t", ["void *"]);
   const ggmlNBytes = ggml.func("ggml_nbytes", "size_t", ["void *"]);
@@ -245,6 +252,9 @@ export function loadLibllama(path: string): Libllama {
     samplerInitGrammar: (v, g, root) => ptr<SamplerPtr>(samplerInitGrammar(v, g, root)),
     samplerSample: (s, c, idx) => samplerSample(s, c, idx) as number,
     samplerFree: (s) => samplerFree(s),
+    samplerApply: (s, array) => samplerApply(s, array),
+    samplerAccept: (s, token) => samplerAccept(s, token),
+    samplerChainGet: (chain, i) => must<SamplerPtr>(samplerChainGet(chain, i), "llama_sampler_chain_get"),
     registerEvalCallback: (fn) => koffi.register(fn, koffi.pointer(evalProto)) as CallbackPtr,
     unregisterCallback: (cb) => koffi.unregister(cb),
     tensorName: (t) => ggmlGetName(t) as string,

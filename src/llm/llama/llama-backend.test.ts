@@ -108,11 +108,15 @@ test("JSON-schema output is valid JSON of that schema, whatever the random weigh
     properties: { verdict: { enum: ["novel", "derivative"] }, feasible: { type: "boolean" } },
     required: ["verdict", "feasible"],
   };
-  for (const seed of [1, 2, 3]) {
+  for (const sampling of [
+    { temperature: 0 },
+    { temperature: 1, seed: 1 },
+    { temperature: 1, seed: 2 },
+    { temperature: 1.5, seed: 3 },
+  ]) {
     const g = await backend.chat([{ role: "user", content: "Judge." }], {
       maxTokens: 64,
-      temperature: 1,
-      seed,
+      ...sampling,
       jsonSchema: schema,
     });
     const v = JSON.parse(g.text) as { verdict: unknown; feasible: unknown };

@@ -85,8 +85,14 @@ export type LlamaBatch = {
   logits: bigint | null;
 };
 
-/** The koffi type objects of the structs we pass by value (anonymous: koffi's name registry is process-wide). */
-export type LlamaStructs = { modelParams: TypeObject; contextParams: TypeObject; batch: TypeObject };
+/** The koffi type objects of the structs we pass (anonymous: koffi's name registry is process-wide). */
+export type LlamaStructs = {
+  modelParams: TypeObject;
+  contextParams: TypeObject;
+  batch: TypeObject;
+  tokenData: TypeObject;
+  tokenDataArray: TypeObject;
+};
 
 export function defineLlamaStructs(): LlamaStructs {
   const modelParams = koffi.struct({
@@ -156,5 +162,7 @@ export function defineLlamaStructs(): LlamaStructs {
     seq_id: "void *",
     logits: "void *",
   });
-  return { modelParams, contextParams, batch };
+  const tokenData = koffi.struct({ id: "int32_t", logit: "float", p: "float" });
+  const tokenDataArray = koffi.struct({ data: "void *", size: "size_t", selected: "int64_t", sorted: "bool" });
+  return { modelParams, contextParams, batch, tokenData, tokenDataArray };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createRng } from "../../core/index.js";
-import { writeLoraGguf } from "../../engine/index.js";
+import { dequantizeQ8_0, quantizeQ8_0, writeLoraGguf } from "../../engine/index.js";
 import type { LlamaConfig } from "../../engine/llama-config.js";
 import type { ControlVector } from "../backend.js";
 import { type LlamaBackend, openLlama } from "./llama-backend.js";
@@ -163,4 +163,25 @@ test("captured hidden states are each block's output, control vector included", 
   }
   const plain = await backend.captureHiddenStates(TEXT.slice(0, 10));
   assert.ok(Math.abs(plain[1][1] - layers[1][1] + 0.8 * STEER[1]![1]) < 1e-4, "layer 1 differs by exactly the vector");
+});
+
+test("quantised weights and an F16 KV cache stay close to the reference of the weights they store", async () => {
+  const path = join(dir, "q8.gguf");
+  const q8 = writeRandomLlamaModel(path, { config: GQA, seed: 11, fileType: "Q8_0" });
+  // The reference runs on the weights as stored: matrices through Q8_0 and back, norms in F32.
+  const stored = new Map(
+    [...q8.weights].map(([name, w]) => [
+      name,
+      name.endsWith("norm.weight") ? w : dequantizeQ8_0(quantizeQ8_0(w), w.length),
+    ]),
+  );
+  const ref = referenceForward({ config: q8.config, weights: stored }, tokens.slice(0, 12)).logits;
+  const b = await openLlama({ modelPath: path, contextSize: 128, kvCache: "f16" });
+  try {
+    // llama.cpp also rounds activations to 8 bits for Q8_0 products: close, not exact.
+    const d = maxAbsDiff(await llamaLogits(b, tokens.slice(0, 12)), ref);
+    assert.ok(d < 0.05, `max |diff| ${d}`);
+  } finally {
+    await b.close();
+  }
 });
