@@ -9,6 +9,8 @@ import type { Paper } from "./paper.js";
 import { PARSERS, type ParserTable } from "./parser-table.js";
 import type { IngestCheckpoint, PaperStore } from "./store/paper-store.js";
 
+const PROGRESS_MIN_BYTES = 4 << 20;
+
 export type IngestOptions = {
   store: PaperStore;
   inputs: string[]; // files, directories (read recursively) or "-" for stdin
@@ -161,11 +163,12 @@ async function ingestOne(file: string, opts: IngestOptions, log: Logger, total: 
     label: basename(file),
     total: size > 0 ? size : undefined,
     unit: size > 0 ? "B" : "records",
-    enabled: opts.progress ?? false,
+    // Small files finish before a bar is worth drawing; a directory of them would print a line each.
+    enabled: (opts.progress ?? false) && (isStdin || size >= PROGRESS_MIN_BYTES),
     stream: opts.progressStream,
     extra: () => `${fr.inserted + fr.updated} papers${fr.skipped ? `, ${fr.skipped} skipped` : ""}`,
   });
-  const readBytes = () => (raw as Partial<ReadStream>).bytesRead;
+  const readBytes = () => (isStdin ? undefined : (raw as Partial<ReadStream>).bytesRead);
   let batch: Paper[] = [];
   let index = 0; // items seen in this file, resumed ones included
   const checkpoint = (completed: boolean): IngestCheckpoint | undefined =>
