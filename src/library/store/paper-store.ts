@@ -54,6 +54,7 @@ const MAX_AND_TERMS = 12;
 const SEARCH_OR_POSTINGS = 3_000; // interactive search: ~2 ms of scoring
 const SIMILAR_OR_POSTINGS = 30_000; // similar papers (judges, `library similar`): quality over speed
 const MAX_SIMILAR_TERMS = 16;
+const FIELD_LABEL = /^[ \t]*(?:[-*][ \t]*)?[A-Z][A-Za-z ]{0,30}:/gm;
 
 /**
  * The paper library: one SQLite file (WAL) holding papers, the ids they are known by, an FTS5
@@ -312,7 +313,9 @@ export class PaperStore {
     opts: { limit?: number; excludeIds?: string[]; highlight?: Highlight } = {},
   ): SearchHit[] {
     const limit = opts.limit ?? 10;
-    const terms = withinBudget(this.rankTerms(termCounts(text)), SIMILAR_OR_POSTINGS, 2).slice(0, MAX_SIMILAR_TERMS);
+    // Field labels at line starts ("Title:", "- Dataset Preparation:" in the idea layout) are form, not content.
+    const content = text.replace(FIELD_LABEL, "");
+    const terms = withinBudget(this.rankTerms(termCounts(content)), SIMILAR_OR_POSTINGS, 2).slice(0, MAX_SIMILAR_TERMS);
     if (terms.length === 0 || limit <= 0) return [];
     const excluded = new Set<number>();
     for (const id of opts.excludeIds ?? []) {
