@@ -7,7 +7,8 @@ import { normalizeTitle } from "../normalize-title.js";
 import type { Paper } from "../paper.js";
 import { migrate, SCHEMA_VERSION } from "./migrations.js";
 import { fromRow, mergePapers, type PaperColumns, type PaperRow, titleKey, toColumns } from "./paper-row.js";
-import { andQuery, orQuery, termCounts } from "./query-terms.js";
+import { type RankedTerm, rankTerms, searchPlan, similarPlan, stripFieldLabels } from "./query-plan.js";
+import { termCounts } from "./query-terms.js";
 
 /** One search result; `score` is BM25 negated, so higher is better. Snippet marks matches with `highlight`. */
 export type SearchHit = {
@@ -47,15 +48,6 @@ export type SearchOptions = { limit?: number; offset?: number; highlight?: Highl
 
 const DEFAULT_HIGHLIGHT: Highlight = { open: "**", close: "**" };
 const SNIPPET_TOKENS = 24;
-// Query planning (see search()). Postings = papers per term, summed over a query's terms: they bound
-// how many papers an OR query makes BM25 score.
-const AND_POSTINGS = 20_000; // ~1 ms of IDF scans; "learning" alone is 48k
-const MAX_AND_TERMS = 12;
-const SEARCH_OR_POSTINGS = 3_000; // interactive search: ~2 ms of scoring
-const SIMILAR_OR_POSTINGS = 30_000; // similar papers (judges, `library similar`): quality over speed
-const MAX_SIMILAR_TERMS = 16;
-const FIELD_LABEL = /^[ \t]*(?:[-*][ \t]*)?[A-Z][A-Za-z ]{0,30}:/gm;
-
 /**
  * The paper library: one SQLite file (WAL) holding papers, the ids they are known by, an FTS5
  * index (BM25 over title, abstract, keywords and full-text sections), and ingest checkpoints.
@@ -156,11 +148,11 @@ export class PaperStore {
       plainRow: db.prepare<[number], QueryRow>(
         "SELECT pk, id, title, venue, year, 0 AS rank, substr(abstract, 1, 200) AS snippet FROM papers WHERE pk = ?",
       ),
-      search: db.prepare<[string, string, string, number, number], QueryRow>(
+      search: db.prepare<[string, string, string, number], QueryRow>(
         `SELECT p.pk, p.id, p.title, p.venue, p.year, f.rank,
            snippet(papers_fts, 1, ?, ?, '…', ${SNIPPET_TOKENS}) AS snippet
          FROM papers_fts f JOIN papers p ON p.pk = f.rowid
-         WHERE papers_fts MATCH ? ORDER BY f.rank LIMIT ? OFFSET ?`,
+         WHERE papers_fts MATCH ? ORDER BY f.rank LIMIT ?`,
       ),
     };
   }
@@ -244,16 +236,9 @@ export class PaperStore {
   }
 
   /**
-   * BM25 search for user text. Plan (measured in bench/search.ts): FTS5's BM25 costs about 0.05 µs
-   * per posting of each query term (it scans each term's whole posting list once per query for its
-   * IDF) plus about 0.7 µs per matching paper it scores. A common term like "learning" (48k of 110k
-   * papers) is what makes a query slow, and it adds little to the ranking. So:
-   * 1. an AND over the query's terms, rarest first, as many as fit AND_POSTINGS but at least three
-   *    (cheap: few papers match all of them, and BM25 scores only those);
-   * 2. when that finds fewer than `offset + limit` papers: papers with two of the three rarest terms;
-   * 3. then an OR over the rarest terms that fit SEARCH_OR_POSTINGS (at least two) fills the rest.
-   * 4. a query that is exactly a paper's title (normalised) puts that paper first.
-   * Earlier stages' hits come first; each hit's score is the BM25 of the query that found it.
+   * BM25 search for user text: the stages of `searchPlan` (query-plan.ts) run in order until
+   * `offset + limit` papers are found; earlier stages' hits come first, each with the BM25 score of
+   * the query that found it. A query that is exactly a paper's title (normalised) puts that paper first.
    */
   search(query: string, opts: SearchOptions = {}): SearchHit[] {
     const limit = opts.limit ?? 10;
@@ -261,30 +246,19 @@ export class PaperStore {
     const counts = termCounts(query);
     // Each distinct term counts once: a title query should not weigh a repeated word twice.
     for (const t of counts.keys()) counts.set(t, 1);
-    const ranked = this.rankTerms(counts);
-    if (ranked.length === 0 || limit <= 0) return [];
+    const plan = searchPlan(this.rankTerms(counts));
+    if (plan.length === 0 || limit <= 0) return [];
     const hl = opts.highlight ?? DEFAULT_HIGHLIGHT;
     const need = limit + offset;
     const hits: QueryRow[] = [];
     const seen = new Set<number>();
-    const add = (rows: QueryRow[]) => {
-      for (const r of rows) {
+    for (const match of plan) {
+      if (hits.length >= need) break;
+      for (const r of this.runQuery(match, need, hl)) {
         if (seen.has(r.pk) || hits.length >= need) continue;
         seen.add(r.pk);
         hits.push(r);
       }
-    };
-    const andTerms = withinBudget(ranked, AND_POSTINGS, 3).slice(0, MAX_AND_TERMS);
-    add(this.runQuery(andQuery(andTerms), need, 0, hl));
-    if (hits.length < need && andTerms.length >= 3) {
-      // Papers with any two of the three rarest terms. Each term sits in two pairs, so BM25 weighs
-      // every term alike and the ranking is that of the plain terms.
-      const [a, b, c] = andTerms as [string, string, string];
-      const pairs = [andQuery([a, b]), andQuery([a, c]), andQuery([b, c])].map((q) => `(${q})`).join(" OR ");
-      add(this.runQuery(pairs, need, 0, hl));
-    }
-    if (hits.length < need && ranked.length > 1) {
-      add(this.runQuery(orQuery(withinBudget(ranked, SEARCH_OR_POSTINGS, 2)), need, 0, hl));
     }
     const exact = this.stmts.pkByTitle.get(normalizeTitle(query));
     if (exact) {
@@ -313,36 +287,27 @@ export class PaperStore {
     opts: { limit?: number; excludeIds?: string[]; highlight?: Highlight } = {},
   ): SearchHit[] {
     const limit = opts.limit ?? 10;
-    // Field labels at line starts ("Title:", "- Dataset Preparation:" in the idea layout) are form, not content.
-    const content = text.replace(FIELD_LABEL, "");
-    const terms = withinBudget(this.rankTerms(termCounts(content)), SIMILAR_OR_POSTINGS, 2).slice(0, MAX_SIMILAR_TERMS);
-    if (terms.length === 0 || limit <= 0) return [];
+    const match = similarPlan(this.rankTerms(termCounts(stripFieldLabels(text))));
+    if (match === null || limit <= 0) return [];
     const excluded = new Set<number>();
     for (const id of opts.excludeIds ?? []) {
       const r = this.stmts.pkOf.get(id);
       if (r) excluded.add(r.pk);
     }
-    const rows = this.runQuery(orQuery(terms), limit + excluded.size, 0, opts.highlight ?? DEFAULT_HIGHLIGHT);
+    const rows = this.runQuery(match, limit + excluded.size, opts.highlight ?? DEFAULT_HIGHLIGHT);
     return rows
       .filter((r) => !excluded.has(r.pk))
       .slice(0, limit)
       .map(publicHit);
   }
 
-  private runQuery(match: string, limit: number, offset: number, hl: Highlight) {
-    return this.stmts.search.all(hl.open, hl.close, match, limit, offset);
+  private runQuery(match: string, limit: number, hl: Highlight) {
+    return this.stmts.search.all(hl.open, hl.close, match, limit);
   }
 
-  /** Distinct terms with their document frequency, most informative first (tf·idf); terms absent from the library are dropped. */
   private rankTerms(counts: Map<string, number>): RankedTerm[] {
-    const n = this.totalPapers();
-    if (n === 0) return [];
-    const all: RankedTerm[] = [];
-    for (const [t, tf] of counts) {
-      const df = this.docFreq(t);
-      if (df > 0) all.push({ t, df, w: Math.log(1 + n / df) * (1 + Math.log(tf)) });
-    }
-    return all.sort((a, b) => b.w - a.w);
+    if (this.totalDocs < 0) this.totalDocs = this.count();
+    return rankTerms(counts, (t) => this.docFreq(t), this.totalDocs);
   }
 
   private docFreq(term: string): number {
@@ -352,11 +317,6 @@ export class PaperStore {
       this.dfCache.set(term, df);
     }
     return df;
-  }
-
-  private totalPapers(): number {
-    if (this.totalDocs < 0) this.totalDocs = this.count();
-    return this.totalDocs;
   }
 
   stats(): LibraryStats {
@@ -430,20 +390,6 @@ const placeholderPaper: Paper = {
 };
 
 type QueryRow = Omit<SearchHit, "score"> & { rank: number; pk: number };
-type RankedTerm = { t: string; df: number; w: number };
-
-/** The leading terms whose postings fit `budget`; at least `min` terms when there are that many. */
-function withinBudget(terms: readonly RankedTerm[], budget: number, min: number): string[] {
-  const out: string[] = [];
-  let postings = 0;
-  for (const x of terms) {
-    if (out.length >= min && postings + x.df > budget) continue;
-    out.push(x.t);
-    postings += x.df;
-  }
-  return out;
-}
-
 function sameColumns(cols: PaperColumns, row: PaperRow): boolean {
   for (const k of Object.keys(cols) as (keyof PaperColumns)[]) if (cols[k] !== row[k]) return false;
   return true;
