@@ -20,7 +20,11 @@ Examples:
   $ ideasteer library add ../shared/data/papers.jsonl.gz
   $ ideasteer library search "controllable reinforcement learning for research idea generation" --limit 5
   $ ideasteer library show neurips2023/009LK0vLcY
-  $ ideasteer --home ./lab library stats`,
+  $ ideasteer --home ./lab library stats
+  $ ideasteer data build --seed 1
+  $ ideasteer judge idea.txt --paper neurips2023/009LK0vLcY --backend llama --model-path model.gguf
+  $ ideasteer train pretrain --preset tiny
+  $ ideasteer serve --backend builtin --port 8080`,
     );
   for (const register of COMMAND_GROUPS) register(program);
   return program;
