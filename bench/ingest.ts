@@ -14,13 +14,10 @@ import Database from "better-sqlite3";
 import { ingestFiles, type Paper, PaperStore } from "../src/library/index.js";
 import { parseJsonl } from "../src/library/parsers/jsonl.js";
 import { SHARED_DATA } from "../src/testing/shared-data.js";
+import { benchArg } from "./bench-arg.js";
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
-const file = arg("file", join(SHARED_DATA, "papers.jsonl.gz"));
-const batchSize = Number(arg("batch-size", "2000"));
+const file = benchArg("file", join(SHARED_DATA, "papers.jsonl.gz"));
+const batchSize = Number(benchArg("batch-size", "2000"));
 const dir = mkdtempSync(join(tmpdir(), "ideasteer-bench-ingest-"));
 
 type Row = { name: string; papers: number; seconds: number; cpuSeconds: number };

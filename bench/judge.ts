@@ -14,28 +14,18 @@
  *
  * Without a library at --db, the full papers.jsonl.gz is ingested there first (not timed).
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { readJsonlGz } from "../src/datasets/index.js";
 import { retrievalNovelty } from "../src/judge/index.js";
-import { ingestFiles, PaperStore } from "../src/library/index.js";
+import { PaperStore } from "../src/library/index.js";
 import { SHARED_DATA } from "../src/testing/shared-data.js";
+import { benchArg } from "./bench-arg.js";
+import { ensureFullLibrary } from "./ensure-full-library.js";
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
-const dbPath = arg("db", "/tmp/ideasteer-bench/library.sqlite");
-const nPapers = Number(arg("papers", "300"));
+const dbPath = benchArg("db", "/tmp/ideasteer-bench/library.sqlite");
+const nPapers = Number(benchArg("papers", "300"));
 
-if (!existsSync(dbPath)) {
-  console.error(`building the full library at ${dbPath} (not timed) ...`);
-  mkdirSync(dirname(dbPath), { recursive: true });
-  const store = PaperStore.open(dbPath);
-  await ingestFiles({ store, inputs: [join(SHARED_DATA, "papers.jsonl.gz")] });
-  store.optimize();
-  store.close();
-}
+await ensureFullLibrary(dbPath);
 const store = PaperStore.open(dbPath, { readonly: true });
 
 type Case = { id: string; exclude: string[]; text: string; refs: Set<string> };

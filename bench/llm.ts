@@ -19,16 +19,13 @@ import { type GgufTokenizer, llamaTensorShapes, readGguf, writeLlamaGguf } from 
 import type { LlamaConfig } from "../src/engine/llama-config.js";
 import { byteLevelTokenizer, openLlama, type TokenStep } from "../src/llm/index.js";
 import { extractFromLlamaBundle } from "../src/llm/llama/llama-bundle.js";
+import { benchArg } from "./bench-arg.js";
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
-const nTokens = Number(arg("tokens", "128"));
-const rounds = Number(arg("rounds", "3"));
-const every = Number(arg("every", "16"));
-const threads = Number(arg("threads", "1"));
-const givenModel = arg("model", "");
+const nTokens = Number(benchArg("tokens", "128"));
+const rounds = Number(benchArg("rounds", "3"));
+const every = Number(benchArg("every", "16"));
+const threads = Number(benchArg("threads", "1"));
+const givenModel = benchArg("model", "");
 
 const QWEN25_05B: LlamaConfig = {
   vocabSize: 151936,

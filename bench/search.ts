@@ -12,31 +12,21 @@
  * Without a library at --db, the full papers.jsonl.gz is ingested there first (not timed).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { createRng } from "../src/core/index.js";
-import { ingestFiles, PaperStore } from "../src/library/index.js";
+import { PaperStore } from "../src/library/index.js";
 import { orQuery, termCounts } from "../src/library/store/query-terms.js";
-import { SHARED_DATA } from "../src/testing/shared-data.js";
+import { benchArg } from "./bench-arg.js";
+import { ensureFullLibrary } from "./ensure-full-library.js";
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
-const dbPath = arg("db", "/tmp/ideasteer-bench/library.sqlite");
-const nQueries = Number(arg("queries", "1000"));
-const nBaseline = Number(arg("baseline-queries", "200"));
+const dbPath = benchArg("db", "/tmp/ideasteer-bench/library.sqlite");
+const nQueries = Number(benchArg("queries", "1000"));
+const nBaseline = Number(benchArg("baseline-queries", "200"));
 const SEED = 20251128;
 
-if (!existsSync(dbPath)) {
-  console.error(`building the full library at ${dbPath} (not timed) ...`);
-  mkdirSync(dirname(dbPath), { recursive: true });
-  const store = PaperStore.open(dbPath);
-  await ingestFiles({ store, inputs: [join(SHARED_DATA, "papers.jsonl.gz")] });
-  store.optimize();
-  store.close();
-}
+await ensureFullLibrary(dbPath);
 
 const raw = new Database(dbPath, { readonly: true });
 const all = raw.prepare("SELECT id, title FROM papers ORDER BY pk").all() as { id: string; title: string }[];

@@ -12,14 +12,11 @@ import { spawnSync } from "node:child_process";
 import os from "node:os";
 import { createRng } from "../src/core/index.js";
 import { clipGradNorm, createAdamW, createLlama, type LlamaConfig, setNumThreads } from "../src/engine/index.js";
+import { benchArg } from "./bench-arg.js";
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
-const steps = Number(arg("steps", "10"));
-const threadCounts = arg("threads", "1,2").split(",").map(Number);
-const python = arg("python", process.env.IDEASTEER_TORCH_PYTHON ?? "python3");
+const steps = Number(benchArg("steps", "10"));
+const threadCounts = benchArg("threads", "1,2").split(",").map(Number);
+const python = benchArg("python", process.env.IDEASTEER_TORCH_PYTHON ?? "python3");
 
 export const REFERENCE: LlamaConfig = {
   vocabSize: 4096,

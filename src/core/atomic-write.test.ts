@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../testing/temp-dir.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic, writeFileAtomicStreaming } from "./atomic-write.js";
 
 test("writeFileAtomic replaces content whole and leaves no temp file", (t) => {
   const dir = tempDir(t);
@@ -22,4 +22,23 @@ test("a failed write keeps the old file and removes the temp file", (t) => {
   assert.throws(() => writeFileAtomic(p, ["new", 5 as unknown as string]));
   assert.equal(readFileSync(p, "utf8"), "keep");
   assert.deepEqual(readdirSync(dir), ["a.bin"]);
+});
+
+test("a streamed write lands its parts in order; one that throws midway leaves the old file", (t) => {
+  const dir = tempDir(t);
+  const p = join(dir, "m.bin");
+  writeFileAtomicStreaming(p, (write) => {
+    for (const b of [1, 2, 3]) write(new Uint8Array([b, b]));
+  });
+  assert.deepEqual([...readFileSync(p)], [1, 1, 2, 2, 3, 3]);
+  assert.throws(
+    () =>
+      writeFileAtomicStreaming(p, (write) => {
+        write(new Uint8Array([9]));
+        throw new Error("tensor encoding failed");
+      }),
+    /tensor encoding failed/,
+  );
+  assert.deepEqual([...readFileSync(p)], [1, 1, 2, 2, 3, 3]);
+  assert.deepEqual(readdirSync(dir), ["m.bin"]);
 });

@@ -6,23 +6,39 @@ import { dirname } from "node:path";
  * the new, never a mix: temp file in the same folder, fsync, rename, fsync the folder.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string | (Uint8Array | string)[]): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   const parts = Array.isArray(data) ? data : [data];
-  const fd = openSync(tmp, "w");
-  try {
+  writeFileAtomicStreaming(path, (write) => {
     for (const p of parts) {
       const buf = typeof p === "string" ? Buffer.from(p, "utf8") : p;
       if (!(buf instanceof Uint8Array)) throw new TypeError(`writeFileAtomic(${path}): parts must be strings or bytes`);
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      write(buf);
     }
+  });
+}
+
+/**
+ * writeFileAtomic for content produced piece by piece (a model's tensors, one at a time), so the
+ * whole file never sits in memory: `fill` calls `write` with each part in order. If `fill` throws,
+ * the temp file is removed and `path` is left as it was.
+ * @example writeFileAtomicStreaming(path, (write) => { write(header); for (const t of tensors) write(t.bytes); })
+ */
+export function writeFileAtomicStreaming(path: string, fill: (write: (bytes: Uint8Array) => void) => void): void {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  const fd = openSync(tmp, "w");
+  let open = true;
+  try {
+    fill((b) => {
+      let off = 0;
+      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+    });
     fsyncSync(fd);
-  } catch (e) {
+    open = false;
     closeSync(fd);
+  } catch (e) {
+    if (open) closeSync(fd);
     rmSync(tmp, { force: true });
     throw e;
   }
-  closeSync(fd);
   renameSync(tmp, path);
   fsyncDir(dirname(path));
 }

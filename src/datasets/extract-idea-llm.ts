@@ -1,5 +1,6 @@
 import { errorMessage } from "../core/errors.js";
 import type { LlmBackend } from "../llm/backend.js";
+import { chatAttempt } from "./chat-attempt.js";
 import type { PaperFullText } from "./extract-idea-offline.js";
 import { type Idea, ideaJsonSchema, renderIdea } from "./idea.js";
 import { completeIdea, parseIdeaLoose } from "./parse-idea-loose.js";
@@ -37,23 +38,13 @@ export async function extractIdeaLlm(
   opts: LlmExtractOptions = DEFAULT_LLM_EXTRACT_OPTIONS,
 ): Promise<LlmExtraction> {
   const prompt = buildExtractPrompt(paper, opts.maxSectionChars, backend.capabilities.jsonSchema);
+  const jsonSchema = ideaJsonSchema();
   const failures: LlmExtraction["failures"] = [];
   let truncatedOutputs = 0;
   for (let attempt = 1; attempt <= opts.retries + 1; attempt++) {
     let text: string;
     try {
-      const g = await backend.chat(
-        [
-          { role: "system", content: prompt.system },
-          { role: "user", content: prompt.user },
-        ],
-        {
-          maxTokens: opts.maxTokens,
-          temperature: attempt === 1 ? 0 : 0.7,
-          seed: opts.seed === undefined ? undefined : opts.seed + attempt,
-          jsonSchema: backend.capabilities.jsonSchema ? ideaJsonSchema() : undefined,
-        },
-      );
+      const g = await chatAttempt(backend, prompt, attempt, { maxTokens: opts.maxTokens, seed: opts.seed, jsonSchema });
       if (g.finishReason === "length") {
         truncatedOutputs++;
         failures.push({ attempt, kind: "truncated", detail: `hit maxTokens=${opts.maxTokens}` });

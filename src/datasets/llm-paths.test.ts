@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Generation, LlmBackend, SamplingOptions } from "../llm/backend.js";
-import { type LlamaBackend, openLlama, writeRandomLlamaModel } from "../llm/index.js";
+import type { LlamaBackend } from "../llm/index.js";
 import { requireSharedData, sharedPath } from "../testing/shared-data.js";
+import { openTinyLlama } from "../testing/tiny-llama.js";
 import { extractIdeaLlm } from "./extract-idea-llm.js";
 import type { PaperFullText } from "./extract-idea-offline.js";
 import { isCompleteIdea, parseIdea, renderIdea } from "./idea.js";
@@ -142,19 +143,7 @@ let dir = "";
 let llama: LlamaBackend | undefined;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "ideasteer-datasets-llm-"));
-  const config = {
-    dModel: 32,
-    nLayers: 2,
-    nHeads: 4,
-    nKvHeads: 2,
-    dFf: 64,
-    contextLength: 8192,
-    ropeTheta: 10000,
-    normEps: 1e-5,
-    tiedEmbeddings: false,
-  };
-  writeRandomLlamaModel(join(dir, "m.gguf"), { config, seed: 3 });
-  llama = await openLlama({ modelPath: join(dir, "m.gguf"), contextSize: 8192 });
+  llama = await openTinyLlama(join(dir, "m.gguf"), { seed: 3, contextSize: 8192, config: { contextLength: 8192 } });
 });
 after(async () => {
   await llama?.close();

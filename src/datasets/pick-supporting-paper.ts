@@ -1,5 +1,6 @@
 import { errorMessage } from "../core/errors.js";
 import type { JsonSchema, LlmBackend } from "../llm/backend.js";
+import { chatAttempt } from "./chat-attempt.js";
 import { clipText, DATA_RULE, quoteAsData } from "./prompt-data.js";
 
 export type PaperText = { id: string; title: string; abstract: string };
@@ -45,18 +46,11 @@ export async function pickSupportingPaper(
   for (let attempt = 1; attempt <= opts.retries + 1; attempt++) {
     let text: string;
     try {
-      const g = await backend.chat(
-        [
-          { role: "system", content: prompt.system },
-          { role: "user", content: prompt.user },
-        ],
-        {
-          maxTokens: opts.maxTokens,
-          temperature: attempt === 1 ? 0 : 0.7,
-          seed: opts.seed === undefined ? undefined : opts.seed + attempt,
-          jsonSchema: backend.capabilities.jsonSchema ? schema : undefined,
-        },
-      );
+      const g = await chatAttempt(backend, prompt, attempt, {
+        maxTokens: opts.maxTokens,
+        seed: opts.seed,
+        jsonSchema: schema,
+      });
       if (g.finishReason === "length") {
         last = { reason: "truncated", detail: g.text.slice(0, 80) };
         const early = parseChoice(g.text, candidates.length);

@@ -33,7 +33,7 @@ export async function* readJsonlGz(path: string, opts: ReadJsonlOptions = {}): A
       try {
         value = JSON.parse(text);
       } catch (e) {
-        throw new InputError({ file: path, line }, `not valid JSON: ${(e as Error).message}`, { cause: e });
+        throw new InputError({ file: path, line }, `invalid JSON: ${(e as Error).message}`, { cause: e });
       }
       yield { value, line };
     }

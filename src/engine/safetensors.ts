@@ -1,6 +1,5 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
-import { CorruptFileError, fsyncDir } from "../core/index.js";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { CorruptFileError, writeFileAtomicStreaming } from "../core/index.js";
 
 /**
  * safetensors (huggingface/safetensors): u64 little-endian header length N, N bytes of JSON
@@ -69,26 +68,10 @@ export function writeSafetensors(
   const head = Buffer.alloc(8 + Buffer.byteLength(json));
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)), 0);
   head.write(json, 8, "utf8");
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(tmp, "w");
-  let open = true;
-  try {
-    const writeAll = (b: Uint8Array) => {
-      let off = 0;
-      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-    };
-    writeAll(head);
-    for (const t of tensors.values()) writeAll(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    fsyncSync(fd);
-    open = false;
-    closeSync(fd);
-  } catch (e) {
-    if (open) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  writeFileAtomicStreaming(path, (write) => {
+    write(head);
+    for (const t of tensors.values()) write(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  });
 }
 
 /**

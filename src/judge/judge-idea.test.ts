@@ -5,16 +5,9 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { DIMENSIONS } from "../datasets/index.js";
 import type { Paper, PaperStore } from "../library/index.js";
-import {
-  type ChatMessage,
-  type Generation,
-  type LlamaBackend,
-  type LlmBackend,
-  openLlama,
-  type SamplingOptions,
-  writeRandomLlamaModel,
-} from "../llm/index.js";
+import type { ChatMessage, Generation, LlamaBackend, LlmBackend, SamplingOptions } from "../llm/index.js";
 import { hasSharedData, requireSharedData } from "../testing/shared-data.js";
+import { openTinyLlama } from "../testing/tiny-llama.js";
 import { JudgeAnswer } from "./judge-answer.js";
 import { JudgeOutputError } from "./judge-errors.js";
 import { type Judgement, type JudgeOptions, judgeIdea } from "./judge-idea.js";
@@ -59,21 +52,11 @@ before(async () => {
     },
   ]);
   idea = `Title: Extending ${target.title}\nMethod: ${target.abstract.slice(0, 400)}`;
-  writeRandomLlamaModel(join(dir, "judge.gguf"), {
-    config: {
-      dModel: 32,
-      nLayers: 2,
-      nHeads: 4,
-      nKvHeads: 2,
-      dFf: 64,
-      contextLength: 8192,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-      tiedEmbeddings: false,
-    },
+  backend = await openTinyLlama(join(dir, "judge.gguf"), {
     seed: 11,
+    contextSize: 8192,
+    config: { contextLength: 8192 },
   });
-  backend = await openLlama({ modelPath: join(dir, "judge.gguf"), contextSize: 8192 });
 });
 after(async () => {
   await backend?.close();

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { IdeasteerError } from "../core/index.js";
 import type { Paper, PaperStore } from "../library/index.js";
-import { type LlamaBackend, openLlama, writeRandomLlamaModel } from "../llm/index.js";
 import { hasSharedData, requireSharedData } from "../testing/shared-data.js";
+import { openTinyLlama } from "../testing/tiny-llama.js";
 import { retrievalNovelty } from "./retrieval-novelty.js";
 import { openSampleLibrary } from "./sample-library.js";
 import { cosine, termsOf, tfidfVectors } from "./tfidf-cosine.js";
@@ -88,21 +88,7 @@ test("embedding similarity through a backend with embed(); refused without one",
     (e: unknown) => e instanceof IdeasteerError && e.code === "E_NO_EMBEDDINGS",
   );
   const model = join(dir, "tiny.gguf");
-  writeRandomLlamaModel(model, {
-    config: {
-      dModel: 32,
-      nLayers: 2,
-      nHeads: 4,
-      nKvHeads: 2,
-      dFf: 64,
-      contextLength: 4096,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-      tiedEmbeddings: false,
-    },
-    seed: 3,
-  });
-  const backend: LlamaBackend = await openLlama({ modelPath: model, contextSize: 512 });
+  const backend = await openTinyLlama(model, { seed: 3, contextSize: 512, config: { contextLength: 4096 } });
   try {
     const text = `${target.title}\n${target.abstract}`;
     const r = await retrievalNovelty({ library: store, backend }, text, { topK: 4, method: "embedding" });

@@ -8,37 +8,19 @@
  * bag of terms, 0 for no shared term.
  */
 
-// English function words and the filler of abstracts, which say nothing about what a paper is about.
-const STOPWORDS = new Set(
-  `a about above after again against all also am an and any are as at be because been before being below between both
-  but by can could did do does doing down during each either few for from further had has have having he her here hers
-  how however i if in into is it its itself just let may me might more most must my no nor not now of off on once only
-  or other our ours out over own same shall she should so some such than that the their theirs them then there these
-  they this those through thus to too under until up upon us very via was we were what when where whether which while
-  who whom why will with within without would yet you your paper propose proposed proposes present presents show shows
-  shown using use used based new novel approach method methods towards toward title abstract`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-const TOKEN = /[\p{L}\p{N}]+/gu;
+import { contentWords, STOPWORDS } from "../library/index.js";
+
+// The library's stopwords plus the field labels an idea's text carries ("Title: ...").
+const JUDGE_STOPWORDS: ReadonlySet<string> = new Set([...STOPWORDS, "title", "abstract"]);
 
 /**
  * Lower-cased, diacritic-folded word tokens without stopwords or one-letter words; a plural "s" is
  * dropped from words over 3 letters (not "ss", "us", "is"), so "models" and "model" are one term.
  */
 export function termsOf(text: string): string[] {
-  const folded = text
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase();
-  const out: string[] = [];
-  for (const m of folded.matchAll(TOKEN)) {
-    let t = m[0];
-    if ((t.length < 2 && !/\d/.test(t)) || STOPWORDS.has(t)) continue;
-    if (t.length > 3 && t.endsWith("s") && !/(?:ss|us|is)$/.test(t)) t = t.slice(0, -1);
-    out.push(t);
-  }
-  return out;
+  return contentWords(text, JUDGE_STOPWORDS).map((t) =>
+    t.length > 3 && t.endsWith("s") && !/(?:ss|us|is)$/.test(t) ? t.slice(0, -1) : t,
+  );
 }
 
 export type TermVector = Map<string, number>; // L2-normalised weights

@@ -1,8 +1,10 @@
 /** The paper library: parsers for every source, the SQLite store with FTS5 search, and ingest. */
+export { contentWords, STOPWORDS } from "./content-words.js";
 export { INPUT_FORMATS, type InputFormat } from "./detect-format.js";
 export { type FileReport, type IngestOptions, type IngestReport, ingestFiles, StrictIngestError } from "./ingest.js";
 export { normalizeTitle, titleId } from "./normalize-title.js";
 export {
+  newPaper,
   PAPER_SOURCES,
   type Paper,
   type PaperSections,

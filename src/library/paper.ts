@@ -33,3 +33,28 @@ export type Paper = {
   source: PaperSource;
   dupIds: string[]; // other ids of the same work
 };
+
+/**
+ * A Paper with every field a source may lack filled in: abstract "", venue/year/citations/url null,
+ * empty lists and sections. Keys keep the Paper type's order, so serialised papers read the same.
+ * @example newPaper({ id: titleId(title), title, source: "listing", abstract })
+ */
+export function newPaper(fields: Pick<Paper, "id" | "title" | "source"> & Partial<Paper>): Paper {
+  const { id, title, source, ...given } = fields;
+  return {
+    id,
+    title,
+    abstract: "",
+    venue: null,
+    year: null,
+    authors: [],
+    keywords: [],
+    citations: null,
+    url: null,
+    sections: {},
+    references: [],
+    source,
+    dupIds: [],
+    ...given,
+  };
+}

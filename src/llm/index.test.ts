@@ -6,19 +6,9 @@ import { Config } from "../config/index.js";
 import { ConfigError, NotFoundError } from "../core/index.js";
 import { tempDir } from "../testing/temp-dir.js";
 import { builtinModelCandidates } from "./builtin.js";
-import { isLocalModel, openBackend, writeRandomLlamaModel } from "./index.js";
+import { isLocalModel, openBackend, tinyLlamaConfig, writeRandomLlamaModel } from "./index.js";
 
-const TINY = {
-  dModel: 32,
-  nLayers: 2,
-  nHeads: 2,
-  nKvHeads: 2,
-  dFf: 32,
-  contextLength: 128,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  tiedEmbeddings: true,
-};
+const TINY = tinyLlamaConfig({ nHeads: 2, nKvHeads: 2, dFf: 32, contextLength: 128, tiedEmbeddings: true });
 
 test("openBackend opens llama and builtin from config, builtin from <home>/models/default", async (t) => {
   const home = tempDir(t);

@@ -22,7 +22,12 @@ export type {
 export { isLocalModel } from "./backend.js";
 export { byteLevelTokenizer, CHATML_TEMPLATE } from "./llama/byte-tokenizer.js";
 export type { LlamaBackend, LlamaBackendOptions } from "./llama/llama-backend.js";
-export { type RandomLlamaModel, randomLlamaWeights, writeRandomLlamaModel } from "./llama/random-llama-model.js";
+export {
+  type RandomLlamaModel,
+  randomLlamaWeights,
+  tinyLlamaConfig,
+  writeRandomLlamaModel,
+} from "./llama/random-llama-model.js";
 export { referenceLogits } from "./llama/reference-forward.js";
 export {
   LlmConnectionError,

@@ -12,11 +12,10 @@ import {
   LlmHttpError,
   LlmTimeoutError,
   type OpenAiOptions,
-  openLlama,
   openOpenAi,
-  writeRandomLlamaModel,
 } from "../llm/index.js";
 import { type Fault, startFaultProxy } from "../testing/fault-proxy.js";
+import { openTinyLlama } from "../testing/tiny-llama.js";
 import { type RunningServer, startServer } from "./index.js";
 
 /*
@@ -33,21 +32,11 @@ const HI: ChatMessage[] = [{ role: "user", content: "Propose a follow-up idea." 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "ideasteer-openai-"));
   const modelPath = join(dir, "tiny.gguf");
-  writeRandomLlamaModel(modelPath, {
-    config: {
-      dModel: 64,
-      nLayers: 2,
-      nHeads: 4,
-      nKvHeads: 2,
-      dFf: 128,
-      contextLength: 512,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-      tiedEmbeddings: false,
-    },
+  backend = await openTinyLlama(modelPath, {
     seed: 3,
+    contextSize: 512,
+    config: { dModel: 64, dFf: 128, contextLength: 512 },
   });
-  backend = await openLlama({ modelPath, contextSize: 512 });
   server = await startServer({ backend, modelId: MODEL, log: silentLogger, host: "127.0.0.1", port: 0 });
 });
 

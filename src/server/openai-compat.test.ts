@@ -5,15 +5,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { LlmConfig } from "../config/index.js";
 import { ConfigError, silentLogger } from "../core/index.js";
-import {
-  type Generation,
-  type LlamaBackend,
-  type LlmBackend,
-  LlmHttpError,
-  openLlama,
-  openOpenAi,
-  writeRandomLlamaModel,
-} from "../llm/index.js";
+import { type Generation, type LlamaBackend, type LlmBackend, LlmHttpError, openOpenAi } from "../llm/index.js";
+import { openTinyLlama } from "../testing/tiny-llama.js";
 import { type RunningServer, startServer } from "./index.js";
 
 /* The endpoint's wire format as raw HTTP sees it, over the llama backend and a tiny random model. */
@@ -24,21 +17,7 @@ let server: RunningServer;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "ideasteer-compat-"));
   const modelPath = join(dir, "tiny.gguf");
-  writeRandomLlamaModel(modelPath, {
-    config: {
-      dModel: 32,
-      nLayers: 2,
-      nHeads: 4,
-      nKvHeads: 2,
-      dFf: 64,
-      contextLength: 256,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-      tiedEmbeddings: true,
-    },
-    seed: 5,
-  });
-  backend = await openLlama({ modelPath, contextSize: 256 });
+  backend = await openTinyLlama(modelPath, { seed: 5, contextSize: 256, config: { tiedEmbeddings: true } });
   server = await startServer({ backend, modelId: "tiny", log: silentLogger, host: "127.0.0.1", port: 0 });
 });
 

@@ -1,8 +1,7 @@
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { createGunzip } from "node:zlib";
 import { InputError, NotFoundError } from "../core/errors.js";
+import { readJsonlGz } from "../datasets/index.js";
 import type { PretrainData, PretrainSource } from "./pretrain-config.js";
 
 /** One pretraining document: the paper it belongs to (the unit of the split) and its text. */
@@ -47,7 +46,10 @@ export async function* readPretrainDocuments(data: PretrainData, dataDir: string
   for (const source of data.sources) {
     const file = join(dataDir, `${source}.jsonl.gz`);
     if (!existsSync(file)) throw new NotFoundError("pretraining data file", file, "set data.dataDir to ../shared/data");
-    for await (const { record, line } of readJsonlGz(file)) {
+    for await (const { value, line } of readJsonlGz(file)) {
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        throw new InputError({ file, line }, "expected a JSON object");
+      const record = value as Record<string, unknown>;
       const doc = source === "papers" ? paperDocument(record) : citationDocument(record);
       if (doc === null) throw new InputError({ file, line }, `not a ${source} record (missing id or text)`);
       if (doc.text.length === 0 || paperHash(doc.paperId, "sample") >= data.sampleFraction) continue;
@@ -71,26 +73,4 @@ function citationDocument(r: Record<string, unknown>): { paperId: string; text: 
     return typeof body === "string" && body.length > 0 ? [`${SECTION_TITLES[k]}\n${body}`] : [];
   });
   return { paperId: r.citing_id, text: parts.join("\n\n") };
-}
-
-async function* readJsonlGz(file: string): AsyncGenerator<{ record: Record<string, unknown>; line: number }> {
-  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
-  let line = 0;
-  try {
-    for await (const text of lines) {
-      line++;
-      if (text.trim() === "") continue;
-      let record: unknown;
-      try {
-        record = JSON.parse(text);
-      } catch (e) {
-        throw new InputError({ file, line }, "invalid JSON", { cause: e });
-      }
-      if (typeof record !== "object" || record === null || Array.isArray(record))
-        throw new InputError({ file, line }, "expected a JSON object");
-      yield { record: record as Record<string, unknown>, line };
-    }
-  } finally {
-    lines.close();
-  }
 }

@@ -13,7 +13,7 @@ import {
   type RetrievalNovelty,
 } from "../../judge/index.js";
 import { openSampleLibrary } from "../../judge/sample-library.js";
-import { writeRandomLlamaModel } from "../../llm/index.js";
+import { tinyLlamaConfig, writeRandomLlamaModel } from "../../llm/index.js";
 import { requireSharedData } from "../../testing/shared-data.js";
 import { tempDir } from "../../testing/temp-dir.js";
 
@@ -65,17 +65,7 @@ test("ideasteer judge: a real library, an idea file, a GGUF judge; --no-llm; an 
 
   const model = join(home, "judge.gguf");
   writeRandomLlamaModel(model, {
-    config: {
-      dModel: 32,
-      nLayers: 2,
-      nHeads: 4,
-      nKvHeads: 2,
-      dFf: 64,
-      contextLength: 8192,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-      tiedEmbeddings: false,
-    },
+    config: tinyLlamaConfig({ contextLength: 8192 }),
     seed: 11,
   });
   const configFile = join(home, "judge-config.json");

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { LlmConfig } from "../../config/index.js";
-import { openOpenAi, writeRandomLlamaModel } from "../../llm/index.js";
+import { openOpenAi, tinyLlamaConfig, writeRandomLlamaModel } from "../../llm/index.js";
 import { tempDir } from "../../testing/temp-dir.js";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -14,17 +14,7 @@ test("ideasteer serve: a GGUF file served under /v1 until SIGTERM, reachable by 
   const home = tempDir(t);
   const modelPath = join(home, "tiny-model.gguf");
   writeRandomLlamaModel(modelPath, {
-    config: {
-      dModel: 32,
-      nLayers: 1,
-      nHeads: 2,
-      nKvHeads: 2,
-      dFf: 64,
-      contextLength: 128,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-      tiedEmbeddings: true,
-    },
+    config: tinyLlamaConfig({ nLayers: 1, nHeads: 2, nKvHeads: 2, contextLength: 128, tiedEmbeddings: true }),
     seed: 9,
   });
   const child = spawn(

@@ -1,6 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
-import { fsyncDir } from "../../core/index.js";
+import { writeFileAtomicStreaming } from "../../core/index.js";
 import { f32ToF16 } from "./f16.js";
 import {
   ARRAY_CODE,
@@ -221,30 +219,14 @@ export function writeGguf(path: string, f: GgufFileIn): void {
     throw new RangeError(`GGUF alignment must be a positive multiple of 8, got ${alignment}`);
   }
   const header = encodeHeader(f, alignment);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(tmp, "w");
-  let open = true;
-  try {
-    const writeAll = (b: Uint8Array) => {
-      let off = 0;
-      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-    };
-    writeAll(header);
+  writeFileAtomicStreaming(path, (write) => {
+    write(header);
     const zeros = new Uint8Array(alignment);
     for (const t of f.tensors) {
       const bytes = encodeTensor(t);
-      writeAll(bytes);
+      write(bytes);
       const pad = alignUp(bytes.length, alignment) - bytes.length;
-      if (pad) writeAll(zeros.subarray(0, pad));
+      if (pad) write(zeros.subarray(0, pad));
     }
-    fsyncSync(fd);
-    open = false;
-    closeSync(fd);
-  } catch (e) {
-    if (open) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  });
 }

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { InputError, type InputLocation } from "../../core/errors.js";
-import type { Paper } from "../paper.js";
+import { newPaper, type Paper } from "../paper.js";
 import type { ParsedItem, Parser, ParserInput } from "./parsed-item.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, readWholeInput } from "./read-whole-input.js";
 
@@ -102,7 +102,7 @@ function entryPaper(entry: unknown): Paper | string {
   const abs = links.find((l) => attr(l, "rel") === "alternate") ?? links[0];
   const primary = attr(entry.primary_category, "term");
   const categories = asArray(entry.category).flatMap((c) => attr(c, "term") ?? []);
-  return {
+  return newPaper({
     id: `arxiv/${m[1]}`,
     title,
     abstract: collapse(textOf(entry.summary)),
@@ -110,13 +110,9 @@ function entryPaper(entry: unknown): Paper | string {
     year,
     authors: asArray(entry.author).flatMap((a) => (isNode(a) ? [collapse(textOf(a.name))].filter(Boolean) : [])),
     keywords: [...new Set([...(primary ? [primary] : []), ...categories])],
-    citations: null,
     url: attr(abs, "href") ?? idUrl,
-    sections: {},
-    references: [],
     source: "atom",
-    dupIds: [],
-  };
+  });
 }
 
 /** Maps a character offset to its 1-based line. */

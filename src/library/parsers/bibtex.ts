@@ -1,7 +1,7 @@
 import { type Creator, type Entry, parse } from "@retorquere/bibtex-parser";
 import { InputError, type InputLocation } from "../../core/errors.js";
 import { titleId } from "../normalize-title.js";
-import type { Paper } from "../paper.js";
+import { newPaper, type Paper } from "../paper.js";
 import type { ParsedItem, Parser, ParserInput } from "./parsed-item.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, readWholeInput } from "./read-whole-input.js";
 
@@ -117,7 +117,7 @@ function entryPaper(entry: Entry): Paper | string {
   const eprint =
     (f.archiveprefix ?? f.eprinttype ?? "").toLowerCase() === "arxiv" ? f.eprint?.replace(/v\d+$/, "") : undefined;
   const doi = f.doi?.trim();
-  return {
+  return newPaper({
     id: eprint ? `arxiv/${eprint}` : titleId(title),
     title,
     abstract: plain(f.abstract),
@@ -125,11 +125,7 @@ function entryPaper(entry: Entry): Paper | string {
     year: year ? Number(year) : null,
     authors: (f.author ?? []).map(creatorName).filter((n) => n && n.toLowerCase() !== "others"),
     keywords: (f.keywords ?? []).map((k) => plain(k)).filter(Boolean),
-    citations: null,
     url: f.url ?? (doi ? `https://doi.org/${doi}` : null),
-    sections: {},
-    references: [],
     source: "bibtex",
-    dupIds: [],
-  };
+  });
 }

@@ -1,6 +1,6 @@
 import { InputError, type InputLocation } from "../../core/errors.js";
 import { titleId } from "../normalize-title.js";
-import type { Paper } from "../paper.js";
+import { newPaper, type Paper } from "../paper.js";
 import { readLines } from "./line-reader.js";
 import type { ParsedItem, Parser, ParserInput } from "./parsed-item.js";
 
@@ -98,19 +98,5 @@ export function createListingParser(options: ListingParserOptions = DEFAULT_LIST
 export const parseListing: Parser = createListingParser();
 
 function listingPaper(title: string, abstract: string): Paper {
-  return {
-    id: titleId(title),
-    title,
-    abstract,
-    venue: null,
-    year: null,
-    authors: [],
-    keywords: [],
-    citations: null,
-    url: null,
-    sections: {},
-    references: [],
-    source: "listing",
-    dupIds: [],
-  };
+  return newPaper({ id: titleId(title), title, abstract, source: "listing" });
 }

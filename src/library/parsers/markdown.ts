@@ -1,7 +1,5 @@
 import { InputError } from "../../core/errors.js";
-import { titleId } from "../normalize-title.js";
-import type { Paper } from "../paper.js";
-import { type DocLine, parseFullText, unescapeHtml } from "./fulltext/index.js";
+import { type DocLine, fullTextPaper, parseFullText, unescapeHtml } from "./fulltext/index.js";
 import type { ParsedItem, Parser, ParserInput } from "./parsed-item.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, readWholeInput } from "./read-whole-input.js";
 
@@ -71,20 +69,5 @@ export function markdownItem(file: string, text: string): ParsedItem {
       error: new InputError({ file, line: 1 }, "no title found (expected a first heading or line)"),
     };
   }
-  const paper: Paper = {
-    id: titleId(full.title),
-    title: full.title,
-    abstract: full.abstract,
-    venue: null,
-    year: null,
-    authors: [],
-    keywords: [],
-    citations: null,
-    url: null,
-    sections: full.sections,
-    references: full.references,
-    source: "markdown",
-    dupIds: [],
-  };
-  return { kind: "paper", paper, location: { file, line: 1 } };
+  return { kind: "paper", paper: fullTextPaper(full.title, full, "markdown"), location: { file, line: 1 } };
 }

@@ -1,5 +1,5 @@
 import { titleId } from "../normalize-title.js";
-import { PAPER_SOURCES, type Paper, type PaperSections, type PaperSource, type Reference } from "../paper.js";
+import { newPaper, PAPER_SOURCES, type Paper, type PaperSections, type PaperSource, type Reference } from "../paper.js";
 
 /** A JSON record turned into a Paper, or why it cannot be one. */
 export type RecordResult = { ok: true; paper: Paper } | { ok: false; message: string };
@@ -55,7 +55,7 @@ export function paperFromRecord(rec: unknown, fallbackSource: PaperSource): Reco
   if (citations === undefined) problems.push("citations must be an integer");
   const id = str("id");
   const source = typeof r.source === "string" && (PAPER_SOURCES as readonly string[]).includes(r.source);
-  const paper: Paper = {
+  const paper = newPaper({
     id: id && id.trim() !== "" ? id.trim() : titleId(title),
     title,
     abstract: str("abstract") ?? "",
@@ -69,7 +69,7 @@ export function paperFromRecord(rec: unknown, fallbackSource: PaperSource): Reco
     references: referencesOf(r.references, problems),
     source: source ? (r.source as PaperSource) : fallbackSource,
     dupIds: strList("dupIds", "dup_ids"),
-  };
+  });
   if (problems.length > 0) return { ok: false, message: `record ${paper.id}: ${problems.join("; ")}` };
   return { ok: true, paper };
 }

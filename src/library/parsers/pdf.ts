@@ -1,7 +1,5 @@
 import { InputError } from "../../core/errors.js";
-import { titleId } from "../normalize-title.js";
-import type { Paper } from "../paper.js";
-import { type DocLine, parseFullText } from "./fulltext/index.js";
+import { type DocLine, fullTextPaper, parseFullText } from "./fulltext/index.js";
 import type { ParsedItem, Parser, ParserInput } from "./parsed-item.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, readWholeInput } from "./read-whole-input.js";
 
@@ -32,22 +30,7 @@ export function createPdfParser(options: PdfParserOptions = DEFAULT_PDF_OPTIONS)
       };
       return;
     }
-    const paper: Paper = {
-      id: titleId(full.title),
-      title: full.title,
-      abstract: full.abstract,
-      venue: null,
-      year: null,
-      authors: [],
-      keywords: [],
-      citations: null,
-      url: null,
-      sections: full.sections,
-      references: full.references,
-      source: "pdf",
-      dupIds: [],
-    };
-    yield { kind: "paper", paper, location: { file: input.file } };
+    yield { kind: "paper", paper: fullTextPaper(full.title, full, "pdf"), location: { file: input.file } };
   };
 }
 

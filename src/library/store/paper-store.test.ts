@@ -6,25 +6,12 @@ import Database from "better-sqlite3";
 import { CorruptFileError, NotFoundError } from "../../core/errors.js";
 import { requireSharedData, sharedPath } from "../../testing/shared-data.js";
 import { tempDir } from "../../testing/temp-dir.js";
-import type { Paper } from "../paper.js";
+import { newPaper, type Paper } from "../paper.js";
 import { parseJsonl } from "../parsers/jsonl.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { PaperStore } from "./paper-store.js";
 
-const paper = (over: Partial<Paper> & Pick<Paper, "id" | "title">): Paper => ({
-  abstract: "",
-  venue: null,
-  year: null,
-  authors: [],
-  keywords: [],
-  citations: null,
-  url: null,
-  sections: {},
-  references: [],
-  source: "jsonl",
-  dupIds: [],
-  ...over,
-});
+const paper = (over: Partial<Paper> & Pick<Paper, "id" | "title">): Paper => newPaper({ source: "jsonl", ...over });
 
 function openTemp(t: import("node:test").TestContext): PaperStore {
   const store = PaperStore.open(join(tempDir(t), "lib", "library.sqlite"));

@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { CorruptFileError, IdeasteerError, NotFoundError } from "../../core/errors.js";
 import { type Logger, silentLogger } from "../../core/log.js";
 import { normalizeTitle } from "../normalize-title.js";
-import type { Paper } from "../paper.js";
+import { newPaper, type Paper } from "../paper.js";
 import { migrate, SCHEMA_VERSION } from "./migrations.js";
 import { fromRow, mergePapers, type PaperColumns, type PaperRow, titleKey, toColumns } from "./paper-row.js";
 import { type RankedTerm, rankTerms, searchPlan, similarPlan, stripFieldLabels } from "./query-plan.js";
@@ -373,21 +373,7 @@ export class PaperStore {
   }
 }
 
-const placeholderPaper: Paper = {
-  id: "",
-  title: "",
-  abstract: "",
-  venue: null,
-  year: null,
-  authors: [],
-  keywords: [],
-  citations: null,
-  url: null,
-  sections: {},
-  references: [],
-  source: "jsonl",
-  dupIds: [],
-};
+const placeholderPaper: Paper = newPaper({ id: "", title: "", source: "jsonl" });
 
 type QueryRow = Omit<SearchHit, "score"> & { rank: number; pk: number };
 function sameColumns(cols: PaperColumns, row: PaperRow): boolean {

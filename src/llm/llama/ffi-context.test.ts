@@ -7,7 +7,7 @@ import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { FfiContext } from "./ffi-context.js";
 import { FfiModel } from "./ffi-model.js";
 import { findLoadedLibllama, type Libllama, loadLibllama } from "./libllama.js";
-import { writeRandomLlamaModel } from "./random-llama-model.js";
+import { tinyLlamaConfig, writeRandomLlamaModel } from "./random-llama-model.js";
 
 let dir: string;
 let llama: Llama;
@@ -17,17 +17,7 @@ let ctx: FfiContext;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "ideasteer-ffi-"));
-  const config = {
-    dModel: 32,
-    nLayers: 3,
-    nHeads: 4,
-    nKvHeads: 4,
-    dFf: 64,
-    contextLength: 256,
-    ropeTheta: 10000,
-    normEps: 1e-5,
-    tiedEmbeddings: true,
-  };
+  const config = tinyLlamaConfig({ nLayers: 3, nKvHeads: 4, tiedEmbeddings: true });
   writeRandomLlamaModel(join(dir, "m.gguf"), { config, seed: 2 });
   llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
   lib = loadLibllama(findLoadedLibllama()!);

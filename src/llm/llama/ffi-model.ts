@@ -44,19 +44,8 @@ export class FfiModel {
   /** Text -> token ids. `special`: parse control-token text such as <|im_start|> as those tokens. */
   tokenize(text: string, opts: { addSpecial?: boolean; special?: boolean } = {}): number[] {
     const bytes = Buffer.from(text, "utf8");
-    let out = new Int32Array(bytes.length + 8);
-    let n = this.lib.tokenize(
-      this.vocab,
-      bytes,
-      bytes.length,
-      out,
-      out.length,
-      opts.addSpecial ?? false,
-      opts.special ?? true,
-    );
-    if (n < 0) {
-      out = new Int32Array(-n);
-      n = this.lib.tokenize(
+    const tokenizeInto = (out: Int32Array) =>
+      this.lib.tokenize(
         this.vocab,
         bytes,
         bytes.length,
@@ -65,6 +54,12 @@ export class FfiModel {
         opts.addSpecial ?? false,
         opts.special ?? true,
       );
+    let out = new Int32Array(bytes.length + 8);
+    let n = tokenizeInto(out);
+    if (n < 0) {
+      // -n is the number of tokens: retry once with room for all of them
+      out = new Int32Array(-n);
+      n = tokenizeInto(out);
     }
     if (n < 0) throw new Error(`llama_tokenize failed (${n}) on ${bytes.length} bytes`);
     return Array.from(out.subarray(0, n));

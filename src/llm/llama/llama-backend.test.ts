@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import { createRng, InputError } from "../../core/index.js";
 import type { ControlVector } from "../backend.js";
 import { type LlamaBackend, openLlama } from "./llama-backend.js";
-import { writeRandomLlamaModel } from "./random-llama-model.js";
+import { tinyLlamaConfig, writeRandomLlamaModel } from "./random-llama-model.js";
 
 let dir: string;
 let backend: LlamaBackend;
@@ -15,17 +15,7 @@ const D = 32;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "ideasteer-llama-"));
   writeRandomLlamaModel(join(dir, "m.gguf"), {
-    config: {
-      dModel: D,
-      nLayers: 3,
-      nHeads: 4,
-      nKvHeads: 2,
-      dFf: 64,
-      contextLength: 512,
-      ropeTheta: 10000,
-      normEps: 1e-5,
-      tiedEmbeddings: false,
-    },
+    config: tinyLlamaConfig({ dModel: D, nLayers: 3, contextLength: 512 }),
     seed: 5, // a seed whose greedy continuations run to the budget (others hit <|im_end|> early)
   });
   backend = await openLlama({ modelPath: join(dir, "m.gguf"), contextSize: 512 });

@@ -8,22 +8,12 @@ import { dequantizeQ8_0, quantizeQ8_0, writeLoraGguf } from "../../engine/index.
 import type { LlamaConfig } from "../../engine/llama-config.js";
 import type { ControlVector } from "../backend.js";
 import { type LlamaBackend, openLlama } from "./llama-backend.js";
-import { type RandomLlamaModel, writeRandomLlamaModel } from "./random-llama-model.js";
+import { type RandomLlamaModel, tinyLlamaConfig, writeRandomLlamaModel } from "./random-llama-model.js";
 import { referenceForward } from "./reference-forward.js";
 
 // Logits from llama.cpp (F32 weights, F32 KV cache, no flash attention) against the float64 reference.
 const TOLERANCE = 1e-4;
-const GQA: Omit<LlamaConfig, "vocabSize"> = {
-  dModel: 32,
-  nLayers: 3,
-  nHeads: 4,
-  nKvHeads: 2,
-  dFf: 64,
-  contextLength: 256,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  tiedEmbeddings: false,
-};
+const GQA: Omit<LlamaConfig, "vocabSize"> = tinyLlamaConfig({ nLayers: 3 });
 const TEXT = "Steer novelty, feasibility and effectiveness.";
 
 let dir: string;

@@ -6,7 +6,7 @@ import { type GgufTokenizer, type GgufValue, readGguf } from "../../engine/index
 import { tempDir } from "../../testing/temp-dir.js";
 import { openLlama } from "./llama-backend.js";
 import { extractFromLlamaBundle } from "./llama-bundle.js";
-import { writeRandomLlamaModel } from "./random-llama-model.js";
+import { tinyLlamaConfig, writeRandomLlamaModel } from "./random-llama-model.js";
 
 const VOCAB = "models/ggml-vocab-qwen2.gguf";
 
@@ -51,17 +51,14 @@ test("a random-weight model with the real Qwen2 tokenizer: test vectors, ChatML 
   assert.equal(tokenizer.tokens.length, 151936);
   const modelPath = join(dir, "qwen2-tiny.gguf");
   writeRandomLlamaModel(modelPath, {
-    config: {
-      dModel: 32,
-      nLayers: 2,
+    config: tinyLlamaConfig({
       nHeads: 2,
       nKvHeads: 1,
-      dFf: 64,
       contextLength: 512,
       ropeTheta: 1e6,
       normEps: 1e-6,
       tiedEmbeddings: true,
-    },
+    }),
     seed: 7,
     tokenizer,
   });

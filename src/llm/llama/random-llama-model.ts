@@ -25,6 +25,28 @@ export function randomLlamaWeights(config: LlamaConfig, rng: Rng): Map<string, F
 }
 
 /**
+ * The small llama shape tests and benches build random models of: grouped-query attention (4 heads
+ * over 2 KV heads), so the paths that matter run, yet a model writes and loads in milliseconds.
+ * vocabSize is the byte-level tokenizer's; writeRandomLlamaModel resets it to the tokenizer it writes.
+ * @example writeRandomLlamaModel(path, { config: tinyLlamaConfig({ contextLength: 8192 }), seed: 3 })
+ */
+export function tinyLlamaConfig(overrides: Partial<LlamaConfig> = {}): LlamaConfig {
+  return {
+    vocabSize: byteLevelTokenizer().tokens.length,
+    dModel: 32,
+    nLayers: 2,
+    nHeads: 4,
+    nKvHeads: 2,
+    dFf: 64,
+    contextLength: 256,
+    ropeTheta: 10000,
+    normEps: 1e-5,
+    tiedEmbeddings: false,
+    ...overrides,
+  };
+}
+
+/**
  * Writes a random-weight llama GGUF that llama.cpp loads: the models tests and benches run on.
  * Without a tokenizer it uses the byte-level ChatML one (vocab 259), and config.vocabSize is set to match.
  */

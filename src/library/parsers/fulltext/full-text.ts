@@ -1,4 +1,5 @@
-import type { PaperSections, Reference } from "../../paper.js";
+import { titleId } from "../../normalize-title.js";
+import { newPaper, type Paper, type PaperSections, type Reference } from "../../paper.js";
 import type { DocLine } from "./doc-line.js";
 import { parseHeading } from "./heading.js";
 import { countInTextCitations } from "./in-text-citations.js";
@@ -19,6 +20,18 @@ const ABSTRACT_HEADING = /^abstract[.:]?$/;
 const INLINE_ABSTRACT = /^abstract\s*[.:—–-]?\s+(?=\S)/i;
 // Front-matter headings that are never the title (docling marks author names and affiliations as headings too).
 const NOT_TITLE = /^(abstract|contents|preprint|under review|published as|anonymous authors?)\b/i;
+
+/** The Paper a full text describes, once its title is found; full texts carry no venue, year or authors we trust. */
+export function fullTextPaper(title: string, full: FullText, source: "markdown" | "pdf"): Paper {
+  return newPaper({
+    id: titleId(title),
+    title,
+    abstract: full.abstract,
+    sections: full.sections,
+    references: full.references,
+    source,
+  });
+}
 
 export function parseFullText(lines: DocLine[]): FullText {
   const headingAt = (i: number) => parseHeading(lines[i].text);

@@ -1,0 +1,15 @@
+import type { LlamaConfig } from "../engine/index.js";
+import { type LlamaBackend, openLlama, tinyLlamaConfig, writeRandomLlamaModel } from "../llm/index.js";
+
+/**
+ * Writes a random tiny llama GGUF at modelPath and opens it with llama.cpp: the real backend, on a
+ * model that costs milliseconds. The caller owns the file's folder and must close() the backend.
+ * @example backend = await openTinyLlama(join(dir, "m.gguf"), { seed: 3, contextSize: 8192, config: { contextLength: 8192 } })
+ */
+export async function openTinyLlama(
+  modelPath: string,
+  opts: { seed: number; contextSize: number; config?: Partial<LlamaConfig> },
+): Promise<LlamaBackend> {
+  writeRandomLlamaModel(modelPath, { config: tinyLlamaConfig(opts.config), seed: opts.seed });
+  return openLlama({ modelPath, contextSize: opts.contextSize });
+}
