@@ -16,11 +16,14 @@ export type LlmFlags = {
   budgetTokens?: number;
   budgetUsd?: number;
   cache?: string;
+  threads?: number;
+  contextSize?: number;
+  kvCache?: string;
 };
 
 const desc = (key: keyof typeof LlmConfig.shape): string => LlmConfig.shape[key].description ?? "";
 
-/** Adds the LLM flags to `cmd`: which backend, the GGUF file or the server, and the server's limits. */
+/** Adds the LLM flags to `cmd`: which backend, the GGUF file or the server, the server's limits, the local context. */
 export function addLlmOptions(cmd: Command): Command {
   return cmd
     .option("--backend <name>", `${desc("backend")}: builtin | llama | openai`)
@@ -33,7 +36,10 @@ export function addLlmOptions(cmd: Command): Command {
     .option("--concurrency <n>", desc("concurrency"), intFlag("--concurrency"))
     .option("--budget-tokens <n>", desc("budgetTokens"), intFlag("--budget-tokens"))
     .option("--budget-usd <usd>", desc("budgetUsd"), floatFlag("--budget-usd"))
-    .option("--cache <kind>", `${desc("cache")}: off | memory | disk`);
+    .option("--cache <kind>", `${desc("cache")}: off | memory | disk`)
+    .option("--threads <n>", desc("threads"), intFlag("--threads"))
+    .option("--context-size <n>", desc("contextSize"), intFlag("--context-size"))
+    .option("--kv-cache <type>", `${desc("kvCache")}: f32 | f16`);
 }
 
 /** The flags given, keyed by config path for contextFor; flags not given stay undefined. */
@@ -49,4 +55,7 @@ export const llmFlagValues = (f: LlmFlags): FlagValues => ({
   "llm.budgetTokens": f.budgetTokens,
   "llm.budgetUsd": f.budgetUsd,
   "llm.cache": f.cache,
+  "llm.threads": f.threads,
+  "llm.contextSize": f.contextSize,
+  "llm.kvCache": f.kvCache,
 });

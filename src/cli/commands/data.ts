@@ -4,13 +4,14 @@ import { DatasetsConfig } from "../../config/index.js";
 import { buildDatasets } from "../../datasets/index.js";
 import { openBackend } from "../../llm/index.js";
 import { contextFor, intFlag } from "../context.js";
+import { addLlmOptions, type LlmFlags, llmFlagValues } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
 // ../shared/data beside the checkout (src/cli/commands/ and dist/cli/commands/ sit at the same depth).
 const SHARED_DATA = fileURLToPath(new URL("../../../../shared/data", import.meta.url));
 const desc = (key: keyof typeof DatasetsConfig.shape): string => DatasetsConfig.shape[key].description ?? "";
 
-type BuildFlags = {
+type BuildFlags = LlmFlags & {
   out?: string;
   dataDir?: string;
   seed?: number;
@@ -24,7 +25,7 @@ type BuildFlags = {
 
 export const registerDataCommands: RegisterCommands = (program: Command) => {
   const data = program.command("data").description("datasets for SFT and the reward models, built from ../shared/data");
-  data
+  const build = data
     .command("build")
     .description("write sft.* and rm.<dimension>.* JSONL splits and a dataset card (card.json, card.md)")
     .option("--out <dir>", "output folder (default <home>/datasets/<version>)")
@@ -35,17 +36,19 @@ export const registerDataCommands: RegisterCommands = (program: Command) => {
     .option("--support-picker <name>", `${desc("supportPicker")}: top1 | llm`)
     .option("--top-k <n>", desc("topK"), intFlag("--top-k"))
     .option("--confidence-weighted", desc("confidenceWeighted"))
-    .option("--no-progress", "no progress bars")
+    .option("--no-progress", "no progress bars");
+  addLlmOptions(build)
     .addHelpText(
       "after",
       `
 Examples:
   $ ideasteer data build
   $ ideasteer data build --limit 50 --seed 7 --out ./tmp-datasets
-  $ ideasteer data build --extractor llm   # uses llm.backend / llm.modelPath from the config`,
+  $ ideasteer data build --extractor llm --backend llama --model-path model.gguf --context-size 8192`,
     )
     .action(async (flags: BuildFlags, cmd: Command) => {
       const { config, log } = contextFor(cmd, {
+        ...llmFlagValues(flags),
         "datasets.dataDir": flags.dataDir,
         "datasets.seed": flags.seed,
         "datasets.limit": flags.limit,
