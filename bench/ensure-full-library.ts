@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ingestFiles, PaperStore } from "../src/library/index.js";
-import { SHARED_DATA } from "../src/testing/shared-data.js";
+import { SHARED_DATA } from "../src/testing/index.js";
 
 /**
  * Builds the full library (all of papers.jsonl.gz, optimised) at `dbPath` unless one is there, so

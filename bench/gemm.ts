@@ -7,7 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 // The probe measures the backend itself, so it reaches past src/engine/index.ts to the kernels directly.
-import { kernels } from "../src/engine/native-kernels.js";
+import { kernels } from "../src/engine/index.js";
 
 const SHAPES: [boolean, boolean, number, number, number][] = [
   [false, true, 1024, 256, 256],

@@ -11,9 +11,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { ingestFiles, type Paper, PaperStore } from "../src/library/index.js";
-import { parseJsonl } from "../src/library/parsers/jsonl.js";
-import { SHARED_DATA } from "../src/testing/shared-data.js";
+import { ingestFiles, type Paper, PaperStore, parsers } from "../src/library/index.js";
+import { SHARED_DATA } from "../src/testing/index.js";
 import { benchArg } from "./bench-arg.js";
 
 const file = benchArg("file", join(SHARED_DATA, "papers.jsonl.gz"));
@@ -35,7 +34,7 @@ async function measure(name: string, fn: () => Promise<number>): Promise<void> {
 try {
   await measure("baseline: parse only (gunzip + JSON.parse)", async () => {
     let n = 0;
-    for await (const it of parseJsonl({ file })) if (it.kind === "paper") n++;
+    for await (const it of parsers.parseJsonl({ file })) if (it.kind === "paper") n++;
     return n;
   });
 
@@ -52,7 +51,7 @@ try {
       for (const p of ps) ins.run(p.id, p.title, p.abstract, p.venue, p.year, JSON.stringify(p.keywords));
     });
     let n = 0;
-    for await (const it of parseJsonl({ file })) {
+    for await (const it of parsers.parseJsonl({ file })) {
       if (it.kind !== "paper") continue;
       batch.push(it.paper);
       n++;

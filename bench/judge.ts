@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { readJsonlGz } from "../src/datasets/index.js";
 import { retrievalNovelty } from "../src/judge/index.js";
 import { PaperStore } from "../src/library/index.js";
-import { SHARED_DATA } from "../src/testing/shared-data.js";
+import { SHARED_DATA } from "../src/testing/index.js";
 import { benchArg } from "./bench-arg.js";
 import { ensureFullLibrary } from "./ensure-full-library.js";
 

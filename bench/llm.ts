@@ -15,10 +15,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
 import { createRng } from "../src/core/index.js";
+import type { LlamaConfig } from "../src/engine/index.js";
 import { type GgufTokenizer, llamaTensorShapes, readGguf, writeLlamaGguf } from "../src/engine/index.js";
-import type { LlamaConfig } from "../src/engine/llama-config.js";
-import { byteLevelTokenizer, openLlama, type TokenStep } from "../src/llm/index.js";
-import { extractFromLlamaBundle } from "../src/llm/llama/llama-bundle.js";
+import { byteLevelTokenizer, extractFromLlamaBundle, openLlama, type TokenStep } from "../src/llm/index.js";
 import { benchArg } from "./bench-arg.js";
 
 const nTokens = Number(benchArg("tokens", "128"));

@@ -16,8 +16,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { createRng } from "../src/core/index.js";
-import { PaperStore } from "../src/library/index.js";
-import { orQuery, termCounts } from "../src/library/store/query-terms.js";
+import { orQuery, PaperStore, termCounts } from "../src/library/index.js";
 import { benchArg } from "./bench-arg.js";
 import { ensureFullLibrary } from "./ensure-full-library.js";
 

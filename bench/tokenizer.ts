@@ -4,7 +4,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { trainBpe } from "../src/engine/index.js";
-import { sharedPath } from "../src/testing/shared-data.js";
+import { sharedPath } from "../src/testing/index.js";
 
 const megabytes = Number(process.argv[2] ?? 100);
 const vocabSize = Number(process.argv[3] ?? 8192);

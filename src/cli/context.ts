@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Config, FlagValues } from "../config/index.js";
 import { loadConfig } from "../config/index.js";
-import { createLogger, type Logger } from "../core/log.js";
+import { createLogger, type Logger } from "../core/index.js";
 
 /** What every command handler gets: the resolved config (with this command's flags applied) and a logger. */
 export type CliContext = { config: Config; log: Logger };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Command } from "commander";
-import { tempDir } from "../testing/temp-dir.js";
+import { tempDir } from "../testing/index.js";
 import { contextFor } from "./context.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues } from "./llm-options.js";
 

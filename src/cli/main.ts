@@ -2,7 +2,7 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
-import { IdeasteerError } from "../core/errors.js";
+import { IdeasteerError } from "../core/index.js";
 import { COMMAND_GROUPS } from "./commands/index.js";
 
 /** Builds the `ideasteer` program; exported so tests can run it in-process. */

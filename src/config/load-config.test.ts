@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ConfigError } from "../core/errors.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { ConfigError } from "../core/index.js";
+import { tempDir } from "../testing/index.js";
 import { configFields, loadConfig } from "./load-config.js";
 
 test("precedence is defaults < config file < environment < flags", (t) => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../core/index.js";
 import { Config } from "./schema.js";
 
 /** Flags given on the command line, keyed by dotted config path ("library.dbPath"). Undefined = not given. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LOG_LEVELS } from "../core/log.js";
+import { LOG_LEVELS } from "../core/index.js";
 
 /**
  * The whole configuration, one zod schema per section. Every field has its default and description

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { tempDir } from "../testing/temp-dir.js";
+import { tempDir } from "../testing/index.js";
 import { writeFileAtomic, writeFileAtomicStreaming } from "./atomic-write.js";
 
 test("writeFileAtomic replaces content whole and leaves no temp file", (t) => {

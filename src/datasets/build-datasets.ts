@@ -1,10 +1,9 @@
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../core/atomic-write.js";
-import { IdeasteerError } from "../core/errors.js";
-import type { Logger } from "../core/log.js";
-import { createProgress, type ProgressOptions } from "../core/progress.js";
-import type { LlmBackend } from "../llm/backend.js";
+import type { Logger } from "../core/index.js";
+import { createProgress, IdeasteerError, type ProgressOptions, writeFileAtomic } from "../core/index.js";
+import { DIMENSIONS, type Dimension, type Idea, renderIdea } from "../idea/index.js";
+import type { LlmBackend } from "../llm/index.js";
 import { buildSftPairs } from "./build-sft-pairs.js";
 import {
   DATASET_BUILDER_REVISION,
@@ -15,10 +14,9 @@ import {
 import { extractIdeaOffline } from "./extract-idea-offline.js";
 import { countFill, fillRates, newFill } from "./field-fill.js";
 import { sha256File, sha256Text } from "./hash-file.js";
-import { type Idea, renderIdea } from "./idea.js";
 import { labelCorrelations } from "./label-correlations.js";
 import { readCitations, readPaperIndex, readReviews } from "./read-sources.js";
-import { DIMENSIONS, type Dimension, deriveLabels, type PaperLabels } from "./review-labels.js";
+import { deriveLabels, type PaperLabels } from "./review-labels.js";
 import { SPLITS, type SplitName, type SplitRatios, splitByComponent } from "./split-by-component.js";
 import { summarize } from "./stats.js";
 

@@ -1,11 +1,11 @@
-import type { Logger } from "../core/log.js";
-import { normalizeTitle } from "../library/normalize-title.js";
-import type { LlmBackend } from "../llm/backend.js";
+import type { Logger } from "../core/index.js";
+import { type Idea, renderIdea } from "../idea/index.js";
+import { normalizeTitle } from "../library/index.js";
+import type { LlmBackend } from "../llm/index.js";
 import type { DatasetCard } from "./dataset-card.js";
 import { DEFAULT_LLM_EXTRACT_OPTIONS, extractIdeaLlm } from "./extract-idea-llm.js";
 import { extractIdeaOffline, type PaperFullText } from "./extract-idea-offline.js";
 import { countFill, type FillCounter, newFill } from "./field-fill.js";
-import { type Idea, renderIdea } from "./idea.js";
 import { DEFAULT_PICK_OPTIONS, pickSupportingPaper } from "./pick-supporting-paper.js";
 import type { PaperIndex } from "./read-sources.js";
 import type { CitationRecord } from "./source-records.js";

@@ -1,4 +1,4 @@
-import type { Generation, JsonSchema, LlmBackend } from "../llm/backend.js";
+import type { Generation, JsonSchema, LlmBackend } from "../llm/index.js";
 
 export type ChatAttemptOptions = {
   maxTokens: number;

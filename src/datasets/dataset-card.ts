@@ -1,5 +1,4 @@
-import type { IdeaFieldPath } from "./idea.js";
-import type { Dimension } from "./review-labels.js";
+import type { Dimension, IdeaFieldPath } from "../idea/index.js";
 import type { SplitName, SplitRatios } from "./split-by-component.js";
 import type { Summary } from "./stats.js";
 

@@ -1,9 +1,8 @@
-import { errorMessage } from "../core/errors.js";
-import type { LlmBackend } from "../llm/backend.js";
+import { errorMessage } from "../core/index.js";
+import { completeIdea, type Idea, ideaJsonSchema, parseIdeaLoose, renderIdea } from "../idea/index.js";
+import type { LlmBackend } from "../llm/index.js";
 import { chatAttempt } from "./chat-attempt.js";
 import type { PaperFullText } from "./extract-idea-offline.js";
-import { type Idea, ideaJsonSchema, renderIdea } from "./idea.js";
-import { completeIdea, parseIdeaLoose } from "./parse-idea-loose.js";
 import { clipText, DATA_RULE, quoteAsData } from "./prompt-data.js";
 
 export type LlmExtractOptions = {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { requireSharedData, sharedPath } from "../testing/shared-data.js";
+import { parseIdea, renderIdea } from "../idea/index.js";
+import { requireSharedData, sharedPath } from "../testing/index.js";
 import { cleanPaperText } from "./clean-paper-text.js";
 import { extractIdeaOffline, type PaperFullText } from "./extract-idea-offline.js";
-import { parseIdea, renderIdea } from "./idea.js";
 import { readCitations, readPaperIndex } from "./read-sources.js";
 import { splitSentences } from "./split-sentences.js";
 

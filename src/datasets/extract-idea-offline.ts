@@ -1,5 +1,5 @@
+import type { Idea } from "../idea/index.js";
 import { cleanPaperText } from "./clean-paper-text.js";
-import type { Idea } from "./idea.js";
 import { splitSentences } from "./split-sentences.js";
 
 /** What the extractors read of a citing paper P. Sections are null when the full text has none. */

@@ -1,5 +1,5 @@
+import { getIdeaField, IDEA_FIELDS, type Idea } from "../idea/index.js";
 import type { FieldFill } from "./dataset-card.js";
-import { getIdeaField, IDEA_FIELDS, type Idea } from "./idea.js";
 
 /** How often each idea field is non-blank: counted while ideas stream by, reported as rates in the card. */
 export type FillCounter = { ideas: number; filled: Record<string, number> };

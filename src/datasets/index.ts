@@ -29,22 +29,7 @@ export {
   type TextSource,
 } from "./extract-idea-offline.js";
 export { countFill, type FillCounter, fieldFillOf, fillRates, newFill } from "./field-fill.js";
-export {
-  EXPERIMENT_PLAN_LABEL,
-  ExperimentPlan,
-  getIdeaField,
-  IDEA_FIELDS,
-  IDEA_LABELS,
-  Idea,
-  type IdeaFieldPath,
-  ideaFromFields,
-  ideaJsonSchema,
-  isCompleteIdea,
-  parseIdea,
-  renderIdea,
-} from "./idea.js";
 export { labelCorrelations } from "./label-correlations.js";
-export { completeIdea, type LooseParse, type PartialIdea, parseIdeaLoose } from "./parse-idea-loose.js";
 export {
   buildPickPrompt,
   DEFAULT_PICK_OPTIONS,
@@ -59,8 +44,6 @@ export {
 export { clipText, DATA_RULE, quoteAsData } from "./prompt-data.js";
 export { type JsonlLine, readJsonlGz } from "./read-jsonl-gz.js";
 export {
-  DIMENSIONS,
-  type Dimension,
   deriveLabels,
   LABEL_SOURCES,
   type LabelIssues,

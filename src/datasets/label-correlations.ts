@@ -1,5 +1,6 @@
+import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import type { Correlation } from "./dataset-card.js";
-import { DIMENSIONS, type Dimension, type PaperLabels } from "./review-labels.js";
+import type { PaperLabels } from "./review-labels.js";
 import { pearson, spearman } from "./stats.js";
 
 /** Pairwise Pearson and Spearman between the three labels, over all rows and per venue, on rows where both are known. */

@@ -1,5 +1,5 @@
-import { errorMessage } from "../core/errors.js";
-import type { JsonSchema, LlmBackend } from "../llm/backend.js";
+import { errorMessage } from "../core/index.js";
+import type { JsonSchema, LlmBackend } from "../llm/index.js";
 import { chatAttempt } from "./chat-attempt.js";
 import { clipText, DATA_RULE, quoteAsData } from "./prompt-data.js";
 

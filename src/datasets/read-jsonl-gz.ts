@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
-import { InputError } from "../core/errors.js";
+import { InputError } from "../core/index.js";
 
 export type JsonlLine = { value: unknown; line: number };
 

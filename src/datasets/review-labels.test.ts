@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { requireSharedData, sharedPath } from "../testing/shared-data.js";
+import { DIMENSIONS } from "../idea/index.js";
+import { requireSharedData, sharedPath } from "../testing/index.js";
 import { readReviews } from "./read-sources.js";
-import { DIMENSIONS, deriveLabels, LABEL_SOURCES } from "./review-labels.js";
+import { deriveLabels, LABEL_SOURCES } from "./review-labels.js";
 import type { ReviewRecord, ReviewScores } from "./source-records.js";
 
 const scores = (s: Partial<ReviewScores>): ReviewScores => ({

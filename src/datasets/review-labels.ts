@@ -1,7 +1,5 @@
+import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import type { ReviewRecord, ScoreField, ScoreScale } from "./source-records.js";
-
-export const DIMENSIONS = ["novelty", "feasibility", "effectiveness"] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
 
 /**
  * DESIGN §3: which review sub-score stands for which dimension, in precedence order. A reviewer's

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { InputError } from "../core/errors.js";
+import { InputError } from "../core/index.js";
 
 /**
  * The record shapes of ../shared/data (see its README), checked line by line as they are read so

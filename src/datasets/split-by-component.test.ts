@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createRng } from "../core/rng.js";
+import { createRng } from "../core/index.js";
 import { SPLITS, splitByComponent } from "./split-by-component.js";
 
 // A random P-S graph: 600 citing papers each linked to one of 400 supporting papers (popular ones

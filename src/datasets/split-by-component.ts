@@ -1,4 +1,4 @@
-import { createRng } from "../core/rng.js";
+import { createRng } from "../core/index.js";
 
 export const SPLITS = ["train", "val", "test"] as const;
 export type SplitName = (typeof SPLITS)[number];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { requireSharedData, sharedPath } from "../testing/shared-data.js";
+import { requireSharedData, sharedPath } from "../testing/index.js";
 import { readCitations, readPaperIndex } from "./read-sources.js";
 import type { CitationRecord } from "./source-records.js";
 import { rankCandidates } from "./supporting-paper.js";

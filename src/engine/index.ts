@@ -3,7 +3,6 @@ export { type AdamW, type AdamWOptions, type AdamWState, createAdamW, isDecayed 
 export { clipGradNorm } from "./clip-grad-norm.js";
 export { EngineInputError } from "./engine-input-error.js";
 export * from "./gguf/index.js";
-export { type GradCheckResult, gradCheck } from "./grad-check.js";
 export {
   type Batch,
   createLlama,
@@ -19,7 +18,8 @@ export {
 } from "./llama.js";
 export { checkLlamaConfig, headDim, type LlamaConfig } from "./llama-config.js";
 export { argmax, createDecoder, type Decoder, type GenerateOptions, sampleToken } from "./llama-generate.js";
-export { getNumThreads, setNumThreads } from "./native-kernels.js";
+// kernels(): the raw addon, for benches that time one kernel against another library.
+export { getNumThreads, kernels, type NativeKernels, setNumThreads } from "./native-kernels.js";
 export * from "./ops/index.js";
 export * from "./safetensors.js";
 export { alloc, type DType, empty, type FloatArray, parameter, Tensor, tensor, zeros } from "./tensor.js";

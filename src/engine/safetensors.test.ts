@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CorruptFileError } from "../core/index.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { tempDir } from "../testing/index.js";
 import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "./safetensors.js";
 
 const sample = () =>

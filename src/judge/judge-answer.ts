@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DIMENSIONS, type Dimension } from "../datasets/index.js";
+import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import type { JsonSchema } from "../llm/index.js";
 
 /**

@@ -3,16 +3,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { DIMENSIONS } from "../datasets/index.js";
+import { DIMENSIONS } from "../idea/index.js";
 import type { Paper, PaperStore } from "../library/index.js";
 import type { ChatMessage, Generation, LlamaBackend, LlmBackend, SamplingOptions } from "../llm/index.js";
-import { hasSharedData, requireSharedData } from "../testing/shared-data.js";
-import { openTinyLlama } from "../testing/tiny-llama.js";
+import { hasSharedData, openSampleLibrary, openTinyLlama, requireSharedData } from "../testing/index.js";
 import { JudgeAnswer } from "./judge-answer.js";
 import { JudgeOutputError } from "./judge-errors.js";
 import { type Judgement, type JudgeOptions, judgeIdea } from "./judge-idea.js";
 import { retrieveRelated } from "./retrieve-related.js";
-import { openSampleLibrary } from "./sample-library.js";
 
 // Small enough that a random-weight model with a byte-level vocabulary answers in about a second.
 const OPTS: Partial<JudgeOptions> = {

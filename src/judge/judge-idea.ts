@@ -1,5 +1,6 @@
 import { type Logger, silentLogger } from "../core/index.js";
-import { clipText, DIMENSIONS, type Dimension, type Idea, renderIdea } from "../datasets/index.js";
+import { clipText } from "../datasets/index.js";
+import { DIMENSIONS, type Dimension, type Idea, renderIdea } from "../idea/index.js";
 import type { ChatMessage, LlmBackend } from "../llm/index.js";
 import { checkAnswer, type DimensionScores, judgeAnswerJsonSchema } from "./judge-answer.js";
 import { type AttemptFailure, JudgeOutputError } from "./judge-errors.js";

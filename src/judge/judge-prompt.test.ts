@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { readJsonlGz } from "../datasets/index.js";
 import { newPaper } from "../library/index.js";
-import { hasSharedData, requireSharedData, sharedPath } from "../testing/shared-data.js";
+import { hasSharedData, requireSharedData, sharedPath } from "../testing/index.js";
 import { dataFence, fenceTag, neutralizeData } from "./data-fence.js";
 import { buildJudgePrompt, type PromptOptions } from "./judge-prompt.js";
 import type { RelatedPaper } from "./retrieve-related.js";

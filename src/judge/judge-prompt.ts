@@ -1,4 +1,5 @@
-import { clipText, type Dimension } from "../datasets/index.js";
+import { clipText } from "../datasets/index.js";
+import type { Dimension } from "../idea/index.js";
 import type { Paper } from "../library/index.js";
 import { dataFence, dataRule, fenceTag, quoteData } from "./data-fence.js";
 import { NOVELTY_CITE_BELOW } from "./judge-answer.js";

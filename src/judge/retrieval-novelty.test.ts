@@ -5,10 +5,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { IdeasteerError } from "../core/index.js";
 import type { Paper, PaperStore } from "../library/index.js";
-import { hasSharedData, requireSharedData } from "../testing/shared-data.js";
-import { openTinyLlama } from "../testing/tiny-llama.js";
+import { hasSharedData, openSampleLibrary, openTinyLlama, requireSharedData } from "../testing/index.js";
 import { retrievalNovelty } from "./retrieval-novelty.js";
-import { openSampleLibrary } from "./sample-library.js";
 import { cosine, termsOf, tfidfVectors } from "./tfidf-cosine.js";
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { IdeasteerError } from "../core/index.js";
-import type { Idea } from "../datasets/index.js";
+import type { Idea } from "../idea/index.js";
 import type { LlmBackend } from "../llm/index.js";
 import type { Evidence } from "./judge-prompt.js";
 import { type PaperLibrary, searchTextOf } from "./retrieve-related.js";

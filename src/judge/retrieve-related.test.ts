@@ -5,9 +5,15 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { NotFoundError } from "../core/index.js";
 import type { PaperStore } from "../library/index.js";
-import { hasSharedData, requireSharedData } from "../testing/shared-data.js";
+import {
+  attachReferences,
+  type CitingRecord,
+  hasSharedData,
+  openSampleLibrary,
+  readCitingRecord,
+  requireSharedData,
+} from "../testing/index.js";
 import { retrieveRelated } from "./retrieve-related.js";
-import { attachReferences, type CitingRecord, openSampleLibrary, readCitingRecord } from "./sample-library.js";
 
 // A real NeurIPS 2025 paper whose parsed references matched 7 library papers (2015-2024).
 const CITING = "neurips2025/00oRAPDWsX";

@@ -1,5 +1,5 @@
 import { NotFoundError } from "../core/index.js";
-import { EXPERIMENT_PLAN_LABEL, IDEA_LABELS, type Idea } from "../datasets/index.js";
+import { EXPERIMENT_PLAN_LABEL, IDEA_LABELS, type Idea } from "../idea/index.js";
 import type { Paper, PaperStore } from "../library/index.js";
 
 /** What the judge needs of the library: BM25 search by free text, and papers by id. */

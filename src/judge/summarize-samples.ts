@@ -1,4 +1,4 @@
-import { DIMENSIONS, type Dimension } from "../datasets/index.js";
+import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import { type DimensionScores, mapScore } from "./judge-answer.js";
 
 export type DimensionSummary = {

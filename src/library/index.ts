@@ -26,3 +26,5 @@ export {
   type SearchOptions,
   type UpsertResult,
 } from "./store/paper-store.js";
+// The FTS5 query builders, for benches that compare the planner with a naive query.
+export { andQuery, orQuery, termCounts } from "./store/query-terms.js";

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { requireSharedData, sharedPath } from "../testing/shared-data.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { requireSharedData, sharedPath, tempDir } from "../testing/index.js";
 import { readLines } from "./parsers/line-reader.js";
 import { PaperStore } from "./store/paper-store.js";
 

@@ -1,9 +1,7 @@
 import { createReadStream, type ReadStream, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
-import { InputError } from "../core/errors.js";
-import { type Logger, silentLogger } from "../core/log.js";
-import { createProgress, type Progress } from "../core/progress.js";
+import { createProgress, InputError, type Logger, type Progress, silentLogger } from "../core/index.js";
 import { formatFromName, type InputFormat, sniffFormat } from "./detect-format.js";
 import type { Paper } from "./paper.js";
 import { PARSERS, type ParserTable } from "./parser-table.js";

@@ -1,14 +1,15 @@
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { NotFoundError } from "../core/index.js";
 import type { BackendOptions } from "./backend.js";
 import { type LlamaBackend, openLlama } from "./llama/llama-backend.js";
+import { SHIPPED_MODEL_PATH } from "./shipped-model.js";
 
 /** Where `builtin` looks when llm.modelPath is empty: the user's home, then the models/ folder shipped in the package. */
 export function builtinModelCandidates(home: string): string[] {
   return [
     join(home, "models", "default", "model.gguf"),
-    resolve(new URL("../../models/default/model.gguf", import.meta.url).pathname),
+    SHIPPED_MODEL_PATH,
   ];
 }
 

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { Config } from "../config/index.js";
 import { ConfigError, NotFoundError } from "../core/index.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { tempDir, tinyLlamaConfig, writeRandomLlamaModel } from "../testing/index.js";
 import { builtinModelCandidates } from "./builtin.js";
-import { isLocalModel, openBackend, tinyLlamaConfig, writeRandomLlamaModel } from "./index.js";
+import { isLocalModel, openBackend } from "./index.js";
 
 const TINY = tinyLlamaConfig({ nHeads: 2, nKvHeads: 2, dFf: 32, contextLength: 128, tiedEmbeddings: true });
 

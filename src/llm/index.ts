@@ -22,13 +22,8 @@ export type {
 export { isLocalModel } from "./backend.js";
 export { byteLevelTokenizer, CHATML_TEMPLATE } from "./llama/byte-tokenizer.js";
 export type { LlamaBackend, LlamaBackendOptions } from "./llama/llama-backend.js";
-export {
-  type RandomLlamaModel,
-  randomLlamaWeights,
-  tinyLlamaConfig,
-  writeRandomLlamaModel,
-} from "./llama/random-llama-model.js";
-export { referenceLogits } from "./llama/reference-forward.js";
+export { extractFromLlamaBundle, LLAMA_BUNDLE } from "./llama/llama-bundle.js";
+export { SHIPPED_MODEL_PATH } from "./shipped-model.js";
 export {
   LlmConnectionError,
   LlmHttpError,

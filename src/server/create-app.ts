@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
-import type { Logger } from "../core/log.js";
-import type { LlmBackend } from "../llm/backend.js";
+import type { Logger } from "../core/index.js";
+import type { LlmBackend } from "../llm/index.js";
 import { openAiCompatRoutes } from "./openai-compat.js";
 
 export type AppDeps = {

@@ -14,8 +14,7 @@ import {
   type OpenAiOptions,
   openOpenAi,
 } from "../llm/index.js";
-import { type Fault, startFaultProxy } from "../testing/fault-proxy.js";
-import { openTinyLlama } from "../testing/tiny-llama.js";
+import { type Fault, openTinyLlama, startFaultProxy } from "../testing/index.js";
 import { type RunningServer, startServer } from "./index.js";
 
 /*

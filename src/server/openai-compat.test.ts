@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import { LlmConfig } from "../config/index.js";
 import { ConfigError, silentLogger } from "../core/index.js";
 import { type Generation, type LlamaBackend, type LlmBackend, LlmHttpError, openOpenAi } from "../llm/index.js";
-import { openTinyLlama } from "../testing/tiny-llama.js";
+import { openTinyLlama } from "../testing/index.js";
 import { type RunningServer, startServer } from "./index.js";
 
 /* The endpoint's wire format as raw HTTP sees it, over the llama backend and a tiny random model. */

@@ -4,9 +4,9 @@ import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import { BudgetExceededError, IdeasteerError, InputError, NotFoundError } from "../core/errors.js";
-import type { Logger } from "../core/log.js";
-import type { ChatMessage, Generation, JsonSchema, LlmBackend, SamplingOptions } from "../llm/backend.js";
+import type { Logger } from "../core/index.js";
+import { BudgetExceededError, IdeasteerError, InputError, NotFoundError } from "../core/index.js";
+import type { ChatMessage, Generation, JsonSchema, LlmBackend, SamplingOptions } from "../llm/index.js";
 import { ChatBody, CompletionBody, EmbeddingsBody } from "./openai-bodies.js";
 import { zodJson } from "./zod-json.js";
 

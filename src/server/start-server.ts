@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../core/index.js";
 import { type AppDeps, createApp } from "./create-app.js";
 
 export type ServerOptions = AppDeps & {

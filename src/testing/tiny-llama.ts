@@ -1,5 +1,6 @@
 import type { LlamaConfig } from "../engine/index.js";
-import { type LlamaBackend, openLlama, tinyLlamaConfig, writeRandomLlamaModel } from "../llm/index.js";
+import { type LlamaBackend, openLlama } from "../llm/index.js";
+import { tinyLlamaConfig, writeRandomLlamaModel } from "./random-llama-model.js";
 
 /**
  * Writes a random tiny llama GGUF at modelPath and opens it with llama.cpp: the real backend, on a

@@ -1,4 +1,4 @@
-import { createRng } from "../core/rng.js";
+import { createRng } from "../core/index.js";
 
 /** What a language-model step consumes (the engine's Batch): inputs and next-token targets, [B, T] row-major. */
 export type TokenBatch = { tokens: Int32Array; targets: Int32Array; B: number; T: number };

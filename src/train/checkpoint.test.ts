@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { appendFileSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { CorruptFileError } from "../core/errors.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { CorruptFileError } from "../core/index.js";
+import { tempDir } from "../testing/index.js";
 import { type CheckpointState, latestCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 
 const llamaConfig = {

@@ -13,10 +13,9 @@ import {
   statSync,
 } from "node:fs";
 import { join } from "node:path";
-import { fsyncDir, writeFileAtomic } from "../core/atomic-write.js";
-import { CorruptFileError, NotFoundError } from "../core/errors.js";
+import { CorruptFileError, fsyncDir, NotFoundError, writeFileAtomic } from "../core/index.js";
+import type { LlamaConfig } from "../engine/index.js";
 import { readSafetensors, writeSafetensors } from "../engine/index.js";
-import type { LlamaConfig } from "../engine/llama-config.js";
 import type { SamplerCursor } from "./batch-sampler.js";
 
 /** A tensor as the checkpoint stores it (the engine's Param has these fields). */

@@ -1,6 +1,5 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { writeFileAtomic } from "../core/atomic-write.js";
-import { CorruptFileError } from "../core/errors.js";
+import { CorruptFileError, writeFileAtomic } from "../core/index.js";
 
 /** One line of metrics.jsonl: the step plus metric keys as in STYLE.md ("loss/train", "grad/norm", ...). */
 export type MetricsRecord = { step: number; [key: string]: number };

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { tempDir } from "../testing/temp-dir.js";
+import { tempDir } from "../testing/index.js";
 import { openMetricsLog, readMetrics, truncateStepLog } from "./metrics-log.js";
 import { niceTicks, renderMetricsSvg } from "./metrics-svg.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../core/index.js";
 import { resolvePretrainConfig } from "./pretrain-config.js";
 
 test("presets resolve to valid configs; overrides win over the preset", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../core/index.js";
 
 /** The model's shape minus the vocabulary size, which comes from the trained tokenizer. */
 export const ModelShape = z.object({

@@ -3,8 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { InputError } from "../core/errors.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { InputError } from "../core/index.js";
+import { tempDir } from "../testing/index.js";
 import { PretrainData } from "./pretrain-config.js";
 import { isHeldOut, type PretrainDocument, readPretrainDocuments } from "./pretrain-corpus.js";
 

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { InputError, NotFoundError } from "../core/errors.js";
+import { InputError, NotFoundError } from "../core/index.js";
 import { readJsonlGz } from "../datasets/index.js";
 import type { PretrainData, PretrainSource } from "./pretrain-config.js";
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Logger } from "../core/log.js";
-import { createProgress } from "../core/progress.js";
+import type { Logger } from "../core/index.js";
+import { createProgress } from "../core/index.js";
 import { type BpeTokenizer, loadTokenizer, saveTokenizer, trainBpe } from "../engine/index.js";
 import type { PretrainData } from "./pretrain-config.js";
 import { type PretrainDocument, readPretrainDocuments } from "./pretrain-corpus.js";

@@ -7,9 +7,9 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { XMLValidator } from "fast-xml-parser";
 import type { Token } from "node-llama-cpp";
-import { silentLogger } from "../core/log.js";
+import { silentLogger } from "../core/index.js";
 import { createLlama, loadLlamaWeights } from "../engine/index.js";
-import { hasSharedData, SHARED_DATA } from "../testing/shared-data.js";
+import { hasSharedData, SHARED_DATA } from "../testing/index.js";
 import { loadCheckpoint } from "./checkpoint.js";
 import { exportGguf } from "./export-gguf.js";
 import { metricSeries, readMetrics } from "./metrics-log.js";
@@ -178,7 +178,7 @@ test("the exported GGUF loads in node-llama-cpp and greedy generation matches th
 });
 
 test("train plot renders the run's curves as SVG", { skip: SKIP }, async () => {
-  const { main } = await import("../cli/main.js");
+  const { main } = await import("../cli/index.js");
   const out = join(home, "curves.svg");
   // Not the exit code: node:test sets process.exitCode when another test fails, and main() reports it.
   await main(["node", "ideasteer", "--home", home, "train", "plot", reference.runDir, "--out", out]);

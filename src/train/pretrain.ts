@@ -1,20 +1,26 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../core/atomic-write.js";
-import { ConfigError, NotFoundError } from "../core/errors.js";
-import type { Logger } from "../core/log.js";
-import { createProgress } from "../core/progress.js";
-import { createRng, type Rng, rngFromState } from "../core/rng.js";
+import type { Logger } from "../core/index.js";
+import {
+  ConfigError,
+  createProgress,
+  createRng,
+  NotFoundError,
+  type Rng,
+  rngFromState,
+  writeFileAtomic,
+} from "../core/index.js";
 import {
   type BpeTokenizer,
+  checkLlamaConfig,
   clipGradNorm,
   createAdamW,
   createLlama,
+  type LlamaConfig,
   type LlamaModel,
   loadLlamaWeights,
   setNumThreads,
 } from "../engine/index.js";
-import { checkLlamaConfig, type LlamaConfig } from "../engine/llama-config.js";
 import { createBatchSampler, evalBatches } from "./batch-sampler.js";
 import { bigramLoss, fitBigram } from "./bigram-baseline.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { CorruptFileError } from "../core/errors.js";
-import { tempDir } from "../testing/temp-dir.js";
+import { CorruptFileError } from "../core/index.js";
+import { tempDir } from "../testing/index.js";
 import { readTokenFile, writeTokenFile } from "./token-file.js";
 
 test("token files round-trip both splits; truncation and foreign files are CorruptFileErrors", (t) => {

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../core/atomic-write.js";
-import { CorruptFileError } from "../core/errors.js";
+import { CorruptFileError, writeFileAtomic } from "../core/index.js";
 
 /**
  * A tokenized corpus on disk, so a run (or a resumed run) tokenizes once: "ISTOKv1\0", a u32 header

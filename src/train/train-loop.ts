@@ -1,4 +1,4 @@
-import type { Progress } from "../core/progress.js";
+import type { Progress } from "../core/index.js";
 import { type LrSchedule, learningRate } from "./learning-rate.js";
 import type { MetricsLog } from "./metrics-log.js";
 

@@ -5,17 +5,20 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { JudgeConfig } from "../../config/index.js";
-import { DIMENSIONS } from "../../datasets/index.js";
+import { DIMENSIONS } from "../../idea/index.js";
 import {
   DEFAULT_JUDGE_OPTIONS,
   DEFAULT_RETRIEVAL_NOVELTY_OPTIONS,
   type Judgement,
   type RetrievalNovelty,
 } from "../../judge/index.js";
-import { openSampleLibrary } from "../../judge/sample-library.js";
-import { tinyLlamaConfig, writeRandomLlamaModel } from "../../llm/index.js";
-import { requireSharedData } from "../../testing/shared-data.js";
-import { tempDir } from "../../testing/temp-dir.js";
+import {
+  openSampleLibrary,
+  requireSharedData,
+  tempDir,
+  tinyLlamaConfig,
+  writeRandomLlamaModel,
+} from "../../testing/index.js";
 
 test("the judge config's defaults are the judge's own defaults", () => {
   const c = JudgeConfig.parse({});

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { JudgeConfig } from "../../config/index.js";
 import { InputError, NotFoundError } from "../../core/index.js";
-import { completeIdea, DIMENSIONS, type Idea, parseIdea, parseIdeaLoose } from "../../datasets/index.js";
+import { completeIdea, DIMENSIONS, type Idea, parseIdea, parseIdeaLoose } from "../../idea/index.js";
 import {
   type Judgement,
   judgeIdea,

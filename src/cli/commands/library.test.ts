@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Paper, SearchHit } from "../../library/index.js";
-import { readLines } from "../../library/parsers/line-reader.js";
-import { requireSharedData, sharedPath } from "../../testing/shared-data.js";
-import { tempDir } from "../../testing/temp-dir.js";
+import { parsers } from "../../library/index.js";
+import { requireSharedData, sharedPath, tempDir } from "../../testing/index.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -36,7 +35,7 @@ test("library add / search / show / similar / stats through the real CLI on a te
   const input = join(dir, "papers.jsonl");
   const records: { id: string; title: string }[] = [];
   const lines: string[] = [];
-  for await (const l of readLines({ file: sharedPath("papers.jsonl.gz"), maxLineBytes: 1 << 24 })) {
+  for await (const l of parsers.readLines({ file: sharedPath("papers.jsonl.gz"), maxLineBytes: 1 << 24 })) {
     if ("tooLong" in l) continue;
     lines.push(l.text);
     records.push(JSON.parse(l.text) as { id: string; title: string });

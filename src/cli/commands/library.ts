@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { InputError } from "../../core/errors.js";
+import { InputError } from "../../core/index.js";
 import {
   type Highlight,
   INPUT_FORMATS,

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { LlmConfig } from "../../config/index.js";
-import { openOpenAi, tinyLlamaConfig, writeRandomLlamaModel } from "../../llm/index.js";
-import { tempDir } from "../../testing/temp-dir.js";
+import { openOpenAi } from "../../llm/index.js";
+import { tempDir, tinyLlamaConfig, writeRandomLlamaModel } from "../../testing/index.js";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 

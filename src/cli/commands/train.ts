@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { ConfigError } from "../../core/errors.js";
+import { ConfigError } from "../../core/index.js";
 import {
   EXPORT_TYPES,
   type ExportType,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { extractLlamaCppFiles } from "../../testing/llama-cpp-source.js";
+import { extractLlamaCppFiles } from "../../testing/index.js";
 import { readGguf } from "../gguf/index.js";
 import { BpeTokenizer } from "./bpe-tokenizer.js";
 import { bytesToUnicode } from "./byte-unicode.js";

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CorruptFileError, createRng, NotFoundError } from "../../core/index.js";
-import { tempDir } from "../../testing/temp-dir.js";
+import { tempDir } from "../../testing/index.js";
 import { BpeTokenizer } from "./bpe-tokenizer.js";
 import { bytesToUnicode } from "./byte-unicode.js";
 import { preTokenize } from "./pre-tokenize.js";

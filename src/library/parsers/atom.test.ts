@@ -3,8 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { test } from "node:test";
-import { InputError } from "../../core/errors.js";
-import { tempDir } from "../../testing/temp-dir.js";
+import { InputError } from "../../core/index.js";
+import { tempDir } from "../../testing/index.js";
 import { parseAtom } from "./atom.js";
 import type { ParsedItem } from "./parsed-item.js";
 

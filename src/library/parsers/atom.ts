@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { InputError, type InputLocation } from "../../core/errors.js";
+import { InputError, type InputLocation } from "../../core/index.js";
 import { newPaper, type Paper } from "../paper.js";
 import type { ParsedItem, Parser, ParserInput } from "./parsed-item.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, readWholeInput } from "./read-whole-input.js";

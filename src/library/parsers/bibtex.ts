@@ -1,5 +1,5 @@
 import { type Creator, type Entry, parse } from "@retorquere/bibtex-parser";
-import { InputError, type InputLocation } from "../../core/errors.js";
+import { InputError, type InputLocation } from "../../core/index.js";
 import { titleId } from "../normalize-title.js";
 import { newPaper, type Paper } from "../paper.js";
 import type { ParsedItem, Parser, ParserInput } from "./parsed-item.js";

@@ -1,6 +1,7 @@
 export { type AtomParserOptions, createAtomParser, parseAtom } from "./atom.js";
 export { type BibtexParserOptions, createBibtexParser, parseBibtex } from "./bibtex.js";
 export { DEFAULT_MAX_LINE_BYTES, parseJsonl } from "./jsonl.js";
+export { type Line, type LineReaderOptions, type OverlongLine, readLines } from "./line-reader.js";
 export { createListingParser, DEFAULT_LISTING_OPTIONS, type ListingParserOptions, parseListing } from "./listing.js";
 export { createMarkdownParser, type MarkdownParserOptions, parseMarkdown } from "./markdown.js";
 export type { ParsedItem, Parser, ParserInput } from "./parsed-item.js";

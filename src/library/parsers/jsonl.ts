@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors.js";
+import { InputError } from "../../core/index.js";
 import { readLines } from "./line-reader.js";
 import { paperFromRecord } from "./paper-from-record.js";
 import type { ParsedItem, Parser } from "./parsed-item.js";

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { InputError } from "../../core/errors.js";
+import { InputError } from "../../core/index.js";
 
 /** One line of a text input, without its newline, with where it starts. */
 export type Line = { text: string; line: number; byteOffset: number };

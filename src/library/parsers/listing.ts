@@ -1,4 +1,4 @@
-import { InputError, type InputLocation } from "../../core/errors.js";
+import { InputError, type InputLocation } from "../../core/index.js";
 import { titleId } from "../normalize-title.js";
 import { newPaper, type Paper } from "../paper.js";
 import { readLines } from "./line-reader.js";

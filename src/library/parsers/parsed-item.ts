@@ -1,4 +1,4 @@
-import type { InputError, InputLocation } from "../../core/errors.js";
+import type { InputError, InputLocation } from "../../core/index.js";
 import type { Paper } from "../paper.js";
 
 /**

@@ -1,4 +1,4 @@
-import { InputError } from "../../core/errors.js";
+import { InputError } from "../../core/index.js";
 import { type DocLine, fullTextPaper, parseFullText } from "./fulltext/index.js";
 import type { ParsedItem, Parser, ParserInput } from "./parsed-item.js";
 import { DEFAULT_MAX_DOCUMENT_BYTES, readWholeInput } from "./read-whole-input.js";

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { InputError } from "../../core/errors.js";
+import { InputError } from "../../core/index.js";
 import type { ParserInput } from "./parsed-item.js";
 
 /** Default cap on one whole-document input (Markdown, Atom, BibTeX, PDF): larger files are refused, not truncated. */

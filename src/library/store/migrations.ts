@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { CorruptFileError } from "../../core/errors.js";
+import { CorruptFileError } from "../../core/index.js";
 
 /**
  * The store's schema history. Each migration moves the database from version `version - 1` to

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { CorruptFileError, IdeasteerError, NotFoundError } from "../../core/errors.js";
-import { type Logger, silentLogger } from "../../core/log.js";
+import { CorruptFileError, IdeasteerError, type Logger, NotFoundError, silentLogger } from "../../core/index.js";
 import { normalizeTitle } from "../normalize-title.js";
 import { newPaper, type Paper } from "../paper.js";
 import { migrate, SCHEMA_VERSION } from "./migrations.js";

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
+import { tinyLlamaConfig, writeRandomLlamaModel } from "../../testing/index.js";
 import { FfiContext } from "./ffi-context.js";
 import { FfiModel } from "./ffi-model.js";
 import { findLoadedLibllama, type Libllama, loadLibllama } from "./libllama.js";
-import { tinyLlamaConfig, writeRandomLlamaModel } from "./random-llama-model.js";
 
 let dir: string;
 let llama: Llama;

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import koffi from "koffi";
-import { tempDir } from "../../testing/temp-dir.js";
+import { tempDir } from "../../testing/index.js";
 import { cStructLayout } from "./c-struct-layout.js";
 import { extractFromLlamaBundle } from "./llama-bundle.js";
 import { defineLlamaStructs } from "./llama-structs.js";

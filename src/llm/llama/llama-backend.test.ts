@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createRng, InputError } from "../../core/index.js";
+import { tinyLlamaConfig, writeRandomLlamaModel } from "../../testing/index.js";
 import type { ControlVector } from "../backend.js";
 import { type LlamaBackend, openLlama } from "./llama-backend.js";
-import { tinyLlamaConfig, writeRandomLlamaModel } from "./random-llama-model.js";
 
 let dir: string;
 let backend: LlamaBackend;

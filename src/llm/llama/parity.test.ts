@@ -4,12 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createRng } from "../../core/index.js";
+import type { LlamaConfig } from "../../engine/index.js";
 import { dequantizeQ8_0, quantizeQ8_0, writeLoraGguf } from "../../engine/index.js";
-import type { LlamaConfig } from "../../engine/llama-config.js";
+import {
+  type RandomLlamaModel,
+  referenceForward,
+  tinyLlamaConfig,
+  writeRandomLlamaModel,
+} from "../../testing/index.js";
 import type { ControlVector } from "../backend.js";
 import { type LlamaBackend, openLlama } from "./llama-backend.js";
-import { type RandomLlamaModel, tinyLlamaConfig, writeRandomLlamaModel } from "./random-llama-model.js";
-import { referenceForward } from "./reference-forward.js";
 
 // Logits from llama.cpp (F32 weights, F32 KV cache, no flash attention) against the float64 reference.
 const TOLERANCE = 1e-4;

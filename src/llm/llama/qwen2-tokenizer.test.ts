@@ -3,10 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { type GgufTokenizer, type GgufValue, readGguf } from "../../engine/index.js";
-import { tempDir } from "../../testing/temp-dir.js";
+import { tempDir, tinyLlamaConfig, writeRandomLlamaModel } from "../../testing/index.js";
 import { openLlama } from "./llama-backend.js";
 import { extractFromLlamaBundle } from "./llama-bundle.js";
-import { tinyLlamaConfig, writeRandomLlamaModel } from "./random-llama-model.js";
 
 const VOCAB = "models/ggml-vocab-qwen2.gguf";
 

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import type { LlmConfig } from "../../config/index.js";
-import { ConfigError } from "../../core/errors.js";
-import { type Logger, silentLogger } from "../../core/log.js";
+import { ConfigError, type Logger, silentLogger } from "../../core/index.js";
 import type { BackendOptions, Capabilities, ChatMessage, Generation, LlmBackend, SamplingOptions } from "../backend.js";
 import { createConcurrencyPool } from "./concurrency-pool.js";
 import { isRetryableError, LlmHttpError, LlmResponseError } from "./openai-errors.js";

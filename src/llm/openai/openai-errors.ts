@@ -1,4 +1,4 @@
-import { IdeasteerError } from "../../core/errors.js";
+import { IdeasteerError } from "../../core/index.js";
 import { isRetryableStatus } from "./retry-policy.js";
 
 /**

@@ -1,4 +1,4 @@
-import { IdeasteerError } from "../../core/errors.js";
+import { IdeasteerError } from "../../core/index.js";
 import { httpErrorFor, LlmConnectionError, LlmResponseError, LlmTimeoutError } from "./openai-errors.js";
 import { parseRetryAfterMs } from "./retry-policy.js";
 import { sseEvents } from "./sse-events.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { tempDir } from "../../testing/temp-dir.js";
+import { tempDir } from "../../testing/index.js";
 import type { Generation } from "../backend.js";
 import { diskCache, memoryCache, requestKey } from "./response-cache.js";
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../core/atomic-write.js";
-import type { Logger } from "../../core/log.js";
+import type { Logger } from "../../core/index.js";
+import { writeFileAtomic } from "../../core/index.js";
 import type { Generation } from "../backend.js";
 
 /**

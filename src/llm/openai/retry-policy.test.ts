@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createRng } from "../../core/rng.js";
+import { createRng } from "../../core/index.js";
 import { backoffMs, isRetryableStatus, parseRetryAfterMs, type RetryPolicy, withRetries } from "./retry-policy.js";
 
 test("parseRetryAfterMs reads delay-seconds and HTTP dates, and nothing else", () => {

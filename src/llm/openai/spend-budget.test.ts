@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BudgetExceededError } from "../../core/errors.js";
+import { BudgetExceededError } from "../../core/index.js";
 import { createSpendBudget, estimatePromptTokens } from "./spend-budget.js";
 
 test("the token budget refuses a request whose worst case would pass the limit, counting requests in flight", () => {

@@ -1,4 +1,4 @@
-import { BudgetExceededError } from "../../core/errors.js";
+import { BudgetExceededError } from "../../core/index.js";
 
 export type TokenUsage = { promptTokens: number; completionTokens: number };
 

@@ -1,7 +1,12 @@
-import { createRng, type Rng } from "../../core/index.js";
-import { type GgufTensorType, type GgufTokenizer, llamaTensorShapes, writeLlamaGguf } from "../../engine/index.js";
-import type { LlamaConfig } from "../../engine/llama-config.js";
-import { byteLevelTokenizer } from "./byte-tokenizer.js";
+import { createRng, type Rng } from "../core/index.js";
+import {
+  type GgufTensorType,
+  type GgufTokenizer,
+  type LlamaConfig,
+  llamaTensorShapes,
+  writeLlamaGguf,
+} from "../engine/index.js";
+import { byteLevelTokenizer } from "../llm/index.js";
 
 export type RandomLlamaModel = { config: LlamaConfig; weights: Map<string, Float32Array>; tokenizer: GgufTokenizer };
 

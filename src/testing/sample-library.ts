@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { ingestFiles, type Paper, PaperStore, type Reference } from "../library/index.js";
-import { sharedPath } from "../testing/shared-data.js";
+import { sharedPath } from "./shared-data.js";
 
 /**
  * Test support (not exported from the folder): a temp library of a few thousand real papers from

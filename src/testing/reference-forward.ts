@@ -10,7 +10,7 @@
  * c_l is the control vector of block l (strength already applied). A LoRA pair adds
  * scale · (alpha / rank) · B·A to its base matrix.
  */
-import type { LlamaConfig } from "../../engine/llama-config.js";
+import type { LlamaConfig } from "../engine/index.js";
 
 export type ReferenceLora = {
   alpha: number;

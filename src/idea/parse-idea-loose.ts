@@ -207,3 +207,13 @@ function tryJson(text: string): LooseParse | null {
   put("experimentPlan.evaluation", plan.evaluation);
   return finish(values, ["parsed as JSON"]);
 }
+
+/**
+ * Repair: the tolerant parse of `text` made whole, or null with what is still missing; never
+ * invents text for a missing field (a caller regenerates instead).
+ * @example repairIdea("## Title\nX\n**Method:** Y\n...").idea // { title: "X", method: "Y", experimentPlan: {...} }
+ */
+export function repairIdea(text: string): { idea: Idea | null; missing: IdeaFieldPath[]; warnings: string[] } {
+  const loose = parseIdeaLoose(text);
+  return { idea: completeIdea(loose), missing: loose.missing, warnings: loose.warnings };
+}

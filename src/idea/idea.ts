@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { InputError } from "../core/errors.js";
-import type { JsonSchema } from "../llm/backend.js";
+import { InputError } from "../core/index.js";
+import type { JsonSchema } from "../llm/index.js";
 
 /**
  * The idea format of DESIGN §1, its parsed form, and the exact render/parse pair.

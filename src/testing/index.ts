@@ -1,0 +1,21 @@
+// Test support only: helpers for the suite and the benches. No production module imports this folder
+// (scripts/check-doors.ts enforces it), and the package does not ship it.
+export { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
+export { extractLlamaCppFiles, LLAMA_CPP_BUNDLE } from "./llama-cpp-source.js";
+export {
+  type RandomLlamaModel,
+  randomLlamaWeights,
+  tinyLlamaConfig,
+  writeRandomLlamaModel,
+} from "./random-llama-model.js";
+export {
+  type ReferenceForward,
+  type ReferenceLora,
+  type ReferenceOptions,
+  referenceForward,
+  referenceLogits,
+} from "./reference-forward.js";
+export { attachReferences, type CitingRecord, openSampleLibrary, readCitingRecord } from "./sample-library.js";
+export { hasSharedData, requireSharedData, SHARED_DATA, sharedPath } from "./shared-data.js";
+export { tempDir } from "./temp-dir.js";
+export { openTinyLlama } from "./tiny-llama.js";
