@@ -49,7 +49,10 @@ test("the packed tarball installs in a scratch project and works by name", { tim
   const dir = mkdtempSync(join(tmpdir(), "ideasteer-pack-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   execFileSync("node", ["scripts/build-if-stale.mjs", "ts"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
-  execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", dir], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", dir], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const tarball = join(dir, readdirSync(dir).find((f) => f.endsWith(".tgz")) ?? "");
 
   const project = join(dir, "project");

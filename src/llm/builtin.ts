@@ -7,10 +7,7 @@ import { SHIPPED_MODEL_PATH } from "./shipped-model.js";
 
 /** Where `builtin` looks when llm.modelPath is empty: the user's home, then the models/ folder shipped in the package. */
 export function builtinModelCandidates(home: string): string[] {
-  return [
-    join(home, "models", "default", "model.gguf"),
-    SHIPPED_MODEL_PATH,
-  ];
+  return [join(home, "models", "default", "model.gguf"), SHIPPED_MODEL_PATH];
 }
 
 /**

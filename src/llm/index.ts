@@ -23,7 +23,6 @@ export { isLocalModel } from "./backend.js";
 export { byteLevelTokenizer, CHATML_TEMPLATE } from "./llama/byte-tokenizer.js";
 export type { LlamaBackend, LlamaBackendOptions } from "./llama/llama-backend.js";
 export { extractFromLlamaBundle, LLAMA_BUNDLE } from "./llama/llama-bundle.js";
-export { SHIPPED_MODEL_PATH } from "./shipped-model.js";
 export {
   LlmConnectionError,
   LlmHttpError,
@@ -34,6 +33,7 @@ export {
   openAiOptionsFor,
   openOpenAi,
 } from "./openai/index.js";
+export { SHIPPED_MODEL_PATH } from "./shipped-model.js";
 
 export const BACKEND_NAMES = ["builtin", "llama", "openai"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
