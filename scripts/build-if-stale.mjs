@@ -5,7 +5,7 @@
 // must not rebuild files that running processes (a test suite) are using.
 // Usage: node scripts/build-if-stale.mjs native|ts [--force]
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -21,6 +21,7 @@ const PARTS = {
     build: () => {
       rmSync(join(root, "dist"), { recursive: true, force: true }); // no stale modules in the package
       run("tsc", ["-p", "tsconfig.build.json"]);
+      chmodSync(join(root, "dist", "cli", "main.js"), 0o755); // the package's bin, linked by npm before a rebuild
     },
   },
 };

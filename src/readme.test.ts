@@ -55,7 +55,7 @@ test("every README shell block that needs no model download runs as written", {
   assert.ok(run.length >= 2, "the README has runnable blocks");
   for (const b of blocks) if (b.skip !== null) t.diagnostic(`README.md:${b.line} skipped: ${b.skip}`);
   for (const b of run) {
-    const r = spawnSync("bash", ["-euo", "pipefail", "-c", b.code], {
+    const r = spawnSync("bash", ["-eo", "pipefail", "-c", b.code], {
       cwd: ROOT,
       encoding: "utf8",
       env: { ...process.env, IDEASTEER_HOME: home, NO_COLOR: "1" },
