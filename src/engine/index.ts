@@ -5,7 +5,6 @@ export { EngineInputError } from "./engine-input-error.js";
 export * from "./gguf/index.js";
 export { type GradCheckResult, gradCheck } from "./grad-check.js";
 export {
-  type Batch,
   createLlama,
   type ForwardOptions,
   type LlamaModel,
@@ -23,4 +22,5 @@ export { getNumThreads, setNumThreads } from "./native-kernels.js";
 export * from "./ops/index.js";
 export * from "./safetensors.js";
 export { alloc, type DType, empty, type FloatArray, parameter, Tensor, tensor, zeros } from "./tensor.js";
+export { batchPositions, lossTokens, type TokenBatch } from "./token-batch.js";
 export * from "./tokenizer/index.js";

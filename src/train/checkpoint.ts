@@ -17,7 +17,6 @@ import { fsyncDir, writeFileAtomic } from "../core/atomic-write.js";
 import { CorruptFileError, NotFoundError } from "../core/errors.js";
 import { readSafetensors, writeSafetensors } from "../engine/index.js";
 import type { LlamaConfig } from "../engine/llama-config.js";
-import type { SamplerCursor } from "./batch-sampler.js";
 
 /** A tensor as the checkpoint stores it (the engine's Param has these fields). */
 export type ShapedTensor = { shape: number[]; data: Float32Array };
@@ -29,9 +28,11 @@ export type CheckpointState = {
   weights: Map<string, ShapedTensor>;
   optimizer: OptimizerState;
   rngState: number[];
-  cursor: SamplerCursor;
+  cursor: unknown; // the data source's position (JSON), validated by the stage on load
   llamaConfig: LlamaConfig;
   trainConfig: unknown; // the stage's own config (JSON), validated by the stage on load
+  /** The trainer's own state beyond weights, moments, RNG and cursor (early stopping, a stage's extra state). */
+  trainerState?: unknown;
 };
 
 /** checkpoint.json: written last, so its presence means the folder is complete; it lists every file's size and hash. */
@@ -40,9 +41,10 @@ type Manifest = {
   version: 1;
   step: number;
   rngState: number[];
-  cursor: SamplerCursor;
+  cursor: unknown;
   llamaConfig: LlamaConfig;
   trainConfig: unknown;
+  trainerState?: unknown; // absent in checkpoints written before the trainer skeleton
   optimizerStep: number;
   files: Record<string, { bytes: number; sha256: string }>;
 };
@@ -92,6 +94,7 @@ export function saveCheckpoint(runDir: string, s: CheckpointState & { tokenizerP
     cursor: s.cursor,
     llamaConfig: s.llamaConfig,
     trainConfig: s.trainConfig,
+    trainerState: s.trainerState,
     optimizerStep: s.optimizer.step,
     files,
   };
@@ -154,19 +157,25 @@ export function loadCheckpoint(path: string): CheckpointState & { dir: string; t
     cursor: m.cursor,
     llamaConfig: m.llamaConfig,
     trainConfig: m.trainConfig,
+    trainerState: m.trainerState,
     tokenizerPath: join(dir, CHECKPOINT_TOKENIZER),
   };
 }
 
 /** The newest complete checkpoint under a run folder, or null. Folders without a manifest are unfinished. */
 export function latestCheckpoint(runDir: string): string | null {
+  return completeCheckpoints(runDir)[0] ?? null;
+}
+
+/** Every complete checkpoint folder under a run folder (manifest written), newest first. */
+export function completeCheckpoints(runDir: string): string[] {
   const root = join(runDir, "checkpoints");
-  if (!existsSync(root)) return null;
-  const done = readdirSync(root)
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
     .filter((n) => /^step-\d{8}$/.test(n) && existsSync(join(root, n, MANIFEST)))
-    .sort();
-  const last = done[done.length - 1];
-  return last === undefined ? null : join(root, last);
+    .sort()
+    .reverse()
+    .map((n) => join(root, n));
 }
 
 function pruneCheckpoints(root: string, keep: number): void {

@@ -1,0 +1,163 @@
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, createProgress, createRng, type Logger, type Rng, rngFromState } from "../core/index.js";
+import { clipGradNorm, createAdamW, type Param, setNumThreads } from "../engine/index.js";
+import { saveCheckpoint } from "./checkpoint.js";
+import { initialEarlyStopping } from "./early-stopping.js";
+import { openMetricsLog } from "./metrics-log.js";
+import { TrainingInterruptedError } from "./train-errors.js";
+import { meanLoss, type TrainLoopResult, trainLoop } from "./train-loop.js";
+import { loadResumePoint, openTrainRun, type TrainerState } from "./train-run.js";
+import type { HookContext, StageParts, TrainStage } from "./train-stage.js";
+import type { TrainerConfig } from "./trainer-config.js";
+
+export type TrainOptions<C> = {
+  /** A new run's config; ignored on resume (the run folder's config.json is used). */
+  config?: C;
+  /** Continue the run in this folder from its newest intact checkpoint (never a silent restart). */
+  resume?: string;
+  /** New runs go to <runsRoot>/<stage>-<yyyymmdd-hhmmss>/. */
+  runsRoot: string;
+  log: Logger;
+  progress?: boolean;
+  /** Stops the run after its current step with a checkpoint (the CLI wires SIGINT/SIGTERM to it). */
+  signal?: AbortSignal;
+};
+
+export type TrainResult<C, B> = TrainLoopResult & {
+  runDir: string;
+  config: C;
+  /** The last checkpoint written or resumed from. */
+  checkpointDir: string;
+  /** What the stage's setup built, trained: for a stage's own final evaluation. */
+  parts: StageParts<B>;
+};
+
+/**
+ * Runs a training stage: the run folder (config.json, metrics.jsonl, samples.jsonl, checkpoints/), resume
+ * from the newest intact checkpoint (weights, AdamW moments, RNG, data cursor, early stopping, the stage's extra
+ * state), the loop (train-loop.ts), atomic checkpoints, a progress line with rate and ETA, and a clean stop on
+ * `signal`: a checkpoint at the next step, then TrainingInterruptedError ("rerun with --resume <runDir>").
+ *
+ * @example
+ *   const r = await train(pretrainStage({ home, dataDir, log }), { config, runsRoot: join(home, "runs"), log });
+ *   // r.runDir = <home>/runs/pretrain-20261205-081500, r.endStep = config.maxSteps, r.lastEval["loss/val"] ≈ 4.83
+ */
+export async function train<C extends TrainerConfig, B>(
+  stage: TrainStage<C, B>,
+  o: TrainOptions<C>,
+): Promise<TrainResult<C, B>> {
+  const { log } = o;
+  // Run folder and config, then the stage's parts.
+  const { runDir, config: cfg } = openTrainRun({ stage: stage.name, schema: stage.config, ...o });
+  log.info("training run", { stage: stage.name, runDir, resume: Boolean(o.resume) });
+  const parts = await stage.setup(cfg, { runDir, log });
+  const { model, loss, hooks = {} } = parts;
+  setNumThreads(cfg.threads);
+  const optimizer = createAdamW(model.params, {
+    lr: cfg.lr,
+    beta1: cfg.beta1,
+    beta2: cfg.beta2,
+    eps: cfg.adamEps,
+    weightDecay: cfg.weightDecay,
+  });
+
+  // Resume: everything the checkpoint holds goes back where it came from.
+  let rng: Rng = createRng(cfg.seed + 1);
+  let trainerState: TrainerState = { earlyStopping: initialEarlyStopping() };
+  let cursor: unknown;
+  let startStep = 0;
+  let checkpointDir = "";
+  if (o.resume) {
+    const at = loadResumePoint(runDir, log);
+    loadParams(model.params, at.weights);
+    optimizer.loadState(at.optimizer);
+    rng = rngFromState(at.rngState);
+    ({ cursor, step: startStep, dir: checkpointDir, trainer: trainerState } = at);
+    if (trainerState.extra !== undefined) hooks.extraState?.load(trainerState.extra);
+    log.info("resumed from checkpoint", { dir: checkpointDir, step: startStep });
+  }
+  const data = parts.openData(cursor);
+  const ctx = (step: number): HookContext => ({ step, runDir, rng, log });
+
+  let lastLossTrain = Number.NaN;
+  const bar = createProgress({
+    label: stage.name,
+    total: cfg.maxSteps - startStep,
+    unit: "step",
+    enabled: o.progress ?? false,
+    extra: () => `step ${startStep + bar.value}/${cfg.maxSteps} loss ${lastLossTrain.toFixed(3)}`,
+  });
+  const result = await trainLoop({
+    config: cfg,
+    loss,
+    nextBatch: () => data.next(),
+    optimizer,
+    clipGradNorm: (maxNorm) => clipGradNorm(model.params, maxNorm),
+    zeroGrad: () => model.zeroGrad(),
+    evaluate: async (step) => ({
+      ...(parts.valBatches.length > 0 ? { "loss/val": meanLoss(loss, parts.valBatches) } : {}),
+      ...(await hooks.evaluate?.(ctx(step))),
+    }),
+    startStep,
+    resumed: Boolean(o.resume),
+    earlyStopping: {
+      rule: { patience: cfg.earlyStoppingPatience, minDelta: cfg.earlyStoppingMinDelta, mode: cfg.earlyStoppingMode },
+      metric: cfg.earlyStoppingMetric,
+      state: trainerState.earlyStopping,
+    },
+    metrics: openMetricsLog(join(runDir, "metrics.jsonl")),
+    saveCheckpoint: async (step, earlyStopping) => {
+      checkpointDir = saveCheckpoint(runDir, {
+        step,
+        weights: model.params,
+        optimizer: optimizer.state(),
+        rngState: rng.state(),
+        cursor: data.cursor(),
+        llamaConfig: model.llamaConfig,
+        trainConfig: cfg,
+        trainerState: { earlyStopping, extra: hooks.extraState?.save() },
+        tokenizerPath: model.tokenizerPath,
+        keep: cfg.keepCheckpoints,
+      });
+      await hooks.onCheckpoint?.(ctx(step), checkpointDir);
+    },
+    sample: async (step) => {
+      const rows = (await hooks.sample?.(ctx(step))) ?? [];
+      const lines = rows.map((r) => `${JSON.stringify({ step, ...r })}\n`).join("");
+      if (lines) appendFileSync(join(runDir, "samples.jsonl"), lines);
+    },
+    onStep: async (step, record) => {
+      lastLossTrain = record["loss/train"] as number;
+      await hooks.onStep?.(ctx(step), record);
+    },
+    progress: bar,
+    signal: o.signal,
+  });
+  bar.done();
+  if (result.stopReason === "interrupted") {
+    const e = new TrainingInterruptedError(result.endStep, runDir);
+    log.warn(e.message, { checkpoint: checkpointDir });
+    throw e;
+  }
+  if (result.stopReason === "early-stopping")
+    log.info("stopped early", {
+      step: result.endStep,
+      [cfg.earlyStoppingMetric]: result.lastEval[cfg.earlyStoppingMetric],
+    });
+  return { ...result, runDir, config: cfg, checkpointDir, parts };
+}
+
+/** Copies checkpointed weights into the params; every param must be present with its exact size, and nothing else. */
+function loadParams(params: Map<string, Param>, weights: Map<string, { data: Float32Array }>): void {
+  const missing = [...params.keys()].filter((n) => !weights.has(n));
+  const extra = [...weights.keys()].filter((n) => !params.has(n));
+  const badSize = [...params].filter(([n, p]) => weights.has(n) && weights.get(n)?.data.length !== p.data.length);
+  if (missing.length || extra.length || badSize.length)
+    throw new ConfigError(
+      `checkpoint weights do not fit the model: missing [${missing.join(", ")}], unexpected [${extra.join(", ")}], ` +
+        `wrong size [${badSize.map(([n]) => n).join(", ")}]`,
+      "resume with the stage and config the run was started with",
+    );
+  for (const [name, p] of params) p.data.set(weights.get(name)?.data ?? p.data);
+}
