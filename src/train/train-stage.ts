@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Logger, Rng } from "../core/index.js";
 import type { LlamaConfig, Param, TokenBatch } from "../engine/index.js";
+import type { PlotPanel } from "./metrics-svg.js";
 import type { TrainerConfig } from "./trainer-config.js";
 
 /** What a checkpoint's JSON can hold: a data cursor, a stage's extra state. */
@@ -64,6 +65,8 @@ export type StageParts<B> = {
   valBatches: B[];
   loss: TrainLoss<B>;
   hooks?: TrainHooks;
+  /** The panels of curves.svg (default: loss/train with loss/val, and lr). */
+  plotPanels?: PlotPanel[];
 };
 
 /**

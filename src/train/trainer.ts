@@ -1,10 +1,19 @@
 import { appendFileSync } from "node:fs";
-import { join } from "node:path";
-import { ConfigError, createProgress, createRng, type Logger, type Rng, rngFromState } from "../core/index.js";
+import { basename, join } from "node:path";
+import {
+  ConfigError,
+  createProgress,
+  createRng,
+  type Logger,
+  type Rng,
+  rngFromState,
+  writeFileAtomic,
+} from "../core/index.js";
 import { clipGradNorm, createAdamW, type Param, setNumThreads } from "../engine/index.js";
 import { saveCheckpoint } from "./checkpoint.js";
 import { initialEarlyStopping } from "./early-stopping.js";
-import { openMetricsLog } from "./metrics-log.js";
+import { openMetricsLog, readMetrics } from "./metrics-log.js";
+import { renderMetricsSvg } from "./metrics-svg.js";
 import { TrainingInterruptedError } from "./train-errors.js";
 import { meanLoss, type TrainLoopResult, trainLoop } from "./train-loop.js";
 import { loadResumePoint, openTrainRun, type TrainerState } from "./train-run.js";
@@ -79,14 +88,23 @@ export async function train<C extends TrainerConfig, B>(
   }
   const data = parts.openData(cursor);
   const ctx = (step: number): HookContext => ({ step, runDir, rng, log });
+  const metrics = openMetricsLog(join(runDir, "metrics.jsonl"));
+  // curves.svg beside metrics.jsonl, redrawn at every checkpoint and at the end (`train plot` draws it on demand).
+  const plot = () =>
+    writeFileAtomic(
+      join(runDir, "curves.svg"),
+      renderMetricsSvg(readMetrics(metrics.path), { title: basename(runDir), panels: parts.plotPanels }),
+    );
 
-  let lastLossTrain = Number.NaN;
+  let last: Record<string, number> = {};
   const bar = createProgress({
     label: stage.name,
     total: cfg.maxSteps - startStep,
     unit: "step",
     enabled: o.progress ?? false,
-    extra: () => `step ${startStep + bar.value}/${cfg.maxSteps} loss ${lastLossTrain.toFixed(3)}`,
+    extra: () =>
+      `step ${startStep + bar.value}/${cfg.maxSteps} loss ${(last["loss/train"] ?? Number.NaN).toFixed(3)} ` +
+      `${Math.round(last["perf/tokens_per_s"] ?? 0)} tok/s`,
   });
   const result = await trainLoop({
     config: cfg,
@@ -106,7 +124,7 @@ export async function train<C extends TrainerConfig, B>(
       metric: cfg.earlyStoppingMetric,
       state: trainerState.earlyStopping,
     },
-    metrics: openMetricsLog(join(runDir, "metrics.jsonl")),
+    metrics,
     saveCheckpoint: async (step, earlyStopping) => {
       checkpointDir = saveCheckpoint(runDir, {
         step,
@@ -120,6 +138,7 @@ export async function train<C extends TrainerConfig, B>(
         tokenizerPath: model.tokenizerPath,
         keep: cfg.keepCheckpoints,
       });
+      plot();
       await hooks.onCheckpoint?.(ctx(step), checkpointDir);
     },
     sample: async (step) => {
@@ -128,13 +147,14 @@ export async function train<C extends TrainerConfig, B>(
       if (lines) appendFileSync(join(runDir, "samples.jsonl"), lines);
     },
     onStep: async (step, record) => {
-      lastLossTrain = record["loss/train"] as number;
+      last = record;
       await hooks.onStep?.(ctx(step), record);
     },
     progress: bar,
     signal: o.signal,
   });
   bar.done();
+  plot();
   if (result.stopReason === "interrupted") {
     const e = new TrainingInterruptedError(result.endStep, runDir);
     log.warn(e.message, { checkpoint: checkpointDir });
