@@ -10,13 +10,13 @@ import {
   writeFileAtomic,
 } from "../core/index.js";
 import { clipGradNorm, createAdamW, type Param, setNumThreads } from "../engine/index.js";
-import { saveCheckpoint } from "./checkpoint.js";
-import { initialEarlyStopping } from "./early-stopping.js";
+import { type CheckpointState, saveCheckpoint } from "./checkpoint.js";
+import { type EarlyStoppingState, initialEarlyStopping } from "./early-stopping.js";
 import { openMetricsLog, readMetrics } from "./metrics-log.js";
 import { renderMetricsSvg } from "./metrics-svg.js";
 import { TrainingInterruptedError } from "./train-errors.js";
 import { meanLoss, type TrainLoopResult, trainLoop } from "./train-loop.js";
-import { loadResumePoint, openTrainRun, type TrainerState } from "./train-run.js";
+import { loadResumePoint, openTrainRun } from "./train-run.js";
 import type { HookContext, StageParts, TrainStage } from "./train-stage.js";
 import type { TrainerConfig } from "./trainer-config.js";
 
@@ -57,7 +57,7 @@ export async function train<C extends TrainerConfig, B>(
   o: TrainOptions<C>,
 ): Promise<TrainResult<C, B>> {
   const { log } = o;
-  // Run folder and config, then the stage's parts.
+  // 1. The run folder and its config; the stage builds its parts from the config.
   const { runDir, config: cfg } = openTrainRun({ stage: stage.name, schema: stage.config, ...o });
   log.info("training run", { stage: stage.name, runDir, resume: Boolean(o.resume) });
   const parts = await stage.setup(cfg, { runDir, log });
@@ -71,41 +71,53 @@ export async function train<C extends TrainerConfig, B>(
     weightDecay: cfg.weightDecay,
   });
 
-  // Resume: everything the checkpoint holds goes back where it came from.
-  let rng: Rng = createRng(cfg.seed + 1);
-  let trainerState: TrainerState = { earlyStopping: initialEarlyStopping() };
-  let cursor: unknown;
-  let startStep = 0;
-  let checkpointDir = "";
-  if (o.resume) {
-    const at = loadResumePoint(runDir, log);
-    loadParams(model.params, at.weights);
-    optimizer.loadState(at.optimizer);
-    rng = rngFromState(at.rngState);
-    ({ cursor, step: startStep, dir: checkpointDir, trainer: trainerState } = at);
-    if (trainerState.extra !== undefined) hooks.extraState?.load(trainerState.extra);
-    log.info("resumed from checkpoint", { dir: checkpointDir, step: startStep });
-  }
-  const data = parts.openData(cursor);
+  // 2. Where to start: step 0, or everything the newest intact checkpoint holds put back where it came from.
+  const start = o.resume ? resumeFrom(runDir, parts, optimizer, log) : freshStart(cfg);
+  const { rng } = start;
+  let checkpointDir = start.checkpointDir;
+  const data = parts.openData(start.cursor);
   const ctx = (step: number): HookContext => ({ step, runDir, rng, log });
+
+  // 3. What the run writes: metrics.jsonl, samples.jsonl, curves.svg, checkpoints/, the progress line.
   const metrics = openMetricsLog(join(runDir, "metrics.jsonl"));
-  // curves.svg beside metrics.jsonl, redrawn at every checkpoint and at the end (`train plot` draws it on demand).
   const plot = () =>
     writeFileAtomic(
       join(runDir, "curves.svg"),
       renderMetricsSvg(readMetrics(metrics.path), { title: basename(runDir), panels: parts.plotPanels }),
     );
-
+  const saveAt = async (step: number, earlyStopping: EarlyStoppingState) => {
+    checkpointDir = saveCheckpoint(runDir, {
+      step,
+      weights: model.params,
+      optimizer: optimizer.state(),
+      rngState: rng.state(),
+      cursor: data.cursor(),
+      llamaConfig: model.llamaConfig,
+      trainConfig: cfg,
+      trainerState: { earlyStopping, extra: hooks.extraState?.save() },
+      tokenizerPath: model.tokenizerPath,
+      keep: cfg.keepCheckpoints,
+    });
+    plot(); // curves.svg is redrawn with every checkpoint (`train plot` draws it on demand)
+    await hooks.onCheckpoint?.(ctx(step), checkpointDir);
+  };
+  const writeSamples = async (step: number) => {
+    const rows = (await hooks.sample?.(ctx(step))) ?? [];
+    const lines = rows.map((r) => `${JSON.stringify({ step, ...r })}\n`).join("");
+    if (lines) appendFileSync(join(runDir, "samples.jsonl"), lines);
+  };
   let last: Record<string, number> = {};
   const bar = createProgress({
     label: stage.name,
-    total: cfg.maxSteps - startStep,
+    total: cfg.maxSteps - start.step,
     unit: "step",
     enabled: o.progress ?? false,
     extra: () =>
-      `step ${startStep + bar.value}/${cfg.maxSteps} loss ${(last["loss/train"] ?? Number.NaN).toFixed(3)} ` +
+      `step ${start.step + bar.value}/${cfg.maxSteps} loss ${(last["loss/train"] ?? Number.NaN).toFixed(3)} ` +
       `${Math.round(last["perf/tokens_per_s"] ?? 0)} tok/s`,
   });
+
+  // 4. The loop.
   const result = await trainLoop({
     config: cfg,
     loss,
@@ -117,35 +129,16 @@ export async function train<C extends TrainerConfig, B>(
       ...(parts.valBatches.length > 0 ? { "loss/val": meanLoss(loss, parts.valBatches) } : {}),
       ...(await hooks.evaluate?.(ctx(step))),
     }),
-    startStep,
+    startStep: start.step,
     resumed: Boolean(o.resume),
     earlyStopping: {
       rule: { patience: cfg.earlyStoppingPatience, minDelta: cfg.earlyStoppingMinDelta, mode: cfg.earlyStoppingMode },
       metric: cfg.earlyStoppingMetric,
-      state: trainerState.earlyStopping,
+      state: start.earlyStopping,
     },
     metrics,
-    saveCheckpoint: async (step, earlyStopping) => {
-      checkpointDir = saveCheckpoint(runDir, {
-        step,
-        weights: model.params,
-        optimizer: optimizer.state(),
-        rngState: rng.state(),
-        cursor: data.cursor(),
-        llamaConfig: model.llamaConfig,
-        trainConfig: cfg,
-        trainerState: { earlyStopping, extra: hooks.extraState?.save() },
-        tokenizerPath: model.tokenizerPath,
-        keep: cfg.keepCheckpoints,
-      });
-      plot();
-      await hooks.onCheckpoint?.(ctx(step), checkpointDir);
-    },
-    sample: async (step) => {
-      const rows = (await hooks.sample?.(ctx(step))) ?? [];
-      const lines = rows.map((r) => `${JSON.stringify({ step, ...r })}\n`).join("");
-      if (lines) appendFileSync(join(runDir, "samples.jsonl"), lines);
-    },
+    saveCheckpoint: saveAt,
+    sample: writeSamples,
     onStep: async (step, record) => {
       last = record;
       await hooks.onStep?.(ctx(step), record);
@@ -153,6 +146,8 @@ export async function train<C extends TrainerConfig, B>(
     progress: bar,
     signal: o.signal,
   });
+
+  // 5. How it ended.
   bar.done();
   plot();
   if (result.stopReason === "interrupted") {
@@ -166,6 +161,44 @@ export async function train<C extends TrainerConfig, B>(
       [cfg.earlyStoppingMetric]: result.lastEval[cfg.earlyStoppingMetric],
     });
   return { ...result, runDir, config: cfg, checkpointDir, parts };
+}
+
+/** Where a run starts: its step, RNG, data cursor, early-stopping state and the checkpoint it came from. */
+type StartState = {
+  step: number;
+  rng: Rng;
+  cursor: unknown;
+  earlyStopping: EarlyStoppingState;
+  checkpointDir: string;
+};
+
+const freshStart = (cfg: TrainerConfig): StartState => ({
+  step: 0,
+  rng: createRng(cfg.seed + 1),
+  cursor: undefined,
+  earlyStopping: initialEarlyStopping(),
+  checkpointDir: "",
+});
+
+/** Loads the newest intact checkpoint into the model, the optimizer and the stage's extra state. */
+function resumeFrom<B>(
+  runDir: string,
+  parts: StageParts<B>,
+  optimizer: { loadState(s: CheckpointState["optimizer"]): void },
+  log: Logger,
+): StartState {
+  const at = loadResumePoint(runDir, log);
+  loadParams(parts.model.params, at.weights);
+  optimizer.loadState(at.optimizer);
+  if (at.trainer.extra !== undefined) parts.hooks?.extraState?.load(at.trainer.extra);
+  log.info("resumed from checkpoint", { dir: at.dir, step: at.step });
+  return {
+    step: at.step,
+    rng: rngFromState(at.rngState),
+    cursor: at.cursor,
+    earlyStopping: at.trainer.earlyStopping,
+    checkpointDir: at.dir,
+  };
 }
 
 /** Copies checkpointed weights into the params; every param must be present with its exact size, and nothing else. */
