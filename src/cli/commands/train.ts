@@ -62,7 +62,10 @@ export const registerTrainCommands: RegisterCommands = (program: Command) => {
     .description("pretrain the llama-architecture model on the abstracts and section texts of ../shared/data")
     .option("--preset <name>", `${PRETRAIN_PRESETS.join(" | ")}`, "default")
     .option("--train-config <file>", "JSON file with pretraining config fields (over the preset, under flags)")
-    .option("--resume <run-dir>", "continue a run from its newest checkpoint (its own config.json is used)")
+    .option(
+      "--resume <run-dir>",
+      "continue a run from its newest intact checkpoint (its own config.json is used; Ctrl-C writes one and exits 130)",
+    )
     .option("--steps <n>", desc("maxSteps"), intFlag("--steps"))
     .option("--batch-size <n>", desc("batchSize"), intFlag("--batch-size"))
     .option("--seq-len <n>", desc("seqLen"), intFlag("--seq-len"))
