@@ -149,11 +149,11 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     T: cfg.seqLen,
     maxTokens: o.finalEvalTokens ?? 262_144,
   });
-  const samples = readSamples(r.runDir, cfg.maxSteps);
+  const samples = readSamples(r.runDir, r.endStep);
   const summary: PretrainResult = {
     runDir: r.runDir,
     checkpointDir: r.checkpointDir,
-    steps: cfg.maxSteps,
+    steps: r.endStep, // maxSteps, or the evaluation early stopping ended at
     ...result,
     samples,
   };

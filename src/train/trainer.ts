@@ -58,7 +58,13 @@ export async function train<C extends TrainerConfig, B>(
 ): Promise<TrainResult<C, B>> {
   const { log } = o;
   // 1. The run folder and its config; the stage builds its parts from the config.
-  const { runDir, config: cfg } = openTrainRun({ stage: stage.name, schema: stage.config, ...o });
+  const { runDir, config: cfg } = openTrainRun({
+    stage: stage.name,
+    schema: stage.config,
+    config: o.config,
+    resume: o.resume,
+    runsRoot: o.runsRoot,
+  });
   log.info("training run", { stage: stage.name, runDir, resume: Boolean(o.resume) });
   const parts = await stage.setup(cfg, { runDir, log });
   const { model, loss, hooks = {} } = parts;
