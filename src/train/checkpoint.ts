@@ -56,15 +56,16 @@ export const CHECKPOINT_TOKENIZER = "tokenizer.json";
 const stepName = (step: number) => `step-${String(step).padStart(8, "0")}`;
 
 /**
- * Writes <runDir>/checkpoints/step-NNNNNNNN/ atomically: every file goes into a temp folder and is
- * fsynced, the manifest is written last, then the folder is renamed into place (a crash leaves either
+ * Writes <runDir>/checkpoints/step-NNNNNNNN/ atomically: every file goes into a temp folder in the run folder
+ * and is fsynced, the manifest is written last, then the folder is renamed into place (a crash leaves either
  * the old set of checkpoints or the new one). Keeps the newest `keep` checkpoints.
  */
 export function saveCheckpoint(runDir: string, s: CheckpointState & { tokenizerPath: string; keep: number }): string {
   const root = join(runDir, "checkpoints");
   mkdirSync(root, { recursive: true });
   const final = join(root, stepName(s.step));
-  const tmp = join(root, `.${stepName(s.step)}.tmp-${process.pid}`);
+  // Staged beside checkpoints/, not in it: checkpoints/ only ever lists whole checkpoints, even to a watcher.
+  const tmp = join(runDir, `.${stepName(s.step)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   const shapes = new Map([...s.weights].map(([k, t]) => [k, t.shape]));
@@ -107,6 +108,7 @@ export function saveCheckpoint(runDir: string, s: CheckpointState & { tokenizerP
     rmSync(old, { recursive: true, force: true });
   } else renameSync(tmp, final);
   fsyncDir(root);
+  fsyncDir(runDir);
   pruneCheckpoints(root, s.keep);
   return final;
 }

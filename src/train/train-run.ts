@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { ConfigError, CorruptFileError, type Logger, writeFileAtomic } from "../core/index.js";
@@ -42,6 +42,9 @@ export type ResumePoint = CheckpointState & { dir: string; trainer: TrainerState
  * Throws NothingToResumeError when no checkpoint is usable: resuming never silently restarts from step 0.
  */
 export function loadResumePoint(runDir: string, log: Logger): ResumePoint {
+  // A checkpoint the killed run was staging never became one; its files only take space.
+  for (const n of readdirSync(runDir).filter((n) => /^\.step-\d{8}\.tmp-\d+$/.test(n)))
+    rmSync(join(runDir, n), { recursive: true, force: true });
   const dirs = completeCheckpoints(runDir);
   let lastError: unknown;
   for (const dir of dirs) {

@@ -139,7 +139,7 @@ test("SIGINT finishes the step, checkpoints the next one and exits 130 with the 
   assert.equal(samples(stopped.runDir), samples(ref.runDir));
 });
 
-test("resume refuses a folder without a usable checkpoint, and skips a corrupt newest one", async (t) => {
+test("resume refuses a folder without a usable checkpoint, skips a corrupt newest one and clears staging folders", async (t) => {
   const runsRoot = tempDir(t);
   const bare = join(runsRoot, "synthetic-bare");
   mkdirSync(bare);
@@ -152,7 +152,10 @@ test("resume refuses a folder without a usable checkpoint, and skips a corrupt n
   const ckpts = readdirSync(join(copy, "checkpoints")).sort();
   const newest = join(copy, "checkpoints", ckpts[ckpts.length - 1] as string, "model.safetensors");
   writeFileSync(newest, readFileSync(newest).subarray(0, 100)); // truncated: step 30 is unusable
+  const staged = join(copy, ".step-00000030.tmp-999999"); // a checkpoint a killed run was still writing
+  mkdirSync(staged);
   const resumed = await runHere({ runsRoot, resume: copy });
+  assert.equal(existsSync(staged), false, "a killed run's staging folder is removed");
   assert.deepEqual(
     resumed.steps,
     Array.from({ length: 10 }, (_, i) => 20 + i),
