@@ -20,7 +20,7 @@ export type TrainLoopConfig = LrSchedule & {
 export type TrainLoopParts<B> = {
   config: TrainLoopConfig;
   loss: TrainLoss<B>;
-  nextBatch: () => B;
+  nextBatch: () => B | Promise<B>;
   optimizer: { step(lr: number): void };
   clipGradNorm: (maxNorm: number) => number; // returns the norm before clipping
   zeroGrad: () => void;
@@ -90,7 +90,7 @@ export async function trainLoop<B>(p: TrainLoopParts<B>): Promise<TrainLoopResul
     }
     if (c.sampleEvery > 0 && step % c.sampleEvery === 0 && step > 0) await p.sample?.(step);
 
-    const record = optimizerStep(p, lr);
+    const record = await optimizerStep(p, lr);
     lastLossTrain = record["loss/train"] as number;
     p.metrics.write(step, record);
     p.progress?.set(step + 1 - p.startStep);
@@ -108,10 +108,11 @@ export async function trainLoop<B>(p: TrainLoopParts<B>): Promise<TrainLoopResul
 }
 
 /** One optimizer step: accumulate, clip, step, zero; returns its training metrics. */
-function optimizerStep<B>(p: TrainLoopParts<B>, lr: number): Record<string, number> {
+async function optimizerStep<B>(p: TrainLoopParts<B>, lr: number): Promise<Record<string, number>> {
   const c = p.config;
   const t0 = performance.now();
-  const batches = Array.from({ length: c.gradAccum }, () => p.nextBatch());
+  const batches: B[] = [];
+  for (let i = 0; i < c.gradAccum; i++) batches.push(await p.nextBatch());
   // L_step = Σ_micro loss / Σ_micro weight: every micro-batch's backward is scaled by the same 1/Σ weight.
   const weight = batches.reduce((a, b) => a + p.loss.weight(b), 0);
   const gradScale = weight > 0 ? 1 / weight : 0; // no loss-carrying token: a step on zero gradients

@@ -19,9 +19,10 @@ export type TrainerModel = {
 
 /**
  * Micro-batches in a fixed order whose position is a small JSON cursor: a data source rebuilt from the cursor
- * of a checkpoint yields exactly the batches the interrupted run would have (exact data order restore).
+ * of a checkpoint yields exactly the batches the interrupted run would have (exact data order restore). One that
+ * draws random numbers (rollouts) keeps its RNG state in the cursor. `next` may be async (generation).
  */
-export type DataSource<B> = { next(): B; cursor(): JsonValue };
+export type DataSource<B> = { next(): B | Promise<B>; cursor(): JsonValue };
 
 /**
  * The stage's objective on one micro-batch. The step's loss is Σ_micro loss / Σ_micro weight, so the trainer
