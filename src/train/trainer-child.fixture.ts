@@ -21,7 +21,7 @@ type ChildArgs = {
   waitAtStep?: number; // after this step: wait for SIGINT/SIGTERM
 };
 
-const args = JSON.parse(process.argv[2] ?? "{}") as ChildArgs;
+const args = JSON.parse(process.argv[2] ?? "{}") as ChildArgs; // written by trainer.test.ts, this file's only caller
 const interrupt = abortOnSignals();
 const stage = syntheticStage({
   hooks: {

@@ -47,6 +47,9 @@ export type TrainResult<C, B> = TrainLoopResult & {
  * from the newest intact checkpoint (weights, AdamW moments, RNG, data cursor, early stopping, the stage's extra
  * state), the loop (train-loop.ts), atomic checkpoints, a progress line with rate and ETA, and a clean stop on
  * `signal`: a checkpoint at the next step, then TrainingInterruptedError ("rerun with --resume <runDir>").
+ * Resume never restarts silently: a run killed (SIGKILL, power) before its first checkpoint has nothing to
+ * continue from, and resuming it throws NothingToResumeError, whose hint starts it anew from its config.json.
+ * A checkpoint at step s holds the state before anything of step s ran, its evaluation included.
  *
  * @example
  *   const r = await train(pretrainStage({ home, dataDir, log }), { config, runsRoot: join(home, "runs"), log });
