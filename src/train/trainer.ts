@@ -52,7 +52,7 @@ export type TrainResult<C, B> = TrainLoopResult & {
  * A checkpoint at step s holds the state before anything of step s ran, its evaluation included.
  *
  * @example
- *   const r = await train(pretrainStage({ home, dataDir, log }), { config, runsRoot: join(home, "runs"), log });
+ *   const r = await train(pretrainStage({ home, dataDir }), { config, runsRoot: join(home, "runs"), log });
  *   // r.runDir = <home>/runs/pretrain-20261205-081500, r.endStep = config.maxSteps, r.lastEval["loss/val"] ≈ 4.83
  */
 export async function train<C extends TrainerConfig, B>(
