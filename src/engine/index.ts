@@ -4,7 +4,6 @@ export { clipGradNorm } from "./clip-grad-norm.js";
 export { EngineInputError } from "./engine-input-error.js";
 export * from "./gguf/index.js";
 export {
-  type Batch,
   createLlama,
   type ForwardOptions,
   type LlamaModel,
@@ -23,4 +22,5 @@ export { getNumThreads, kernels, type NativeKernels, setNumThreads } from "./nat
 export * from "./ops/index.js";
 export * from "./safetensors.js";
 export { alloc, type DType, empty, type FloatArray, parameter, Tensor, tensor, zeros } from "./tensor.js";
+export { batchPositions, lossTokens, type TokenBatch } from "./token-batch.js";
 export * from "./tokenizer/index.js";

@@ -76,8 +76,8 @@ test("lossAndGrad (float32) agrees with the float64 graph and scales by gradScal
   const cfg = tiny();
   const model = createLlama(cfg, { seed: 7 });
   const b = randomBatch(8, cfg.vocabSize, 2, 5);
-  const { loss, tokens } = model.lossAndGrad(b, { gradScale: 0.5 });
-  assert.equal(tokens, 6); // mask keeps 2 of every 3 of 10 positions: indices 1,2,4,5,7,8
+  const { loss, lossTokens } = model.lossAndGrad(b, { gradScale: 0.5 });
+  assert.equal(lossTokens, 6); // mask keeps 2 of every 3 of 10 positions: indices 1,2,4,5,7,8
   const w = new Map<string, Tensor>();
   for (const [n, p] of model.params)
     w.set(n, parameter(Float64Array.from(p.data), p.shape, new Float64Array(p.data.length)));

@@ -7,7 +7,7 @@
  *
  * @example
  *   const model = createLlama(config, { seed: 1 });
- *   const { loss, tokens } = model.lossAndGrad({ tokens, targets, B: 8, T: 128 }, { gradScale: 1 / (8 * 128) });
+ *   const { loss, lossTokens } = model.lossAndGrad({ tokens, targets, B: 8, T: 128 }, { gradScale: 1 / (8 * 128) });
  *   // loss is the summed token cross-entropy; model.params' grads now hold d(loss/1024)/dθ
  */
 import { createRng, type Rng } from "../core/index.js";
@@ -16,11 +16,9 @@ import { checkLlamaConfig, headDim, type LlamaConfig } from "./llama-config.js";
 import { type GenerateOptions, generateTokens } from "./llama-generate.js";
 import { add, causalAttention, crossEntropy, embedding, linear, rmsNorm, rope, swiglu } from "./ops/index.js";
 import { parameter, type Tensor, tensor } from "./tensor.js";
+import { lossTokens, type TokenBatch } from "./token-batch.js";
 
 export type Param = { shape: number[]; data: Float32Array; grad: Float32Array };
-
-/** B sequences of T tokens, row-major; targets are the next tokens; mask (0/1 or weights) selects loss tokens. */
-export type Batch = { tokens: Int32Array; targets: Int32Array; mask?: Float32Array; B: number; T: number };
 
 /** One steering entry per layer (undefined: none): a [dModel] vector added to every position, or [B*T, dModel]. */
 export type Steering = readonly (Tensor | undefined)[];
@@ -28,10 +26,13 @@ export type Steering = readonly (Tensor | undefined)[];
 export type LlamaModel = {
   readonly config: LlamaConfig;
   readonly params: Map<string, Param>;
-  /** Adds the gradient of gradScale * (summed masked token CE) to the params' grads; returns the unscaled sum. */
-  lossAndGrad(b: Batch, opts?: { gradScale?: number; steer?: Steering }): { loss: number; tokens: number };
-  /** Summed masked token CE without gradients. */
-  evalLoss(b: Batch, opts?: { steer?: Steering }): { loss: number; tokens: number };
+  /**
+   * Adds the gradient of gradScale * (summed masked token CE) to the params' grads; returns the unscaled sum and
+   * its normaliser lossTokens(b).
+   */
+  lossAndGrad(b: TokenBatch, opts?: { gradScale?: number; steer?: Steering }): { loss: number; lossTokens: number };
+  /** Summed masked token CE without gradients, and lossTokens(b). */
+  evalLoss(b: TokenBatch, opts?: { steer?: Steering }): { loss: number; lossTokens: number };
   /** Logits [B*T*V]. */
   logits(tokens: Int32Array, B: number, T: number, opts?: { steer?: Steering }): Float32Array;
   /**
@@ -152,22 +153,21 @@ function modelOver(cfg: LlamaConfig, params: Map<string, Param>): LlamaModel {
     checkTokens(cfg, tokens, B, T, "tokens");
     return llamaForward(cfg, o.grad === false ? noGrad : withGrad, tokens, B, T, o);
   };
-  const loss = (b: Batch, grad: boolean, steer?: Steering) => {
+  const loss = (b: TokenBatch, grad: boolean, steer?: Steering) => {
     checkBatch(cfg, b);
     const logits = forward(b.tokens, b.B, b.T, { grad, steer });
-    return { value: crossEntropy(logits, b.targets, b.mask), tokens: countTokens(b) };
+    return crossEntropy(logits, b.targets, b.mask);
   };
   return {
     config: cfg,
     params,
     lossAndGrad(b, o = {}) {
       const l = loss(b, true, o.steer);
-      l.value.backward(o.gradScale ?? 1);
-      return { loss: l.value.item(), tokens: l.tokens };
+      l.backward(o.gradScale ?? 1);
+      return { loss: l.item(), lossTokens: lossTokens(b) };
     },
     evalLoss(b, o = {}) {
-      const l = loss(b, false, o.steer);
-      return { loss: l.value.item(), tokens: l.tokens };
+      return { loss: loss(b, false, o.steer).item(), lossTokens: lossTokens(b) };
     },
     logits(tokens, B, T, o = {}) {
       return forward(tokens, B, T, { grad: false, steer: o.steer }).data as Float32Array;
@@ -182,13 +182,6 @@ function modelOver(cfg: LlamaConfig, params: Map<string, Param>): LlamaModel {
   };
 }
 
-function countTokens(b: Batch): number {
-  if (!b.mask) return b.B * b.T;
-  let n = 0;
-  for (const m of b.mask) if (m > 0) n++;
-  return n;
-}
-
 function checkTokens(cfg: LlamaConfig, tokens: Int32Array, B: number, T: number, what: string): void {
   if (!Number.isInteger(B) || !Number.isInteger(T) || B <= 0 || T <= 0)
     throw new EngineInputError(`batch needs positive integer B and T, got B=${B} T=${T}`);
@@ -197,7 +190,7 @@ function checkTokens(cfg: LlamaConfig, tokens: Int32Array, B: number, T: number,
   if (tokens.length !== B * T) throw new EngineInputError(`${what} has ${tokens.length} values, B*T = ${B * T}`);
 }
 
-function checkBatch(cfg: LlamaConfig, b: Batch): void {
+function checkBatch(cfg: LlamaConfig, b: TokenBatch): void {
   checkTokens(cfg, b.tokens, b.B, b.T, "tokens");
   checkTokens(cfg, b.targets, b.B, b.T, "targets");
   if (b.mask && b.mask.length !== b.B * b.T)

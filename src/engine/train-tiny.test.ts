@@ -42,7 +42,7 @@ test("a tiny model learns a repeated sentence: loss < 0.05 nats/token within 150
         targets[b * T + t] = ids[at + t + 1] as number;
       }
     }
-    const { loss, tokens: n } = model.lossAndGrad({ tokens, targets, B, T }, { gradScale: 1 / (B * T) });
+    const { loss, lossTokens: n } = model.lossAndGrad({ tokens, targets, B, T }, { gradScale: 1 / (B * T) });
     if (step === 0) first.loss = loss / n;
     first.last = loss / n;
     clipGradNorm(model.params, 1);

@@ -1,10 +1,19 @@
-import { createRng } from "../core/index.js";
-
-/** What a language-model step consumes (the engine's Batch): inputs and next-token targets, [B, T] row-major. */
-export type TokenBatch = { tokens: Int32Array; targets: Int32Array; B: number; T: number };
+import { z } from "zod";
+import { CorruptFileError, createRng } from "../core/index.js";
+import type { TokenBatch } from "../engine/index.js";
 
 /** Where the sampler is: its whole state, small enough to live in a checkpoint's JSON. */
-export type SamplerCursor = { epoch: number; index: number };
+export const SamplerCursor = z.object({ epoch: z.number().int().min(0), index: z.number().int().min(0) });
+export type SamplerCursor = z.infer<typeof SamplerCursor>;
+
+/** A checkpoint's cursor back as a SamplerCursor (undefined: from the start); anything else is a corrupt checkpoint. */
+export function parseSamplerCursor(raw: unknown): SamplerCursor | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = SamplerCursor.safeParse(raw);
+  if (!parsed.success)
+    throw new CorruptFileError("checkpoint.json", `cursor ${JSON.stringify(raw)} is not {epoch, index}`);
+  return parsed.data;
+}
 
 export type BatchSampler = {
   next(): TokenBatch;

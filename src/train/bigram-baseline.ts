@@ -1,4 +1,4 @@
-import type { TokenBatch } from "./batch-sampler.js";
+import { lossTokens, type TokenBatch } from "../engine/index.js";
 
 /** A bigram language model fitted on the training stream: the baseline the pretrained model must beat. */
 export type BigramModel = { vocabSize: number; logProb(prev: number, next: number): number };
@@ -34,13 +34,16 @@ export function fitBigram(stream: ArrayLike<number>, vocabSize: number, discount
   };
 }
 
-/** Sum of −log p(target | previous token) over the batches' positions, and how many there were. */
-export function bigramLoss(model: BigramModel, batches: TokenBatch[]): { loss: number; tokens: number } {
+/** Σ_t m_t · −log p(target_t | token_t) over the batches, and its normaliser Σ lossTokens (the engine's loss, bigram). */
+export function bigramLoss(model: BigramModel, batches: TokenBatch[]): { loss: number; lossTokens: number } {
   let loss = 0;
-  let tokens = 0;
+  let n = 0;
   for (const b of batches) {
-    for (let i = 0; i < b.tokens.length; i++) loss -= model.logProb(b.tokens[i] as number, b.targets[i] as number);
-    tokens += b.tokens.length;
+    for (let i = 0; i < b.tokens.length; i++) {
+      const m = b.mask ? (b.mask[i] as number) : 1;
+      if (m !== 0) loss -= m * model.logProb(b.tokens[i] as number, b.targets[i] as number);
+    }
+    n += lossTokens(b);
   }
-  return { loss, tokens };
+  return { loss, lossTokens: n };
 }

@@ -16,7 +16,6 @@ import { join } from "node:path";
 import { CorruptFileError, fsyncDir, NotFoundError, writeFileAtomic } from "../core/index.js";
 import type { LlamaConfig } from "../engine/index.js";
 import { readSafetensors, writeSafetensors } from "../engine/index.js";
-import type { SamplerCursor } from "./batch-sampler.js";
 
 /** A tensor as the checkpoint stores it (the engine's Param has these fields). */
 export type ShapedTensor = { shape: number[]; data: Float32Array };
@@ -28,9 +27,11 @@ export type CheckpointState = {
   weights: Map<string, ShapedTensor>;
   optimizer: OptimizerState;
   rngState: number[];
-  cursor: SamplerCursor;
+  cursor: unknown; // the data source's position (JSON), validated by the stage on load
   llamaConfig: LlamaConfig;
   trainConfig: unknown; // the stage's own config (JSON), validated by the stage on load
+  /** The trainer's own state beyond weights, moments, RNG and cursor (early stopping, a stage's extra state). */
+  trainerState?: unknown;
 };
 
 /** checkpoint.json: written last, so its presence means the folder is complete; it lists every file's size and hash. */
@@ -39,9 +40,10 @@ type Manifest = {
   version: 1;
   step: number;
   rngState: number[];
-  cursor: SamplerCursor;
+  cursor: unknown;
   llamaConfig: LlamaConfig;
   trainConfig: unknown;
+  trainerState?: unknown; // absent in checkpoints written before the trainer skeleton
   optimizerStep: number;
   files: Record<string, { bytes: number; sha256: string }>;
 };
@@ -53,15 +55,16 @@ export const CHECKPOINT_TOKENIZER = "tokenizer.json";
 const stepName = (step: number) => `step-${String(step).padStart(8, "0")}`;
 
 /**
- * Writes <runDir>/checkpoints/step-NNNNNNNN/ atomically: every file goes into a temp folder and is
- * fsynced, the manifest is written last, then the folder is renamed into place (a crash leaves either
+ * Writes <runDir>/checkpoints/step-NNNNNNNN/ atomically: every file goes into a temp folder in the run folder
+ * and is fsynced, the manifest is written last, then the folder is renamed into place (a crash leaves either
  * the old set of checkpoints or the new one). Keeps the newest `keep` checkpoints.
  */
 export function saveCheckpoint(runDir: string, s: CheckpointState & { tokenizerPath: string; keep: number }): string {
   const root = join(runDir, "checkpoints");
   mkdirSync(root, { recursive: true });
   const final = join(root, stepName(s.step));
-  const tmp = join(root, `.${stepName(s.step)}.tmp-${process.pid}`);
+  // Staged beside checkpoints/, not in it: checkpoints/ only ever lists whole checkpoints, even to a watcher.
+  const tmp = join(runDir, `.${stepName(s.step)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   const shapes = new Map([...s.weights].map(([k, t]) => [k, t.shape]));
@@ -91,6 +94,7 @@ export function saveCheckpoint(runDir: string, s: CheckpointState & { tokenizerP
     cursor: s.cursor,
     llamaConfig: s.llamaConfig,
     trainConfig: s.trainConfig,
+    trainerState: s.trainerState,
     optimizerStep: s.optimizer.step,
     files,
   };
@@ -103,6 +107,7 @@ export function saveCheckpoint(runDir: string, s: CheckpointState & { tokenizerP
     rmSync(old, { recursive: true, force: true });
   } else renameSync(tmp, final);
   fsyncDir(root);
+  fsyncDir(runDir);
   pruneCheckpoints(root, s.keep);
   return final;
 }
@@ -153,19 +158,25 @@ export function loadCheckpoint(path: string): CheckpointState & { dir: string; t
     cursor: m.cursor,
     llamaConfig: m.llamaConfig,
     trainConfig: m.trainConfig,
+    trainerState: m.trainerState,
     tokenizerPath: join(dir, CHECKPOINT_TOKENIZER),
   };
 }
 
 /** The newest complete checkpoint under a run folder, or null. Folders without a manifest are unfinished. */
 export function latestCheckpoint(runDir: string): string | null {
+  return completeCheckpoints(runDir)[0] ?? null;
+}
+
+/** Every complete checkpoint folder under a run folder (manifest written), newest first. */
+export function completeCheckpoints(runDir: string): string[] {
   const root = join(runDir, "checkpoints");
-  if (!existsSync(root)) return null;
-  const done = readdirSync(root)
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
     .filter((n) => /^step-\d{8}$/.test(n) && existsSync(join(root, n, MANIFEST)))
-    .sort();
-  const last = done[done.length - 1];
-  return last === undefined ? null : join(root, last);
+    .sort()
+    .reverse()
+    .map((n) => join(root, n));
 }
 
 function pruneCheckpoints(root: string, keep: number): void {

@@ -1,9 +1,12 @@
-export type { BatchSampler, SamplerCursor, TokenBatch } from "./batch-sampler.js";
-export { createBatchSampler, evalBatches } from "./batch-sampler.js";
+export { abortOnSignals } from "./abort-on-signals.js";
+export type { BatchSampler } from "./batch-sampler.js";
+export { createBatchSampler, evalBatches, parseSamplerCursor, SamplerCursor } from "./batch-sampler.js";
 export type { BigramModel } from "./bigram-baseline.js";
 export { bigramLoss, fitBigram } from "./bigram-baseline.js";
 export type { CheckpointState, OptimizerState, ShapedTensor } from "./checkpoint.js";
-export { latestCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+export { completeCheckpoints, latestCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+export type { EarlyStoppingRule, EarlyStoppingState } from "./early-stopping.js";
+export { initialEarlyStopping, shouldStopEarly, updateEarlyStopping } from "./early-stopping.js";
 export type { ExportType } from "./export-gguf.js";
 export { EXPORT_TYPES, exportGguf } from "./export-gguf.js";
 export type { LrSchedule } from "./learning-rate.js";
@@ -12,8 +15,8 @@ export type { MetricsLog, MetricsRecord } from "./metrics-log.js";
 export { metricSeries, openMetricsLog, readMetrics, truncateStepLog } from "./metrics-log.js";
 export type { PlotPanel } from "./metrics-svg.js";
 export { DEFAULT_PANELS, renderMetricsSvg } from "./metrics-svg.js";
-export type { PretrainOptions, PretrainResult } from "./pretrain.js";
-export { pretrain } from "./pretrain.js";
+export type { PretrainOptions, PretrainParts, PretrainResult } from "./pretrain.js";
+export { pretrain, pretrainStage } from "./pretrain.js";
 export type { PretrainOverrides, PretrainPreset, PretrainSource } from "./pretrain-config.js";
 export {
   ModelShape,
@@ -28,5 +31,22 @@ export { isHeldOut, readPretrainDocuments } from "./pretrain-corpus.js";
 export type { PretrainTokens } from "./pretrain-data.js";
 export { preparePretrainData, SPECIAL_TOKENS } from "./pretrain-data.js";
 export { createRunDir } from "./run-dir.js";
-export type { LossBatch, TrainableModel, TrainLoopConfig, TrainLoopParts } from "./train-loop.js";
+export { tokenLoss } from "./token-loss.js";
+export { NothingToResumeError, TrainingInterruptedError } from "./train-errors.js";
+export type { TrainLoopConfig, TrainLoopParts, TrainLoopResult } from "./train-loop.js";
 export { meanLoss, trainLoop } from "./train-loop.js";
+export type { ResumePoint } from "./train-run.js";
+export { loadResumePoint, openTrainRun, TrainerState } from "./train-run.js";
+export type {
+  DataSource,
+  HookContext,
+  JsonValue,
+  StageParts,
+  TrainerModel,
+  TrainHooks,
+  TrainLoss,
+  TrainStage,
+} from "./train-stage.js";
+export type { TrainOptions, TrainResult } from "./trainer.js";
+export { train } from "./trainer.js";
+export { checkTrainerConfig, TrainerConfig } from "./trainer-config.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "../core/index.js";
+import { checkTrainerConfig, TrainerConfig } from "./trainer-config.js";
 
 /** The model's shape minus the vocabulary size, which comes from the trained tokenizer. */
 export const ModelShape = z.object({
@@ -52,63 +53,35 @@ export const PretrainData = z.object({
 export type PretrainData = z.infer<typeof PretrainData>;
 
 /**
- * Pretraining knobs, described once (the CLI's flags and `--help` come from here). Every step sees
- * batchSize x gradAccum sequences of seqLen tokens.
+ * Pretraining knobs, described once (the CLI's flags and `--help` come from here): the trainer's shared fields
+ * plus the model, the data and the batch shape. Every step sees batchSize x gradAccum sequences of seqLen tokens.
  */
-export const PretrainConfig = z
-  .object({
-    model: ModelShape.default(ModelShape.parse({})),
-    data: PretrainData.default(PretrainData.parse({})),
-    threads: z
-      .number()
-      .int()
-      .min(1)
-      .default(1)
-      .describe("engine threads (1 is fastest while other work shares this machine's 2 cores)"),
-    seed: z.number().int().min(0).default(1234).describe("one seed for init, data order and sampling"),
-    batchSize: z.number().int().positive().default(16).describe("sequences per micro-batch (B)"),
-    seqLen: z.number().int().positive().default(128).describe("tokens per sequence (T)"),
-    gradAccum: z.number().int().positive().default(1).describe("micro-batches summed into one optimizer step"),
-    maxSteps: z.number().int().positive().default(1250).describe("optimizer steps"),
-    lr: z.number().positive().default(3e-3).describe("peak learning rate"),
-    minLr: z.number().min(0).default(3e-4).describe("learning rate at the end of the cosine decay"),
-    warmupSteps: z.number().int().min(0).default(100).describe("linear warmup from 0 to lr"),
-    beta1: z.number().min(0).lt(1).default(0.9).describe("AdamW β1"),
-    beta2: z.number().min(0).lt(1).default(0.95).describe("AdamW β2"),
-    adamEps: z.number().positive().default(1e-8).describe("AdamW ε"),
-    weightDecay: z.number().min(0).default(0.1).describe("AdamW decoupled weight decay"),
-    maxGradNorm: z.number().positive().default(1).describe("clip the global gradient norm to this"),
-    evalEvery: z.number().int().positive().default(250).describe("steps between loss/val evaluations"),
-    evalBatches: z.number().int().positive().default(8).describe("held-out batches per evaluation"),
-    checkpointEvery: z.number().int().positive().default(250).describe("steps between checkpoints"),
-    keepCheckpoints: z.number().int().min(1).default(2).describe("newest checkpoints kept on disk"),
-    sampleEvery: z.number().int().min(0).default(500).describe("steps between sample generations (0: only at the end)"),
-    sampleTokens: z.number().int().positive().default(48).describe("tokens per sample"),
-  })
-  .superRefine((c, ctx) => {
-    const fail = (message: string) => ctx.addIssue({ code: "custom", message });
-    if (c.seqLen > c.model.contextLength)
-      fail(
-        `seqLen (${c.seqLen}) exceeds model.contextLength (${c.model.contextLength}); lower seqLen or raise contextLength`,
-      );
-    if (c.warmupSteps >= c.maxSteps)
-      fail(`warmupSteps (${c.warmupSteps}) must be below maxSteps (${c.maxSteps}); lower warmupSteps`);
-    if (c.minLr > c.lr) fail(`minLr (${c.minLr}) exceeds lr (${c.lr}); lower minLr`);
-    if (c.model.dModel % c.model.nHeads !== 0)
-      fail(`model.dModel (${c.model.dModel}) must be a multiple of nHeads (${c.model.nHeads})`);
-    else if ((c.model.dModel / c.model.nHeads) % 2 !== 0)
-      fail("model.dModel / nHeads must be even (RoPE rotates pairs); change dModel or nHeads");
-    if (c.model.nHeads % c.model.nKvHeads !== 0)
-      fail(`model.nHeads (${c.model.nHeads}) must be a multiple of nKvHeads (${c.model.nKvHeads})`);
-    if (c.checkpointEvery % c.evalEvery !== 0)
-      fail(
-        `checkpointEvery (${c.checkpointEvery}) must be a multiple of evalEvery (${c.evalEvery}) so each checkpoint has a loss/val`,
-      );
-    if (c.data.tokenizerTrainChars > c.data.maxChars)
-      fail(
-        `data.tokenizerTrainChars (${c.data.tokenizerTrainChars}) exceeds data.maxChars (${c.data.maxChars}); lower it`,
-      );
-  });
+export const PretrainConfig = TrainerConfig.extend({
+  model: ModelShape.default(ModelShape.parse({})),
+  data: PretrainData.default(PretrainData.parse({})),
+  batchSize: z.number().int().positive().default(16).describe("sequences per micro-batch (B)"),
+  seqLen: z.number().int().positive().default(128).describe("tokens per sequence (T)"),
+  evalEvery: z.number().int().positive().default(250).describe("steps between loss/val evaluations"),
+  evalBatches: z.number().int().positive().default(8).describe("held-out batches per evaluation"),
+  sampleTokens: z.number().int().positive().default(48).describe("tokens per sample"),
+}).superRefine((c, ctx) => {
+  const fail = (message: string) => ctx.addIssue({ code: "custom", message });
+  checkTrainerConfig(c, fail);
+  if (c.seqLen > c.model.contextLength)
+    fail(
+      `seqLen (${c.seqLen}) exceeds model.contextLength (${c.model.contextLength}); lower seqLen or raise contextLength`,
+    );
+  if (c.model.dModel % c.model.nHeads !== 0)
+    fail(`model.dModel (${c.model.dModel}) must be a multiple of nHeads (${c.model.nHeads})`);
+  else if ((c.model.dModel / c.model.nHeads) % 2 !== 0)
+    fail("model.dModel / nHeads must be even (RoPE rotates pairs); change dModel or nHeads");
+  if (c.model.nHeads % c.model.nKvHeads !== 0)
+    fail(`model.nHeads (${c.model.nHeads}) must be a multiple of nKvHeads (${c.model.nKvHeads})`);
+  if (c.data.tokenizerTrainChars > c.data.maxChars)
+    fail(
+      `data.tokenizerTrainChars (${c.data.tokenizerTrainChars}) exceeds data.maxChars (${c.data.maxChars}); lower it`,
+    );
+});
 export type PretrainConfig = z.infer<typeof PretrainConfig>;
 
 /** A partial config: what presets, files and flags give. */

@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clipGradNorm, createAdamW, createLlama, type LlamaModel, setNumThreads } from "../engine/index.js";
+import {
+  clipGradNorm,
+  createAdamW,
+  createLlama,
+  type LlamaModel,
+  setNumThreads,
+  type TokenBatch,
+} from "../engine/index.js";
 import { createBatchSampler, evalBatches } from "./batch-sampler.js";
+import { initialEarlyStopping } from "./early-stopping.js";
 import type { MetricsRecord } from "./metrics-log.js";
-import { type LossBatch, type TrainLoopConfig, trainLoop } from "./train-loop.js";
+import { tokenLoss } from "./token-loss.js";
+import { meanLoss, type TrainLoopConfig, trainLoop } from "./train-loop.js";
 
 const cfg = {
   vocabSize: 64,
@@ -30,30 +39,43 @@ const loopConfig: TrainLoopConfig = {
 };
 const stream = Int32Array.from({ length: 400 }, (_, i) => (i * 7 + (i >> 3)) % 64);
 
-function run(o: { B: number; gradAccum: number; mask?: (b: LossBatch) => LossBatch }) {
+async function run(o: { B: number; gradAccum: number; mask?: (b: TokenBatch) => TokenBatch }) {
   setNumThreads(1);
   const model: LlamaModel = createLlama(cfg, { seed: 5 });
   const optimizer = createAdamW(model.params, { lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
   const sampler = createBatchSampler(stream, { B: o.B, T: 8, seed: 1 });
+  const valBatches = evalBatches(stream, { B: 2, T: 8, count: 2 });
+  const loss = tokenLoss(model);
   const records: MetricsRecord[] = [];
   const events: string[] = [];
-  trainLoop({
-    model,
+  await trainLoop({
+    config: { ...loopConfig, gradAccum: o.gradAccum },
+    loss,
+    nextBatch: () => (o.mask ? o.mask(sampler.next()) : sampler.next()),
     optimizer,
     clipGradNorm: (maxNorm) => clipGradNorm(model.params, maxNorm),
-    nextBatch: () => (o.mask ? o.mask(sampler.next()) : sampler.next()),
-    valBatches: evalBatches(stream, { B: 2, T: 8, count: 2 }),
-    config: { ...loopConfig, gradAccum: o.gradAccum },
+    zeroGrad: () => model.zeroGrad(),
+    evaluate: async () => ({ "loss/val": meanLoss(loss, valBatches) }),
     startStep: 0,
+    resumed: false,
+    earlyStopping: {
+      rule: { patience: 0, minDelta: 0, mode: "min" },
+      metric: "loss/val",
+      state: initialEarlyStopping(),
+    },
     metrics: { path: "", write: (step, values) => records.push({ step, ...values }) },
-    saveCheckpoint: (step) => events.push(`checkpoint ${step}`),
-    sample: (step) => events.push(`sample ${step}`),
+    saveCheckpoint: async (step) => {
+      events.push(`checkpoint ${step}`);
+    },
+    sample: async (step) => {
+      events.push(`sample ${step}`);
+    },
   });
   return { model, records, events };
 }
 
-test("checkpoints land on their steps (not the starting one) and at the end; eval before training", () => {
-  const { records, events } = run({ B: 4, gradAccum: 1 });
+test("checkpoints land on their steps (not the starting one) and at the end; eval before training", async () => {
+  const { records, events } = await run({ B: 4, gradAccum: 1 });
   assert.deepEqual(events, ["checkpoint 3", "checkpoint 6", "sample 6"]);
   assert.deepEqual(
     records.map(
@@ -76,9 +98,9 @@ test("checkpoints land on their steps (not the starting one) and at the end; eva
   );
 });
 
-test("two accumulated micro-batches of 2 make the same step as one batch of 4", () => {
-  const a = run({ B: 4, gradAccum: 1 });
-  const b = run({ B: 2, gradAccum: 2 });
+test("two accumulated micro-batches of 2 make the same step as one batch of 4", async () => {
+  const a = await run({ B: 4, gradAccum: 1 });
+  const b = await run({ B: 2, gradAccum: 2 });
   const la = a.records.filter((r) => "loss/train" in r).map((r) => r["loss/train"] as number);
   const lb = b.records.filter((r) => "loss/train" in r).map((r) => r["loss/train"] as number);
   la.forEach((x, i) => {
@@ -93,18 +115,18 @@ test("two accumulated micro-batches of 2 make the same step as one batch of 4", 
   }
 });
 
-test("with a loss mask the reported loss is the mean over counted tokens only", () => {
+test("with a loss mask the reported loss is the mean over counted tokens only", async () => {
   // Count only the second half of each sequence.
-  const half = (b: LossBatch): LossBatch => ({
+  const half = (b: TokenBatch): TokenBatch => ({
     ...b,
     mask: Float32Array.from({ length: b.B * b.T }, (_, i) => (i % b.T >= b.T / 2 ? 1 : 0)),
   });
-  const { model, records } = run({ B: 4, gradAccum: 1, mask: half });
+  const { model, records } = await run({ B: 4, gradAccum: 1, mask: half });
   const first = records.find((r) => "loss/train" in r)!["loss/train"] as number;
   const fresh = createLlama(cfg, { seed: 5 });
   const batch = half(createBatchSampler(stream, { B: 4, T: 8, seed: 1 }).next());
-  const { loss, tokens } = fresh.evalLoss(batch);
-  assert.equal(tokens, 16);
-  assert.ok(Math.abs(first - loss / tokens) < 1e-6, `${first} vs ${loss / tokens}`);
+  const { loss, lossTokens } = fresh.evalLoss(batch);
+  assert.equal(lossTokens, 16);
+  assert.ok(Math.abs(first - loss / lossTokens) < 1e-6, `${first} vs ${loss / lossTokens}`);
   assert.ok(model.params.size > 0);
 });

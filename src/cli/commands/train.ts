@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ConfigError } from "../../core/index.js";
 import {
+  abortOnSignals,
   EXPORT_TYPES,
   type ExportType,
   exportGguf,
@@ -16,6 +17,7 @@ import {
   readMetrics,
   renderMetricsSvg,
   resolvePretrainConfig,
+  TrainingInterruptedError,
 } from "../../train/index.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
 import type { RegisterCommands } from "./index.js";
@@ -60,7 +62,10 @@ export const registerTrainCommands: RegisterCommands = (program: Command) => {
     .description("pretrain the llama-architecture model on the abstracts and section texts of ../shared/data")
     .option("--preset <name>", `${PRETRAIN_PRESETS.join(" | ")}`, "default")
     .option("--train-config <file>", "JSON file with pretraining config fields (over the preset, under flags)")
-    .option("--resume <run-dir>", "continue a run from its newest checkpoint (its own config.json is used)")
+    .option(
+      "--resume <run-dir>",
+      "continue a run from its newest intact checkpoint (its own config.json is used; Ctrl-C writes one and exits 130)",
+    )
     .option("--steps <n>", desc("maxSteps"), intFlag("--steps"))
     .option("--batch-size <n>", desc("batchSize"), intFlag("--batch-size"))
     .option("--seq-len <n>", desc("seqLen"), intFlag("--seq-len"))
@@ -111,14 +116,27 @@ Examples:
       };
       const cfg = resolvePretrainConfig(flags.preset as PretrainPreset, fromFile, fromFlags);
       const dataDir = resolve(cfg.data.dataDir || config.train.dataDir || SHARED_DATA);
-      const r = await pretrain({
-        config: flags.resume ? undefined : cfg,
-        resume: flags.resume ? resolve(flags.resume) : undefined,
-        home: config.home,
-        dataDir,
-        log,
-        progress: flags.progress,
-      });
+      // Ctrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits 130 with the resume hint.
+      const interrupt = abortOnSignals();
+      let r: Awaited<ReturnType<typeof pretrain>>;
+      try {
+        r = await pretrain({
+          config: flags.resume ? undefined : cfg,
+          resume: flags.resume ? resolve(flags.resume) : undefined,
+          home: config.home,
+          dataDir,
+          log,
+          progress: flags.progress,
+          signal: interrupt.signal,
+        });
+      } catch (e) {
+        if (!(e instanceof TrainingInterruptedError)) throw e;
+        process.stderr.write(`${e.message}\n`);
+        process.exitCode = e.exitCode;
+        return;
+      } finally {
+        interrupt.dispose();
+      }
       const out = [
         `run: ${r.runDir}`,
         `checkpoint: ${r.checkpointDir}`,
