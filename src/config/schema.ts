@@ -4,7 +4,7 @@ import { LOG_LEVELS } from "../core/log.js";
 /**
  * The whole configuration, one zod schema per section. Every field has its default and description
  * here; the CLI's flags, the environment (IDEASTEER_<SECTION>_<FIELD>) and config files map onto it.
- * Paths left empty are derived from `home` by `resolvePaths`.
+ * Paths left empty are filled by `resolvePaths` (from `home`, or ../shared/data for data folders).
  */
 export const LogConfig = z.object({
   level: z.enum(LOG_LEVELS).default("info").describe("minimum log level"),
@@ -70,7 +70,7 @@ export const DatasetsConfig = z.object({
   dataDir: z
     .string()
     .default("")
-    .describe("folder holding papers/reviews/citations .jsonl.gz (default ../shared/data from the working directory)"),
+    .describe("folder holding papers/reviews/citations .jsonl.gz (default ../shared/data beside the checkout)"),
   seed: z.number().int().min(0).default(1).describe("seed of the paper-level split"),
   limit: z
     .number()

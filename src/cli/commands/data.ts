@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { DatasetsConfig } from "../../config/index.js";
 import { buildDatasets } from "../../datasets/index.js";
@@ -7,8 +6,6 @@ import { contextFor, intFlag } from "../context.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
-// ../shared/data beside the checkout (src/cli/commands/ and dist/cli/commands/ sit at the same depth).
-const SHARED_DATA = fileURLToPath(new URL("../../../../shared/data", import.meta.url));
 const desc = (key: keyof typeof DatasetsConfig.shape): string => DatasetsConfig.shape[key].description ?? "";
 
 type BuildFlags = LlmFlags & {
@@ -64,7 +61,7 @@ Examples:
         : undefined;
       try {
         const r = await buildDatasets({
-          dataDir: d.dataDir || SHARED_DATA,
+          dataDir: d.dataDir,
           home: config.home,
           outDir: flags.out,
           seed: d.seed,

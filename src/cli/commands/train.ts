@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ConfigError } from "../../core/errors.js";
 import {
@@ -19,9 +18,6 @@ import {
 } from "../../train/index.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
 import type { RegisterCommands } from "./index.js";
-
-// ../shared/data beside the checkout (src/cli/commands/ and dist/cli/commands/ sit at the same depth).
-const SHARED_DATA = fileURLToPath(new URL("../../../../shared/data", import.meta.url));
 
 // Each flag's description comes from the schema, with the default preset's value (tiny overrides some).
 const DEFAULTS = resolvePretrainConfig("default");
@@ -110,7 +106,7 @@ Examples:
         },
       };
       const cfg = resolvePretrainConfig(flags.preset as PretrainPreset, fromFile, fromFlags);
-      const dataDir = resolve(cfg.data.dataDir || config.train.dataDir || SHARED_DATA);
+      const dataDir = resolve(cfg.data.dataDir || config.train.dataDir);
       const r = await pretrain({
         config: flags.resume ? undefined : cfg,
         resume: flags.resume ? resolve(flags.resume) : undefined,
