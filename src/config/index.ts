@@ -6,5 +6,5 @@ export {
   loadConfig,
   resolveHome,
 } from "./load-config.js";
-export { defaultSharedDataDir } from "./shared-data-dir.js";
 export { Config, DatasetsConfig, JudgeConfig, LibraryConfig, LlmConfig, LogConfig, ServerConfig } from "./schema.js";
+export { defaultSharedDataDir } from "./shared-data-dir.js";

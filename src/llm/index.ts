@@ -21,8 +21,8 @@ export type {
 } from "./backend.js";
 export { isLocalModel } from "./backend.js";
 export { byteLevelTokenizer, CHATML_TEMPLATE } from "./llama/byte-tokenizer.js";
-export { extractFromLlamaBundle, type LlamaBundleExtraction } from "./llama/llama-bundle.js";
 export type { LlamaBackend, LlamaBackendOptions } from "./llama/llama-backend.js";
+export { extractFromLlamaBundle, type LlamaBundleExtraction } from "./llama/llama-bundle.js";
 export {
   type RandomLlamaModel,
   randomLlamaWeights,
