@@ -66,11 +66,12 @@ export const ServerConfig = z.object({
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
+/** A data folder; left empty, `resolvePaths` fills in defaultSharedDataDir(). */
+const dataDirField = (holding: string) =>
+  z.string().default("").describe(`folder ${holding} (default ../shared/data beside the checkout)`);
+
 export const DatasetsConfig = z.object({
-  dataDir: z
-    .string()
-    .default("")
-    .describe("folder holding papers/reviews/citations .jsonl.gz (default ../shared/data beside the checkout)"),
+  dataDir: dataDirField("holding papers/reviews/citations .jsonl.gz"),
   seed: z.number().int().min(0).default(1).describe("seed of the paper-level split"),
   limit: z
     .number()
@@ -92,10 +93,7 @@ export const DatasetsConfig = z.object({
 export type DatasetsConfig = z.infer<typeof DatasetsConfig>;
 
 export const TrainConfig = z.object({
-  dataDir: z
-    .string()
-    .default("")
-    .describe("folder with the shared training data (default ../shared/data beside the checkout)"),
+  dataDir: dataDirField("with the shared training data"),
 });
 
 export const JudgeConfig = z.object({
