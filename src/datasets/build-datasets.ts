@@ -103,7 +103,7 @@ async function buildSftPairsWithBar(args: {
 }): Promise<SftPairs> {
   const { sources, opts } = args;
   const bar = args.bars(`golden ideas (${opts.extractor})`, sources.citations.length, "papers");
-  const sft = await buildSftPairs(sources.citations, sources.papers, opts, () => bar.tick());
+  const sft = await buildSftPairs({ ...opts, ...sources, onPaper: () => bar.tick() });
   bar.done();
   return sft;
 }
