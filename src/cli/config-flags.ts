@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { FlagValues } from "../config/index.js";
 import { floatFlag, intFlag } from "./context.js";
 
-/** How one config field shows on the command line: the value's placeholder (none for a boolean) and a note after its description. */
+/** How one config field shows on the command line: the value's placeholder (a boolean takes none) and a note after its description. */
 export type FlagSpec = { value?: string; note?: string };
 
 /**
@@ -29,6 +29,7 @@ export function configFlags<S extends z.ZodRawShape, K extends keyof S & string>
   const fields = Object.fromEntries(
     Object.entries<FlagSpec | string>(opts.fields).map(([k, v]) => [k, typeof v === "string" ? { value: v } : v]),
   ) as Record<K, FlagSpec>;
+  // The K fields are keys of S, so the schema is also an object over K: narrowing it lets addConfigFlags index it.
   return { section: opts.section, schema: opts.schema as unknown as ConfigFlags<K>["schema"], fields };
 }
 
@@ -40,10 +41,11 @@ export function addConfigFlags<K extends string>(cmd: Command, block: ConfigFlag
     const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     const choices = inner instanceof z.ZodEnum ? `: ${inner.options.join(" | ")}` : "";
     const description = `${field.description ?? ""}${choices}${spec.note ?? ""}`;
-    if (spec.value === undefined) cmd.option(flag, description);
+    const value = spec.value ?? "<value>";
+    if (inner instanceof z.ZodBoolean) cmd.option(flag, description);
     else if (inner instanceof z.ZodNumber)
-      cmd.option(`${flag} ${spec.value}`, description, inner.isInt ? intFlag(flag) : floatFlag(flag));
-    else cmd.option(`${flag} ${spec.value}`, description);
+      cmd.option(`${flag} ${value}`, description, inner.isInt ? intFlag(flag) : floatFlag(flag));
+    else cmd.option(`${flag} ${value}`, description);
   }
   return cmd;
 }
