@@ -1,8 +1,6 @@
 import { join } from "node:path";
-import { IdeasteerError } from "../core/errors.js";
-import type { Logger } from "../core/log.js";
-import type { ProgressOptions } from "../core/progress.js";
-import type { LlmBackend } from "../llm/backend.js";
+import { IdeasteerError, type Logger, type ProgressOptions } from "../core/index.js";
+import type { LlmBackend } from "../llm/index.js";
 import { assignSplits } from "./assign-splits.js";
 import { buildDatasetCard } from "./build-dataset-card.js";
 import { buildRmRows } from "./build-rm-rows.js";

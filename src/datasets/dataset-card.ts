@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { writeFileAtomic } from "../core/atomic-write.js";
+import { writeFileAtomic } from "../core/index.js";
 import type { IdeaFieldPath } from "./idea.js";
 import type { Dimension } from "./review-labels.js";
 import type { SplitName, SplitRatios } from "./split-by-component.js";

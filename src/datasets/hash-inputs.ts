@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { IdeasteerError } from "../core/errors.js";
+import { IdeasteerError } from "../core/index.js";
 import type { DatasetCard } from "./dataset-card.js";
 import { sha256File } from "./hash-file.js";
 import type { ProgressBars } from "./progress-bars.js";

@@ -1,4 +1,4 @@
-import { createProgress, type Progress, type ProgressOptions } from "../core/progress.js";
+import { createProgress, type Progress, type ProgressOptions } from "../core/index.js";
 
 /** Starts one bar of a build: each step opens its own and closes it with `done()`. */
 export type ProgressBars = (label: string, total: number, unit: string) => Progress;

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../core/atomic-write.js";
+import { writeFileAtomic } from "../core/index.js";
 import type { RmRow } from "./build-rm-rows.js";
 import type { SftRow } from "./build-sft-pairs.js";
 import type { DatasetCard } from "./dataset-card.js";
