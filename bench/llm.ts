@@ -42,7 +42,7 @@ const PROMPT = "Title: Learning to generate research ideas with dynamic control\
 
 /** The real Qwen2 tokenizer from the llama.cpp bundle, or a byte-level one padded to the same size. */
 function qwenTokenizer(dir: string): GgufTokenizer {
-  const got = extractFromLlamaBundle(dir, ["models/ggml-vocab-qwen2.gguf"]);
+  const got = extractFromLlamaBundle({ dir, paths: ["models/ggml-vocab-qwen2.gguf"] });
   if (got.ok) {
     const md = readGguf(join(dir, "models/ggml-vocab-qwen2.gguf")).metadata;
     const v = <T>(k: string) => md[k]?.value as T;

@@ -7,3 +7,4 @@ export {
   resolveHome,
 } from "./load-config.js";
 export { Config, DatasetsConfig, JudgeConfig, LibraryConfig, LlmConfig, LogConfig, ServerConfig } from "./schema.js";
+export { defaultSharedDataDir } from "./shared-data-dir.js";

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../core/index.js";
 import { Config } from "./schema.js";
+import { defaultSharedDataDir } from "./shared-data-dir.js";
 
 /** Flags given on the command line, keyed by dotted config path ("library.dbPath"). Undefined = not given. */
 export type FlagValues = Record<string, unknown>;
@@ -61,11 +62,13 @@ export function resolveHome(given: string | undefined, env: NodeJS.ProcessEnv = 
   return join(env.HOME ?? homedir(), ".ideasteer");
 }
 
-/** Fills paths left empty from `home`. */
+/** Fills paths left empty: the library from `home`, the data folders with ../shared/data beside the checkout. */
 export function resolvePaths(cfg: Config): Config {
   return {
     ...cfg,
     library: { ...cfg.library, dbPath: cfg.library.dbPath || join(cfg.home, "library.sqlite") },
+    datasets: { ...cfg.datasets, dataDir: cfg.datasets.dataDir || defaultSharedDataDir() },
+    train: { ...cfg.train, dataDir: cfg.train.dataDir || defaultSharedDataDir() },
   };
 }
 

@@ -4,7 +4,7 @@ import { LOG_LEVELS } from "../core/index.js";
 /**
  * The whole configuration, one zod schema per section. Every field has its default and description
  * here; the CLI's flags, the environment (IDEASTEER_<SECTION>_<FIELD>) and config files map onto it.
- * Paths left empty are derived from `home` by `resolvePaths`.
+ * Paths left empty are filled by `resolvePaths` (from `home`, or ../shared/data for data folders).
  */
 export const LogConfig = z.object({
   level: z.enum(LOG_LEVELS).default("info").describe("minimum log level"),
@@ -66,11 +66,12 @@ export const ServerConfig = z.object({
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
+/** A data folder; left empty, `resolvePaths` fills in defaultSharedDataDir(). */
+const dataDirField = (holding: string) =>
+  z.string().default("").describe(`folder ${holding} (default ../shared/data beside the checkout)`);
+
 export const DatasetsConfig = z.object({
-  dataDir: z
-    .string()
-    .default("")
-    .describe("folder holding papers/reviews/citations .jsonl.gz (default ../shared/data from the working directory)"),
+  dataDir: dataDirField("holding papers/reviews/citations .jsonl.gz"),
   seed: z.number().int().min(0).default(1).describe("seed of the paper-level split"),
   limit: z
     .number()
@@ -92,10 +93,7 @@ export const DatasetsConfig = z.object({
 export type DatasetsConfig = z.infer<typeof DatasetsConfig>;
 
 export const TrainConfig = z.object({
-  dataDir: z
-    .string()
-    .default("")
-    .describe("folder with the shared training data (default ../shared/data beside the checkout)"),
+  dataDir: dataDirField("with the shared training data"),
 });
 
 export const JudgeConfig = z.object({

@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { writeFileAtomic } from "../core/index.js";
 import type { Dimension, IdeaFieldPath } from "../idea/index.js";
 import type { SplitName, SplitRatios } from "./split-by-component.js";
 import type { Summary } from "./stats.js";
@@ -163,4 +165,10 @@ export function renderCardMarkdown(c: DatasetCard): string {
   }
   out.push("", `Label issues: ${JSON.stringify(c.rmText.labelIssues)}`, "");
   return out.join("\n");
+}
+
+/** card.json (the card as it is) and card.md (renderCardMarkdown) in `outDir`, each written atomically. */
+export function writeDatasetCard(opts: { outDir: string; card: DatasetCard }): void {
+  writeFileAtomic(join(opts.outDir, "card.json"), `${JSON.stringify(opts.card, null, 2)}\n`);
+  writeFileAtomic(join(opts.outDir, "card.md"), renderCardMarkdown(opts.card));
 }

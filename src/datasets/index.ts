@@ -1,4 +1,5 @@
-export { type BuildOptions, type BuildResult, buildDatasets, INPUT_FILES, type RmRow } from "./build-datasets.js";
+export { type BuildOptions, type BuildResult, buildDatasets } from "./build-datasets.js";
+export { buildRmRows, type RmRow, type RmRows } from "./build-rm-rows.js";
 export { buildSftPairs, type SftPairOptions, type SftPairs, type SftRow, sftPrompt } from "./build-sft-pairs.js";
 export { cleanPaperText } from "./clean-paper-text.js";
 export {
@@ -29,6 +30,7 @@ export {
   type TextSource,
 } from "./extract-idea-offline.js";
 export { countFill, type FillCounter, fieldFillOf, fillRates, newFill } from "./field-fill.js";
+export { INPUT_FILES } from "./hash-inputs.js";
 export { labelCorrelations } from "./label-correlations.js";
 export {
   buildPickPrompt,

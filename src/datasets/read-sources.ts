@@ -1,3 +1,6 @@
+import { join } from "node:path";
+import { type InputFile, type InputHashes, inputBytes } from "./hash-inputs.js";
+import type { ProgressBars } from "./progress-bars.js";
 import { readJsonlGz } from "./read-jsonl-gz.js";
 import {
   type CitationRecord,
@@ -8,6 +11,36 @@ import {
 } from "./source-records.js";
 
 export type ReadProgress = (bytesRead: number) => void;
+
+/** What a build reads: the citing papers, the papers they and their references stand for, every review row. */
+export type Sources = { citations: CitationRecord[]; papers: PaperIndex; reviews: ReviewRecord[] };
+
+/**
+ * Reads the three inputs of `dataDir`, each behind a byte-progress bar: the first `limit` citing
+ * papers (0 = all), the papers.jsonl records of them and of every id they refer to, all review rows.
+ */
+export async function readSources(opts: {
+  dataDir: string;
+  limit: number;
+  inputs: InputHashes; // sizes for the bars
+  bars: ProgressBars;
+}): Promise<Sources> {
+  const withBar = async <T>(file: InputFile, read: (path: string, onBytes: ReadProgress) => Promise<T>) => {
+    const bar = opts.bars(file.replace(".jsonl.gz", ""), inputBytes(opts.inputs, file), "B");
+    const out = await read(join(opts.dataDir, file), (b) => bar.set(b));
+    bar.done();
+    return out;
+  };
+  const citations = await withBar("citations.jsonl.gz", (path, onBytes) => readCitations(path, opts.limit, onBytes));
+  const wanted = new Set<string>();
+  for (const c of citations) {
+    wanted.add(c.citing_id);
+    for (const r of c.references) if (r.paper_id) wanted.add(r.paper_id);
+  }
+  const papers = await withBar("papers.jsonl.gz", (path, onBytes) => readPaperIndex(path, wanted, onBytes));
+  const reviews = await withBar("reviews.jsonl.gz", readReviews);
+  return { citations, papers, reviews };
+}
 
 /** The first `limit` citing papers (0 = all) of citations.jsonl.gz, checked. */
 export async function readCitations(path: string, limit: number, onBytes?: ReadProgress): Promise<CitationRecord[]> {

@@ -22,7 +22,7 @@ export type {
 export { isLocalModel } from "./backend.js";
 export { byteLevelTokenizer, CHATML_TEMPLATE } from "./llama/byte-tokenizer.js";
 export type { LlamaBackend, LlamaBackendOptions } from "./llama/llama-backend.js";
-export { extractFromLlamaBundle, LLAMA_BUNDLE } from "./llama/llama-bundle.js";
+export { extractFromLlamaBundle, LLAMA_BUNDLE, type LlamaBundleExtraction } from "./llama/llama-bundle.js";
 export {
   LlmConnectionError,
   LlmHttpError,

@@ -1,7 +1,7 @@
 // Test support only: helpers for the suite and the benches. No production module imports this folder
 // (scripts/check-doors.ts enforces it), and the package does not ship it.
 export { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
-export { extractLlamaCppFiles, LLAMA_CPP_BUNDLE } from "./llama-cpp-source.js";
+export { extractLlamaCppFiles } from "./llama-cpp-source.js";
 export {
   type RandomLlamaModel,
   randomLlamaWeights,

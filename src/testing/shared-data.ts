@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { TestContext } from "node:test";
+import { defaultSharedDataDir } from "../config/index.js";
 
-/** ../shared/data beside the checkout (read-only; CI has it there too). */
-export const SHARED_DATA = resolve(new URL("../../../shared/data", import.meta.url).pathname);
+/** ../shared/data beside the checkout (read-only; CI has it there too): the folder the CLI reads by default. */
+export const SHARED_DATA = defaultSharedDataDir();
 export const hasSharedData = (): boolean => existsSync(join(SHARED_DATA, "papers.jsonl.gz"));
 export const sharedPath = (...parts: string[]): string => join(SHARED_DATA, ...parts);
 

@@ -6,34 +6,40 @@ import { completeIdea, DIMENSIONS, type Idea, parseIdea, parseIdeaLoose } from "
 import {
   type Judgement,
   judgeIdea,
-  NOVELTY_METHODS,
   type NoveltyMethod,
   type RetrievalNovelty,
   retrievalNovelty,
 } from "../../judge/index.js";
 import { PaperStore } from "../../library/index.js";
-import { type LlmBackend, openBackend } from "../../llm/index.js";
-import { contextFor, floatFlag, intFlag } from "../context.js";
-import { addLlmOptions, type LlmFlags, llmFlagValues } from "../llm-options.js";
+import type { LlmBackend } from "../../llm/index.js";
+import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
+import { type CliContext, contextFor } from "../context.js";
+import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
-const desc = (key: keyof typeof JudgeConfig.shape): string => JudgeConfig.shape[key].description ?? "";
+const JUDGE_FLAGS = configFlags({
+  section: "judge",
+  schema: JudgeConfig,
+  fields: {
+    samples: "<n>",
+    topK: "<n>",
+    referenceK: "<n>",
+    maxAttempts: "<n>",
+    maxTokens: "<n>",
+    temperature: "<t>",
+    seed: "<n>",
+    noveltyMethod: "<name>",
+    noveltyTopK: "<n>",
+  },
+});
 
-type JudgeFlags = LlmFlags & {
-  text?: string;
-  paper?: string;
-  samples?: number;
-  topK?: number;
-  referenceK?: number;
-  maxAttempts?: number;
-  maxTokens?: number;
-  temperature?: number;
-  seed?: number;
-  noveltyMethod?: string;
-  noveltyTopK?: number;
-  llm: boolean; // --no-llm: retrieval novelty only
-  json?: boolean;
-};
+type JudgeFlags = LlmFlags &
+  FlagsOf<typeof JUDGE_FLAGS> & {
+    text?: string;
+    paper?: string;
+    llm: boolean; // --no-llm: retrieval novelty only
+    json?: boolean;
+  };
 
 export const registerJudgeCommands: RegisterCommands = (program: Command) => {
   const cmd = program
@@ -41,16 +47,8 @@ export const registerJudgeCommands: RegisterCommands = (program: Command) => {
     .description("score an idea on novelty, feasibility and effectiveness with the retrieval-augmented LLM judge")
     .argument("[file]", 'idea file (the Title/Method/Experiment Plan layout, or free text); "-" reads stdin')
     .option("--text <idea>", "the idea as text instead of a file")
-    .option("--paper <id>", "the paper the idea builds on: adds its most-cited recent references as related work")
-    .option("--samples <n>", desc("samples"), intFlag("--samples"))
-    .option("--top-k <n>", desc("topK"), intFlag("--top-k"))
-    .option("--reference-k <n>", desc("referenceK"), intFlag("--reference-k"))
-    .option("--max-attempts <n>", desc("maxAttempts"), intFlag("--max-attempts"))
-    .option("--max-tokens <n>", desc("maxTokens"), intFlag("--max-tokens"))
-    .option("--temperature <t>", desc("temperature"), floatFlag("--temperature"))
-    .option("--seed <n>", desc("seed"), intFlag("--seed"))
-    .option("--novelty-method <name>", `${desc("noveltyMethod")}: ${NOVELTY_METHODS.join(" | ")}`)
-    .option("--novelty-top-k <n>", desc("noveltyTopK"), intFlag("--novelty-top-k"))
+    .option("--paper <id>", "the paper the idea builds on: adds its most-cited recent references as related work");
+  addConfigFlags(cmd, JUDGE_FLAGS)
     .option("--no-llm", "retrieval novelty only: no LLM is loaded")
     .option("--json", "print the whole judgement as JSON");
   addLlmOptions(cmd).addHelpText(
@@ -62,51 +60,61 @@ Examples:
   $ ideasteer judge idea.txt --no-llm --json      # retrieval novelty only`,
   );
   cmd.action(async (file: string | undefined, flags: JudgeFlags, self: Command) => {
-    const { config, log } = contextFor(self, {
-      ...llmFlagValues(flags),
-      "judge.samples": flags.samples,
-      "judge.topK": flags.topK,
-      "judge.referenceK": flags.referenceK,
-      "judge.maxAttempts": flags.maxAttempts,
-      "judge.maxTokens": flags.maxTokens,
-      "judge.temperature": flags.temperature,
-      "judge.seed": flags.seed,
-      "judge.noveltyMethod": flags.noveltyMethod,
-      "judge.noveltyTopK": flags.noveltyTopK,
-    });
-    const j = config.judge;
+    const ctx = contextFor(self, { ...llmFlagValues(flags), ...configFlagValues(JUDGE_FLAGS, flags) });
     const idea = readIdea(file, flags.text);
-    const library = PaperStore.open(config.library.dbPath, { readonly: true, log });
-    if (flags.paper !== undefined && library.get(flags.paper) === null) {
-      library.close();
-      throw new NotFoundError("paper", flags.paper, "find its id with: ideasteer library search <words>");
-    }
-    const needsBackend = flags.llm || j.noveltyMethod === "embedding";
-    let backend: LlmBackend | undefined;
+    const library = openLibraryHolding({ ...ctx, paperId: flags.paper });
     try {
-      backend = needsBackend
-        ? await openBackend(config.llm.backend, { llm: config.llm, home: config.home, log })
-        : undefined;
-      const judgement = flags.llm
-        ? await judgeIdea(
-            { backend: backend as LlmBackend, library, log },
-            { idea, sourcePaperId: flags.paper ?? null },
-            j,
-          )
-        : null;
-      const novelty = await retrievalNovelty({ library, backend }, idea, {
-        topK: j.noveltyTopK,
-        method: j.noveltyMethod as NoveltyMethod,
-        excludeIds: flags.paper ? [flags.paper] : [],
-      });
-      if (flags.json) process.stdout.write(`${JSON.stringify({ judgement, retrievalNovelty: novelty }, null, 2)}\n`);
-      else process.stdout.write(formatReport(judgement, novelty));
+      const needed = flags.llm || ctx.config.judge.noveltyMethod === "embedding";
+      const report = await withBackend({ ...ctx, needed }, (backend) =>
+        scoreIdea({ ...ctx, backend, library, idea, paperId: flags.paper, useLlm: flags.llm }),
+      );
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report.judgement, report.retrievalNovelty),
+      );
     } finally {
-      await backend?.close();
       library.close();
     }
   });
 };
+
+/** The library, read-only; a --paper it does not hold is refused before any model loads. */
+function openLibraryHolding(opts: CliContext & { paperId?: string }): PaperStore {
+  const library = PaperStore.open(opts.config.library.dbPath, { readonly: true, log: opts.log });
+  if (opts.paperId !== undefined && library.get(opts.paperId) === null) {
+    library.close();
+    throw new NotFoundError("paper", opts.paperId, "find its id with: ideasteer library search <words>");
+  }
+  return library;
+}
+
+type JudgeReport = { judgement: Judgement | null; retrievalNovelty: RetrievalNovelty };
+
+/** The LLM judge's scores (unless --no-llm) and the retrieval novelty of one idea against the library. */
+async function scoreIdea(
+  opts: CliContext & {
+    backend: LlmBackend | undefined;
+    library: PaperStore;
+    idea: Idea | string;
+    paperId: string | undefined;
+    useLlm: boolean;
+  },
+): Promise<JudgeReport> {
+  const { backend, library, log, idea } = opts;
+  const j = opts.config.judge;
+  const judgement = opts.useLlm
+    ? await judgeIdea(
+        { backend: backend as LlmBackend, library, log },
+        { idea, sourcePaperId: opts.paperId ?? null },
+        j,
+      )
+    : null;
+  const novelty = await retrievalNovelty({ library, backend }, idea, {
+    topK: j.noveltyTopK,
+    method: j.noveltyMethod as NoveltyMethod,
+    excludeIds: opts.paperId ? [opts.paperId] : [],
+  });
+  return { judgement, retrievalNovelty: novelty };
+}
 
 /** The idea from --text, a file or stdin: the exact layout, else a complete loose parse, else the text as it is. */
 function readIdea(file: string | undefined, text: string | undefined): Idea | string {

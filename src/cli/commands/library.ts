@@ -11,7 +11,8 @@ import {
   PaperStore,
   type SearchHit,
 } from "../../library/index.js";
-import { contextFor, intFlag } from "../context.js";
+import { type CliContext, contextFor, intFlag } from "../context.js";
+import { addProgressOption, type ProgressFlag } from "../progress-option.js";
 import type { RegisterCommands } from "./index.js";
 
 const BOLD: Highlight = { open: "\x1b[1m", close: "\x1b[22m" };
@@ -19,13 +20,13 @@ const PLAIN: Highlight = { open: "**", close: "**" };
 // A bulk load this large leaves many FTS segments; merging them afterwards makes every later search faster.
 const OPTIMIZE_AFTER_INSERTS = 5000;
 
-type AddFlags = { strict?: boolean; format?: string; batchSize?: number; force?: boolean; progress: boolean };
+type AddFlags = ProgressFlag & { strict?: boolean; format?: string; batchSize?: number; force?: boolean };
 type ListFlags = { limit: number; offset?: number; json?: boolean };
 
 export const registerLibraryCommands: RegisterCommands = (program: Command) => {
   const library = program.command("library").description("the paper library: add papers, search, show, similar, stats");
 
-  library
+  const add = library
     .command("add")
     .description(
       "add papers from files, directories (recursively) or - (stdin); the same paper is updated, never duplicated",
@@ -37,8 +38,8 @@ export const registerLibraryCommands: RegisterCommands = (program: Command) => {
       `read every input as this format: ${INPUT_FORMATS.join(" | ")} (default: by name, then content)`,
     )
     .option("--batch-size <n>", "papers per transaction (config library.batchSize)", intFlag("--batch-size"))
-    .option("--force", "read files again even when an earlier run ingested them completely")
-    .option("--no-progress", "no progress bar")
+    .option("--force", "read files again even when an earlier run ingested them completely");
+  addProgressOption(add)
     .addHelpText(
       "after",
       `
@@ -49,27 +50,11 @@ Examples:
 Re-running an interrupted add resumes after the last committed batch.`,
     )
     .action(async (inputs: string[], flags: AddFlags, cmd: Command) => {
-      if (flags.format !== undefined && !(INPUT_FORMATS as readonly string[]).includes(flags.format)) {
-        throw new InputError(
-          { file: "--format" },
-          `unknown format "${flags.format}"; use one of ${INPUT_FORMATS.join(", ")}`,
-        );
-      }
-      const { config, log } = contextFor(cmd, { "library.batchSize": flags.batchSize });
-      const store = PaperStore.open(config.library.dbPath, { log });
+      const format = inputFormat(flags.format);
+      const ctx = contextFor(cmd, { "library.batchSize": flags.batchSize });
+      const store = PaperStore.open(ctx.config.library.dbPath, { log: ctx.log });
       try {
-        const report = await ingestFiles({
-          store,
-          inputs,
-          strict: flags.strict ?? false,
-          format: flags.format as InputFormat | undefined,
-          batchSize: config.library.batchSize,
-          maxLineBytes: config.library.maxLineBytes,
-          force: flags.force ?? false,
-          progress: flags.progress, // a live bar on a TTY, a line every few seconds otherwise
-          log,
-        });
-        if (report.inserted >= OPTIMIZE_AFTER_INSERTS) store.optimize();
+        const report = await addPapers({ ...ctx, store, inputs, format, flags });
         process.stdout.write(renderReport(report, store.count()));
         if (report.skipped > 0 || report.failedFiles > 0) process.exitCode = 1;
       } finally {
@@ -143,6 +128,35 @@ Examples:
       });
     });
 };
+
+/** --format checked against the formats the library reads; undefined: detect each input's own. */
+function inputFormat(given: string | undefined): InputFormat | undefined {
+  if (given === undefined) return undefined;
+  if (!(INPUT_FORMATS as readonly string[]).includes(given)) {
+    throw new InputError({ file: "--format" }, `unknown format "${given}"; use one of ${INPUT_FORMATS.join(", ")}`);
+  }
+  return given as InputFormat;
+}
+
+/** Ingests `inputs` into `store` with the library config's limits, then compacts the index after a bulk load. */
+async function addPapers(
+  opts: CliContext & { store: PaperStore; inputs: string[]; format: InputFormat | undefined; flags: AddFlags },
+): Promise<IngestReport> {
+  const { config, flags, store } = opts;
+  const report = await ingestFiles({
+    store,
+    inputs: opts.inputs,
+    strict: flags.strict ?? false,
+    format: opts.format,
+    batchSize: config.library.batchSize,
+    maxLineBytes: config.library.maxLineBytes,
+    force: flags.force ?? false,
+    progress: flags.progress,
+    log: opts.log,
+  });
+  if (report.inserted >= OPTIMIZE_AFTER_INSERTS) store.optimize();
+  return report;
+}
 
 function withStore(cmd: Command, fn: (store: PaperStore) => void): void {
   const { config, log } = contextFor(cmd);

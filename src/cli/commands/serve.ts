@@ -1,24 +1,29 @@
 import type { Command } from "commander";
 import { ServerConfig } from "../../config/index.js";
-import { openBackend } from "../../llm/index.js";
+import type { LlmBackend } from "../../llm/index.js";
 import { startServer } from "../../server/index.js";
-import { contextFor, intFlag } from "../context.js";
-import { addLlmOptions, type LlmFlags, llmFlagValues } from "../llm-options.js";
+import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
+import { type CliContext, contextFor } from "../context.js";
+import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
-type ServeFlags = LlmFlags & { host?: string; port?: number; token?: string; modelId?: string };
+const SERVE_FLAGS = configFlags({
+  section: "server",
+  schema: ServerConfig,
+  fields: {
+    host: "<address>",
+    port: "<n>",
+    token: { value: "<token>", note: "; IDEASTEER_SERVER_TOKEN keeps it out of the process list" },
+  },
+});
 
-const desc = (key: keyof typeof ServerConfig.shape): string => ServerConfig.shape[key].description ?? "";
+type ServeFlags = LlmFlags & FlagsOf<typeof SERVE_FLAGS> & { modelId?: string };
 
 export const registerServeCommands: RegisterCommands = (program: Command) => {
-  addLlmOptions(
-    program
-      .command("serve")
-      .description("serve the configured LLM backend as an OpenAI-compatible API under /v1 (Ctrl-C stops)"),
-  )
-    .option("--host <address>", desc("host"))
-    .option("--port <n>", desc("port"), intFlag("--port"))
-    .option("--token <token>", `${desc("token")}; IDEASTEER_SERVER_TOKEN keeps it out of the process list`)
+  const serve = program
+    .command("serve")
+    .description("serve the configured LLM backend as an OpenAI-compatible API under /v1 (Ctrl-C stops)");
+  addConfigFlags(addLlmOptions(serve), SERVE_FLAGS)
     .option("--model-id <name>", "model name clients send (default: the GGUF file's name or llm.model)")
     .addHelpText(
       "after",
@@ -30,38 +35,39 @@ Examples:
   $ IDEASTEER_SERVER_TOKEN=s3cret ideasteer serve --host 0.0.0.0   # beyond loopback a token is required`,
     )
     .action(async (flags: ServeFlags, cmd: Command) => {
-      const { config, log } = contextFor(cmd, {
-        ...llmFlagValues(flags),
-        "server.host": flags.host,
-        "server.port": flags.port,
-        "server.token": flags.token,
-      });
-      const backend = await openBackend(config.llm.backend, { llm: config.llm, home: config.home, log });
-      try {
-        // "llama:qwen.gguf" -> "qwen", "openai:gpt-4o" -> "gpt-4o"
-        const modelId = flags.modelId ?? backend.name.replace(/^[a-z]+:/, "").replace(/\.gguf$/i, "");
-        const server = await startServer({
-          backend,
-          modelId,
-          log,
-          host: config.server.host,
-          port: config.server.port,
-          token: config.server.token || undefined,
-        });
-        process.stdout.write(`serving ${modelId} (${backend.name}) at ${server.url}/v1\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off("SIGINT", stop);
-            process.off("SIGTERM", stop);
-            resolve();
-          };
-          process.on("SIGINT", stop);
-          process.on("SIGTERM", stop);
-        });
-        log.info("shutting down");
-        await server.close();
-      } finally {
-        await backend.close();
-      }
+      const ctx = contextFor(cmd, { ...llmFlagValues(flags), ...configFlagValues(SERVE_FLAGS, flags) });
+      await withBackend(ctx, (backend) => serveUntilInterrupted({ ...ctx, backend, modelId: flags.modelId }));
     });
 };
+
+/** Serves `backend` under /v1 until SIGINT or SIGTERM, then closes the server (the caller closes the backend). */
+async function serveUntilInterrupted(opts: CliContext & { backend: LlmBackend; modelId?: string }): Promise<void> {
+  const { backend, config, log } = opts;
+  // "llama:qwen.gguf" -> "qwen", "openai:gpt-4o" -> "gpt-4o"
+  const modelId = opts.modelId ?? backend.name.replace(/^[a-z]+:/, "").replace(/\.gguf$/i, "");
+  const server = await startServer({
+    backend,
+    modelId,
+    log,
+    host: config.server.host,
+    port: config.server.port,
+    token: config.server.token || undefined,
+  });
+  process.stdout.write(`serving ${modelId} (${backend.name}) at ${server.url}/v1\n`);
+  await interrupted();
+  log.info("shutting down");
+  await server.close();
+}
+
+/** Resolves at the first SIGINT or SIGTERM, and stops listening for both. */
+function interrupted(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

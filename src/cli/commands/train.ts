@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ConfigError } from "../../core/index.js";
 import {
@@ -13,6 +12,7 @@ import {
   PretrainData,
   type PretrainOverrides,
   type PretrainPreset,
+  type PretrainResult,
   pretrain,
   readMetrics,
   renderMetricsSvg,
@@ -20,10 +20,8 @@ import {
   TrainingInterruptedError,
 } from "../../train/index.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
+import { addProgressOption, type ProgressFlag } from "../progress-option.js";
 import type { RegisterCommands } from "./index.js";
-
-// ../shared/data beside the checkout (src/cli/commands/ and dist/cli/commands/ sit at the same depth).
-const SHARED_DATA = fileURLToPath(new URL("../../../../shared/data", import.meta.url));
 
 // Each flag's description comes from the schema, with the default preset's value (tiny overrides some).
 const DEFAULTS = resolvePretrainConfig("default");
@@ -32,7 +30,7 @@ const desc = (key: keyof typeof PretrainConfig.shape): string =>
 const dataDesc = (key: keyof typeof PretrainData.shape): string =>
   `${PretrainData.shape[key].description ?? ""}${DEFAULTS.data[key] === "" ? "" : ` (default: ${JSON.stringify(DEFAULTS.data[key])})`}`;
 
-type PretrainFlags = {
+type PretrainFlags = ProgressFlag & {
   preset: string;
   trainConfig?: string;
   resume?: string;
@@ -51,13 +49,12 @@ type PretrainFlags = {
   maxChars?: number;
   sampleFraction?: number;
   vocabSize?: number;
-  progress: boolean;
 };
 
 export const registerTrainCommands: RegisterCommands = (program: Command) => {
   const train = program.command("train").description("train models: pretraining, plots of runs, GGUF export");
 
-  train
+  const pretrainCmd = train
     .command("pretrain")
     .description("pretrain the llama-architecture model on the abstracts and section texts of ../shared/data")
     .option("--preset <name>", `${PRETRAIN_PRESETS.join(" | ")}`, "default")
@@ -80,8 +77,8 @@ export const registerTrainCommands: RegisterCommands = (program: Command) => {
     .option("--data-dir <dir>", dataDesc("dataDir"))
     .option("--max-chars <n>", dataDesc("maxChars"), intFlag("--max-chars"))
     .option("--sample-fraction <x>", dataDesc("sampleFraction"), floatFlag("--sample-fraction"))
-    .option("--vocab-size <n>", dataDesc("tokenizerVocabSize"), intFlag("--vocab-size"))
-    .option("--no-progress", "no progress bar")
+    .option("--vocab-size <n>", dataDesc("tokenizerVocabSize"), intFlag("--vocab-size"));
+  addProgressOption(pretrainCmd)
     .addHelpText(
       "after",
       `
@@ -92,30 +89,8 @@ Examples:
     )
     .action(async (flags: PretrainFlags, cmd: Command) => {
       const { config, log } = contextFor(cmd);
-      if (!PRETRAIN_PRESETS.includes(flags.preset as PretrainPreset))
-        throw new ConfigError(`unknown preset "${flags.preset}"`, `use one of ${PRETRAIN_PRESETS.join(", ")}`);
-      const fromFile = flags.trainConfig ? readJsonObject(flags.trainConfig) : {};
-      const fromFlags: PretrainOverrides = {
-        maxSteps: flags.steps,
-        batchSize: flags.batchSize,
-        seqLen: flags.seqLen,
-        gradAccum: flags.gradAccum,
-        lr: flags.lr,
-        minLr: flags.minLr,
-        warmupSteps: flags.warmupSteps,
-        evalEvery: flags.evalEvery,
-        checkpointEvery: flags.checkpointEvery,
-        seed: flags.seed,
-        threads: flags.threads,
-        data: {
-          dataDir: flags.dataDir,
-          maxChars: flags.maxChars,
-          sampleFraction: flags.sampleFraction,
-          tokenizerVocabSize: flags.vocabSize,
-        },
-      };
-      const cfg = resolvePretrainConfig(flags.preset as PretrainPreset, fromFile, fromFlags);
-      const dataDir = resolve(cfg.data.dataDir || config.train.dataDir || SHARED_DATA);
+      const cfg = pretrainConfigFrom(flags);
+      const dataDir = resolve(cfg.data.dataDir || config.train.dataDir);
       // Ctrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits 130 with the resume hint.
       const interrupt = abortOnSignals();
       let r: Awaited<ReturnType<typeof pretrain>>;
@@ -137,16 +112,8 @@ Examples:
       } finally {
         interrupt.dispose();
       }
-      const out = [
-        `run: ${r.runDir}`,
-        `checkpoint: ${r.checkpointDir}`,
-        `held-out perplexity: ${r.perplexity.toFixed(2)} (loss ${r.lossVal.toFixed(4)} nats/token) vs bigram ${r.bigramPerplexity.toFixed(2)}, on ${r.valTokens} tokens`,
-        "samples:",
-        ...r.samples.map((s) => `  ${JSON.stringify(s.text)}`),
-      ];
-      process.stdout.write(`${out.join("\n")}\n`);
+      process.stdout.write(renderPretrainResult(r));
     });
-
   train
     .command("plot")
     .description("render a run's metrics.jsonl as SVG: loss/train and loss/val vs step, lr below")
@@ -174,6 +141,44 @@ Examples:
       process.stdout.write(`${r.out} (${r.bytes} bytes, step ${r.step})\n`);
     });
 };
+
+/** The run's config: the preset, under the --train-config file, under the flags. */
+function pretrainConfigFrom(flags: PretrainFlags): PretrainConfig {
+  if (!PRETRAIN_PRESETS.includes(flags.preset as PretrainPreset))
+    throw new ConfigError(`unknown preset "${flags.preset}"`, `use one of ${PRETRAIN_PRESETS.join(", ")}`);
+  const fromFile = flags.trainConfig ? readJsonObject(flags.trainConfig) : {};
+  const fromFlags: PretrainOverrides = {
+    maxSteps: flags.steps,
+    batchSize: flags.batchSize,
+    seqLen: flags.seqLen,
+    gradAccum: flags.gradAccum,
+    lr: flags.lr,
+    minLr: flags.minLr,
+    warmupSteps: flags.warmupSteps,
+    evalEvery: flags.evalEvery,
+    checkpointEvery: flags.checkpointEvery,
+    seed: flags.seed,
+    threads: flags.threads,
+    data: {
+      dataDir: flags.dataDir,
+      maxChars: flags.maxChars,
+      sampleFraction: flags.sampleFraction,
+      tokenizerVocabSize: flags.vocabSize,
+    },
+  };
+  return resolvePretrainConfig(flags.preset as PretrainPreset, fromFile, fromFlags);
+}
+
+function renderPretrainResult(r: PretrainResult): string {
+  const out = [
+    `run: ${r.runDir}`,
+    `checkpoint: ${r.checkpointDir}`,
+    `held-out perplexity: ${r.perplexity.toFixed(2)} (loss ${r.lossVal.toFixed(4)} nats/token) vs bigram ${r.bigramPerplexity.toFixed(2)}, on ${r.valTokens} tokens`,
+    "samples:",
+    ...r.samples.map((s) => `  ${JSON.stringify(s.text)}`),
+  ];
+  return `${out.join("\n")}\n`;
+}
 
 function readJsonObject(file: string): PretrainOverrides {
   let v: unknown;

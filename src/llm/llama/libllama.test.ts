@@ -18,7 +18,7 @@ const POINTER_TYPEDEFS = new Set([
 
 test("koffi struct layouts match the pinned llama.h field by field", (t) => {
   const dir = tempDir(t, "ideasteer-llama-h-");
-  const got = extractFromLlamaBundle(dir, ["include/llama.h"]);
+  const got = extractFromLlamaBundle({ dir, paths: ["include/llama.h"] });
   if (!got.ok) return t.skip(got.why);
   const header = readFileSync(join(dir, "include/llama.h"), "utf8");
   const structs = defineLlamaStructs();

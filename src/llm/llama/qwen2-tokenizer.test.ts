@@ -44,7 +44,7 @@ function readVectors(inp: string, out: string): { text: string; ids: number[] }[
 
 test("a random-weight model with the real Qwen2 tokenizer: test vectors, ChatML template, JSON under a grammar", async (t) => {
   const dir = tempDir(t, "ideasteer-qwen2-");
-  const got = extractFromLlamaBundle(dir, [VOCAB, `${VOCAB}.inp`, `${VOCAB}.out`]);
+  const got = extractFromLlamaBundle({ dir, paths: [VOCAB, `${VOCAB}.inp`, `${VOCAB}.out`] });
   if (!got.ok) return t.skip(got.why);
   const tokenizer = tokenizerOf(join(dir, VOCAB));
   assert.equal(tokenizer.tokens.length, 151936);
