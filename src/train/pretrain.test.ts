@@ -1,22 +1,19 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { XMLValidator } from "fast-xml-parser";
 import type { Token } from "node-llama-cpp";
 import { silentLogger } from "../core/index.js";
 import { createLlama, loadLlamaWeights } from "../engine/index.js";
-import { hasSharedData, SHARED_DATA } from "../testing/index.js";
+import { hasSharedData, interruptPretrain, SHARED_DATA } from "../testing/index.js";
 import { loadCheckpoint } from "./checkpoint.js";
 import { exportGguf } from "./export-gguf.js";
 import { metricSeries, readMetrics } from "./metrics-log.js";
 import { type PretrainResult, pretrain } from "./pretrain.js";
 import { type PretrainOverrides, resolvePretrainConfig } from "./pretrain-config.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SKIP = hasSharedData() ? false : `../shared/data not found at ${SHARED_DATA}`;
 // Long enough that a child killed right after its first checkpoint is still mid-run.
 const OVERRIDES: PretrainOverrides = {
@@ -74,45 +71,16 @@ test("tiny pretraining writes config, metrics, samples and checkpoints, and lear
 });
 
 test("a run killed with SIGKILL after a checkpoint and resumed gives the same loss curve", { skip: SKIP }, async () => {
-  const cfgFile = join(home, "tiny.json");
-  writeFileSync(cfgFile, JSON.stringify(OVERRIDES));
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(ROOT, "src/cli/main.ts"), "--home", home, "--log-level", "warn"].concat([
-      "train",
-      "pretrain",
-      "--preset",
-      "tiny",
-      "--train-config",
-      cfgFile,
-      "--no-progress",
-    ]),
-    { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    stderr += d;
+  const {
+    runDir: killedRun,
+    signal,
+    stderr,
+  } = await interruptPretrain({
+    home,
+    overrides: OVERRIDES,
+    signal: "SIGKILL",
+    skipRun: reference.runDir,
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.on("exit", (code, signal) => res({ code, signal })),
-  );
-  const runs = join(home, "runs");
-  let killedRun = "";
-  const poll = setInterval(() => {
-    for (const r of readdirSync(runs)) {
-      const dir = join(runs, r);
-      if (dir === reference.runDir || !existsSync(join(dir, "checkpoints"))) continue;
-      const done = readdirSync(join(dir, "checkpoints")).some((n) =>
-        existsSync(join(dir, "checkpoints", n, "checkpoint.json")),
-      );
-      if (done && !killedRun) {
-        killedRun = dir;
-        child.kill("SIGKILL");
-      }
-    }
-  }, 2);
-  const { signal } = await exited;
-  clearInterval(poll);
   assert.equal(signal, "SIGKILL", `the child should have been killed mid-run; it exited on its own. stderr: ${stderr}`);
   const killedMetrics = readMetrics(join(killedRun, "metrics.jsonl"));
   assert.ok(metricSeries(killedMetrics, "loss/train").length < 120, "killed before the end");
