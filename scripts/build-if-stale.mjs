@@ -3,7 +3,7 @@
 // npm runs it at install and prepare, and npm 11 runs those again when `npx ideasteer` in the
 // checkout installs the checkout into npx's cache: after `npm ci` that must cost nothing, and it
 // must not rebuild files that running processes (a test suite) are using.
-// Usage: node scripts/build-if-stale.mjs native|ts [--force]
+// Usage: node scripts/build-if-stale.mjs native|ts [--force | --check]   (--check: exit 1 when stale, build nothing)
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -44,10 +44,15 @@ function run(cmd, args) {
 const [name, flag] = process.argv.slice(2);
 const part = PARTS[name];
 if (!part) {
-  console.error("usage: node scripts/build-if-stale.mjs native|ts [--force]");
+  console.error("usage: node scripts/build-if-stale.mjs native|ts [--force | --check]");
   process.exit(2);
 }
 const out = join(root, part.output);
 const fresh = existsSync(out) && statSync(out).mtimeMs > Math.max(...part.inputs.map(newestMtimeMs));
-if (fresh && flag !== "--force") console.log(`${part.output} is up to date`);
+if (flag === "--check") {
+  if (!fresh) {
+    console.error(`${part.output} is older than its sources: run npm run build`);
+    process.exit(1);
+  }
+} else if (fresh && flag !== "--force") console.log(`${part.output} is up to date`);
 else part.build();

@@ -48,7 +48,11 @@ const PAPERS = [
 test("the packed tarball installs in a scratch project and works by name", { timeout: 20 * 60_000 }, (t) => {
   const dir = mkdtempSync(join(tmpdir(), "ideasteer-pack-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync("node", ["scripts/build-if-stale.mjs", "ts"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  // npm test builds dist/ before the tests; rebuilding here would pull it from under other tests
+  execFileSync("node", ["scripts/build-if-stale.mjs", "ts", "--check"], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", dir], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
@@ -62,6 +66,7 @@ test("the packed tarball installs in a scratch project and works by name", { tim
   execFileSync("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund"], {
     cwd: project,
     stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, JOBS: "max" }, // node-gyp compiles the addons' sources in parallel
   });
   writeFileSync(join(project, "papers.jsonl"), PAPERS.map((p) => JSON.stringify(p)).join("\n"));
   writeFileSync(join(project, "user.mjs"), USER_SCRIPT);
