@@ -67,7 +67,11 @@ export const openAiCompatRoutes = (deps: OpenAiCompatDeps) =>
       return c.json({
         object: "list",
         model: deps.modelId,
-        data: vectors.map((v, index) => ({ object: "embedding", index, embedding: Array.from(v) })),
+        data: vectors.map((v, index) => ({
+          object: "embedding",
+          index,
+          embedding: body.encoding_format === "base64" ? float32Base64(v) : Array.from(v),
+        })),
         usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
       });
     })
@@ -163,6 +167,13 @@ async function respond(
       if (!sse.aborted) await sse.writeSSE({ data: JSON.stringify({ error: openAiError(e, deps.log).error }) });
     }
   });
+}
+
+/** base64 of the vector as little-endian float32, what OpenAI's SDKs decode (whatever this machine's byte order). */
+function float32Base64(v: Float32Array): string {
+  const bytes = Buffer.alloc(v.length * 4);
+  for (let i = 0; i < v.length; i++) bytes.writeFloatLE(v[i] as number, i * 4);
+  return bytes.toString("base64");
 }
 
 /** Like vLLM, a request that names a model must name the one served; omitting it is fine. */
