@@ -1,10 +1,12 @@
 import { createReadStream, type ReadStream, readdirSync, realpathSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
-import { createProgress, InputError, type Logger, type Progress, silentLogger } from "../core/index.js";
+import { createProgress, formatLocation, InputError, type Logger, type Progress, silentLogger } from "../core/index.js";
+import { capFields, DEFAULT_FIELD_LIMITS, describeOverflows, type FieldLimits } from "./cap-fields.js";
 import { formatFromName, type InputFormat, sniffFormat } from "./detect-format.js";
 import type { Paper } from "./paper.js";
 import { PARSERS, type ParserTable } from "./parser-table.js";
+import type { ParsedItem } from "./parsers/parsed-item.js";
 import type { IngestCheckpoint, PaperStore } from "./store/paper-store.js";
 
 const PROGRESS_MIN_BYTES = 4 << 20;
@@ -17,6 +19,7 @@ export type IngestOptions = {
   format?: InputFormat; // force one format for every input instead of detecting it
   batchSize?: number; // papers per transaction (config library.batchSize)
   maxLineBytes?: number; // config library.maxLineBytes
+  fieldLimits?: FieldLimits; // caps on title, abstract and section lengths (config library.*Chars, oversize)
   force?: boolean; // re-read files already ingested completely
   progress?: boolean; // a progress bar on stderr
   progressStream?: NodeJS.WriteStream;
@@ -32,6 +35,7 @@ export type FileReport = {
   updated: number;
   unchanged: number;
   skipped: number; // bad records (this run, or the earlier complete run when alreadyDone)
+  truncated: number; // papers kept with a field cut to its limit (oversize "truncate")
   resumedFrom: number; // records already committed by an earlier, interrupted run
   alreadyDone: boolean; // an earlier run ingested this exact file completely; nothing was read
   error: string | null; // why the file stopped early (truncated gzip, unreadable file)
@@ -43,6 +47,7 @@ export type IngestReport = {
   updated: number;
   unchanged: number;
   skipped: number;
+  truncated: number;
   failedFiles: number;
   elapsedMs: number;
 };
@@ -78,6 +83,7 @@ export async function ingestFiles(opts: IngestOptions): Promise<IngestReport> {
     updated: 0,
     unchanged: 0,
     skipped: 0,
+    truncated: 0,
     failedFiles: 0,
     elapsedMs: 0,
   };
@@ -93,6 +99,7 @@ export async function ingestFiles(opts: IngestOptions): Promise<IngestReport> {
     report.updated += fr.updated;
     report.unchanged += fr.unchanged;
     report.skipped += fr.skipped;
+    report.truncated += fr.truncated;
     if (fr.error !== null) report.failedFiles++;
   }
   report.elapsedMs = performance.now() - t0;
@@ -125,6 +132,7 @@ async function ingestOne(file: string, opts: IngestOptions, log: Logger, total: 
   const store = opts.store;
   const batchSize = opts.batchSize ?? 2000;
   const maxErrorsLogged = opts.maxErrorsLogged ?? 20;
+  const limits = opts.fieldLimits ?? DEFAULT_FIELD_LIMITS;
   const fr: FileReport = {
     file,
     format: null,
@@ -133,6 +141,7 @@ async function ingestOne(file: string, opts: IngestOptions, log: Logger, total: 
     updated: 0,
     unchanged: 0,
     skipped: 0,
+    truncated: 0,
     resumedFrom: 0,
     alreadyDone: false,
     error: null,
@@ -185,11 +194,16 @@ async function ingestOne(file: string, opts: IngestOptions, log: Logger, total: 
 
   try {
     const parser = await (opts.parsers ?? PARSERS)[format]();
-    for await (const item of parser({ file, stream, maxLineBytes: opts.maxLineBytes })) {
+    for await (const parsed of parser({ file, stream, maxLineBytes: opts.maxLineBytes })) {
       index++;
       if (index <= resumeFrom) continue;
       fr.records++;
+      const item = capItem(parsed, limits);
       if (item.kind === "paper") {
+        if (item.overflow) {
+          fr.truncated++;
+          if (fr.truncated <= maxErrorsLogged) log.warn(`truncated: ${item.overflow}`);
+        }
         batch.push(item.paper);
         if (batch.length >= batchSize) flush(false);
       } else {
@@ -224,6 +238,33 @@ async function ingestOne(file: string, opts: IngestOptions, log: Logger, total: 
   }
   return fr;
 }
+
+/**
+ * A parsed paper within the field limits: cut to them (and the overflow described), or under
+ * oversize "skip" turned into a bad record, so it is counted, logged and honours --strict like one.
+ */
+function capItem(
+  item: ParsedItem,
+  limits: FieldLimits,
+): { kind: "paper"; paper: Paper; overflow: string } | { kind: "error"; error: InputError } {
+  if (item.kind === "error") return item;
+  const { paper, overflows } = capFields(item.paper, limits);
+  if (overflows.length === 0) return { kind: "paper", paper, overflow: "" };
+  const what = describeOverflows(overflows);
+  if (limits.oversize === "skip") {
+    return {
+      kind: "error",
+      error: new InputError(item.location, `record too large: ${what}; skipped`, {
+        hint: "raise the library limits, or set library.oversize to truncate",
+      }),
+    };
+  }
+  const where = `${formatLocation(item.location)}: ${item.paper.id}`;
+  return { kind: "paper", paper, overflow: `${where}: ${what}; kept the first ${describeKept(overflows)}` };
+}
+
+const describeKept = (o: { field: string; maxChars: number }[]) =>
+  o.map((x) => `${x.maxChars} characters of ${x.field}`).join(", ");
 
 /** --format wins; then the file name; then the first bytes (which are replayed to the parser). */
 async function resolveFormat(

@@ -65,6 +65,7 @@ Re-running an interrupted add resumes after the last committed batch.`,
           format: flags.format as InputFormat | undefined,
           batchSize: config.library.batchSize,
           maxLineBytes: config.library.maxLineBytes,
+          fieldLimits: config.library, // maxTitleChars, maxAbstractChars, maxSectionChars, oversize
           force: flags.force ?? false,
           progress: flags.progress, // a live bar on a TTY, a line every few seconds otherwise
           log,
@@ -198,7 +199,10 @@ function renderReport(r: IngestReport, total: number): string {
       ? "already ingested (use --force to read again)"
       : `${f.inserted} new, ${f.updated - f.unchanged} updated, ${f.unchanged} unchanged` +
         (f.resumedFrom > 0 ? `, resumed after record ${f.resumedFrom}` : "");
-    lines.push(`${f.file} [${f.format ?? "?"}]: ${status}${f.skipped > 0 ? `, ${f.skipped} bad records skipped` : ""}`);
+    const truncated = f.truncated > 0 ? `, ${f.truncated} cut to the library's field limits` : "";
+    lines.push(
+      `${f.file} [${f.format ?? "?"}]: ${status}${f.skipped > 0 ? `, ${f.skipped} bad records skipped` : ""}${truncated}`,
+    );
     if (f.error) lines.push(`  stopped early: ${f.error}`);
   }
   lines.push(
