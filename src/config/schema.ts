@@ -30,6 +30,16 @@ export const LibraryConfig = z.object({
     .default(64 * 1024 * 1024)
     .describe("largest whole-document input (PDF, Markdown, Atom, BibTeX); larger files are refused, not truncated"),
   pdfMaxPages: z.number().int().min(1).default(100).describe("PDFs with more pages are refused, not read in part"),
+  maxFileBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 ** 3)
+    .describe("largest input file read; larger ones are reported and not read (no file is read past its size)"),
+  followLinks: z
+    .boolean()
+    .default(false)
+    .describe("directories: follow symbolic links that lead out of the given tree (links inside it are followed)"),
   // Search cost grows with the square of a field's length (FTS5 snippets), so one huge record could stall every search.
   maxTitleChars: z.number().int().min(100).default(1_000).describe("longest title kept (characters)"),
   maxAbstractChars: z
