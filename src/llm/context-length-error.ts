@@ -11,7 +11,7 @@ export class ContextLengthError extends IdeasteerError {
   constructor(counts: { promptTokens: number; contextTokens: number }) {
     super(
       "E_CONTEXT_LENGTH",
-      `the prompt is ${counts.promptTokens} tokens; the model's context holds ${counts.contextTokens}`,
+      `the prompt is ${counts.promptTokens} tokens, more than the context size of ${counts.contextTokens} (llm.contextSize)`,
       { hint: "shorten the prompt, or raise llm.contextSize (--context-size) for local models" },
     );
     this.promptTokens = counts.promptTokens;
