@@ -169,6 +169,10 @@ export const JudgeConfig = z.object({
       "longest rationale per rubric (0: no string lengths in the schema, for servers whose strict mode refuses them)",
     ),
   maxAbstractChars: z.number().int().min(50).default(800).describe("characters of each paper's abstract in the prompt"),
+  sanityChecks: z
+    .boolean()
+    .default(true)
+    .describe("refuse answers whose rationales do not mention the idea or cited works (reported unusable, not scored)"),
   noveltyMethod: z
     .enum(["tfidf", "embedding"])
     .default("tfidf")

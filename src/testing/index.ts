@@ -2,6 +2,7 @@
 // (scripts/check-doors.ts enforces it), and the package does not ship it.
 export { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 export { extractLlamaCppFiles, LLAMA_CPP_BUNDLE } from "./llama-cpp-source.js";
+export { obedientBackend } from "./obedient-backend.js";
 export {
   type RandomLlamaModel,
   randomLlamaWeights,
