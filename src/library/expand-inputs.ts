@@ -12,7 +12,11 @@ import { formatFromName } from "./detect-format.js";
 export type ExpandedInput = { file: string; problem: null } | { file: string; problem: InputProblem };
 
 /** Why an input is not read: an error (the user named it and it cannot be read) or a warning (a walk passed it by). */
-export type InputProblem = { severity: "error" | "warning"; message: string };
+export type InputProblem = {
+  severity: "error" | "warning";
+  message: string;
+  nothingToRead?: boolean; // a directory without one file to read: counted as an input without papers
+};
 
 export type ExpandOptions = {
   anyName: boolean; // --format given: every file in a directory is read, whatever its name
@@ -76,7 +80,7 @@ function walkTree(root: string, opts: ExpandOptions, out: ExpandedInput[]): void
   walk(root);
   if (out.length === before) {
     const message = `no files with a known extension under ${relative(".", root) || root} (use --format to read others)`;
-    out.push({ file: root, problem: { severity: "warning", message } });
+    out.push({ file: root, problem: { severity: "warning", message, nothingToRead: true } });
   }
 }
 

@@ -136,7 +136,7 @@ function unreadFile(file: string, problem: InputProblem, log: Logger): FileRepor
     log.error(fr.error);
   } else {
     fr.warning = problem.message;
-    fr.empty = /^no files/.test(problem.message);
+    fr.empty = problem.nothingToRead ?? false;
     log.warn(`${file}: ${problem.message}`);
   }
   return fr;
