@@ -10,13 +10,20 @@
  *   npx tsx bench/search.ts [--db /tmp/ideasteer-bench/library.sqlite] [--queries 1000] [--baseline-queries 200]
  *
  * Without a library at --db, the full papers.jsonl.gz is ingested there first (not timed).
+ *
+ * Oversized records (issue 14): one paper whose abstract has N words among 200 normal ones, searched for a
+ * term it contains, with FTS5's snippet() over the whole abstract (the query before the fix) and as
+ * `PaperStore.search` runs it now (snippets only under SNIPPET_MAX_CHARS; ingest caps abstracts anyway).
+ *
+ *   npx tsx bench/search.ts --oversize-words 1000,10000,100000 [--oversize-only]
  */
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { createRng } from "../src/core/index.js";
-import { orQuery, PaperStore, termCounts } from "../src/library/index.js";
+import { newPaper, orQuery, PaperStore, termCounts } from "../src/library/index.js";
 import { benchArg } from "./bench-arg.js";
 import { ensureFullLibrary } from "./ensure-full-library.js";
 
@@ -24,6 +31,10 @@ const dbPath = benchArg("db", "/tmp/ideasteer-bench/library.sqlite");
 const nQueries = Number(benchArg("queries", "1000"));
 const nBaseline = Number(benchArg("baseline-queries", "200"));
 const SEED = 20251128;
+
+const oversizeWords = benchArg("oversize-words", "1000,10000,30000").split(",").map(Number);
+benchOversize(oversizeWords);
+if (process.argv.includes("--oversize-only")) process.exit(0);
 
 await ensureFullLibrary(dbPath);
 
@@ -134,3 +145,42 @@ console.log(
     `p99 ${(naiveStats.p99 / oursSubset.p99).toFixed(1)}x` +
     `\ntargets p50 < 5 ms: ${ours.p50 < 5 ? "met" : "NOT met"}; p99 < 50 ms: ${ours.p99 < 50 ? "met" : "NOT met"}`,
 );
+
+/** Search time with one oversized abstract in the library: FTS5's snippet over all of it vs ours. */
+function benchOversize(sizes: number[]): void {
+  const dir = mkdtempSync(join(tmpdir(), "ideasteer-oversize-"));
+  const rng = createRng(SEED);
+  const vocab = Array.from({ length: 3000 }, (_, i) => `term${i.toString(36)}`);
+  const words = (n: number) =>
+    Array.from({ length: n }, (_, i) => (i % 5 === 2 ? "sparse" : vocab[rng.int(vocab.length)])).join(" ");
+  console.log("\n| abstract words | FTS5 snippet over the whole abstract ms | ideasteer search ms | snippet chars |");
+  console.log("|---:|---:|---:|---:|");
+  try {
+    for (const n of sizes) {
+      const store = PaperStore.open(join(dir, `o${n}.sqlite`));
+      const papers = Array.from({ length: 200 }, (_, i) =>
+        newPaper({ id: `o/${i}`, title: `Normal paper ${i}`, source: "jsonl", abstract: words(150) }),
+      );
+      // Straight into the store, past ingest's caps: a library filled before them, or with raised caps.
+      papers.push(newPaper({ id: "o/huge", title: "Huge", source: "jsonl", abstract: words(n) }));
+      store.upsert(papers);
+      const db = new Database(store.path, { readonly: true });
+      const before = db.prepare(
+        `SELECT p.id, snippet(papers_fts, 1, '**', '**', '…', 24) AS snippet FROM papers_fts f
+         JOIN papers p ON p.pk = f.rowid WHERE papers_fts MATCH ? ORDER BY f.rank LIMIT 10`,
+      );
+      let t0 = performance.now();
+      before.all('"sparse"');
+      const beforeMs = performance.now() - t0;
+      t0 = performance.now();
+      const hits = store.search("sparse", { limit: 10 });
+      const afterMs = performance.now() - t0;
+      const huge = hits.find((h) => h.id === "o/huge");
+      console.log(`| ${n} | ${beforeMs.toFixed(1)} | ${afterMs.toFixed(1)} | ${huge?.snippet.length ?? "-"} |`);
+      db.close();
+      store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

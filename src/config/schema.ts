@@ -30,7 +30,36 @@ export const LibraryConfig = z.object({
     .default(64 * 1024 * 1024)
     .describe("largest whole-document input (PDF, Markdown, Atom, BibTeX); larger files are refused, not truncated"),
   pdfMaxPages: z.number().int().min(1).default(100).describe("PDFs with more pages are refused, not read in part"),
+  maxFileBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 ** 3)
+    .describe("largest input file read; larger ones are reported and not read (no file is read past its size)"),
+  followLinks: z
+    .boolean()
+    .default(false)
+    .describe("directories: follow symbolic links that lead out of the given tree (links inside it are followed)"),
+  // Search cost grows with the square of a field's length (FTS5 snippets), so one huge record could stall every search.
+  maxTitleChars: z.number().int().min(100).default(1_000).describe("longest title kept (characters)"),
+  maxAbstractChars: z
+    .number()
+    .int()
+    .min(1_000)
+    .default(10_000)
+    .describe("longest abstract kept (characters; real ones stay under 3,000)"),
+  maxSectionChars: z
+    .number()
+    .int()
+    .min(1_000)
+    .default(200_000)
+    .describe("longest full-text section kept (characters, per section)"),
+  oversize: z
+    .enum(["truncate", "skip"])
+    .default("truncate")
+    .describe("a record over a limit: keep it cut at a word boundary, or skip it as a bad record; reported either way"),
 });
+export type LibraryConfig = z.infer<typeof LibraryConfig>;
 
 export const LlmConfig = z.object({
   backend: z.enum(["builtin", "llama", "openai"]).default("builtin").describe("which LLM backend to use"),
@@ -138,6 +167,10 @@ export const JudgeConfig = z.object({
       "longest rationale per rubric (0: no string lengths in the schema, for servers whose strict mode refuses them)",
     ),
   maxAbstractChars: z.number().int().min(50).default(800).describe("characters of each paper's abstract in the prompt"),
+  sanityChecks: z
+    .boolean()
+    .default(true)
+    .describe("refuse answers whose rationales do not mention the idea or cited works (reported unusable, not scored)"),
   noveltyMethod: z
     .enum(["tfidf", "embedding"])
     .default("tfidf")

@@ -51,4 +51,4 @@ export {
   searchTextOf,
 } from "./retrieve-related.js";
 export { type DimensionSummary, type SampleSummary, summarizeSamples } from "./summarize-samples.js";
-export { cosine, type TermVector, termsOf, tfidfVectors } from "./tfidf-cosine.js";
+export { cosine, coveredCosine, type TermVector, termsOf, tfidfVectors } from "./tfidf-cosine.js";

@@ -1,6 +1,7 @@
 import { IdeasteerError } from "../core/index.js";
 
-export const ATTEMPT_FAILURES = ["not-json", "schema"] as const;
+// implausible: schema-valid, but not about this idea (see answer-sanity.ts)
+export const ATTEMPT_FAILURES = ["not-json", "schema", "implausible"] as const;
 export type AttemptFailureKind = (typeof ATTEMPT_FAILURES)[number];
 
 /** Why one attempt of a judge sample was not usable; `output` is the model's text, clipped. */
@@ -13,7 +14,7 @@ export class JudgeOutputError extends IdeasteerError {
     const last = failures[failures.length - 1];
     super(
       "E_JUDGE_OUTPUT",
-      `the judge model gave no usable answer in ${failures.length} attempt(s)` +
+      `unusable: the judge model gave no usable answer in ${failures.length} attempt(s), so there is no score` +
         (last ? `; last: ${last.kind}: ${last.detail}` : ""),
       {
         hint: "use a backend with JSON-schema support (llama, or an OpenAI-compatible server with response_format), a larger judge.maxTokens, or more judge.maxAttempts",

@@ -2,6 +2,7 @@ import { type Logger, silentLogger } from "../core/index.js";
 import { clipText } from "../datasets/index.js";
 import { DIMENSIONS, type Dimension, type Idea, renderIdea } from "../idea/index.js";
 import type { ChatMessage, LlmBackend } from "../llm/index.js";
+import { checkSanity } from "./answer-sanity.js";
 import { checkAnswer, type DimensionScores, judgeAnswerJsonSchema } from "./judge-answer.js";
 import { type AttemptFailure, JudgeOutputError } from "./judge-errors.js";
 import { buildJudgePrompt, type Evidence, type JudgePrompt } from "./judge-prompt.js";
@@ -22,6 +23,7 @@ export type JudgeOptions = {
   maxAbstractChars: number; // per paper in the prompt
   maxIdeaChars: number;
   maxCitedIds: number; // per dimension, in the grammar
+  sanityChecks: boolean; // refuse schema-valid answers that are not about the idea (answer-sanity.ts)
 };
 
 // Sized so that prompt, a retry's note and the answer fit a 4096-token context (llm.contextSize's default).
@@ -38,6 +40,7 @@ export const DEFAULT_JUDGE_OPTIONS: JudgeOptions = {
   maxAbstractChars: 800,
   maxIdeaChars: 4000,
   maxCitedIds: 5,
+  sanityChecks: true,
 };
 
 /** "grammar": decoded under the answer's JSON schema; "parsed": free text, parsed and repaired. */
@@ -175,7 +178,11 @@ async function judgeSample(
         allowedIds: prompt.allowedIds,
         noveltyNeedsCitation: prompt.evidence === "retrieved",
       });
-      if (check.ok) {
+      const implausible = check.ok && opts.sanityChecks ? checkSanity(check.scores, prompt) : [];
+      if (check.ok && implausible.length > 0) {
+        failures.push({ attempt, kind: "implausible", detail: implausible.join("; "), output });
+        note = `it does not read as a judgement of this idea: ${implausible.join("; ")}`;
+      } else if (check.ok) {
         return {
           scores: check.scores,
           mode: grammar ? "grammar" : "parsed",
@@ -185,9 +192,10 @@ async function judgeSample(
           failures,
           text,
         };
+      } else {
+        failures.push({ attempt, kind: "schema", detail: check.problems.join("; "), output });
+        note = `it does not follow the required format: ${check.problems.join("; ")}`;
       }
-      failures.push({ attempt, kind: "schema", detail: check.problems.join("; "), output });
-      note = `it does not follow the required format: ${check.problems.join("; ")}`;
     } else {
       failures.push({ attempt, kind: "not-json", detail: repaired.error, output });
       note = `it is not a JSON object (${repaired.error})`;

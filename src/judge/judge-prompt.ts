@@ -33,6 +33,8 @@ export type JudgePrompt = {
   user: string;
   allowedIds: string[]; // ids of every paper in the prompt (source first): what citedIds may contain
   relatedIds: string[]; // ids of the related-work blocks
+  ideaText: string; // the idea as quoted (clipped), and each paper's title and abstract: what answers are checked against
+  paperTexts: Map<string, string>;
   evidence: Evidence;
   droppedChars: number; // characters of abstracts and the idea cut to fit (each cut is marked [...] in the prompt)
 };
@@ -104,6 +106,8 @@ export function buildJudgePrompt(
     user,
     allowedIds: papers.map((p) => p.id),
     relatedIds: input.related.map((p) => p.id),
+    ideaText: idea,
+    paperTexts: new Map(papers.map((p) => [p.id, `${p.title}\n${p.abstract}`])),
     evidence,
     droppedChars,
   };

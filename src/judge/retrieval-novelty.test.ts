@@ -99,3 +99,30 @@ test("embedding similarity through a backend with embed(); refused without one",
     await backend.close();
   }
 });
+
+test("padding an idea with 300 random words does not raise its retrieval novelty", async (t) => {
+  if (!requireSharedData(t)) return;
+  const idea = `Title: Extending ${target.title}\nMethod: ${target.abstract.slice(0, 400)}`;
+  // Random English words (many of them in the library's vocabulary) and random letter strings (in none of it).
+  const words = (
+    "apple river mountain purple seven window garden candle orbit violin harbor pencil meadow thunder " +
+    "lantern copper marble velvet canyon falcon glacier saddle tunnel walnut blanket compass"
+  ).split(" ");
+  let seed = 12345;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const pick = () => words[Math.floor(rand() * words.length)];
+  const gibberish = () => Array.from({ length: 7 }, () => String.fromCharCode(97 + Math.floor(rand() * 26))).join("");
+  const plain = await retrievalNovelty({ library: store }, idea, { excludeIds: [target.id] });
+  for (const padding of [Array.from({ length: 300 }, pick), Array.from({ length: 300 }, gibberish)]) {
+    const padded = await retrievalNovelty({ library: store }, `${idea}\n${padding.join(" ")}`, {
+      excludeIds: [target.id],
+    });
+    assert.ok(
+      (padded.novelty as number) <= (plain.novelty as number) + 0.01,
+      `novelty ${plain.novelty} -> ${padded.novelty} with ${padding.slice(0, 3).join(" ")}...`,
+    );
+  }
+});

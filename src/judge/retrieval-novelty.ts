@@ -1,9 +1,10 @@
 import { IdeasteerError } from "../core/index.js";
 import type { Idea } from "../idea/index.js";
+import type { SearchHit } from "../library/index.js";
 import type { LlmBackend } from "../llm/index.js";
 import type { Evidence } from "./judge-prompt.js";
 import { type PaperLibrary, searchTextOf } from "./retrieve-related.js";
-import { cosine, tfidfVectors } from "./tfidf-cosine.js";
+import { coveredCosine, tfidfVectors } from "./tfidf-cosine.js";
 
 export const NOVELTY_METHODS = ["tfidf", "embedding"] as const;
 export type NoveltyMethod = (typeof NOVELTY_METHODS)[number];
@@ -44,7 +45,8 @@ export type RetrievalNovelty = {
  *
  * Similarity, "tfidf" (decision): BM25 scores are not comparable across queries (they grow with
  * the query's length and its terms' rarity), so the BM25 top-k is re-scored by the cosine of TF-IDF
- * vectors (see tfidf-cosine.ts) of the idea and each paper's title + abstract. Document frequencies
+ * vectors (see tfidf-cosine.ts) of each paper's title + abstract and the part of the idea in that
+ * paper's terms (`coveredCosine`: padding an idea with unrelated words does not make it more novel). Document frequencies
  * come from the BM25 pool of `poolSize` candidates plus the idea: a term shared by the whole
  * neighbourhood (the topic's own words) weighs less than one shared with few papers, and the
  * result needs nothing from the library beyond search. "embedding": the cosine of the backend's
@@ -62,15 +64,27 @@ export async function retrievalNovelty(
   const opts = { ...DEFAULT_RETRIEVAL_NOVELTY_OPTIONS, ...options };
   const ideaText = searchTextOf(idea);
   const embed = opts.method === "embedding" ? embedderOf(deps.backend) : null;
-  const hits = deps.library.similarToText(ideaText, {
-    limit: Math.max(opts.poolSize, opts.topK),
-    excludeIds: opts.excludeIds,
-  });
-  const pool = hits.map((h) => {
-    const p = deps.library.get(h.id);
-    return { hit: h, text: p ? `${p.title}\n${p.abstract}` : h.title };
-  });
-  const top = pool.slice(0, opts.topK);
+  // The whole idea, and each of its paragraphs on its own: words added to an idea can take over the
+  // whole-text query, but not the query of a paragraph they are not in, so the prior work of the
+  // idea's own content is still compared with (and padding cannot hide it).
+  const queries = [ideaText, ...paragraphsOf(ideaText)];
+  const seen = new Map<string, SearchHit>();
+  const topIds = new Set<string>();
+  for (const q of queries) {
+    const hits = deps.library.similarToText(q, {
+      limit: Math.max(opts.poolSize, opts.topK),
+      excludeIds: opts.excludeIds,
+    });
+    for (const h of hits) if (!seen.has(h.id)) seen.set(h.id, h);
+    for (const h of hits.slice(0, opts.topK)) topIds.add(h.id);
+  }
+  const pool = [...seen.values()]
+    .sort((a, b) => Number(topIds.has(b.id)) - Number(topIds.has(a.id)))
+    .map((h) => {
+      const p = deps.library.get(h.id);
+      return { hit: h, text: p ? `${p.title}\n${p.abstract}` : h.title };
+    });
+  const top = pool.filter((p) => topIds.has(p.hit.id));
   if (top.length === 0) return { novelty: null, evidence: "none", method: opts.method, nearest: [] };
 
   let sims: number[];
@@ -79,7 +93,7 @@ export async function retrievalNovelty(
     sims = papers.map((v) => Math.max(0, Math.min(1, cosineDense(idea as Float32Array, v))));
   } else {
     const [idea, ...vectors] = tfidfVectors([ideaText, ...pool.map((p) => p.text)]);
-    sims = vectors.slice(0, top.length).map((v) => cosine(idea as Map<string, number>, v));
+    sims = vectors.slice(0, top.length).map((v) => coveredCosine(idea as Map<string, number>, v));
   }
   const nearest = top
     .map(({ hit }, i) => ({
@@ -90,8 +104,17 @@ export async function retrievalNovelty(
       bm25: hit.score,
       similarity: sims[i] as number,
     }))
-    .sort((a, b) => b.similarity - a.similarity || b.bm25 - a.bm25);
+    .sort((a, b) => b.similarity - a.similarity || b.bm25 - a.bm25)
+    .slice(0, opts.topK);
   return { novelty: 1 - (nearest[0] as NearPaper).similarity, evidence: "retrieved", method: opts.method, nearest };
+}
+
+const MIN_PARAGRAPH_CHARS = 40; // shorter lines (a title, a list label) are too thin to query alone
+
+/** The idea's non-empty lines of some length, when it has more than one. */
+function paragraphsOf(text: string): string[] {
+  const lines = text.split(/\n+/).filter((l) => l.trim().length >= MIN_PARAGRAPH_CHARS);
+  return lines.length > 1 ? lines : [];
 }
 
 function embedderOf(backend: LlmBackend | undefined): (texts: string[]) => Promise<Float32Array[]> {

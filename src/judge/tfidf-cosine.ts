@@ -56,3 +56,25 @@ export function cosine(a: TermVector, b: TermVector): number {
   for (const [t, w] of small) dot += w * (large.get(t) ?? 0);
   return Math.min(1, dot); // rounding can land a hair above 1 for identical vectors
 }
+
+/**
+ * The cosine between a paper and the part of the idea written in the paper's terms:
+ *
+ *   sim(idea, paper) = Σ_{t ∈ paper} w_idea(t) w_paper(t) / |w_idea restricted to the paper's terms|
+ *
+ * (`paper` normalised). Words the paper does not use leave it unchanged, so padding an idea with
+ * unrelated words cannot make it look farther from prior work (plain cosine divides by the whole
+ * idea's norm: 300 appended random words raised retrieval novelty from 0.85 to 0.95). For an idea
+ * whose terms all occur in the paper it equals `cosine`.
+ */
+export function coveredCosine(idea: TermVector, paper: TermVector): number {
+  let dot = 0;
+  let norm = 0;
+  for (const [t, w] of idea) {
+    const p = paper.get(t);
+    if (p === undefined) continue;
+    dot += w * p;
+    norm += w * w;
+  }
+  return norm === 0 ? 0 : Math.min(1, dot / Math.sqrt(norm));
+}

@@ -1,4 +1,11 @@
 /** The paper library: parsers for every source, the SQLite store with FTS5 search, and ingest. */
+export {
+  capFields,
+  DEFAULT_FIELD_LIMITS,
+  type FieldLimits,
+  type FieldOverflow,
+  type OversizeAction,
+} from "./cap-fields.js";
 export { contentWords, STOPWORDS } from "./content-words.js";
 export { INPUT_FORMATS, type InputFormat } from "./detect-format.js";
 export { type FileReport, type IngestOptions, type IngestReport, ingestFiles, StrictIngestError } from "./ingest.js";

@@ -108,7 +108,7 @@ test("reads directories recursively, detects formats by name and content, resume
     skipped: 0,
     completed: true,
   });
-  await assert.rejects(ingestFiles({ store, inputs: [join(dir, "missing.jsonl")] }), InputError);
+  await assert.rejects(ingestFiles({ store, inputs: [join(dir, "missing.jsonl")], strict: true }), InputError);
 });
 
 test("content sniffing", () => {

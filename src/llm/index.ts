@@ -20,6 +20,7 @@ export type {
   TokenStep,
 } from "./backend.js";
 export { isLocalModel } from "./backend.js";
+export { ContextLengthError } from "./context-length-error.js";
 export { byteLevelTokenizer, CHATML_TEMPLATE } from "./llama/byte-tokenizer.js";
 export type { LlamaBackend, LlamaBackendOptions } from "./llama/llama-backend.js";
 export { extractFromLlamaBundle, LLAMA_BUNDLE, type LlamaBundleExtraction } from "./llama/llama-bundle.js";

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import type { Logger } from "../core/index.js";
 import type { LlmBackend } from "../llm/index.js";
-import { openAiCompatRoutes } from "./openai-compat.js";
+import { limitBody } from "./limit-body.js";
+import { openAiCompatRoutes, openAiError } from "./openai-compat.js";
 
 export type AppDeps = {
   backend: LlmBackend;
@@ -18,7 +19,7 @@ export type AppDeps = {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   if (deps.token) app.use("*", bearerAuth({ token: deps.token }));
-  app.use("*", bodyLimit({ maxSize: deps.maxBodyBytes ?? 4 * 1024 * 1024 }));
+  app.use("*", limitBody(deps.maxBodyBytes ?? 4 * 1024 * 1024));
   app.route(
     "/v1",
     openAiCompatRoutes({
@@ -29,13 +30,24 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
   // A mounted app's own notFound is not consulted, so unknown paths are answered here, in the same error shape.
-  app.notFound((c) =>
-    c.json(
-      {
-        error: { message: `no route ${c.req.method} ${c.req.path}`, type: "invalid_request_error", code: "not_found" },
-      },
-      404,
-    ),
-  );
+  // A known path asked with another method (OPTIONS, PUT, DELETE, ...) is a 405 that names the allowed ones.
+  app.notFound((c) => {
+    const allowed = [
+      ...new Set(app.routes.filter((r) => r.path === c.req.path && r.method !== "ALL").map((r) => r.method)),
+    ];
+    if (allowed.length > 0) {
+      c.header("Allow", allowed.join(", "));
+      const message = `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(" or ")}`;
+      return c.json({ error: { message, type: "invalid_request_error", code: "method_not_allowed" } }, 405);
+    }
+    const message = `no route ${c.req.method} ${c.req.path}`;
+    return c.json({ error: { message, type: "invalid_request_error", code: "not_found" } }, 404);
+  });
+  // Errors raised by the app-wide middleware (body limit) get the same JSON shape as the routes' own.
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status === 401) return err.getResponse(); // keeps WWW-Authenticate
+    const { status, error } = openAiError(err, deps.log);
+    return c.json({ error }, status);
+  });
   return app;
 }

@@ -286,6 +286,34 @@ test("embeddings over HTTP equal the backend's own", async () => {
   for (const [i, v] of viaHttp.entries()) assert.deepEqual(v, direct[i]);
 });
 
+test("embeddings as the official OpenAI SDK asks by default: base64 of little-endian float32", async () => {
+  // openai-node's embeddings.create sends encoding_format "base64" unless told otherwise, and decodes
+  // each embedding with Buffer.from(b64, "base64") viewed as a Float32Array (its toFloat32Array).
+  const texts = ["graph neural networks", "reward models"];
+  const res = await fetch(`${server.url}/v1/embeddings`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer sk-none" },
+    body: JSON.stringify({ model: MODEL, input: texts, encoding_format: "base64" }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const body = (await res.json()) as { data: { embedding: string; index: number }[] };
+  const direct = await backend.embed(texts);
+  for (const [i, d] of body.data.entries()) {
+    assert.equal(typeof d.embedding, "string");
+    const buf = Buffer.from(d.embedding, "base64");
+    const decoded = Array.from(new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4));
+    assert.deepEqual(decoded, Array.from(direct[i] ?? []));
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    assert.equal(view.getFloat32(0, true), direct[i]?.[0], "little-endian");
+  }
+  const unknown = await fetch(`${server.url}/v1/embeddings`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ input: "x", encoding_format: "int8" }),
+  });
+  assert.equal(unknown.status, 400);
+});
+
 test("servers that ignore stream: true or report no usage still work (usage then estimated)", async () => {
   const expected = await backend.chat(HI, { maxTokens: 6, temperature: 0 });
   const rewriting =

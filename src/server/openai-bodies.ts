@@ -47,6 +47,7 @@ export type CompletionBody = z.infer<typeof CompletionBody>;
 export const EmbeddingsBody = z.object({
   model: z.string().nullish(),
   input: z.union([z.string(), z.array(z.string()).min(1).max(2048)]),
-  encoding_format: z.literal("float", { message: 'only encoding_format "float" is supported' }).nullish(),
+  // The official SDKs ask for "base64" by default (little-endian float32, half the bytes of JSON numbers).
+  encoding_format: z.enum(["float", "base64"], { message: 'encoding_format must be "float" or "base64"' }).nullish(),
 });
 export type EmbeddingsBody = z.infer<typeof EmbeddingsBody>;

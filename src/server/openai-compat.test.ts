@@ -141,6 +141,26 @@ test("bad bodies get 400 with details in OpenAI's error shape; unknown models an
   assert.equal(((await unknownRoute.json()) as { error: { code: string } }).error.code, "not_found");
 });
 
+test("a prompt longer than the context is 400 context_length_exceeded with the token counts, streamed or not", async () => {
+  const long = { ...CHAT, messages: [{ role: "user", content: "tokens ".repeat(400) }] };
+  for (const stream of [false, true]) {
+    const res = await post("/v1/chat/completions", { ...long, stream });
+    assert.equal(res.status, 400, `stream ${stream}: the error comes before any 200`);
+    assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+    const { error } = (await res.json()) as {
+      error: { code: string; message: string; prompt_tokens: number; context_tokens: number };
+    };
+    assert.equal(error.code, "context_length_exceeded");
+    assert.equal(error.context_tokens, 256);
+    assert.ok(error.prompt_tokens > 256, String(error.prompt_tokens));
+    assert.match(error.message, new RegExp(`maximum context length is 256 tokens.*${error.prompt_tokens} tokens`));
+  }
+  const completion = await post("/v1/completions", { prompt: "tokens ".repeat(400), max_tokens: 2 });
+  assert.equal(completion.status, 400);
+  // The server still serves after refusing.
+  assert.equal((await post("/v1/chat/completions", CHAT)).status, 200);
+});
+
 test("a client that hangs up mid-stream aborts the generation; the server keeps serving", async (t) => {
   // The real backend, wrapped only to see how each generation ended.
   const ended: Generation[] = [];
@@ -202,7 +222,7 @@ test("listening beyond loopback needs a token; with one, every request must bear
   }
 });
 
-test("backend errors map to OpenAI errors: a spent budget is 429 insufficient_quota (an error chunk mid-stream), a dead upstream 502", async (t) => {
+test("backend errors map to OpenAI errors: a spent budget is 429 insufficient_quota (streamed too), a dead upstream 502", async (t) => {
   // ideasteer's endpoint in front of an openai backend in front of the llama endpoint: real parts all the way.
   const upstream = await openOpenAi({
     llm: LlmConfig.parse({ baseUrl: `${server.url}/v1`, model: "tiny", cache: "off", budgetTokens: 3 }),
@@ -227,11 +247,10 @@ test("backend errors map to OpenAI errors: a spent budget is 429 insufficient_qu
   assert.equal(err.type, "insufficient_quota");
   assert.match(err.message, /token budget spent/);
 
+  // Streamed too: the backend refuses before any text, so the status says so (no 200 + error chunk).
   const streamed = await ask({ stream: true });
-  assert.equal(streamed.status, 200); // headers left before the backend refused
-  const data = dataLines(await streamed.text());
-  assert.notEqual(data.at(-1), "[DONE]");
-  assert.equal((JSON.parse(data.at(-1)!) as { error: { code: string } }).error.code, "insufficient_quota");
+  assert.equal(streamed.status, 429);
+  assert.equal(((await streamed.json()) as { error: { code: string } }).error.code, "insufficient_quota");
 
   // The openai client reads both as a non-retryable quota error.
   const client = await openOpenAi({

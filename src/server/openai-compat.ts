@@ -6,7 +6,14 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import type { Logger } from "../core/index.js";
 import { BudgetExceededError, IdeasteerError, InputError, NotFoundError } from "../core/index.js";
-import type { ChatMessage, Generation, JsonSchema, LlmBackend, SamplingOptions } from "../llm/index.js";
+import {
+  type ChatMessage,
+  ContextLengthError,
+  type Generation,
+  type JsonSchema,
+  type LlmBackend,
+  type SamplingOptions,
+} from "../llm/index.js";
 import { ChatBody, CompletionBody, EmbeddingsBody } from "./openai-bodies.js";
 import { zodJson } from "./zod-json.js";
 
@@ -60,7 +67,11 @@ export const openAiCompatRoutes = (deps: OpenAiCompatDeps) =>
       return c.json({
         object: "list",
         model: deps.modelId,
-        data: vectors.map((v, index) => ({ object: "embedding", index, embedding: Array.from(v) })),
+        data: vectors.map((v, index) => ({
+          object: "embedding",
+          index,
+          embedding: body.encoding_format === "base64" ? float32Base64(v) : Array.from(v),
+        })),
         usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
       });
     })
@@ -110,8 +121,26 @@ async function respond(
           : { index: 0, text: text ?? "", finish_reason: finishReason },
       ],
     });
+  // The stream's 200 is sent only once the first text exists (or the generation ended): a request
+  // the backend refuses up front (context length, budget) gets its proper status, not 200 + an error chunk.
+  const stop = new AbortController();
+  c.req.raw.signal.addEventListener("abort", () => stop.abort(), { once: true });
+  const early: string[] = []; // text produced before the stream opened
+  let onText: (t: string) => void = (t) => early.push(t);
+  let firstText = () => {};
+  const started = new Promise<void>((resolve) => {
+    firstText = resolve;
+  });
+  const generation = generate({
+    ...sampling,
+    signal: stop.signal,
+    onText: (t) => {
+      onText(t);
+      firstText();
+    },
+  });
+  await Promise.race([started, generation]); // a rejection here goes to onError, before any byte is sent
   return streamSSE(c, async (sse) => {
-    const stop = new AbortController();
     sse.onAbort(() => stop.abort()); // the client went away: stop generating
     // onText is synchronous; writes are chained so pieces leave in order.
     let writing: Promise<void> = Promise.resolve();
@@ -125,8 +154,10 @@ async function respond(
           choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
         }),
       );
+    for (const t of early) send(piece(t, null));
+    onText = (t) => send(piece(t, null));
     try {
-      const gen = await generate({ ...sampling, signal: stop.signal, onText: (t) => send(piece(t, null)) });
+      const gen = await generation;
       send(piece(undefined, gen.finishReason));
       if (body.stream_options?.include_usage) send(JSON.stringify({ ...chunkHead, choices: [], usage: usageOf(gen) }));
       send("[DONE]");
@@ -136,6 +167,13 @@ async function respond(
       if (!sse.aborted) await sse.writeSSE({ data: JSON.stringify({ error: openAiError(e, deps.log).error }) });
     }
   });
+}
+
+/** base64 of the vector as little-endian float32, what OpenAI's SDKs decode (whatever this machine's byte order). */
+function float32Base64(v: Float32Array): string {
+  const bytes = Buffer.alloc(v.length * 4);
+  for (let i = 0; i < v.length; i++) bytes.writeFloatLE(v[i] as number, i * 4);
+  return bytes.toString("base64");
 }
 
 /** Like vLLM, a request that names a model must name the one served; omitting it is fine. */
@@ -157,7 +195,14 @@ function jsonSchemaOf(f: ChatBody["response_format"]): JsonSchema | undefined {
   return f.json_schema.schema;
 }
 
-type OpenAiErrorBody = { message: string; type: string; code: string | null; param?: string | null };
+type OpenAiErrorBody = {
+  message: string;
+  type: string;
+  code: string | null;
+  param?: string | null;
+  prompt_tokens?: number; // context_length_exceeded: the counts behind the message
+  context_tokens?: number;
+};
 
 function invalidBody(issues: z.core.$ZodIssue[], c: Context): Response {
   const message = issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
@@ -182,6 +227,23 @@ export function openAiError(err: unknown, log: Logger): { status: ContentfulStat
     return {
       status: 404,
       error: { message: withHint(err.message, err.hint), type: "invalid_request_error", code: "model_not_found" },
+    };
+  }
+  if (err instanceof ContextLengthError) {
+    // OpenAI's own answer, which clients show and do not retry; the counts say how much to cut.
+    const message =
+      `This model's maximum context length is ${err.contextTokens} tokens. However, your prompt resulted in ` +
+      `${err.promptTokens} tokens. Please reduce the length of the prompt.`;
+    return {
+      status: 400,
+      error: {
+        message,
+        type: "invalid_request_error",
+        code: "context_length_exceeded",
+        param: "messages",
+        prompt_tokens: err.promptTokens,
+        context_tokens: err.contextTokens,
+      },
     };
   }
   if (err instanceof InputError) {

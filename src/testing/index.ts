@@ -2,6 +2,7 @@
 // (scripts/check-doors.ts enforces it), and the package does not ship it.
 export { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 export { extractLlamaCppFiles } from "./llama-cpp-source.js";
+export { obedientBackend } from "./obedient-backend.js";
 export { interruptPretrain, type PretrainChild } from "./pretrain-child.js";
 export {
   type RandomLlamaModel,

@@ -74,7 +74,11 @@ test("ideasteer judge: a real library, an idea file, a GGUF judge; --no-llm; an 
   const configFile = join(home, "judge-config.json");
   writeFileSync(
     configFile,
-    JSON.stringify({ llm: { contextSize: 8192 }, judge: { rationaleMaxChars: 40, maxAbstractChars: 150 } }),
+    // A random-weights judge writes no plausible rationale: the sanity checks would call every answer unusable.
+    JSON.stringify({
+      llm: { contextSize: 8192 },
+      judge: { rationaleMaxChars: 40, maxAbstractChars: 150, sanityChecks: false },
+    }),
   );
   const judged = run(home, [
     "--config",

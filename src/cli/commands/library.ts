@@ -56,7 +56,7 @@ Re-running an interrupted add resumes after the last committed batch.`,
       try {
         const report = await addPapers({ ...ctx, store, inputs, format, flags });
         process.stdout.write(renderReport(report, store.count()));
-        if (report.skipped > 0 || report.failedFiles > 0) process.exitCode = 1;
+        if (report.skipped > 0 || report.failedFiles > 0 || report.emptyFiles > 0) process.exitCode = 1;
       } finally {
         store.close();
       }
@@ -150,8 +150,11 @@ async function addPapers(
     format: opts.format,
     batchSize: config.library.batchSize,
     maxLineBytes: config.library.maxLineBytes,
+    fieldLimits: config.library, // maxTitleChars, maxAbstractChars, maxSectionChars, oversize
+    maxFileBytes: config.library.maxFileBytes,
+    followLinks: config.library.followLinks,
     force: flags.force ?? false,
-    progress: flags.progress,
+    progress: flags.progress, // a live bar on a TTY, a line every few seconds otherwise
     log: opts.log,
   });
   if (report.inserted >= OPTIMIZE_AFTER_INSERTS) store.optimize();
@@ -212,12 +215,17 @@ function renderReport(r: IngestReport, total: number): string {
       ? "already ingested (use --force to read again)"
       : `${f.inserted} new, ${f.updated - f.unchanged} updated, ${f.unchanged} unchanged` +
         (f.resumedFrom > 0 ? `, resumed after record ${f.resumedFrom}` : "");
-    lines.push(`${f.file} [${f.format ?? "?"}]: ${status}${f.skipped > 0 ? `, ${f.skipped} bad records skipped` : ""}`);
-    if (f.error) lines.push(`  stopped early: ${f.error}`);
+    const truncated = f.truncated > 0 ? `, ${f.truncated} cut to the library's field limits` : "";
+    lines.push(
+      `${f.file} [${f.format ?? "?"}]: ${status}${f.skipped > 0 ? `, ${f.skipped} bad records skipped` : ""}${truncated}`,
+    );
+    if (f.error) lines.push(`  ${f.format === null ? "not read" : "stopped early"}: ${f.error}`);
+    if (f.warning) lines.push(`  warning: ${f.warning}`);
   }
   lines.push(
     `total: ${r.inserted} new, ${r.updated - r.unchanged} updated, ${r.unchanged} unchanged, ${r.skipped} skipped` +
-      `${r.failedFiles > 0 ? `, ${r.failedFiles} files stopped early` : ""} in ${(r.elapsedMs / 1000).toFixed(1)} s; library holds ${total} papers`,
+      `${r.failedFiles > 0 ? `, ${r.failedFiles} files stopped early or not read` : ""}` +
+      `${r.emptyFiles > 0 ? `, ${r.emptyFiles} inputs without papers` : ""} in ${(r.elapsedMs / 1000).toFixed(1)} s; library holds ${total} papers`,
   );
   return `${lines.join("\n")}\n`;
 }

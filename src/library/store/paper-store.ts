@@ -48,6 +48,16 @@ export type SearchOptions = { limit?: number; offset?: number; highlight?: Highl
 const DEFAULT_HIGHLIGHT: Highlight = { open: "**", close: "**" };
 const SNIPPET_TOKENS = 24;
 /**
+ * FTS5's snippet() costs roughly the square of its column's length (bench/search.ts); an abstract
+ * longer than this (a library filled before ingest capped fields, or with raised caps) shows its
+ * first SNIPPET_HEAD_CHARS characters instead, so no single record can stall a search.
+ */
+export const SNIPPET_MAX_CHARS = 10_000;
+export const SNIPPET_HEAD_CHARS = 200;
+// similar() and similarToText() read at most this much of a text: its informative terms show up early,
+// and every distinct term costs one document-frequency query.
+export const SIMILAR_MAX_CHARS = 20_000;
+/**
  * The paper library: one SQLite file (WAL) holding papers, the ids they are known by, an FTS5
  * index (BM25 over title, abstract, keywords and full-text sections), and ingest checkpoints.
  * Open with `PaperStore.open`, and `close()` when done.
@@ -149,7 +159,9 @@ export class PaperStore {
       ),
       search: db.prepare<[string, string, string, number], QueryRow>(
         `SELECT p.pk, p.id, p.title, p.venue, p.year, f.rank,
-           snippet(papers_fts, 1, ?, ?, '…', ${SNIPPET_TOKENS}) AS snippet
+           CASE WHEN length(p.abstract) <= ${SNIPPET_MAX_CHARS}
+             THEN snippet(papers_fts, 1, ?, ?, '…', ${SNIPPET_TOKENS})
+             ELSE substr(p.abstract, 1, ${SNIPPET_HEAD_CHARS}) || '…' END AS snippet
          FROM papers_fts f JOIN papers p ON p.pk = f.rowid
          WHERE papers_fts MATCH ? ORDER BY f.rank LIMIT ?`,
       ),
@@ -274,7 +286,8 @@ export class PaperStore {
     const paper = this.get(id);
     if (!paper) throw new NotFoundError("paper", id, "list ids with: ideasteer library search <words>");
     // The title counts twice: it says what the paper is about more densely than the abstract.
-    return this.similarToText(`${paper.title}\n${paper.title}\n${paper.abstract}`, { ...opts, excludeIds: [paper.id] });
+    const text = `${paper.title}\n${paper.title}\n${paper.abstract.slice(0, SIMILAR_MAX_CHARS)}`;
+    return this.similarToText(text, { ...opts, excludeIds: [paper.id] });
   }
 
   /**
@@ -286,7 +299,7 @@ export class PaperStore {
     opts: { limit?: number; excludeIds?: string[]; highlight?: Highlight } = {},
   ): SearchHit[] {
     const limit = opts.limit ?? 10;
-    const match = similarPlan(this.rankTerms(termCounts(stripFieldLabels(text))));
+    const match = similarPlan(this.rankTerms(termCounts(stripFieldLabels(text.slice(0, SIMILAR_MAX_CHARS)))));
     if (match === null || limit <= 0) return [];
     const excluded = new Set<number>();
     for (const id of opts.excludeIds ?? []) {

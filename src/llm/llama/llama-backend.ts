@@ -26,6 +26,7 @@ import type {
   StepwiseGeneration,
   StepwiseOptions,
 } from "../backend.js";
+import { ContextLengthError } from "../context-length-error.js";
 import { FfiContext, type LoraSetting } from "./ffi-context.js";
 import { FfiModel } from "./ffi-model.js";
 import { generateTokens } from "./generate-tokens.js";
@@ -215,6 +216,8 @@ export class LlamaBackend implements LlmBackend, LocalModel {
 
   async generate(prompt: string | number[], opts: StepwiseOptions): Promise<StepwiseGeneration> {
     const tokens = typeof prompt === "string" ? this.promptTokens(prompt) : prompt;
+    const contextTokens = this.p.ctx.contextSize;
+    if (tokens.length > contextTokens) throw new ContextLengthError({ promptTokens: tokens.length, contextTokens });
     const grammar = opts.jsonSchema !== undefined ? await this.grammarFor(opts.jsonSchema) : opts.grammar;
     const { jsonSchema: _schema, ...rest } = opts;
     return this.exclusive(() => generateTokens(this.p.ctx, tokens, { ...rest, grammar }));
