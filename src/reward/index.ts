@@ -1,6 +1,7 @@
 // The three reward models as models (DESIGN §4): the RewardModel door, batched cached scoring, the
 // TF-IDF ridge baseline (train, save, load), abstracts laid out as ideas, the shipped model's path.
 export { abstractAsIdea } from "./abstract-as-idea.js";
+export { loadRewardModel } from "./load-reward-model.js";
 export { percentileOf } from "./percentile-map.js";
 export type { RewardModel } from "./reward-model.js";
 export { fitRidge, type RidgeFit, type RidgeOptions } from "./ridge-regression.js";

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
+import { tempDir } from "../testing/index.js";
+import { loadRewardModel } from "./load-reward-model.js";
 import { percentileOf } from "./percentile-map.js";
 import type { RewardModel } from "./reward-model.js";
 import { fitRidge } from "./ridge-regression.js";
@@ -123,4 +127,15 @@ test("scoreIdeas batches, keeps order, caches by text, and refuses oversized inp
     ),
     /ideas in one call; the limit is/,
   );
+});
+
+test("loadRewardModel opens the shipped models by their format and names what is wrong with other folders", async (t) => {
+  const shipped = loadRewardModel();
+  assert.equal(shipped.name, "tfidf-ridge");
+  const [s] = await shipped.score(["Title: Robust sparse attention\nMethod: We prune heads with a learned gate."]);
+  for (const d of shipped.dimensions) assert.ok((s?.[d] as number) > 0 && (s?.[d] as number) < 1);
+  const dir = tempDir(t);
+  assert.throws(() => loadRewardModel(dir), /reward model not found: .*model\.json/);
+  writeFileSync(join(dir, "model.json"), '{"format":"ideasteer-reward-unknown"}');
+  assert.throws(() => loadRewardModel(dir), /unknown reward-model format "ideasteer-reward-unknown"/);
 });

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { IdeasteerError } from "../../core/index.js";
 import { evalRm } from "../../eval/index.js";
-import { loadTfidfRewardModel, TfidfRewardConfig } from "../../reward/index.js";
+import { loadRewardModel, TfidfRewardConfig } from "../../reward/index.js";
 import { contextFor, intFlag } from "../context.js";
 import type { RegisterCommands } from "./index.js";
 
@@ -109,7 +109,7 @@ Examples:
         outDir: resolve(flags.out),
         reportName: flags.name,
         config: parsed.data,
-        models: flags.model.map((m) => loadTfidfRewardModel(m)),
+        models: flags.model.map((m) => loadRewardModel(m)),
         resamples: flags.resamples,
         seed: flags.seed,
         lovyo: flags.lovyo,

@@ -5,14 +5,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { errorMessage, formatLocation, IdeasteerError } from "../../core/index.js";
 import { DIMENSIONS, type Scores } from "../../idea/index.js";
-import {
-  abstractAsIdea,
-  loadTfidfRewardModel,
-  MAX_IDEA_CHARS,
-  type RewardModel,
-  SHIPPED_REWARD_MODEL_DIR,
-  scoreIdeas,
-} from "../../reward/index.js";
+import { abstractAsIdea, loadRewardModel, MAX_IDEA_CHARS, scoreIdeas } from "../../reward/index.js";
 import { contextFor, intFlag } from "../context.js";
 import type { RegisterCommands } from "./index.js";
 
@@ -91,7 +84,7 @@ Examples:
     )
     .action(async (file: string, flags: ScoreFlags, self: Command) => {
       const { log } = contextFor(self);
-      const model: RewardModel = loadTfidfRewardModel(flags.model ?? SHIPPED_REWARD_MODEL_DIR);
+      const model = loadRewardModel(flags.model);
       const name = file === "-" ? "stdin" : file;
       const input: Readable = file === "-" ? process.stdin : createReadStream(file);
       input.on("error", () => {}); // surfaced by the iterator below
