@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { registerDataCommands } from "./data.js";
+import { registerEvalCommands } from "./eval.js";
 import { registerJudgeCommands } from "./judge.js";
 import { registerLibraryCommands } from "./library.js";
+import { registerScoreCommands } from "./score.js";
 import { registerServeCommands } from "./serve.js";
 import { registerTrainCommands } from "./train.js";
 
@@ -14,4 +16,6 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerJudgeCommands,
   registerTrainCommands,
   registerServeCommands,
+  registerScoreCommands,
+  registerEvalCommands,
 ];

@@ -1,0 +1,108 @@
+/**
+ * Reward-model scoring speed (issue 11 §3, §7): the shipped TF-IDF ridge models on 2,700 real
+ * abstracts (a seeded sample of reviews.jsonl.gz, title + abstract laid out as ideas), beside
+ * baselines measured in the same run on the same texts:
+ *   - raw dot products: the three heads on pre-vectorised rows (no layout, no tokenisation, no cache),
+ *     the floor any TF-IDF scorer pays;
+ *   - tokenise + vectorise only, to show where the time goes.
+ * Ours: `scoreIdeas` at batch 1 and 32 (cold cache: every text new; warm: all cached), and
+ * `ideasteer score <file> --json` end to end on the 2,700 abstracts as one process (start, model
+ * load, layout, scoring, output).
+ *
+ *   npx tsx bench/rm.ts [--n 2700] [--seed 20261205]
+ */
+import { spawnSync } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRng } from "../src/core/index.js";
+import { ReviewRecord, readJsonlGz } from "../src/datasets/index.js";
+import { DIMENSIONS } from "../src/idea/index.js";
+import {
+  abstractAsIdea,
+  createScoreCache,
+  loadTfidfRewardModel,
+  SHIPPED_REWARD_MODEL_DIR,
+  scoreIdeas,
+  sparseDot,
+  vectorize,
+} from "../src/reward/index.js";
+import { sharedPath } from "../src/testing/index.js";
+import { benchArg } from "./bench-arg.js";
+
+const n = Number(benchArg("n", "2700"));
+const seed = Number(benchArg("seed", "20261205"));
+
+const papers: { id: string; title: string; abstract: string }[] = [];
+for await (const { value } of readJsonlGz(sharedPath("reviews.jsonl.gz"))) {
+  const r = ReviewRecord.parse(value);
+  papers.push({ id: r.id, title: r.title, abstract: r.abstract });
+}
+const sample = createRng(seed).shuffle(papers).slice(0, n);
+
+const time =
+  <T>(f: () => T | Promise<T>) =>
+  async (): Promise<{ wallS: number; cpuS: number; value: T }> => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const value = await f();
+    const cpu = process.cpuUsage(c0);
+    return { wallS: (performance.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, value };
+  };
+
+const model = loadTfidfRewardModel(SHIPPED_REWARD_MODEL_DIR);
+const rows: { what: string; items: number; wallS: number; cpuS: number }[] = [];
+const record = (what: string, items: number, r: { wallS: number; cpuS: number }) => rows.push({ what, items, ...r });
+
+const layout = await time(() => sample.map((p) => abstractAsIdea(p.title, p.abstract)))();
+const texts = layout.value;
+record("layout: title + abstract -> idea text (abstractAsIdea)", n, layout);
+const vec = await time(() => texts.map((t) => vectorize(model.vectorizer, t)))();
+record("baseline: tokenise + vectorise only", n, vec);
+const dots = await time(() => {
+  let s = 0;
+  for (const row of vec.value)
+    for (const d of DIMENSIONS) s += sparseDot(row, model.data.heads[d].weights, model.data.heads[d].bias);
+  return s;
+})();
+record("baseline: raw dot products, 3 heads, pre-vectorised", n, dots);
+
+for (const batch of [1, 32]) {
+  const cache = createScoreCache();
+  const run = async () => {
+    for (let i = 0; i < texts.length; i += batch) await scoreIdeas(texts.slice(i, i + batch), { model, cache });
+  };
+  record(`scoreIdeas batch ${batch}, cold cache`, n, await time(run)());
+  record(`scoreIdeas batch ${batch}, warm cache (all hits)`, n, await time(run)());
+}
+
+const file = join(tmpdir(), `ideasteer-bench-rm-${process.pid}.jsonl`);
+writeFileSync(file, sample.map((p) => `${JSON.stringify(p)}\n`).join(""));
+const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+const home = join(tmpdir(), `ideasteer-bench-rm-home-${process.pid}`);
+const t0 = performance.now();
+const cli = spawnSync(process.execPath, ["--import", "tsx", main, "--home", home, "score", file, "--json"], {
+  encoding: "utf8",
+  maxBuffer: 64 * 1024 * 1024,
+  env: { ...process.env, NODE_NO_WARNINGS: "1" },
+});
+const cliS = (performance.now() - t0) / 1000;
+rmSync(file, { force: true });
+rmSync(home, { recursive: true, force: true });
+const outLines = cli.stdout.trim().split("\n").length;
+if (cli.status !== 0 || outLines !== n)
+  throw new Error(`score CLI failed (${cli.status}, ${outLines} lines): ${cli.stderr}`);
+rows.push({
+  what: "`ideasteer score <2,700 abstracts> --json`, one process, empty --home (tsx)",
+  items: n,
+  wallS: cliS,
+  cpuS: Number.NaN,
+});
+
+console.log(`\n${new Date().toISOString()}, load average ${loadavg()[0]?.toFixed(1)}, n = ${n}\n`);
+console.log("| run | items | wall s | CPU s | items/s |\n|---|---:|---:|---:|---:|");
+for (const r of rows)
+  console.log(
+    `| ${r.what} | ${r.items} | ${r.wallS.toFixed(3)} | ${Number.isNaN(r.cpuS) ? "–" : r.cpuS.toFixed(3)} | ${Math.round(r.items / r.wallS)} |`,
+  );

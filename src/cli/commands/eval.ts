@@ -1,0 +1,124 @@
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { IdeasteerError } from "../../core/index.js";
+import { evalRm } from "../../eval/index.js";
+import { loadRewardModel, TfidfRewardConfig } from "../../reward/index.js";
+import { contextFor, intFlag } from "../context.js";
+import type { RegisterCommands } from "./index.js";
+
+// ../shared/data beside the checkout (src/cli/commands/ and dist/cli/commands/ sit at the same depth).
+const SHARED_DATA = fileURLToPath(new URL("../../../../shared/data", import.meta.url));
+const desc = (key: keyof typeof TfidfRewardConfig.shape): string => TfidfRewardConfig.shape[key].description ?? "";
+
+type EvalRmFlags = {
+  dataset?: string;
+  dataDir?: string;
+  out: string;
+  name: string;
+  resamples: number;
+  seed: number;
+  lovyo: boolean;
+  saveModel?: string;
+  model: string[];
+  alphas?: string;
+  maxFeatures?: number;
+  minDf?: number;
+  minGroupSize?: number;
+  standardize?: string;
+};
+
+/** The newest dataset folder under <home>/datasets that holds reward-model rows. */
+function newestDataset(home: string): string {
+  const root = join(home, "datasets");
+  const found = existsSync(root)
+    ? readdirSync(root)
+        .map((n) => join(root, n))
+        .filter((p) => existsSync(join(p, "rm.effectiveness.train.jsonl")))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+    : [];
+  if (!found[0])
+    throw new IdeasteerError("E_DATASETS", `no reward-model datasets under ${root}`, {
+      hint: "run `ideasteer data build` first, or pass --dataset <dir>",
+    });
+  return found[0];
+}
+
+export const registerEvalCommands: RegisterCommands = (program: Command) => {
+  const ev = program.command("eval").description("evaluation reports (DESIGN §6)");
+  ev.command("rm")
+    .description(
+      "reward models on the test split: within-venue Spearman, Kendall, pairwise accuracy, the human ceiling, LOVYO",
+    )
+    .option(
+      "--dataset <dir>",
+      "dataset folder with rm.<dimension>.<split>.jsonl (default: newest under <home>/datasets)",
+    )
+    .option(
+      "--data-dir <dir>",
+      "folder with reviews.jsonl.gz for label noise and the human ceiling (default ../shared/data)",
+    )
+    .option("--out <dir>", "report folder", "docs/reports")
+    .option("--name <name>", "report file name, without .md", "rm-baseline")
+    .option("--resamples <n>", "bootstrap resamples", intFlag("--resamples"), 1000)
+    .option("--seed <n>", "bootstrap and human-ceiling seed", intFlag("--seed"), 1)
+    .option("--no-lovyo", "skip leave-one-venue-year-out")
+    .option("--save-model <dir>", "write the TF-IDF baseline trained here to <dir>/model.json")
+    .option(
+      "--model <dir>",
+      "a further reward model to compare with the baseline (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option("--alphas <list>", `${desc("alphas")} (comma-separated)`)
+    .option("--max-features <n>", desc("maxFeatures"), intFlag("--max-features"))
+    .option("--min-df <n>", desc("minDf"), intFlag("--min-df"))
+    .option("--min-group-size <n>", desc("minGroupSize"), intFlag("--min-group-size"))
+    .option("--standardize <mode>", `${desc("standardize")}: select | on | off`)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ideasteer eval rm --out docs/reports --name rm-baseline
+  $ ideasteer eval rm --save-model models/reward-tfidf --resamples 200 --no-lovyo`,
+    )
+    .action(async (flags: EvalRmFlags, self: Command) => {
+      const { config, log } = contextFor(self);
+      const parsed = TfidfRewardConfig.safeParse({
+        alphas: flags.alphas?.split(",").map(Number),
+        maxFeatures: flags.maxFeatures,
+        minDf: flags.minDf,
+        minGroupSize: flags.minGroupSize,
+        standardize: flags.standardize,
+      });
+      if (!parsed.success)
+        throw new IdeasteerError(
+          "E_CONFIG",
+          `bad TF-IDF option: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        );
+      const dataDir = resolve(flags.dataDir || config.datasets.dataDir || SHARED_DATA);
+      const reviewsPath = join(dataDir, "reviews.jsonl.gz");
+      if (!existsSync(reviewsPath))
+        throw new IdeasteerError("E_DATASETS", `${reviewsPath} not found`, {
+          hint: "pass --data-dir <dir with reviews.jsonl.gz>",
+        });
+      const { reportPath, svgPath, modelPath, result } = await evalRm({
+        datasetDir: resolve(flags.dataset ?? newestDataset(config.home)),
+        reviewsPath,
+        outDir: resolve(flags.out),
+        reportName: flags.name,
+        config: parsed.data,
+        models: flags.model.map((m) => loadRewardModel(m)),
+        resamples: flags.resamples,
+        seed: flags.seed,
+        lovyo: flags.lovyo,
+        command: `ideasteer ${process.argv.slice(2).join(" ")}`,
+        saveModelDir: flags.saveModel,
+        log,
+      });
+      for (const [k, v] of Object.entries(result.metrics))
+        process.stdout.write(`${k}\t${v === null ? "-" : v.toFixed(4)}\n`);
+      process.stdout.write(`report: ${reportPath}\nplot: ${svgPath}\n${modelPath ? `model: ${modelPath}\n` : ""}`);
+    });
+};

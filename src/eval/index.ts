@@ -1,0 +1,41 @@
+// Evaluation (DESIGN §6): reward-model ranking metrics, the human ceiling, bootstrap intervals,
+// calibration, leave-one-venue-year-out, and the `eval rm` report.
+export { type BootstrapOptions, type Interval, pairedBootstrap, percentileInterval } from "./bootstrap.js";
+export { type CalibrationBin, calibrationBins } from "./calibration-bins.js";
+export { type CalibrationPanel, calibrationSvg } from "./calibration-svg.js";
+export {
+  BASELINE_NAME,
+  type DimensionResult,
+  type EvalRmOptions,
+  type EvalRmResult,
+  evalRm,
+  type ScorerResult,
+} from "./eval-rm.js";
+export {
+  compareWithinSpearman,
+  evaluateRanking,
+  type GroupRow,
+  type RankingInput,
+  type RankingOptions,
+  type RankingReport,
+} from "./evaluate-ranking.js";
+export { humanCeilingInput, type ReviewedPaper } from "./human-ceiling.js";
+export { labelNoise, reviewerValues } from "./label-noise.js";
+export {
+  type LovyoExample,
+  type LovyoFold,
+  type LovyoOptions,
+  leaveOneVenueYearOut,
+} from "./leave-one-venue-year-out.js";
+export {
+  groupIndices,
+  kendallTauB,
+  pairwiseAccuracy,
+  pearsonR,
+  spearmanRho,
+  withinGroupMean,
+  withinGroupSpearman,
+} from "./rank-metrics.js";
+export { type ReviewerValues, readReviewerValues } from "./read-reviewer-values.js";
+export { RmExample, readRmSplit } from "./read-rm-split.js";
+export { LITERATURE_REFERENCES, renderRmReport } from "./rm-report.js";

@@ -1,0 +1,52 @@
+import { closeSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { CorruptFileError, NotFoundError } from "../core/index.js";
+import type { RewardModel } from "./reward-model.js";
+import { SHIPPED_REWARD_MODEL_DIR } from "./shipped-reward-model.js";
+import { loadTfidfRewardModel, TFIDF_MODEL_FILE, TFIDF_MODEL_FORMAT } from "./tfidf-reward-model.js";
+
+// A model folder's `model.json` names its format; a new kind of reward model is one line here.
+const LOADERS: Record<string, (dir: string) => RewardModel> = {
+  [TFIDF_MODEL_FORMAT]: loadTfidfRewardModel,
+};
+
+/**
+ * Opens the reward models in `dir` (default: the shipped models/reward-tfidf), whatever their kind.
+ * @example const model = loadRewardModel(); (await model.score(["Title: ..."]))[0] // { novelty: 0.5, ... }
+ */
+export function loadRewardModel(dir: string = SHIPPED_REWARD_MODEL_DIR): RewardModel {
+  const path = join(dir, TFIDF_MODEL_FILE);
+  const format = peekFormat(path);
+  const load = format === null ? undefined : LOADERS[format];
+  if (!load)
+    throw new CorruptFileError(path, `unknown reward-model format ${JSON.stringify(format)}`, {
+      hint: `known formats: ${Object.keys(LOADERS).join(", ")}`,
+    });
+  return load(dir);
+}
+
+// Every model.json we write opens with its format: read that much, not megabytes, to choose the loader.
+function peekFormat(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    throw new NotFoundError(
+      "reward model",
+      path,
+      "pass a folder holding model.json, or omit --model for the shipped one",
+    );
+  }
+  try {
+    const buf = Buffer.alloc(256);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return (
+      buf
+        .subarray(0, n)
+        .toString("utf8")
+        .match(/^\{"format":"([^"]+)"/)?.[1] ?? null
+    );
+  } finally {
+    closeSync(fd);
+  }
+}
