@@ -2,12 +2,13 @@
  * ideasteer's public API: `import { ... } from "ideasteer"`.
  *
  * The paper library (parse, ingest, search), the LLM backends (builtin, llama, openai), what an
- * idea is (render, parse, repair, the three dimensions), the datasets and the judge; the engine
- * (tensors, our llama model, tokenizer, GGUF) as the `engine` namespace. Later: reward, steer, ideas.
+ * idea is (render, parse, repair, the three dimensions), the datasets, the judge and the reward models
+ * (`scoreIdeas`, `loadRewardModel`; the lexical baseline today); the engine
+ * (tensors, our llama model, tokenizer, GGUF) as the `engine` namespace. Later: steer, ideas.
  *
  * @example
  *   import { PaperStore, engine, SHIPPED_MODEL_PATH } from "ideasteer";
- *   const store = new PaperStore("lib.sqlite"); store.search("idea generation", { limit: 5 });
+ *   const store = PaperStore.open("lib.sqlite"); store.search("idea generation", { limit: 5 });
  *   const { config, weights } = engine.readLlamaGguf(SHIPPED_MODEL_PATH);
  */
 export * from "./datasets/index.js";
@@ -16,3 +17,4 @@ export * from "./idea/index.js";
 export * from "./judge/index.js";
 export * from "./library/index.js";
 export * from "./llm/index.js";
+export * from "./reward/index.js";
