@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "attention.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "napi-args.h"
@@ -90,34 +91,34 @@ Napi::Value Rope(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// attentionForward(q, k, v, out, probs, B, T, nH, nKv, hd)
+// attentionForward(q, k, v, out, lse|null, B, Tq, Tk, nH, nKv, hd)
 Napi::Value AttentionForward(const Napi::CallbackInfo& info) {
   Args a{info};
-  const int B = a.i32(5), T_ = a.i32(6), nH = a.i32(7), nKv = a.i32(8), hd = a.i32(9);
+  const int B = a.i32(5), Tq = a.i32(6), Tk = a.i32(7), nH = a.i32(8), nKv = a.i32(9), hd = a.i32(10);
   if (a.failed) return info.Env().Undefined();
-  if (nKv <= 0 || nH % nKv != 0) {
-    a.fail("nHeads must be a multiple of nKvHeads");
+  if (nKv <= 0 || nH % nKv != 0 || B < 0 || Tq <= 0 || Tk < Tq || hd <= 0) {
+    a.fail("attention needs nHeads a multiple of nKvHeads, 0 < Tq <= Tk and hd > 0");
     return info.Env().Undefined();
   }
-  const int64_t nq = (int64_t)B * T_ * nH * hd, nk = (int64_t)B * T_ * nKv * hd;
+  const int64_t nq = (int64_t)B * Tq * nH * hd, nk = (int64_t)B * Tk * nKv * hd;
   DISPATCH(info, 0, {
     const T* q = a.arr<T>(0, nq);
     const T* k = a.arr<T>(1, nk);
     const T* v = a.arr<T>(2, nk);
     T* out = a.arr<T>(3, nq);
-    T* probs = a.arr<T>(4, (int64_t)B * nH * T_ * T_);
-    if (!a.failed) attentionForward<T>(q, k, v, out, probs, B, T_, nH, nKv, hd);
+    T* lse = a.arr<T>(4, (int64_t)B * nH * Tq, true);
+    if (!a.failed) attentionForward<T>(q, k, v, out, lse, B, Tq, Tk, nH, nKv, hd);
   });
   return info.Env().Undefined();
 }
 
-// attentionBackward(dout, q, k, v, probs, dq, dk, dv, B, T, nH, nKv, hd)
+// attentionBackward(dout, q, k, v, out, lse, dq, dk, dv, B, T, nH, nKv, hd)
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   Args a{info};
-  const int B = a.i32(8), T_ = a.i32(9), nH = a.i32(10), nKv = a.i32(11), hd = a.i32(12);
+  const int B = a.i32(9), T_ = a.i32(10), nH = a.i32(11), nKv = a.i32(12), hd = a.i32(13);
   if (a.failed) return info.Env().Undefined();
-  if (nKv <= 0 || nH % nKv != 0) {
-    a.fail("nHeads must be a multiple of nKvHeads");
+  if (nKv <= 0 || nH % nKv != 0 || B < 0 || T_ <= 0 || hd <= 0) {
+    a.fail("attention needs nHeads a multiple of nKvHeads, T > 0 and hd > 0");
     return info.Env().Undefined();
   }
   const int64_t nq = (int64_t)B * T_ * nH * hd, nk = (int64_t)B * T_ * nKv * hd;
@@ -126,11 +127,12 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
     const T* q = a.arr<T>(1, nq);
     const T* k = a.arr<T>(2, nk);
     const T* v = a.arr<T>(3, nk);
-    const T* probs = a.arr<T>(4, (int64_t)B * nH * T_ * T_);
-    T* dq = a.arr<T>(5, nq);
-    T* dk = a.arr<T>(6, nk);
-    T* dv = a.arr<T>(7, nk);
-    if (!a.failed) attentionBackward<T>(dout, q, k, v, probs, dq, dk, dv, B, T_, nH, nKv, hd);
+    const T* out = a.arr<T>(4, nq);
+    const T* lse = a.arr<T>(5, (int64_t)B * nH * T_);
+    T* dq = a.arr<T>(6, nq);
+    T* dk = a.arr<T>(7, nk);
+    T* dv = a.arr<T>(8, nk);
+    if (!a.failed) attentionBackward<T>(dout, q, k, v, out, lse, dq, dk, dv, B, T_, nH, nKv, hd);
   });
   return info.Env().Undefined();
 }

@@ -54,24 +54,32 @@ export type NativeKernels = {
     inverse: boolean,
     accumulate: boolean,
   ): void;
+  /**
+   * Fused causal attention (online softmax, no T x T matrix). q, out: [B*Tq, nHeads*headDim]; k, v:
+   * [B*Tk, nKvHeads*headDim]; query row r is at position Tk - Tq + r. lse: [B, nHeads, Tq], or null when no
+   * backward pass follows.
+   */
   attentionForward(
     q: FloatArray,
     k: FloatArray,
     v: FloatArray,
     out: FloatArray,
-    probs: FloatArray,
+    lse: FloatArray | null,
     B: number,
-    T: number,
+    Tq: number,
+    Tk: number,
     nHeads: number,
     nKvHeads: number,
     headDim: number,
   ): void;
+  /** Training shape (Tq = Tk = T); out and lse are the forward's; adds into dq, dk, dv. */
   attentionBackward(
     dout: FloatArray,
     q: FloatArray,
     k: FloatArray,
     v: FloatArray,
-    probs: FloatArray,
+    out: FloatArray,
+    lse: FloatArray,
     dq: FloatArray,
     dk: FloatArray,
     dv: FloatArray,
