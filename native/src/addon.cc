@@ -9,7 +9,9 @@
 #include <string>
 
 #include "attention.h"
+#include "fma-peak.h"
 #include "gemm.h"
+#include "isa.h"
 #include "kernels.h"
 #include "napi-args.h"
 
@@ -320,7 +322,40 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
 
+// getIsa() -> "avx512" | "avx2": the instruction set the float kernels run on.
+Napi::Value GetIsa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), isaName(activeIsa())); }
+
+// setIsa("avx512" | "avx2") -> whether it is now active (false: this CPU lacks AVX-512).
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (name != "avx2" && name != "avx512") {
+    Napi::TypeError::New(info.Env(), "setIsa takes \"avx2\" or \"avx512\"").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  return Napi::Boolean::New(info.Env(), setIsa(name == "avx512" ? Isa::Avx512 : Isa::Avx2));
+}
+
+// cpuHasAvx512() -> boolean
+Napi::Value CpuHasAvx512(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), cpuHasAvx512()); }
+
+// fmaPeakGflops("avx512" | "avx2", seconds) -> one core's float32 FMA GFLOP/s (thread CPU time)
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  Args a{info};
+  const double seconds = a.f64(1);
+  if (a.failed) return info.Env().Undefined();
+  const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (name == "avx512" && !cpuHasAvx512()) {
+    a.fail("this CPU has no AVX-512");
+    return info.Env().Undefined();
+  }
+  return Napi::Number::New(info.Env(), fmaPeakGflops(name == "avx512" ? Isa::Avx512 : Isa::Avx2, seconds));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("getIsa", Napi::Function::New(env, GetIsa));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("cpuHasAvx512", Napi::Function::New(env, CpuHasAvx512));
+  exports.Set("fmaPeakGflops", Napi::Function::New(env, FmaPeak));
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("rmsNormForward", Napi::Function::New(env, RmsNormForward));
   exports.Set("rmsNormBackward", Napi::Function::New(env, RmsNormBackward));

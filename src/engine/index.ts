@@ -19,7 +19,7 @@ export {
 } from "./llama.js";
 export { checkLlamaConfig, headDim, type LlamaConfig } from "./llama-config.js";
 export { argmax, createDecoder, type Decoder, type GenerateOptions, sampleToken } from "./llama-generate.js";
-export { getNumThreads, setNumThreads } from "./native-kernels.js";
+export { getIsa, getNumThreads, type Isa, setNumThreads } from "./native-kernels.js";
 export * from "./ops/index.js";
 export * from "./safetensors.js";
 export { alloc, type DType, empty, type FloatArray, parameter, Tensor, tensor, zeros } from "./tensor.js";
