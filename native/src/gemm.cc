@@ -210,12 +210,11 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void micr
   }
 }
 
-// Small M (token-by-token decoding with a weight matrix): packing B would copy the whole weight for a handful of
-// rows, so take dot products directly. Used only for NT (x @ W^T).
+// Columns j0..j1-1 of the small-M product (one thread's share).
 template <typename T>
-void gemvNT(int M, int N, int K, T alpha, const T* A, int lda, const T* B, int ldb, T beta, T* C, int ldc) {
-#pragma omp parallel for schedule(static) if ((size_t)N * K > 262144 && !omp_in_parallel())
-  for (int j = 0; j < N; j++) {
+void gemvNTColumns(int j0, int j1, int M, int K, T alpha, const T* A, int lda, const T* B, int ldb, T beta, T* C,
+                   int ldc) {
+  for (int j = j0; j < j1; j++) {
     const T* bj = B + (size_t)j * ldb;
     for (int i = 0; i < M; i++) {
       const T* ai = A + (size_t)i * lda;
@@ -225,6 +224,22 @@ void gemvNT(int M, int N, int K, T alpha, const T* A, int lda, const T* B, int l
       T* c = C + (size_t)i * ldc + j;
       *c = beta == T(0) ? alpha * s : alpha * s + beta * *c;
     }
+  }
+}
+
+// Small M (token-by-token decoding with a weight matrix): packing B would copy the whole weight for a handful of
+// rows, so take dot products directly. Used only for NT (x @ W^T).
+template <typename T>
+void gemvNT(int M, int N, int K, T alpha, const T* A, int lda, const T* B, int ldb, T beta, T* C, int ldc) {
+  if ((size_t)N * K > 262144 && !omp_in_parallel()) {
+#pragma omp parallel
+    {
+      const int tid = omp_get_thread_num(), n = omp_get_num_threads();
+      const int j0 = (int)((int64_t)tid * N / n), j1 = (int)((int64_t)(tid + 1) * N / n);
+      gemvNTColumns(j0, j1, M, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
+  } else {
+    gemvNTColumns(0, N, M, K, alpha, A, lda, B, ldb, beta, C, ldc);
   }
 }
 
@@ -260,18 +275,21 @@ void gemmBlocked(MicroKernel<T> micro, bool transA, bool transB, int M, int N, i
     for (int pc = 0; pc < K; pc += KC) {
       const int kc = std::min(KC, K - pc);
       const T betaHere = pc == 0 ? beta : T(1);
-#pragma omp parallel num_threads(nThreads) if (nThreads > 1)
-      {
-#pragma omp for schedule(static)
-        for (int s = 0; s < nStrips; s++) {
+      // One thread's share: B strips [tid/n], then A blocks [tid/n] (static contiguous ranges). A single-thread
+      // product runs this directly, without an OpenMP region: even an if(false) region inside another one (the
+      // attention tiles) builds a team, and at ~30,000 tile products a step that cost ~25% of it in futex calls.
+      auto share = [&](int tid, int n) {
+        for (int s = tid * nStrips / n; s < (tid + 1) * nStrips / n; s++) {
           const int j = jc + s * NR;
           packBStrip<T, NR>(opB, pc, kc, j, std::min(NR, jc + nc - j), bPack + (size_t)s * kc * NR);
+        }
+        if (n > 1) {
+#pragma omp barrier
         }
         static thread_local std::vector<T> aPack;
         aPack.resize((size_t)mc * kc + MR * KC);
         alignas(64) T tile[MR * NR];
-#pragma omp for schedule(static)
-        for (int blk = 0; blk < nBlocks; blk++) {
+        for (int blk = tid * nBlocks / n; blk < (tid + 1) * nBlocks / n; blk++) {
           const int ic = blk * mc;
           const int mcHere = std::min(mc, M - ic);
           packA<T, MR>(opA, ic, mcHere, pc, kc, aPack.data());
@@ -296,6 +314,12 @@ void gemmBlocked(MicroKernel<T> micro, bool transA, bool transB, int M, int N, i
             }
           }
         }
+      };
+      if (nThreads == 1) {
+        share(0, 1);
+      } else {
+#pragma omp parallel num_threads(nThreads)
+        share(omp_get_thread_num(), omp_get_num_threads());
       }
     }
   }
