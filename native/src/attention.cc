@@ -8,7 +8,9 @@
 // Backward, per (batch, head, key tile j), over query tiles i >= j, with P = exp(S - lse) recomputed:
 //   dV_j += P^T dO_i;  dP = dO_i V_j^T;  dS = P * (dP - D_i) * scale, D_i = rowsum(dO_i * O_i);
 //   dQ_i += dS K_j;  dK_j += dS^T Q_i.
-// The tile products are small GEMMs (gemm.h) on the calling thread; the parallel loop is over tiles of work.
+// The tile products are unpacked small GEMMs (tile-gemm.h) on the calling thread, all in NN form: each task first
+// copies its head's K (and V, for the backward) transposed, tile by tile, so Q K^T and dO V^T read rows; P and dS tiles
+// are transposed (64 x 64, cheap) for P^T dO and dS^T Q. The parallel loop is over (batch, head).
 #include "attention.h"
 
 #include <omp.h>
@@ -19,7 +21,7 @@
 #include <vector>
 
 #include "fast-exp.h"
-#include "gemm.h"
+#include "tile-gemm.h"
 
 namespace {
 
@@ -30,6 +32,29 @@ constexpr int BLK = 64;
 // Work below this many multiply-adds stays on one thread (see gemm.cc: waking the pool costs more than it saves).
 constexpr double PARALLEL_MIN_MACS = 1.5e6;
 
+// K's rows [0, n) of one head, transposed tile by tile: tile j is [hd, BLK] at Kt + j * hd * BLK (row d holds
+// dimension d of the tile's keys). Per tile, not one [hd, n] block: with rows n floats apart (4 KB at n = 1,024)
+// every write of a column lands in the same cache set, and the copy took half of the backward pass.
+template <typename T>
+void transposeHead(const T* K, int kw, int n, int hd, T* Kt) {
+  for (int t = 0; t < n; t++) {
+    T* dst = Kt + (size_t)(t / BLK) * hd * BLK + t % BLK;
+    const T* src = K + (size_t)t * kw;
+    for (int d = 0; d < hd; d++) dst[(size_t)d * BLK] = src[d];
+  }
+}
+
+template <typename T>
+size_t tiledSize(int n, int hd) {
+  return (size_t)((n + BLK - 1) / BLK) * hd * BLK;
+}
+
+template <typename T>
+void transposeTile(const T* X, int rows, int cols, T* Xt) {  // X[rows, BLK] -> Xt[cols, BLK]
+  for (int r = 0; r < rows; r++)
+    for (int c = 0; c < cols; c++) Xt[(size_t)c * BLK + r] = X[(size_t)r * BLK + c];
+}
+
 }  // namespace
 
 template <typename T>
@@ -39,62 +64,63 @@ void attentionForward(const T* q, const T* k, const T* v, T* out, T* lse, int B,
   const int qw = nH * hd, kw = nKv * hd;
   const int qOff = Tk - Tq;  // absolute position of query row 0: row r sees keys 0..qOff + r
   const T scale = T(1) / std::sqrt(T(hd));
-  const int qTiles = (Tq + BLK - 1) / BLK;
-  const int tasks = B * nH * qTiles;
   const double macs = (double)B * nH * Tq * (qOff + Tq / 2.0 + 1) * hd * 2;
   const bool par = macs > PARALLEL_MIN_MACS && !omp_in_parallel();
 #pragma omp parallel if (par)
   {
-    std::vector<T> S((size_t)BLK * BLK), O((size_t)BLK * hd), m(BLK), l(BLK);
-    // Dynamic: tiles near the end of the sequence see more keys (the causal triangle). Each output row is still
-    // computed by one task in a fixed key order, so results do not depend on the schedule.
-#pragma omp for schedule(dynamic, 1)
-    for (int task = 0; task < tasks; task++) {
-      const int b = task / (nH * qTiles), h = (task / qTiles) % nH, i = task % qTiles;
+    std::vector<T> S((size_t)BLK * BLK), O((size_t)BLK * hd), m(BLK), l(BLK), Kt(tiledSize<T>(Tk, hd));
+    // Tasks are (batch, head), all of equal work. Each output row is computed by one task in a fixed key order,
+    // so results do not depend on the schedule or the thread count.
+#pragma omp for schedule(static)
+    for (int bh = 0; bh < B * nH; bh++) {
+      const int b = bh / nH, h = bh % nH;
       const int kh = h / group;
-      const int r0 = i * BLK, br = std::min(BLK, Tq - r0);
-      const T* Qi = q + ((size_t)b * Tq + r0) * qw + h * hd;
       const T* K = k + (size_t)b * Tk * kw + kh * hd;
       const T* V = v + (size_t)b * Tk * kw + kh * hd;
-      std::fill(O.begin(), O.end(), T(0));
-      std::fill(m.begin(), m.end(), -std::numeric_limits<T>::infinity());
-      std::fill(l.begin(), l.end(), T(0));
-      const int kEnd = qOff + r0 + br;  // keys 0..kEnd-1 are seen by some row of this tile
-      for (int c0 = 0; c0 < kEnd; c0 += BLK) {
-        const int bc = std::min(BLK, kEnd - c0);
-        gemm<T>(false, true, br, bc, hd, scale, Qi, qw, K + (size_t)c0 * kw, kw, T(0), S.data(), BLK);
-        for (int r = 0; r < br; r++) {
-          T* s = S.data() + (size_t)r * BLK;
-          const int n = std::min(bc, qOff + r0 + r + 1 - c0);  // keys of this tile row r may see
-          if (n <= 0) {
-            std::fill(s, s + bc, T(0));
-            continue;
-          }
-          T mx = m[r];
-          for (int c = 0; c < n; c++) mx = std::max(mx, s[c]);
-          const T alpha = fastExp(m[r] - mx);  // exp(-inf) = 0 on the first tile
-          T sum = 0;
+      transposeHead(K, kw, Tk, hd, Kt.data());
+      for (int r0 = 0; r0 < Tq; r0 += BLK) {
+        const int br = std::min(BLK, Tq - r0);
+        const T* Qi = q + ((size_t)b * Tq + r0) * qw + h * hd;
+        std::fill(O.begin(), O.end(), T(0));
+        std::fill(m.begin(), m.end(), -std::numeric_limits<T>::infinity());
+        std::fill(l.begin(), l.end(), T(0));
+        const int kEnd = qOff + r0 + br;  // keys 0..kEnd-1 are seen by some row of this tile
+        for (int c0 = 0; c0 < kEnd; c0 += BLK) {
+          const int bc = std::min(BLK, kEnd - c0);
+          tileGemmNN<T>(br, bc, hd, scale, Qi, qw, Kt.data() + (size_t)c0 * hd, BLK, false, S.data(), BLK);
+          for (int r = 0; r < br; r++) {
+            T* s = S.data() + (size_t)r * BLK;
+            const int n = std::min(bc, qOff + r0 + r + 1 - c0);  // keys of this tile row r may see
+            if (n <= 0) {
+              std::fill(s, s + bc, T(0));
+              continue;
+            }
+            T mx = m[r];
+            for (int c = 0; c < n; c++) mx = std::max(mx, s[c]);
+            const T alpha = fastExp(m[r] - mx);  // ~0 on the first tile, where m = -inf and l, O are 0
+            T sum = 0;
 #pragma omp simd reduction(+ : sum)
-          for (int c = 0; c < n; c++) {
-            s[c] = fastExp(s[c] - mx);
-            sum += s[c];
+            for (int c = 0; c < n; c++) {
+              s[c] = fastExp(s[c] - mx);
+              sum += s[c];
+            }
+            for (int c = n; c < bc; c++) s[c] = 0;
+            m[r] = mx;
+            l[r] = l[r] * alpha + sum;
+            T* o = O.data() + (size_t)r * hd;
+#pragma omp simd
+            for (int d = 0; d < hd; d++) o[d] *= alpha;
           }
-          for (int c = n; c < bc; c++) s[c] = 0;
-          m[r] = mx;
-          l[r] = l[r] * alpha + sum;
-          T* o = O.data() + (size_t)r * hd;
-#pragma omp simd
-          for (int d = 0; d < hd; d++) o[d] *= alpha;
+          tileGemmNN<T>(br, hd, bc, T(1), S.data(), BLK, V + (size_t)c0 * kw, kw, true, O.data(), hd);
         }
-        gemm<T>(false, false, br, hd, bc, T(1), S.data(), BLK, V + (size_t)c0 * kw, kw, T(1), O.data(), hd);
-      }
-      for (int r = 0; r < br; r++) {
-        const T inv = T(1) / l[r];
-        T* dst = out + ((size_t)b * Tq + r0 + r) * qw + h * hd;
-        const T* o = O.data() + (size_t)r * hd;
+        for (int r = 0; r < br; r++) {
+          const T inv = T(1) / l[r];
+          T* dst = out + ((size_t)b * Tq + r0 + r) * qw + h * hd;
+          const T* o = O.data() + (size_t)r * hd;
 #pragma omp simd
-        for (int d = 0; d < hd; d++) dst[d] = o[d] * inv;
-        if (lse) lse[((size_t)b * nH + h) * Tq + r0 + r] = m[r] + std::log(l[r]);
+          for (int d = 0; d < hd; d++) dst[d] = o[d] * inv;
+          if (lse) lse[((size_t)b * nH + h) * Tq + r0 + r] = m[r] + std::log(l[r]);
+        }
       }
     }
   }
@@ -128,7 +154,8 @@ void attentionBackward(const T* dout, const T* q, const T* k, const T* v, const 
         Drow[(size_t)bh * T_ + r] = s;
       }
     }
-    std::vector<T> S((size_t)BLK * BLK), dP((size_t)BLK * BLK), dKj((size_t)BLK * hd), dVj((size_t)BLK * hd);
+    std::vector<T> S((size_t)BLK * BLK), dP((size_t)BLK * BLK), St((size_t)BLK * BLK), dSt((size_t)BLK * BLK);
+    std::vector<T> dKj((size_t)BLK * hd), dVj((size_t)BLK * hd), Kt(tiledSize<T>(T_, hd)), Vt(tiledSize<T>(T_, hd));
     // dQ rows are shared by every key tile of a head, so the key tiles of one (batch, head) run in order inside
     // one task: tasks are (batch, head), and each adds to its own dQ in a fixed tile order.
 #pragma omp for schedule(dynamic, 1)
@@ -141,18 +168,19 @@ void attentionBackward(const T* dout, const T* q, const T* k, const T* v, const 
       const T* V = v + (size_t)b * T_ * kw + kh * hd;
       const T* L = lse + (size_t)bh * T_;
       const T* Dr = Drow.data() + (size_t)bh * T_;
+      transposeHead(K, kw, T_, hd, Kt.data());
+      transposeHead(V, kw, T_, hd, Vt.data());
       for (int j = 0; j < kTiles; j++) {
         const int c0 = j * BLK, bc = std::min(BLK, T_ - c0);
         std::fill(dKj.begin(), dKj.end(), T(0));
         std::fill(dVj.begin(), dVj.end(), T(0));
         const T* Kj = K + (size_t)c0 * kw;
-        const T* Vj = V + (size_t)c0 * kw;
         for (int r0 = c0; r0 < T_; r0 += BLK) {
           const int br = std::min(BLK, T_ - r0);
           const T* Qi = Q + (size_t)r0 * qw;
           const T* dOi = dO + (size_t)r0 * qw;
-          gemm<T>(false, true, br, bc, hd, scale, Qi, qw, Kj, kw, T(0), S.data(), BLK);
-          gemm<T>(false, true, br, bc, hd, T(1), dOi, qw, Vj, kw, T(0), dP.data(), BLK);
+          tileGemmNN<T>(br, bc, hd, scale, Qi, qw, Kt.data() + (size_t)c0 * hd, BLK, false, S.data(), BLK);
+          tileGemmNN<T>(br, bc, hd, T(1), dOi, qw, Vt.data() + (size_t)c0 * hd, BLK, false, dP.data(), BLK);
           for (int r = 0; r < br; r++) {
             T* p = S.data() + (size_t)r * BLK;
             T* ds = dP.data() + (size_t)r * BLK;
@@ -165,9 +193,11 @@ void attentionBackward(const T* dout, const T* q, const T* k, const T* v, const 
             }
             for (int c = n; c < bc; c++) p[c] = ds[c] = 0;
           }
-          gemm<T>(true, false, bc, hd, br, T(1), S.data(), BLK, dOi, qw, T(1), dVj.data(), hd);
-          gemm<T>(false, false, br, hd, bc, T(1), dP.data(), BLK, Kj, kw, T(1), dQ + (size_t)r0 * qw, qw);
-          gemm<T>(true, false, bc, hd, br, T(1), dP.data(), BLK, Qi, qw, T(1), dKj.data(), hd);
+          transposeTile(S.data(), br, bc, St.data());
+          transposeTile(dP.data(), br, bc, dSt.data());
+          tileGemmNN<T>(bc, hd, br, T(1), St.data(), BLK, dOi, qw, true, dVj.data(), hd);
+          tileGemmNN<T>(br, hd, bc, T(1), dP.data(), BLK, Kj, kw, true, dQ + (size_t)r0 * qw, qw);
+          tileGemmNN<T>(bc, hd, br, T(1), dSt.data(), BLK, Qi, qw, true, dKj.data(), hd);
         }
         // Group of 1: this task owns the kv head's rows, add straight into dk/dv; otherwise into its own slice.
         T* dKdst = group == 1 ? dk + ((size_t)b * T_ + c0) * kw + kh * hd
