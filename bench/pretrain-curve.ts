@@ -19,7 +19,14 @@ const lr = Number(benchArg("lr", "0.01")); // the tiny preset's peak learning ra
 const home = mkdtempSync(join(tmpdir(), "ideasteer-curve-"));
 try {
   const r = await pretrain({
-    config: resolvePretrainConfig("tiny", { lr, minLr: lr / 10, maxSteps: steps, evalEvery: 20, checkpointEvery: steps, sampleEvery: 0 }),
+    config: resolvePretrainConfig("tiny", {
+      lr,
+      minLr: lr / 10,
+      maxSteps: steps,
+      evalEvery: 20,
+      checkpointEvery: steps,
+      sampleEvery: 0,
+    }),
     home,
     dataDir: benchArg("data", SHARED_DATA),
     log: silentLogger,

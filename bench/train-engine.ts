@@ -4,6 +4,7 @@
  * bench/train_torch.py does for PyTorch.
  *
  *   npx tsx bench/train-engine.ts --context 1024 --batch 2 --layers 4 --d-model 256 --threads 2 --steps 5
+ *       [--checkpoint]
  */
 import { createRng } from "../src/core/index.js";
 import {
@@ -22,6 +23,7 @@ const threads = Number(benchArg("threads", "2"));
 const steps = Number(benchArg("steps", "5"));
 const warmup = Number(benchArg("warmup", "2"));
 const dModel = Number(benchArg("d-model", "256"));
+const checkpoint = process.argv.includes("--checkpoint"); // activation checkpointing per block
 const config: LlamaConfig = {
   vocabSize: 4096,
   dModel,
@@ -43,7 +45,7 @@ const tokens = Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize
 const targets = Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize));
 let loss = 0;
 const step = () => {
-  loss = model.lossAndGrad({ tokens, targets, B, T }, { gradScale: 1 / (B * T) }).loss / (B * T);
+  loss = model.lossAndGrad({ tokens, targets, B, T }, { gradScale: 1 / (B * T), checkpoint }).loss / (B * T);
   clipGradNorm(model.params, 1);
   opt.step();
   model.zeroGrad();
@@ -68,5 +70,6 @@ console.log(
     max_rss_mb: process.resourceUsage().maxRSS / 1024,
     loss,
     isa: getIsa(),
+    checkpoint,
   }),
 );

@@ -8,9 +8,10 @@
  * the peak RSS of each process.
  *
  *   npx tsx bench/train.ts --context 1024 [--batch 2] [--layers 4] [--d-model 256] [--threads 2] [--runs 5]
- *       [--steps 5] [--python /path/to/python]
+ *       [--steps 5] [--checkpoint] [--python /path/to/python]
  *
- * --batch defaults to 2048 / context (tokens per step held equal across contexts). PyTorch is optional:
+ * --batch defaults to 2048 / context (tokens per step held equal across contexts). --checkpoint turns on the
+ * engine's activation checkpointing per block (PyTorch runs without it). PyTorch is optional:
  * IDEASTEER_TORCH_PYTHON or --python names the interpreter; otherwise python3 is tried.
  */
 import { spawnSync } from "node:child_process";
@@ -28,6 +29,7 @@ const steps = benchArg("steps", "5");
 const python = benchArg("python", process.env.IDEASTEER_TORCH_PYTHON ?? "python3");
 const shapeArgs = ["--context", T, "--batch", B, "--layers", L, "--d-model", D, "--threads", threads, "--steps", steps];
 const args = shapeArgs.map(String);
+const engineArgs = process.argv.includes("--checkpoint") ? [...args, "--checkpoint"] : args;
 
 type Run = { tokPerS: number; cpuSPerStep: number; maxRssMb: number; label: string };
 
@@ -49,14 +51,14 @@ function parse(stdout: string): Record<string, number | string> {
 
 function engineRun(): Run {
   const script = new URL("./train-engine.ts", import.meta.url).pathname;
-  const r = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", script, ...engineArgs], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`engine run failed: ${r.stderr.slice(-500)}`);
   const j = parse(r.stdout);
   return {
     tokPerS: j.tok_per_s as number,
     cpuSPerStep: j.cpu_s_per_step as number,
     maxRssMb: j.max_rss_mb as number,
-    label: `engine (${j.isa})`,
+    label: `engine (${j.isa}${j.checkpoint ? ", checkpointed" : ""})`,
   };
 }
 

@@ -268,3 +268,33 @@ test("forward: hidden states feed the head; a graph through them reaches the wei
   assert.ok(model.params.get("blk.0.attn_q.weight")!.grad.some((g) => g !== 0));
   assert.ok(model.params.get("output.weight")!.grad.every((g) => g === 0)); // the head is not on this path
 });
+
+test("activation checkpointing gives the gradients of the plain backward pass (float64, with grad-requiring steering)", () => {
+  const cfg = tiny({ tiedEmbeddings: true, nLayers: 3 });
+  const model = createLlama(cfg, { seed: 7 });
+  const b = randomBatch(9, cfg.vocabSize, 2, 5);
+  const mask = Float64Array.from(b.mask as Float32Array);
+  const run = (checkpoint: boolean) => {
+    const w = float64Weights(model);
+    const steer: Steering = [
+      undefined,
+      tensor(
+        Float64Array.from({ length: 8 }, () => 0.1),
+        [8],
+        { requiresGrad: true },
+      ),
+    ];
+    const logits = llamaForward(cfg, (n) => w.get(n)!, b.tokens, 2, 5, { steer, checkpoint });
+    const loss = crossEntropy(logits, b.targets, mask);
+    loss.backward();
+    return { loss: loss.item(), grads: [...w.values(), steer[1] as Tensor].map((t) => Float64Array.from(t.grad!)) };
+  };
+  const plain = run(false);
+  const ckpt = run(true);
+  assert.equal(ckpt.loss, plain.loss);
+  plain.grads.forEach((g, i) => {
+    const h = ckpt.grads[i] as Float64Array;
+    for (let j = 0; j < g.length; j++)
+      assert.ok(Math.abs((g[j] as number) - (h[j] as number)) < 1e-12, `tensor ${i} element ${j}: ${g[j]} vs ${h[j]}`);
+  });
+});
