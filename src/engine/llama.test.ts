@@ -235,12 +235,13 @@ test("sampling: same rng seed, same tokens; top-p near 0 is greedy; temperature 
 
 test("results do not depend on the thread count (GEMM, attention, cross-entropy reductions are ordered)", () => {
   // Large enough that every kernel takes its multi-threaded path.
-  const cfg = tiny({ vocabSize: 512, dModel: 128, nHeads: 4, nKvHeads: 2, dFf: 256, contextLength: 64 });
-  const b = randomBatch(31, cfg.vocabSize, 4, 64);
+  // T = 130: three attention tiles (the last one ragged), so tiles run on both threads.
+  const cfg = tiny({ vocabSize: 512, dModel: 128, nHeads: 4, nKvHeads: 2, dFf: 256, contextLength: 130 });
+  const b = randomBatch(31, cfg.vocabSize, 2, 130);
   const run = (threads: number) => {
     setNumThreads(threads);
     const model = createLlama(cfg, { seed: 5 });
-    const { loss } = model.lossAndGrad(b, { gradScale: 1 / 256 });
+    const { loss } = model.lossAndGrad(b, { gradScale: 1 / 260 });
     return { loss, grads: [...model.params.values()].map((p) => p.grad) };
   };
   const before = getNumThreads();
