@@ -43,6 +43,9 @@ const opt = createAdamW(model.params, { lr: 3e-4, beta1: 0.9, beta2: 0.95, eps: 
 const rng = createRng(2);
 const tokens = Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize));
 const targets = Int32Array.from({ length: B * T }, () => rng.int(config.vocabSize));
+// The high-water mark before any step (runtime, model, optimizer state): the training step's own memory is what
+// the peak adds to it.
+const rssBeforeMb = process.resourceUsage().maxRSS / 1024;
 let loss = 0;
 const step = () => {
   loss = model.lossAndGrad({ tokens, targets, B, T }, { gradScale: 1 / (B * T), checkpoint }).loss / (B * T);
@@ -68,6 +71,7 @@ console.log(
     tok_per_s: (B * T) / median,
     cpu_s_per_step: (c.user + c.system) / 1e6 / steps,
     max_rss_mb: process.resourceUsage().maxRSS / 1024,
+    rss_before_mb: rssBeforeMb,
     loss,
     isa: getIsa(),
     checkpoint,

@@ -5,7 +5,7 @@
  * alternating order, so load on the shared machine falls on both alike. Reports medians over the rounds: CPU time
  * per step first (process user + system time, steadier than wall time on a shared machine), then wall-clock
  * tokens/s (median step), GFLOP/s per CPU-second and its share of this machine's measured per-core FMA peak, and
- * the peak RSS of each process.
+ * the peak RSS of each process with what the training steps add to the high-water mark reached before them.
  *
  *   npx tsx bench/train.ts --context 1024 [--batch 2] [--layers 4] [--d-model 256] [--threads 2] [--runs 5]
  *       [--steps 5] [--checkpoint] [--python /path/to/python]
@@ -31,7 +31,8 @@ const shapeArgs = ["--context", T, "--batch", B, "--layers", L, "--d-model", D, 
 const args = shapeArgs.map(String);
 const engineArgs = process.argv.includes("--checkpoint") ? [...args, "--checkpoint"] : args;
 
-type Run = { tokPerS: number; cpuSPerStep: number; maxRssMb: number; label: string };
+// stepMb: what the peak RSS adds to the high-water mark before the first step (activations, gradients, scratch).
+type Run = { tokPerS: number; cpuSPerStep: number; maxRssMb: number; stepMb: number; label: string };
 
 // Model FLOPs of one training step (forward + backward = 3x forward): 2 per multiply-add of every matrix product,
 // with causal attention counted over the T(T+1)/2 (query, key) pairs it needs (QK^T and PV).
@@ -58,6 +59,7 @@ function engineRun(): Run {
     tokPerS: j.tok_per_s as number,
     cpuSPerStep: j.cpu_s_per_step as number,
     maxRssMb: j.max_rss_mb as number,
+    stepMb: (j.max_rss_mb as number) - (j.rss_before_mb as number),
     label: `engine (${j.isa}${j.checkpoint ? ", checkpointed" : ""})`,
   };
 }
@@ -72,6 +74,7 @@ function torchRun(): Run | { error: string } {
     tokPerS: j.tok_per_s as number,
     cpuSPerStep: j.cpu_s_per_step as number,
     maxRssMb: j.max_rss_mb as number,
+    stepMb: (j.max_rss_mb as number) - (j.rss_before_mb as number),
     label: `pytorch ${j.torch}`,
   };
 }
@@ -95,7 +98,7 @@ const engine: Run[] = [];
 const torch: Run[] = [];
 let torchError = "";
 const show = (r: Run) =>
-  `${r.label} ${(r.cpuSPerStep * 1000).toFixed(0)} ms CPU/step, ${r.tokPerS.toFixed(0)} tok/s, ${r.maxRssMb.toFixed(0)} MB RSS`;
+  `${r.label} ${(r.cpuSPerStep * 1000).toFixed(0)} ms CPU/step, ${r.tokPerS.toFixed(0)} tok/s, ${r.maxRssMb.toFixed(0)} MB RSS (+${r.stepMb.toFixed(0)} MB in steps)`;
 for (let i = 0; i < runs; i++) {
   const order = i % 2 === 0 ? ["engine", "torch"] : ["torch", "engine"];
   const line: string[] = [];
@@ -122,7 +125,8 @@ const summary = (rs: Run[]) => {
   return (
     `${(cpu * 1000).toFixed(0)} ms CPU/step, ${median(rs.map((r) => r.tokPerS)).toFixed(0)} tok/s, ` +
     `${gflops.toFixed(1)} GFLOP/s per CPU-second (${((100 * gflops) / peak).toFixed(0)}% of peak), ` +
-    `peak RSS ${median(rs.map((r) => r.maxRssMb)).toFixed(0)} MB`
+    `peak RSS ${median(rs.map((r) => r.maxRssMb)).toFixed(0)} MB, of which the steps add ` +
+    `${median(rs.map((r) => r.stepMb)).toFixed(0)} MB`
   );
 };
 console.log(`engine  (median of ${engine.length}): ${summary(engine)}`);

@@ -111,6 +111,8 @@ def step():
     return loss.item()
 
 
+# The high-water mark before any step (runtime, model, optimizer state), as bench/train-engine.ts.
+rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 for _ in range(args.warmup):
     step()
 c0 = time.process_time()
@@ -131,6 +133,7 @@ print(
             "tok_per_s": B * T / median,
             "cpu_s_per_step": cpu / args.steps,
             "max_rss_mb": max_rss_mb,
+            "rss_before_mb": rss_before_mb,
             "loss": loss,
             "torch": torch.__version__,
         }
