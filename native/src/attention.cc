@@ -96,7 +96,8 @@ void attentionForward(const T* q, const T* k, const T* v, T* out, T* lse, int B,
               continue;
             }
             T mx = m[r];
-            for (int c = 0; c < n; c++) mx = std::max(mx, s[c]);
+#pragma omp simd reduction(max : mx)  // std::max in a plain loop stays scalar (NaN order); this vectorises
+            for (int c = 0; c < n; c++) mx = s[c] > mx ? s[c] : mx;
             const T alpha = fastExp(m[r] - mx);  // ~0 on the first tile, where m = -inf and l, O are 0
             T sum = 0;
 #pragma omp simd reduction(+ : sum)
