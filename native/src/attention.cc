@@ -9,8 +9,8 @@
 //   dV_j += P^T dO_i;  dP = dO_i V_j^T;  dS = P * (dP - D_i) * scale, D_i = rowsum(dO_i * O_i);
 //   dQ_i += dS K_j;  dK_j += dS^T Q_i.
 // The tile products are unpacked small GEMMs (tile-gemm.h) on the calling thread, all in NN form: each task first
-// copies its head's K (and V, for the backward) transposed, tile by tile, so Q K^T and dO V^T read rows; P and dS tiles
-// are transposed (64 x 64, cheap) for P^T dO and dS^T Q. The parallel loop is over (batch, head).
+// copies its head's K (and V, for the backward) transposed, tile by tile, so Q K^T and dO V^T read rows; P and dS
+// tiles are transposed (64 x 64, cheap) for P^T dO and dS^T Q. The parallel loop is over (batch, head).
 #include "attention.h"
 
 #include <omp.h>
@@ -44,8 +44,7 @@ void transposeHead(const T* K, int kw, int n, int hd, T* Kt) {
   }
 }
 
-template <typename T>
-size_t tiledSize(int n, int hd) {
+inline size_t tiledSize(int n, int hd) {
   return (size_t)((n + BLK - 1) / BLK) * hd * BLK;
 }
 
@@ -68,7 +67,7 @@ void attentionForward(const T* q, const T* k, const T* v, T* out, T* lse, int B,
   const bool par = macs > PARALLEL_MIN_MACS && !omp_in_parallel();
 #pragma omp parallel if (par)
   {
-    std::vector<T> S((size_t)BLK * BLK), O((size_t)BLK * hd), m(BLK), l(BLK), Kt(tiledSize<T>(Tk, hd));
+    std::vector<T> S((size_t)BLK * BLK), O((size_t)BLK * hd), m(BLK), l(BLK), Kt(tiledSize(Tk, hd));
     // Tasks are (batch, head), all of equal work. Each output row is computed by one task in a fixed key order,
     // so results do not depend on the schedule or the thread count.
 #pragma omp for schedule(static)
@@ -156,7 +155,7 @@ void attentionBackward(const T* dout, const T* q, const T* k, const T* v, const 
       }
     }
     std::vector<T> S((size_t)BLK * BLK), dP((size_t)BLK * BLK), St((size_t)BLK * BLK), dSt((size_t)BLK * BLK);
-    std::vector<T> dKj((size_t)BLK * hd), dVj((size_t)BLK * hd), Kt(tiledSize<T>(T_, hd)), Vt(tiledSize<T>(T_, hd));
+    std::vector<T> dKj((size_t)BLK * hd), dVj((size_t)BLK * hd), Kt(tiledSize(T_, hd)), Vt(tiledSize(T_, hd));
     // dQ rows are shared by every key tile of a head, so the key tiles of one (batch, head) run in order inside
     // one task: tasks are (batch, head), and each adds to its own dQ in a fixed tile order.
 #pragma omp for schedule(dynamic, 1)
