@@ -1,5 +1,6 @@
 // Tensors, autograd and the llama model (H3a).
 export { type AdamW, type AdamWOptions, type AdamWState, createAdamW, isDecayed } from "./adamw.js";
+export { checkpoint } from "./checkpoint.js";
 export { clipGradNorm } from "./clip-grad-norm.js";
 export { EngineInputError } from "./engine-input-error.js";
 export * from "./gguf/index.js";
