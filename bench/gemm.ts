@@ -1,46 +1,51 @@
 /**
- * GEMM probe: GFLOP/s of the engine's native GEMM on the eight matrix shapes of a reference-model training step
- * (NT forward, NN input gradient, TN weight gradient), 1 thread, best of 5 by process CPU time, beside PyTorch's
+ * GEMM probe: GFLOP/s of the engine's native GEMM on the eight matrix shapes of a training step of the policy (and
+ * of the reward models, which share its trunk): 2,048 tokens, d_model 256, SwiGLU 688, vocab 4096 — NT forward,
+ * NN input gradient, TN weight gradient. 1 thread, best of 5 by process CPU time, on the AVX-512 path and on the
+ * forced AVX2 path, each with its share of the measured per-core FMA peak of that instruction set; beside PyTorch's
  * addmm_ on the same shapes when a Python with torch is found (IDEASTEER_TORCH_PYTHON or --python, else python3).
  *
  *   npx tsx bench/gemm.ts [--python /path/to/python]
  */
 import { spawnSync } from "node:child_process";
+import os from "node:os";
 // The probe measures the backend itself, so it reaches past src/engine/index.ts to the kernels directly.
-import { kernels } from "../src/engine/index.js";
+import { type Isa, kernels } from "../src/engine/index.js";
+import { benchArg } from "./bench-arg.js";
 
+const M = 2048;
 const SHAPES: [boolean, boolean, number, number, number][] = [
-  [false, true, 1024, 256, 256],
-  [false, true, 1024, 688, 256],
-  [false, true, 1024, 4096, 256],
-  [false, false, 1024, 256, 688],
-  [false, false, 1024, 256, 4096],
-  [true, false, 256, 256, 1024],
-  [true, false, 688, 256, 1024],
-  [true, false, 4096, 256, 1024],
+  [false, true, M, 256, 256],
+  [false, true, M, 688, 256],
+  [false, true, M, 4096, 256],
+  [false, false, M, 256, 688],
+  [false, false, M, 256, 4096],
+  [true, false, 256, 256, M],
+  [true, false, 688, 256, M],
+  [true, false, 4096, 256, M],
 ];
-const i = process.argv.indexOf("--python");
-const python = i >= 0 ? (process.argv[i + 1] ?? "python3") : (process.env.IDEASTEER_TORCH_PYTHON ?? "python3");
-const label = ([tA, tB, M, N, K]: (typeof SHAPES)[number]) => `${tA ? "T" : "N"}${tB ? "T" : "N"} ${M}x${N}x${K}`;
+const python = benchArg("python", process.env.IDEASTEER_TORCH_PYTHON ?? "python3");
+const label = ([tA, tB, m, n, kk]: (typeof SHAPES)[number]) => `${tA ? "T" : "N"}${tB ? "T" : "N"} ${m}x${n}x${kk}`;
+const k = kernels();
 
-function engine(): number[] {
-  const k = kernels();
+function engine(isa: Isa): number[] {
   k.setNumThreads(1);
-  return SHAPES.map(([tA, tB, M, N, K]) => {
-    const A = Float32Array.from({ length: M * K }, () => Math.random() - 0.5);
-    const B = Float32Array.from({ length: K * N }, () => Math.random() - 0.5);
-    const C = new Float32Array(M * N);
-    const lda = tA ? M : K;
-    const ldb = tB ? K : N;
-    const reps = Math.max(3, Math.round(5e8 / (2 * M * N * K)));
+  k.setIsa(isa);
+  return SHAPES.map(([tA, tB, m, n, kk]) => {
+    const A = Float32Array.from({ length: m * kk }, () => Math.random() - 0.5);
+    const B = Float32Array.from({ length: kk * n }, () => Math.random() - 0.5);
+    const C = new Float32Array(m * n);
+    const lda = tA ? m : kk;
+    const ldb = tB ? kk : n;
+    const reps = Math.max(3, Math.round(5e8 / (2 * m * n * kk)));
     let best = Number.POSITIVE_INFINITY;
     for (let round = 0; round < 5; round++) {
       const c0 = process.cpuUsage();
-      for (let r = 0; r < reps; r++) k.gemm(tA, tB, M, N, K, 1, A, lda, B, ldb, 1, C, N);
+      for (let r = 0; r < reps; r++) k.gemm(tA, tB, m, n, kk, 1, A, lda, B, ldb, 1, C, n);
       const c = process.cpuUsage(c0);
       best = Math.min(best, (c.user + c.system) / 1e6);
     }
-    return (2 * M * N * K * reps) / best / 1e9;
+    return (2 * m * n * kk * reps) / best / 1e9;
   });
 }
 
@@ -68,13 +73,23 @@ function torch(): { gflops: number[]; torch: string } | null {
   return JSON.parse(r.stdout.trim().split("\n").pop() ?? "null") as { gflops: number[]; torch: string };
 }
 
-const ours = engine();
+const isas: Isa[] = k.cpuHasAvx512() ? ["avx512", "avx2"] : ["avx2"];
+const peak = Object.fromEntries(isas.map((isa) => [isa, k.fmaPeakGflops(isa, 0.3)])) as Record<Isa, number>;
+console.log(
+  `${new Date().toISOString()} load average ${os.loadavg()[0]?.toFixed(1)}; per-core FMA peak ` +
+    isas.map((isa) => `${isa} ${peak[isa].toFixed(0)}`).join(", ") +
+    " GFLOP/s",
+);
+const ours = Object.fromEntries(isas.map((isa) => [isa, engine(isa)])) as Record<Isa, number[]>;
+k.setIsa(isas[0] as Isa);
 const theirs = torch();
+const pct = (g: number, isa: Isa) => `${g.toFixed(1)} (${((100 * g) / peak[isa]).toFixed(0)}%)`;
 for (const [j, s] of SHAPES.entries()) {
-  const t = theirs ? ` | pytorch ${(theirs.gflops[j] as number).toFixed(1)}` : "";
-  console.log(`${label(s).padEnd(20)} engine ${(ours[j] as number).toFixed(1)}${t} GFLOP/s`);
+  const cols = isas.map((isa) => `${isa} ${pct(ours[isa][j] as number, isa)}`);
+  if (theirs) cols.push(`pytorch ${(theirs.gflops[j] as number).toFixed(1)}`);
+  console.log(`${label(s).padEnd(20)} ${cols.join(" | ")} GFLOP/s`);
 }
 const mean = (xs: number[]) => xs.length / xs.reduce((a, x) => a + 1 / x, 0); // harmonic: equal work per shape
-console.log(
-  `overall engine ${mean(ours).toFixed(1)}${theirs ? ` | pytorch ${theirs.torch} ${mean(theirs.gflops).toFixed(1)}` : " | pytorch n/a"} GFLOP/s`,
-);
+const overall = isas.map((isa) => `${isa} ${pct(mean(ours[isa]), isa)}`);
+if (theirs) overall.push(`pytorch ${theirs.torch} ${mean(theirs.gflops).toFixed(1)}`);
+console.log(`overall (harmonic mean) ${overall.join(" | ")} GFLOP/s; % of that instruction set's peak`);

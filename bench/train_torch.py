@@ -1,11 +1,13 @@
-"""PyTorch twin of bench/train.ts: the same llama-architecture reference model (RMSNorm, RoPE on adjacent pairs,
-SwiGLU, tied head), batch and AdamW, timed the same way. Prints one JSON line: {"tok_per_s": ..., "torch": ...}.
+"""PyTorch twin of bench/train-engine.ts: the same llama-architecture model (RMSNorm, RoPE on adjacent pairs,
+SwiGLU, tied head, SDPA causal attention), shape, batch and AdamW, timed the same way. Prints one JSON line:
+{"tok_per_s": ..., "cpu_s_per_step": ..., "max_rss_mb": ..., "torch": ...}.
 
-    python3 bench/train_torch.py --threads 1 --steps 10 --warmup 2
+    python3 bench/train_torch.py --context 1024 --batch 2 --layers 4 --d-model 256 --threads 2 --steps 5
 """
 import argparse
 import json
 import math
+import resource
 import time
 
 import torch
@@ -16,11 +18,17 @@ p = argparse.ArgumentParser()
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--steps", type=int, default=10)
 p.add_argument("--warmup", type=int, default=2)
+p.add_argument("--context", type=int, default=128)
+p.add_argument("--batch", type=int, default=8)
+p.add_argument("--layers", type=int, default=4)
+p.add_argument("--d-model", type=int, default=256)
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
 
-V, D, L, H, F_FF, T, B = 4096, 256, 4, 4, 688, 128, 8
+V, D, L, T, B = 4096, args.d_model, args.layers, args.context, args.batch
+H = D // 64
+F_FF = int(D * 2.6875 / 8 + 0.5) * 8  # 688 at d_model 256, as bench/train-engine.ts
 HD = D // H
 
 
@@ -103,6 +111,8 @@ def step():
     return loss.item()
 
 
+# The high-water mark before any step (runtime, model, optimizer state), as bench/train-engine.ts.
+rss_before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 for _ in range(args.warmup):
     step()
 c0 = time.process_time()
@@ -116,4 +126,16 @@ cpu = time.process_time() - c0
 step_s.sort()
 m = len(step_s) // 2
 median = step_s[m] if len(step_s) % 2 else (step_s[m - 1] + step_s[m]) / 2
-print(json.dumps({"tok_per_s": B * T / median, "cpu_s_per_step": cpu / args.steps, "loss": loss, "torch": torch.__version__}))
+max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+print(
+    json.dumps(
+        {
+            "tok_per_s": B * T / median,
+            "cpu_s_per_step": cpu / args.steps,
+            "max_rss_mb": max_rss_mb,
+            "rss_before_mb": rss_before_mb,
+            "loss": loss,
+            "torch": torch.__version__,
+        }
+    )
+)

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "fast-exp.h"
-#include "gemm.h"
 
 // Large elementwise loops split across threads; small ones are not worth waking the pool for.
 #define PAR_IF(n) if ((n) > 65536)
@@ -102,87 +101,6 @@ void rope(const T* x, T* y, int rows, int T_, int nHeads, int hd, double theta, 
           yh[2 * i] = y0;
           yh[2 * i + 1] = y1;
         }
-      }
-    }
-  }
-}
-
-// Attention runs per (batch, head) as small GEMMs (T x T scores from T x hd operands, read in place through the
-// leading dimensions), since hand-written dot-product loops reached only ~11 GFLOP/s. Computing the full T x T
-// score block and zeroing the upper triangle wastes half of QK^T but the GEMM is ~5x faster than the loops.
-// The outer loop is the parallel one; GEMMs inside it run on their own thread (OpenMP nesting is off).
-
-// Softmax of row i over columns 0..i, zeros after (the causal mask).
-template <typename T>
-static void causalSoftmaxRows(T* P, int T_) {
-  for (int i = 0; i < T_; i++) {
-    T* pi = P + (size_t)i * T_;
-    T mx = pi[0];
-    for (int j = 1; j <= i; j++) mx = std::max(mx, pi[j]);
-    T sum = 0;
-    for (int j = 0; j <= i; j++) {
-      pi[j] = fastExp(pi[j] - mx);
-      sum += pi[j];
-    }
-    const T inv = T(1) / sum;
-    for (int j = 0; j <= i; j++) pi[j] *= inv;
-    for (int j = i + 1; j < T_; j++) pi[j] = 0;
-  }
-}
-
-template <typename T>
-void attentionForward(const T* q, const T* k, const T* v, T* out, T* probs, int B, int T_, int nH, int nKv, int hd) {
-  const int group = nH / nKv;
-  const int qw = nH * hd, kw = nKv * hd;
-  const T scale = T(1) / std::sqrt(T(hd));
-#pragma omp parallel for collapse(2) schedule(static) PAR_IF((int64_t)B * nH * T_ * T_ * hd / 64)
-  for (int b = 0; b < B; b++) {
-    for (int h = 0; h < nH; h++) {
-      const int kh = h / group;
-      T* P = probs + ((size_t)b * nH + h) * T_ * T_;
-      const T* Q = q + (size_t)b * T_ * qw + h * hd;
-      const T* K = k + (size_t)b * T_ * kw + kh * hd;
-      const T* Vv = v + (size_t)b * T_ * kw + kh * hd;
-      gemm<T>(false, true, T_, T_, hd, scale, Q, qw, K, kw, T(0), P, T_);  // S = Q K^T / sqrt(hd)
-      causalSoftmaxRows(P, T_);
-      gemm<T>(false, false, T_, hd, T_, T(1), P, T_, Vv, kw, T(0), out + (size_t)b * T_ * qw + h * hd, qw);  // O = P V
-    }
-  }
-}
-
-template <typename T>
-void attentionBackward(const T* dout, const T* q, const T* k, const T* v, const T* probs, T* dq, T* dk, T* dv, int B,
-                       int T_, int nH, int nKv, int hd) {
-  // dV += P^T dO;  dP = dO V^T;  dS = P (dP - rowsum(P dP));  dQ += scale dS K;  dK += scale dS^T Q.
-  // Tasks are (batch, kv head), so the query heads that share a kv head never write the same dK/dV concurrently.
-  const int group = nH / nKv;
-  const int qw = nH * hd, kw = nKv * hd;
-  const T scale = T(1) / std::sqrt(T(hd));
-#pragma omp parallel for collapse(2) schedule(static) PAR_IF((int64_t)B * nH * T_ * T_ * hd / 64)
-  for (int b = 0; b < B; b++) {
-    for (int kh = 0; kh < nKv; kh++) {
-      std::vector<T> dS((size_t)T_ * T_);
-      const T* K = k + (size_t)b * T_ * kw + kh * hd;
-      const T* Vv = v + (size_t)b * T_ * kw + kh * hd;
-      T* dK = dk + (size_t)b * T_ * kw + kh * hd;
-      T* dV = dv + (size_t)b * T_ * kw + kh * hd;
-      for (int h = kh * group; h < (kh + 1) * group; h++) {
-        const T* P = probs + ((size_t)b * nH + h) * T_ * T_;
-        const T* dO = dout + (size_t)b * T_ * qw + h * hd;
-        const T* Q = q + (size_t)b * T_ * qw + h * hd;
-        T* dQ = dq + (size_t)b * T_ * qw + h * hd;
-        gemm<T>(true, false, T_, hd, T_, T(1), P, T_, dO, qw, T(1), dV, kw);
-        gemm<T>(false, true, T_, T_, hd, T(1), dO, qw, Vv, kw, T(0), dS.data(), T_);
-        for (int i = 0; i < T_; i++) {
-          const T* pi = P + (size_t)i * T_;
-          T* di = dS.data() + (size_t)i * T_;
-          T rowDot = 0;
-          for (int j = 0; j <= i; j++) rowDot += pi[j] * di[j];
-          for (int j = 0; j <= i; j++) di[j] = pi[j] * (di[j] - rowDot) * scale;
-          for (int j = i + 1; j < T_; j++) di[j] = 0;
-        }
-        gemm<T>(false, false, T_, hd, T_, T(1), dS.data(), T_, K, kw, T(1), dQ, qw);
-        gemm<T>(true, false, T_, hd, T_, T(1), dS.data(), T_, Q, qw, T(1), dK, kw);
       }
     }
   }
@@ -316,9 +234,6 @@ void scale(T* x, double f, int64_t n) {
   template void rmsNormForward<T>(const T*, const T*, T*, T*, int, int, double);                                     \
   template void rmsNormBackward<T>(const T*, const T*, const T*, const T*, T*, T*, int, int);                        \
   template void rope<T>(const T*, T*, int, int, int, int, double, int, bool, bool);                                  \
-  template void attentionForward<T>(const T*, const T*, const T*, T*, T*, int, int, int, int, int);                  \
-  template void attentionBackward<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, int, int, int, int, \
-                                     int);                                                                            \
   template void swigluForward<T>(const T*, const T*, T*, int64_t);                                                   \
   template void swigluBackward<T>(const T*, const T*, const T*, T*, T*, int64_t);                                    \
   template double crossEntropyForward<T>(const T*, const int32_t*, const T*, T*, int, int);                          \

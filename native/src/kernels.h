@@ -15,14 +15,6 @@ template <typename T>
 void rope(const T* x, T* y, int rows, int T_, int nHeads, int hd, double theta, int posOffset, bool inverse,
           bool accumulate);
 
-// Causal softmax attention with grouped-query heads. q, out: [B*T, nH*hd]; k, v: [B*T, nKv*hd];
-// probs: [B, nH, T, T] (kept for the backward pass).
-template <typename T>
-void attentionForward(const T* q, const T* k, const T* v, T* out, T* probs, int B, int T_, int nH, int nKv, int hd);
-template <typename T>
-void attentionBackward(const T* dout, const T* q, const T* k, const T* v, const T* probs, T* dq, T* dk, T* dv, int B,
-                       int T_, int nH, int nKv, int hd);
-
 // h = silu(g) * u elementwise.
 template <typename T>
 void swigluForward(const T* g, const T* u, T* h, int64_t n);

@@ -1,5 +1,6 @@
 // Tensors, autograd and the llama model (H3a).
 export { type AdamW, type AdamWOptions, type AdamWState, createAdamW, isDecayed } from "./adamw.js";
+export { checkpoint } from "./checkpoint.js";
 export { clipGradNorm } from "./clip-grad-norm.js";
 export { EngineInputError } from "./engine-input-error.js";
 export * from "./gguf/index.js";
@@ -18,7 +19,7 @@ export {
 export { checkLlamaConfig, headDim, type LlamaConfig } from "./llama-config.js";
 export { argmax, createDecoder, type Decoder, type GenerateOptions, sampleToken } from "./llama-generate.js";
 // kernels(): the raw addon, for benches that time one kernel against another library.
-export { getNumThreads, kernels, type NativeKernels, setNumThreads } from "./native-kernels.js";
+export { getIsa, getNumThreads, type Isa, kernels, type NativeKernels, setNumThreads } from "./native-kernels.js";
 export * from "./ops/index.js";
 export * from "./safetensors.js";
 export { alloc, type DType, empty, type FloatArray, parameter, Tensor, tensor, zeros } from "./tensor.js";

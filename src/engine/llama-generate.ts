@@ -35,7 +35,6 @@ export function createDecoder(
   const D = cfg.dModel;
   const hd = headDim(cfg);
   const kvW = cfg.nKvHeads * hd;
-  const group = cfg.nHeads / cfg.nKvHeads;
   const ctx = cfg.contextLength;
   const V = cfg.vocabSize;
   const kCache = Array.from({ length: cfg.nLayers }, () => new Float32Array(ctx * kvW));
@@ -51,7 +50,6 @@ export function createDecoder(
   const g = new Float32Array(cfg.dFf);
   const u = new Float32Array(cfg.dFf);
   const h = new Float32Array(cfg.dFf);
-  const scores = new Float64Array(ctx);
   const emb = weight("token_embd.weight");
   const head = weight(cfg.tiedEmbeddings ? "token_embd.weight" : "output.weight");
   const matvec = (w: Float32Array, inp: Float32Array, out: Float32Array, n: number, kk: number) =>
@@ -82,7 +80,8 @@ export function createDecoder(
         false,
       );
       matvec(w("attn_v"), xn, vCache[l]!.subarray(pos * kvW, (pos + 1) * kvW), kvW, D);
-      attend(qr, kCache[l]!, vCache[l]!, att);
+      // The new query against the pos + 1 cached keys: the training kernel with Tq = 1.
+      k.attentionForward(qr, kCache[l]!, vCache[l]!, att, null, 1, 1, pos + 1, cfg.nHeads, cfg.nKvHeads, hd);
       matvec(w("attn_output"), att, o, D, D);
       for (let i = 0; i < D; i++) x[i] = (x[i] as number) + (o[i] as number);
       k.rmsNormForward(x, w("ffn_norm"), xn, rstd, 1, D, cfg.normEps);
@@ -124,7 +123,6 @@ export function createDecoder(
     const U = rows(cfg.dFf);
     const H = rows(cfg.dFf);
     const rs = new Float32Array(n);
-    const probs = new Float32Array(cfg.nHeads * n * n);
     k.embeddingForward(emb, Int32Array.from(tokens), X, n, D, V);
     for (let l = 0; l < cfg.nLayers; l++) {
       const w = (name: string) => weight(`blk.${l}.${name}.weight`);
@@ -136,7 +134,7 @@ export function createDecoder(
       mm(Xn, w("attn_k"), Kraw, kvW, D);
       k.rope(Kraw, Kc, n, n, cfg.nKvHeads, hd, cfg.ropeTheta, 0, false, false);
       mm(Xn, w("attn_v"), Vc, kvW, D);
-      k.attentionForward(Qr, Kc, Vc, A, probs, 1, n, cfg.nHeads, cfg.nKvHeads, hd);
+      k.attentionForward(Qr, Kc, Vc, A, null, 1, n, n, cfg.nHeads, cfg.nKvHeads, hd);
       mm(A, w("attn_output"), O, D, D);
       k.axpy(X, O, 1, n * D, n * D);
       k.rmsNormForward(X, w("ffn_norm"), Xn, rs, n, D, cfg.normEps);
@@ -154,36 +152,6 @@ export function createDecoder(
     matvec(head, xn, logits, V, D);
     pos = n;
     return logits;
-  };
-
-  // softmax(q_h . K[0..pos] / sqrt(hd)) V[0..pos] per query head h, reading kv head floor(h / group).
-  const attend = (qv: Float32Array, K: Float32Array, Vc: Float32Array, out: Float32Array) => {
-    const scale = 1 / Math.sqrt(hd);
-    out.fill(0);
-    for (let hh = 0; hh < cfg.nHeads; hh++) {
-      const kOff = Math.floor(hh / group) * hd;
-      const qOff = hh * hd;
-      let mx = -Infinity;
-      for (let j = 0; j <= pos; j++) {
-        let s = 0;
-        const base = j * kvW + kOff;
-        for (let d = 0; d < hd; d++) s += (qv[qOff + d] as number) * (K[base + d] as number);
-        s *= scale;
-        scores[j] = s;
-        if (s > mx) mx = s;
-      }
-      let sum = 0;
-      for (let j = 0; j <= pos; j++) {
-        const e = Math.exp((scores[j] as number) - mx);
-        scores[j] = e;
-        sum += e;
-      }
-      for (let j = 0; j <= pos; j++) {
-        const p = (scores[j] as number) / sum;
-        const base = j * kvW + kOff;
-        for (let d = 0; d < hd; d++) out[qOff + d] = (out[qOff + d] as number) + p * (Vc[base + d] as number);
-      }
-    }
   };
 
   return {

@@ -235,12 +235,13 @@ test("sampling: same rng seed, same tokens; top-p near 0 is greedy; temperature 
 
 test("results do not depend on the thread count (GEMM, attention, cross-entropy reductions are ordered)", () => {
   // Large enough that every kernel takes its multi-threaded path.
-  const cfg = tiny({ vocabSize: 512, dModel: 128, nHeads: 4, nKvHeads: 2, dFf: 256, contextLength: 64 });
-  const b = randomBatch(31, cfg.vocabSize, 4, 64);
+  // T = 130: three attention tiles (the last one ragged), so tiles run on both threads.
+  const cfg = tiny({ vocabSize: 512, dModel: 128, nHeads: 4, nKvHeads: 2, dFf: 256, contextLength: 130 });
+  const b = randomBatch(31, cfg.vocabSize, 2, 130);
   const run = (threads: number) => {
     setNumThreads(threads);
     const model = createLlama(cfg, { seed: 5 });
-    const { loss } = model.lossAndGrad(b, { gradScale: 1 / 256 });
+    const { loss } = model.lossAndGrad(b, { gradScale: 1 / 260 });
     return { loss, grads: [...model.params.values()].map((p) => p.grad) };
   };
   const before = getNumThreads();
@@ -267,4 +268,34 @@ test("forward: hidden states feed the head; a graph through them reaches the wei
   sum(hidden).backward();
   assert.ok(model.params.get("blk.0.attn_q.weight")!.grad.some((g) => g !== 0));
   assert.ok(model.params.get("output.weight")!.grad.every((g) => g === 0)); // the head is not on this path
+});
+
+test("activation checkpointing gives the gradients of the plain backward pass (float64, with grad-requiring steering)", () => {
+  const cfg = tiny({ tiedEmbeddings: true, nLayers: 3 });
+  const model = createLlama(cfg, { seed: 7 });
+  const b = randomBatch(9, cfg.vocabSize, 2, 5);
+  const mask = Float64Array.from(b.mask as Float32Array);
+  const run = (checkpoint: boolean) => {
+    const w = float64Weights(model);
+    const steer: Steering = [
+      undefined,
+      tensor(
+        Float64Array.from({ length: 8 }, () => 0.1),
+        [8],
+        { requiresGrad: true },
+      ),
+    ];
+    const logits = llamaForward(cfg, (n) => w.get(n)!, b.tokens, 2, 5, { steer, checkpoint });
+    const loss = crossEntropy(logits, b.targets, mask);
+    loss.backward();
+    return { loss: loss.item(), grads: [...w.values(), steer[1] as Tensor].map((t) => Float64Array.from(t.grad!)) };
+  };
+  const plain = run(false);
+  const ckpt = run(true);
+  assert.equal(ckpt.loss, plain.loss);
+  plain.grads.forEach((g, i) => {
+    const h = ckpt.grads[i] as Float64Array;
+    for (let j = 0; j < g.length; j++)
+      assert.ok(Math.abs((g[j] as number) - (h[j] as number)) < 1e-12, `tensor ${i} element ${j}: ${g[j]} vs ${h[j]}`);
+  });
 });

@@ -11,6 +11,7 @@
  *   // loss is the summed token cross-entropy; model.params' grads now hold d(loss/1024)/dθ
  */
 import { createRng, type Rng } from "../core/index.js";
+import { checkpoint } from "./checkpoint.js";
 import { EngineInputError } from "./engine-input-error.js";
 import { checkLlamaConfig, headDim, type LlamaConfig } from "./llama-config.js";
 import { type GenerateOptions, generateTokens } from "./llama-generate.js";
@@ -28,9 +29,12 @@ export type LlamaModel = {
   readonly params: Map<string, Param>;
   /**
    * Adds the gradient of gradScale * (summed masked token CE) to the params' grads; returns the unscaled sum and
-   * its normaliser lossTokens(b).
+   * its normaliser lossTokens(b). checkpoint: recompute each block's activations in backward (less memory).
    */
-  lossAndGrad(b: TokenBatch, opts?: { gradScale?: number; steer?: Steering }): { loss: number; lossTokens: number };
+  lossAndGrad(
+    b: TokenBatch,
+    opts?: { gradScale?: number; steer?: Steering; checkpoint?: boolean },
+  ): { loss: number; lossTokens: number };
   /** Summed masked token CE without gradients, and lossTokens(b). */
   evalLoss(b: TokenBatch, opts?: { steer?: Steering }): { loss: number; lossTokens: number };
   /** Logits [B*T*V]. */
@@ -73,8 +77,9 @@ export function llamaParamShapes(cfg: LlamaConfig): [string, number[]][] {
 }
 
 /** What a forward pass returns: the logits [B*T, V], or the final normalised hidden states [B*T, dModel] (for
- * pooled heads such as the reward models). */
-export type ForwardOptions = { steer?: Steering; output?: "logits" | "hidden" };
+ * pooled heads such as the reward models). checkpoint: keep only each block's input and recompute the block in
+ * the backward pass (activation checkpointing: less memory for long contexts, one more forward of the blocks). */
+export type ForwardOptions = { steer?: Steering; output?: "logits" | "hidden"; checkpoint?: boolean };
 
 /**
  * The forward pass over any dtype (float32 for training, float64 for gradient checks): tokens [B*T] -> logits
@@ -89,11 +94,34 @@ export function llamaForward(
   o: ForwardOptions = {},
 ): Tensor {
   let x = embedding(tokens, w("token_embd.weight"));
-  for (let i = 0; i < cfg.nLayers; i++) x = block(cfg, (n) => w(`blk.${i}.${n}.weight`), x, B, T, o.steer?.[i]);
+  for (let i = 0; i < cfg.nLayers; i++) {
+    const p = (n: string) => w(`blk.${i}.${n}.weight`);
+    const steer = o.steer?.[i];
+    if (!o.checkpoint) {
+      x = block(cfg, p, x, B, T, steer);
+      continue;
+    }
+    const inputs = steer ? [x, steer] : [x];
+    const params = BLOCK_WEIGHTS.map(p).filter((t) => t.requiresGrad);
+    const frozen = (n: string) => p(n).detach(); // the same weights, read without recording
+    x = checkpoint((xs, record) => block(cfg, record ? p : frozen, xs[0] as Tensor, B, T, xs[1]), inputs, params);
+  }
   x = rmsNorm(x, w("output_norm.weight"), cfg.normEps);
   if (o.output === "hidden") return x;
   return linear(x, w(cfg.tiedEmbeddings ? "token_embd.weight" : "output.weight"));
 }
+
+const BLOCK_WEIGHTS = [
+  "attn_norm",
+  "attn_q",
+  "attn_k",
+  "attn_v",
+  "attn_output",
+  "ffn_norm",
+  "ffn_gate",
+  "ffn_up",
+  "ffn_down",
+] as const;
 
 // One decoder layer, [B*T, D] -> [B*T, D]; steer = sum_k eps_k v_k for this layer (DESIGN §4).
 function block(cfg: LlamaConfig, p: (n: string) => Tensor, x: Tensor, B: number, T: number, steer?: Tensor): Tensor {
@@ -153,16 +181,16 @@ function modelOver(cfg: LlamaConfig, params: Map<string, Param>): LlamaModel {
     checkTokens(cfg, tokens, B, T, "tokens");
     return llamaForward(cfg, o.grad === false ? noGrad : withGrad, tokens, B, T, o);
   };
-  const loss = (b: TokenBatch, grad: boolean, steer?: Steering) => {
+  const loss = (b: TokenBatch, grad: boolean, steer?: Steering, checkpoint?: boolean) => {
     checkBatch(cfg, b);
-    const logits = forward(b.tokens, b.B, b.T, { grad, steer });
+    const logits = forward(b.tokens, b.B, b.T, { grad, steer, checkpoint });
     return crossEntropy(logits, b.targets, b.mask);
   };
   return {
     config: cfg,
     params,
     lossAndGrad(b, o = {}) {
-      const l = loss(b, true, o.steer);
+      const l = loss(b, true, o.steer, o.checkpoint);
       l.backward(o.gradScale ?? 1);
       return { loss: l.item(), lossTokens: lossTokens(b) };
     },

@@ -1,6 +1,7 @@
 // The GEMM against a naive triple loop on awkward sizes: edges in every dimension, K over several KC=256 panels
 // (beta accumulation), N over two NC=4096 panels, the small-M matrix-vector path, all transposes, both dtypes.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { createRng } from "../core/index.js";
 import { type FloatArray, kernels } from "./native-kernels.js";
@@ -69,4 +70,52 @@ test("gemm refuses arrays shorter than the sizes say", () => {
   const a = new Float32Array(6);
   assert.throws(() => k.gemm(false, false, 2, 3, 4, 1, a, 4, a, 3, 0, a, 3), /needs 8/);
   assert.throws(() => k.gemm(false, false, 1, 1, 1, 1, a, 1, new Float64Array(1), 1, 0, a, 1), /Float32Array/);
+});
+
+// The AVX2 and AVX-512 micro-kernels sum each output element in the same k order with FMAs, so they agree to
+// the bit; the AVX2 path is the one a CPU without AVX-512 takes (and IDEASTEER_ENGINE_ISA=avx2 forces).
+test("gemm gives the same result on the AVX2 and AVX-512 paths, and the active ISA is reported", (t) => {
+  const k = kernels();
+  if (!k.cpuHasAvx512()) {
+    assert.equal(k.getIsa(), "avx2");
+    assert.equal(k.setIsa("avx512"), false);
+    t.skip("this CPU has no AVX-512: only the AVX2 path exists");
+    return;
+  }
+  const rng = createRng(3);
+  const [M, N, K] = [45, 70, 300];
+  const A = Float32Array.from({ length: M * K }, () => rng.normal());
+  const B = Float32Array.from({ length: K * N }, () => rng.normal());
+  const run = (isa: "avx2" | "avx512", tA: boolean, tB: boolean) => {
+    assert.equal(k.setIsa(isa), true);
+    assert.equal(k.getIsa(), isa);
+    const C = new Float32Array(M * N).fill(0.5);
+    k.gemm(tA, tB, M, N, K, 1, A, tA ? M : K, B, tB ? K : N, 1, C, N);
+    return C;
+  };
+  try {
+    for (const [tA, tB] of [
+      [false, true],
+      [false, false],
+      [true, false],
+    ] as const)
+      assert.deepEqual(run("avx2", tA, tB), run("avx512", tA, tB), `${tA ? "T" : "N"}${tB ? "T" : "N"}`);
+  } finally {
+    k.setIsa("avx512");
+  }
+});
+
+test("IDEASTEER_ENGINE_ISA=avx2 makes the addon start on the AVX2 path", () => {
+  const addon = new URL("../../native/build/Release/ideasteer_engine.node", import.meta.url).pathname;
+  const script = `process.stdout.write(require(${JSON.stringify(addon)}).getIsa())`;
+  const forced = spawnSync(process.execPath, ["-e", script], {
+    env: { ...process.env, IDEASTEER_ENGINE_ISA: "avx2" },
+    encoding: "utf8",
+  });
+  assert.equal(forced.stdout, "avx2", forced.stderr);
+  const chosen = spawnSync(process.execPath, ["-e", script], {
+    env: { ...process.env, IDEASTEER_ENGINE_ISA: "" },
+    encoding: "utf8",
+  });
+  assert.equal(chosen.stdout, kernels().cpuHasAvx512() ? "avx512" : "avx2", chosen.stderr);
 });

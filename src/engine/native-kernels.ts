@@ -54,24 +54,32 @@ export type NativeKernels = {
     inverse: boolean,
     accumulate: boolean,
   ): void;
+  /**
+   * Fused causal attention (online softmax, no T x T matrix). q, out: [B*Tq, nHeads*headDim]; k, v:
+   * [B*Tk, nKvHeads*headDim]; query row r is at position Tk - Tq + r. lse: [B, nHeads, Tq], or null when no
+   * backward pass follows.
+   */
   attentionForward(
     q: FloatArray,
     k: FloatArray,
     v: FloatArray,
     out: FloatArray,
-    probs: FloatArray,
+    lse: FloatArray | null,
     B: number,
-    T: number,
+    Tq: number,
+    Tk: number,
     nHeads: number,
     nKvHeads: number,
     headDim: number,
   ): void;
+  /** Training shape (Tq = Tk = T); out and lse are the forward's; adds into dq, dk, dv. */
   attentionBackward(
     dout: FloatArray,
     q: FloatArray,
     k: FloatArray,
     v: FloatArray,
-    probs: FloatArray,
+    out: FloatArray,
+    lse: FloatArray,
     dq: FloatArray,
     dk: FloatArray,
     dv: FloatArray,
@@ -124,7 +132,17 @@ export type NativeKernels = {
   scale(x: FloatArray, f: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** The instruction set the float kernels run on: AVX-512 when the CPU has it, unless forced to AVX2. */
+  getIsa(): Isa;
+  /** Switches the float kernels' instruction set; false (nothing changed) when the CPU lacks it. */
+  setIsa(isa: Isa): boolean;
+  cpuHasAvx512(): boolean;
+  /** One core's float32 FMA throughput on `isa` (GFLOP/s by thread CPU time, best ~20 ms round of `seconds`). */
+  fmaPeakGflops(isa: Isa, seconds: number): number;
 };
+
+/** AVX-512 kernels are chosen at load by CPUID; IDEASTEER_ENGINE_ISA=avx2 (read by the addon) forces AVX2. */
+export type Isa = "avx2" | "avx512";
 
 const ADDON_PATH = new URL("../../native/build/Release/ideasteer_engine.node", import.meta.url);
 
@@ -151,3 +169,5 @@ export function kernels(): NativeKernels {
 /** Threads used by the kernels (OpenMP), as torch.set_num_threads. */
 export const setNumThreads = (n: number): void => kernels().setNumThreads(n);
 export const getNumThreads = (): number => kernels().getNumThreads();
+/** The instruction set the engine's float kernels run on ("avx512" or "avx2"). */
+export const getIsa = (): Isa => kernels().getIsa();

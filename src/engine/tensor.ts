@@ -70,10 +70,11 @@ export class Tensor {
   }
 
   /**
-   * Back-propagates from this tensor: its gradient is seeded with `gradScale` (every element), then each recorded
-   * op adds into its inputs' gradients. Leaf gradients accumulate across calls (zero them between steps).
+   * Back-propagates from this tensor: its gradient is seeded with `seed` (a number for every element, or this
+   * tensor's whole gradient), then each recorded op adds into its inputs' gradients. Leaf gradients accumulate
+   * across calls (zero them between steps).
    */
-  backward(gradScale = 1): void {
+  backward(seed: number | FloatArray = 1): void {
     if (!this.requiresGrad) throw new Error("backward() on a tensor that does not require grad");
     const order = topoOrder(this);
     // An intermediate gradient is dead once its op has sent it on, and the layers below need buffers of the same
@@ -81,7 +82,10 @@ export class Tensor {
     const pool = new GradPool();
     for (const t of order) t.pool = pool;
     try {
-      this.gradBuffer().fill(gradScale);
+      if (typeof seed === "number") this.gradBuffer().fill(seed);
+      else if (seed.length !== this.size)
+        throw new Error(`backward: seed has ${seed.length} values, tensor ${this.size}`);
+      else this.gradBuffer().set(seed);
       for (let i = order.length - 1; i >= 0; i--) {
         const t = order[i] as Tensor;
         if (!t.node || !t.grad) continue;

@@ -4,10 +4,11 @@ import { alloc, empty, fromOp, sameDType, type Tensor } from "../tensor.js";
 export type AttentionShape = { B: number; T: number; nHeads: number; nKvHeads: number };
 
 /**
- * Causal scaled dot-product attention, softmax(q k^T / sqrt(headDim) + causal mask) v, fused in one kernel.
- * q: [B*T, nHeads*headDim]; k, v: [B*T, nKvHeads*headDim]; query head h reads kv head floor(h / (nHeads/nKvHeads))
- * (grouped-query attention; nKvHeads = nHeads is plain multi-head). Keeps the [B, nHeads, T, T] probabilities for
- * the backward pass.
+ * Causal scaled dot-product attention, softmax(q k^T / sqrt(headDim) + causal mask) v, as one fused kernel
+ * (FlashAttention-style tiles with an online softmax: the T x T scores are never stored, and the tiles above the
+ * diagonal are never computed). q: [B*T, nHeads*headDim]; k, v: [B*T, nKvHeads*headDim]; query head h reads kv
+ * head floor(h / (nHeads/nKvHeads)) (grouped-query attention; nKvHeads = nHeads is plain multi-head). Keeps only
+ * the output and one log-sum-exp per query row for the backward pass, which recomputes the probabilities.
  */
 export function causalAttention(q: Tensor, k: Tensor, v: Tensor, s: AttentionShape): Tensor {
   const dtype = sameDType(q, k, v);
@@ -20,12 +21,28 @@ export function causalAttention(q: Tensor, k: Tensor, v: Tensor, s: AttentionSha
     throw new Error(`causalAttention: rows must be B*T = ${s.B * s.T}`);
   const kern = kernels();
   const out = empty(dtype, q.size);
-  const probs = empty(dtype, s.B * s.nHeads * s.T * s.T);
-  kern.attentionForward(q.data, k.data, v.data, out, probs, s.B, s.T, s.nHeads, s.nKvHeads, headDim);
+  const needsGrad = q.requiresGrad || k.requiresGrad || v.requiresGrad;
+  const lse = needsGrad ? empty(dtype, s.B * s.nHeads * s.T) : null;
+  kern.attentionForward(q.data, k.data, v.data, out, lse, s.B, s.T, s.T, s.nHeads, s.nKvHeads, headDim);
   return fromOp(out, q.shape, [q, k, v], (dout) => {
     const dq = q.requiresGrad ? q.gradBuffer() : alloc(dtype, q.size);
     const dk = k.requiresGrad ? k.gradBuffer() : alloc(dtype, k.size);
     const dv = v.requiresGrad ? v.gradBuffer() : alloc(dtype, v.size);
-    kern.attentionBackward(dout, q.data, k.data, v.data, probs, dq, dk, dv, s.B, s.T, s.nHeads, s.nKvHeads, headDim);
+    kern.attentionBackward(
+      dout,
+      q.data,
+      k.data,
+      v.data,
+      out,
+      lse as NonNullable<typeof lse>, // set whenever a graph is recorded (needsGrad)
+      dq,
+      dk,
+      dv,
+      s.B,
+      s.T,
+      s.nHeads,
+      s.nKvHeads,
+      headDim,
+    );
   });
 }
