@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import type { Config, FlagValues } from "../config/index.js";
 import { loadConfig } from "../config/index.js";
 import { createLogger, type Logger } from "../core/index.js";
@@ -31,7 +31,8 @@ function rootOf(cmd: Command): Command {
 export function intFlag(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}"`);
     return n;
   };
 }
@@ -39,7 +40,7 @@ export function intFlag(name: string) {
 export function floatFlag(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
     return n;
   };
 }

@@ -2,8 +2,8 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
-import { IdeasteerError } from "../core/index.js";
 import { COMMAND_GROUPS } from "./commands/index.js";
+import { describeError, exitOnInterrupt, isDebug } from "./describe-error.js";
 
 /** Builds the `ideasteer` program; exported so tests can run it in-process. */
 export function buildProgram(): Command {
@@ -12,7 +12,7 @@ export function buildProgram(): Command {
     .option("--home <dir>", "folder for the database, models and runs (env IDEASTEER_HOME, default ~/.ideasteer)")
     .option("--config <file>", "JSON config file (default <home>/config.json)")
     .option("--log-level <level>", "debug | info | warn | error | silent")
-    .showHelpAfterError()
+    .showHelpAfterError("(run the command with --help for its usage)")
     .addHelpText(
       "after",
       `
@@ -37,11 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof IdeasteerError) {
-      process.stderr.write(`error: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ""}`);
-      return 1;
-    }
-    process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(describeError(e, { debug: isDebug(argv) }));
     return 1;
   }
 }
@@ -49,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
 // Run when executed directly (node dist/cli/main.js, or the npm bin symlink), not when imported by tests.
 const entry = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : "";
 if (entry === import.meta.url) {
+  exitOnInterrupt();
   main(process.argv).then((code) => {
     process.exitCode = code;
   });

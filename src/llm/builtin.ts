@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { NotFoundError } from "../core/index.js";
+import { readGguf } from "../engine/index.js";
 import type { BackendOptions } from "./backend.js";
 import { type LlamaBackend, openLlama } from "./llama/llama-backend.js";
 import { SHIPPED_MODEL_PATH } from "./shipped-model.js";
@@ -27,9 +28,18 @@ export async function openBuiltin(o: BackendOptions): Promise<LlamaBackend> {
   return openLlama({
     modelPath,
     threads: o.llm.threads,
-    contextSize: o.llm.contextSize,
+    contextSize: contextFor(modelPath, o.llm.contextSize),
     kvCache: o.llm.kvCache,
     log: o.log,
     name: "builtin",
   });
+}
+
+/**
+ * Our models never saw positions past their training context (RoPE without scaling), so a larger
+ * window only invites llama.cpp's overflow warning and text the model cannot read: cap it there.
+ */
+function contextFor(modelPath: string, requested: number): number {
+  const trained = readGguf(modelPath).metadata["llama.context_length"]?.value;
+  return typeof trained === "number" || typeof trained === "bigint" ? Math.min(requested, Number(trained)) : requested;
 }

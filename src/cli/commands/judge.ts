@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { JudgeConfig } from "../../config/index.js";
-import { InputError, NotFoundError } from "../../core/index.js";
+import { IdeasteerError, InputError, NotFoundError } from "../../core/index.js";
 import { completeIdea, DIMENSIONS, type Idea, parseIdea, parseIdeaLoose } from "../../idea/index.js";
 import {
   type Judgement,
@@ -64,6 +64,7 @@ Examples:
     const idea = readIdea(file, flags.text);
     const library = openLibraryHolding({ ...ctx, paperId: flags.paper });
     try {
+      if (flags.llm) process.stderr.write(judgeBackendNotice(ctx));
       const needed = flags.llm || ctx.config.judge.noveltyMethod === "embedding";
       const report = await withBackend({ ...ctx, needed }, (backend) =>
         scoreIdea({ ...ctx, backend, library, idea, paperId: flags.paper, useLlm: flags.llm }),
@@ -71,6 +72,10 @@ Examples:
       process.stdout.write(
         flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report.judgement, report.retrievalNovelty),
       );
+      if (report.judgeError) {
+        process.stderr.write(`error: the LLM judge gave no score: ${report.judgeError}\nhint: ${CONFIGURE_JUDGE}\n`);
+        process.exitCode = 1;
+      }
     } finally {
       library.close();
     }
@@ -87,7 +92,23 @@ function openLibraryHolding(opts: CliContext & { paperId?: string }): PaperStore
   return library;
 }
 
-type JudgeReport = { judgement: Judgement | null; retrievalNovelty: RetrievalNovelty };
+type JudgeReport = { judgement: Judgement | null; retrievalNovelty: RetrievalNovelty; judgeError?: string };
+
+const CONFIGURE_JUDGE =
+  "judge with a real model: --backend llama --model-path <instruct model .gguf>, or --backend openai " +
+  "--base-url <server>/v1 --model <name> (or set llm.* in the config); --no-llm gives retrieval novelty alone";
+
+/** Which model the judge will ask, said before it loads; the shipped demonstration model cannot judge. */
+function judgeBackendNotice({ config }: CliContext): string {
+  const { backend, modelPath, baseUrl, model } = config.llm;
+  if (backend === "openai") return `judge: openai backend, ${baseUrl}${model ? ` (${model})` : ""}\n`;
+  if (backend === "llama") return `judge: llama backend, ${modelPath}\n`;
+  if (modelPath) return `judge: builtin backend, ${modelPath}\n`;
+  return (
+    "judge: no judge model is configured, so the builtin backend runs ideasteer's shipped demonstration model " +
+    `(a small language model with a 128-token context, which cannot judge ideas).\n${CONFIGURE_JUDGE}\n`
+  );
+}
 
 /** The LLM judge's scores (unless --no-llm) and the retrieval novelty of one idea against the library. */
 async function scoreIdea(
@@ -101,19 +122,24 @@ async function scoreIdea(
 ): Promise<JudgeReport> {
   const { backend, library, log, idea } = opts;
   const j = opts.config.judge;
-  const judgement = opts.useLlm
-    ? await judgeIdea(
-        { backend: backend as LlmBackend, library, log },
-        { idea, sourcePaperId: opts.paperId ?? null },
-        j,
-      )
-    : null;
+  // Retrieval novelty first: it needs no model, so it is printed whatever happens to the LLM part.
   const novelty = await retrievalNovelty({ library, backend }, idea, {
     topK: j.noveltyTopK,
     method: j.noveltyMethod as NoveltyMethod,
     excludeIds: opts.paperId ? [opts.paperId] : [],
   });
-  return { judgement, retrievalNovelty: novelty };
+  if (!opts.useLlm) return { judgement: null, retrievalNovelty: novelty };
+  try {
+    const judgement = await judgeIdea(
+      { backend: backend as LlmBackend, library, log },
+      { idea, sourcePaperId: opts.paperId ?? null },
+      j,
+    );
+    return { judgement, retrievalNovelty: novelty };
+  } catch (e) {
+    if (!(e instanceof IdeasteerError)) throw e;
+    return { judgement: null, retrievalNovelty: novelty, judgeError: e.message };
+  }
 }
 
 /** The idea from --text, a file or stdin: the exact layout, else a complete loose parse, else the text as it is. */

@@ -110,8 +110,17 @@ export async function openLlama(opts: LlamaBackendOptions): Promise<LlamaBackend
 function logLlama(log: Logger, level: LlamaLogLevel, message: string): void {
   const msg = message.trimEnd();
   if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) log.error(msg, { source: "llama.cpp" });
-  else if (level === LlamaLogLevel.warn) log.warn(msg, { source: "llama.cpp" });
+  else if (level === LlamaLogLevel.warn && !isContextPadding(msg)) log.warn(msg, { source: "llama.cpp" });
   else log.debug(msg, { source: "llama.cpp" });
+}
+
+/**
+ * "n_ctx_seq (256) > n_ctx_train (128)": llama.cpp pads the context to a multiple of 256, so a context
+ * sized to a small model still trips its overflow warning; only a real overflow (beyond the padding) warns.
+ */
+function isContextPadding(msg: string): boolean {
+  const m = /n_ctx_seq \((\d+)\) > n_ctx_train \((\d+)\)/.exec(msg);
+  return m !== null && Number(m[1]) - Number(m[2]) < 256;
 }
 
 type Parts = {
