@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -11,6 +11,7 @@ import { buildDatasets } from "./build-datasets.js";
 import type { RmRow } from "./build-rm-rows.js";
 import type { SftRow } from "./build-sft-pairs.js";
 import type { DatasetCard } from "./dataset-card.js";
+import { clearUnfinishedBuild, isFinishedDataset, newestDataset } from "./dataset-folders.js";
 import { fieldFillOf } from "./field-fill.js";
 import { sha256File, sha256Text } from "./hash-file.js";
 import { SPLITS, type SplitName } from "./split-by-component.js";
@@ -140,4 +141,42 @@ test("the card's figures match a recount of the written files", async (t) => {
   }
   const md = readFileSync(join(dirA, "card.md"), "utf8");
   assert.match(md, new RegExp(`sft \\| ${c.sft.rows.train} \\| ${c.sft.rows.val} \\| ${c.sft.rows.test} \\|`));
+});
+
+test("a killed build's litter is cleared at the next run; an unfinished version is never taken for a dataset", async (t) => {
+  if (!dirA) return t.skip("../shared/data absent");
+  const home = join(root, "home-litter");
+  // What kill -9 left: a version folder written up to a temporary, never given its card.
+  const unfinished = join(home, "datasets", "v1-0123456789ab");
+  mkdirSync(unfinished, { recursive: true });
+  writeFileSync(join(unfinished, "rm.effectiveness.train.jsonl"), "{}\n");
+  writeFileSync(join(unfinished, "sft.train.jsonl.tmp-4242-1733389200000"), "half a file");
+  assert.equal(newestDataset(home, "rm.effectiveness.train.jsonl"), null, "no card: not a dataset");
+
+  const r = await buildDatasets({
+    dataDir: SHARED_DATA,
+    home,
+    seed: SEED,
+    limit: LIMIT,
+    extractor: "offline",
+    supportPicker: "top1",
+    topK: 10,
+    ratios: { train: 0.8, val: 0.1, test: 0.1 },
+    confidenceWeighted: false,
+    llmRetries: 2,
+    log: silentLogger,
+    progress: { enabled: false },
+  });
+  assert.equal(existsSync(unfinished), false, "the unfinished version folder is gone");
+  assert.equal(newestDataset(home, "rm.effectiveness.train.jsonl"), r.outDir);
+
+  // A rebuild in place: its own temporaries and old card go first, so until the new card lands it is unfinished.
+  writeFileSync(join(r.outDir, "card.md.tmp-4242-1733389200001"), "x");
+  const removed = clearUnfinishedBuild({ outDir: r.outDir, log: silentLogger });
+  assert.deepEqual(removed.map((p) => p.slice(r.outDir.length + 1)).sort(), [
+    "card.json",
+    "card.md",
+    "card.md.tmp-4242-1733389200001",
+  ]);
+  assert.equal(isFinishedDataset(r.outDir), false);
 });

@@ -7,6 +7,7 @@ import { buildDatasetCard } from "./build-dataset-card.js";
 import { buildRmRows } from "./build-rm-rows.js";
 import { buildSftPairs, type SftPairs } from "./build-sft-pairs.js";
 import { type DatasetCard, writeDatasetCard } from "./dataset-card.js";
+import { clearUnfinishedBuild } from "./dataset-folders.js";
 import { datasetVersion } from "./dataset-version.js";
 import { hashInputs } from "./hash-inputs.js";
 import { type ProgressBars, progressBars } from "./progress-bars.js";
@@ -45,6 +46,8 @@ export async function buildDatasets(opts: BuildOptions): Promise<BuildResult> {
   const options = cardOptions(opts);
   const version = datasetVersion({ options, inputs });
   const outDir = opts.outDir ?? join(opts.home, "datasets", version);
+
+  clearUnfinishedBuild({ outDir, versionsRoot: opts.outDir ? undefined : join(opts.home, "datasets"), log: opts.log });
 
   const sources = await readSources({ dataDir: opts.dataDir, limit: opts.limit, inputs, bars });
   const sft = await buildSftPairsWithBar({ sources, opts, bars });

@@ -9,6 +9,7 @@ export {
   type FieldFill,
   renderCardMarkdown,
 } from "./dataset-card.js";
+export { clearUnfinishedBuild, isFinishedDataset, newestDataset } from "./dataset-folders.js";
 export {
   buildExtractPrompt,
   DEFAULT_LLM_EXTRACT_OPTIONS,

@@ -1,15 +1,14 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { IdeasteerError } from "../../core/index.js";
+import { newestDataset } from "../../datasets/index.js";
 import { evalRm } from "../../eval/index.js";
 import { loadRewardModel, TfidfRewardConfig } from "../../reward/index.js";
 import { contextFor, intFlag } from "../context.js";
 import type { RegisterCommands } from "./index.js";
 
 // ../shared/data beside the checkout (src/cli/commands/ and dist/cli/commands/ sit at the same depth).
-const SHARED_DATA = fileURLToPath(new URL("../../../../shared/data", import.meta.url));
 const desc = (key: keyof typeof TfidfRewardConfig.shape): string => TfidfRewardConfig.shape[key].description ?? "";
 
 type EvalRmFlags = {
@@ -29,20 +28,14 @@ type EvalRmFlags = {
   standardize?: string;
 };
 
-/** The newest dataset folder under <home>/datasets that holds reward-model rows. */
-function newestDataset(home: string): string {
-  const root = join(home, "datasets");
-  const found = existsSync(root)
-    ? readdirSync(root)
-        .map((n) => join(root, n))
-        .filter((p) => existsSync(join(p, "rm.effectiveness.train.jsonl")))
-        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
-    : [];
-  if (!found[0])
-    throw new IdeasteerError("E_DATASETS", `no reward-model datasets under ${root}`, {
+/** The newest finished dataset folder under <home>/datasets that holds reward-model rows. */
+function newestRmDataset(home: string): string {
+  const found = newestDataset(home, "rm.effectiveness.train.jsonl");
+  if (!found)
+    throw new IdeasteerError("E_DATASETS", `no reward-model datasets under ${join(home, "datasets")}`, {
       hint: "run `ideasteer data build` first, or pass --dataset <dir>",
     });
-  return found[0];
+  return found;
 }
 
 export const registerEvalCommands: RegisterCommands = (program: Command) => {
@@ -97,14 +90,14 @@ Examples:
           "E_CONFIG",
           `bad TF-IDF option: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
         );
-      const dataDir = resolve(flags.dataDir || config.datasets.dataDir || SHARED_DATA);
+      const dataDir = resolve(flags.dataDir || config.datasets.dataDir);
       const reviewsPath = join(dataDir, "reviews.jsonl.gz");
       if (!existsSync(reviewsPath))
         throw new IdeasteerError("E_DATASETS", `${reviewsPath} not found`, {
           hint: "pass --data-dir <dir with reviews.jsonl.gz>",
         });
       const { reportPath, svgPath, modelPath, result } = await evalRm({
-        datasetDir: resolve(flags.dataset ?? newestDataset(config.home)),
+        datasetDir: resolve(flags.dataset ?? newestRmDataset(config.home)),
         reviewsPath,
         outDir: resolve(flags.out),
         reportName: flags.name,
