@@ -7,7 +7,7 @@ import { main } from "../cli/index.js";
 import { silentLogger } from "../core/index.js";
 import { DIMENSIONS, parseIdea } from "../idea/index.js";
 import { hasSharedData, SHARED_DATA, sharedPath } from "../testing/index.js";
-import { buildDatasets } from "./build-datasets.js";
+import { type BuildOptions, buildDatasets } from "./build-datasets.js";
 import type { RmRow } from "./build-rm-rows.js";
 import type { SftRow } from "./build-sft-pairs.js";
 import type { DatasetCard } from "./dataset-card.js";
@@ -20,6 +20,20 @@ import { summarize } from "./stats.js";
 // One subset build through the CLI and one through the API, same seed: the tests below read their files.
 const LIMIT = 80;
 const SEED = 5;
+// What the CLI's `data build --limit 80 --seed 5` builds, as API options (home and outDir per test).
+const BUILD = {
+  dataDir: SHARED_DATA,
+  seed: SEED,
+  limit: LIMIT,
+  extractor: "offline",
+  supportPicker: "top1",
+  topK: 10,
+  ratios: { train: 0.8, val: 0.1, test: 0.1 },
+  confidenceWeighted: false,
+  llmRetries: 2,
+  log: silentLogger,
+  progress: { enabled: false },
+} as const satisfies Omit<BuildOptions, "home">;
 let dirA = "";
 let dirB = "";
 let root = "";
@@ -36,21 +50,7 @@ before(async () => {
   const argv = ["node", "ideasteer", "--home", home, "--log-level", "silent", "data", "build"];
   const code = await main([...argv, "--limit", String(LIMIT), "--seed", String(SEED), "--out", dirA, "--no-progress"]);
   assert.equal(code, 0);
-  await buildDatasets({
-    dataDir: SHARED_DATA,
-    home,
-    outDir: dirB,
-    seed: SEED,
-    limit: LIMIT,
-    extractor: "offline",
-    supportPicker: "top1",
-    topK: 10,
-    ratios: { train: 0.8, val: 0.1, test: 0.1 },
-    confidenceWeighted: false,
-    llmRetries: 2,
-    log: silentLogger,
-    progress: { enabled: false },
-  });
+  await buildDatasets({ ...BUILD, home, outDir: dirB });
 });
 
 const readJsonl = <T>(dir: string, name: string): T[] =>
@@ -153,20 +153,7 @@ test("a killed build's litter is cleared at the next run; an unfinished version 
   writeFileSync(join(unfinished, "sft.train.jsonl.tmp-4242-1733389200000"), "half a file");
   assert.equal(newestDataset(home, "rm.effectiveness.train.jsonl"), null, "no card: not a dataset");
 
-  const r = await buildDatasets({
-    dataDir: SHARED_DATA,
-    home,
-    seed: SEED,
-    limit: LIMIT,
-    extractor: "offline",
-    supportPicker: "top1",
-    topK: 10,
-    ratios: { train: 0.8, val: 0.1, test: 0.1 },
-    confidenceWeighted: false,
-    llmRetries: 2,
-    log: silentLogger,
-    progress: { enabled: false },
-  });
+  const r = await buildDatasets({ ...BUILD, home });
   assert.equal(existsSync(unfinished), false, "the unfinished version folder is gone");
   assert.equal(newestDataset(home, "rm.effectiveness.train.jsonl"), r.outDir);
 

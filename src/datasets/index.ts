@@ -72,5 +72,5 @@ export {
   splitByComponent,
 } from "./split-by-component.js";
 export { splitSentences } from "./split-sentences.js";
-export { pearson, quantile, ranks, type Summary, spearman, summarize } from "./stats.js";
+export { pearson, pearsonR, quantile, ranks, type Summary, spearman, summarize } from "./stats.js";
 export { type CandidateRanking, type RankOptions, rankCandidates, type SupportCandidate } from "./supporting-paper.js";

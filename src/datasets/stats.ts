@@ -41,8 +41,8 @@ export function quantile(sorted: number[], q: number): number {
   return a + ((sorted[hi] as number) - a) * (pos - lo);
 }
 
-/** Pearson correlation; null when fewer than 3 pairs or a constant side. */
-export function pearson(x: number[], y: number[]): number | null {
+/** Pearson correlation, unrounded (for bootstrap intervals); null when fewer than 3 pairs or a constant side. */
+export function pearsonR(x: readonly number[], y: readonly number[]): number | null {
   const n = x.length;
   if (n < 3 || y.length !== n) return null;
   const mx = x.reduce((a, b) => a + b, 0) / n;
@@ -57,8 +57,14 @@ export function pearson(x: number[], y: number[]): number | null {
     sxx += dx * dx;
     syy += dy * dy;
   }
-  if (sxx === 0 || syy === 0) return null;
-  return round4(sxy / Math.sqrt(sxx * syy));
+  if (sxx <= 0 || syy <= 0) return null;
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/** Pearson correlation rounded to 4 decimals, as dataset cards print it. */
+export function pearson(x: number[], y: number[]): number | null {
+  const r = pearsonR(x, y);
+  return r === null ? null : round4(r);
 }
 
 /** Spearman correlation: Pearson on average ranks (ties share their mean rank). */

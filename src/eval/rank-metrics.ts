@@ -1,4 +1,4 @@
-import { ranks } from "../datasets/index.js";
+import { pearsonR, ranks } from "../datasets/index.js";
 
 /**
  * Ranking metrics for reward models (DESIGN §6, issue 11 §4). Pure functions over parallel arrays
@@ -6,31 +6,8 @@ import { ranks } from "../datasets/index.js";
  * (too few items, a constant side), never 0. Unrounded, so bootstrap intervals are not quantised.
  */
 
-/** Pearson correlation; null when fewer than 3 pairs or a constant side. */
-export function pearsonR(x: readonly number[], y: readonly number[]): number | null {
-  const n = x.length;
-  if (n < 3 || y.length !== n) return null;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i] as number;
-    my += y[i] as number;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = (x[i] as number) - mx;
-    const dy = (y[i] as number) - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  if (sxx <= 0 || syy <= 0) return null;
-  return sxy / Math.sqrt(sxx * syy);
-}
+/** Pearson correlation, unrounded; null when fewer than 3 pairs or a constant side. */
+export { pearsonR };
 
 /** Spearman's rho: Pearson on average ranks (ties share their mean rank). */
 export const spearmanRho = (x: readonly number[], y: readonly number[]): number | null =>

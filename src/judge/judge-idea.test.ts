@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { DIMENSIONS } from "../idea/index.js";
 import type { Paper, PaperStore } from "../library/index.js";
-import type { ChatMessage, Generation, LlamaBackend, LlmBackend, SamplingOptions } from "../llm/index.js";
+import {
+  type ChatMessage,
+  capabilitiesOf,
+  type Generation,
+  type LlamaBackend,
+  type LlmBackend,
+  type SamplingOptions,
+} from "../llm/index.js";
 import {
   hasSharedData,
   obedientBackend,
@@ -235,15 +242,7 @@ function scriptedBackend(answers: string[], calls: ChatMessage[][]): LlmBackend 
   };
   return {
     name: "scripted",
-    capabilities: {
-      chat: true,
-      jsonSchema: false,
-      embeddings: false,
-      logits: false,
-      steering: false,
-      lora: false,
-      tokenize: false,
-    },
+    capabilities: capabilitiesOf({ chat: true }),
     complete: (p, o) => reply(p, o),
     chat: (m, o) => {
       calls.push(m);

@@ -16,6 +16,18 @@ export type Capabilities = {
   tokenize: boolean; // exact tokenizer available locally
 };
 
+/** A backend's capabilities: the ones named, every other one false. */
+export const capabilitiesOf = (has: Partial<Capabilities>): Capabilities => ({
+  chat: false,
+  jsonSchema: false,
+  embeddings: false,
+  logits: false,
+  steering: false,
+  lora: false,
+  tokenize: false,
+  ...has,
+});
+
 export type ChatRole = "system" | "user" | "assistant";
 export type ChatMessage = { role: ChatRole; content: string };
 

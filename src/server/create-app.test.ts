@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { silentLogger } from "../core/index.js";
-import type { LlmBackend } from "../llm/index.js";
+import { capabilitiesOf, type LlmBackend } from "../llm/index.js";
 import { type RunningServer, startServer } from "./index.js";
 
 /* The app-wide middleware over a real Node server: methods, body limits, and the JSON error shape. */
@@ -10,15 +10,7 @@ const unused = (): never => {
 };
 const backend: LlmBackend = {
   name: "none",
-  capabilities: {
-    chat: true,
-    jsonSchema: false,
-    embeddings: false,
-    logits: false,
-    steering: false,
-    lora: false,
-    tokenize: false,
-  },
+  capabilities: capabilitiesOf({ chat: true }),
   complete: async () => unused(),
   chat: async () => unused(),
   close: async () => undefined,

@@ -1,4 +1,4 @@
-import type { ChatMessage, Generation, LlmBackend } from "../llm/index.js";
+import { type ChatMessage, capabilitiesOf, type Generation, type LlmBackend } from "../llm/index.js";
 
 /**
  * A stand-in chat model that does whatever its prompt tells it, for testing prompt-injection
@@ -35,15 +35,7 @@ export function obedientBackend(): LlmBackend & { prompts: string[] } {
   };
   return {
     name: "obedient",
-    capabilities: {
-      chat: true,
-      jsonSchema: false,
-      embeddings: false,
-      logits: false,
-      steering: false,
-      lora: false,
-      tokenize: false,
-    },
+    capabilities: capabilitiesOf({ chat: true }),
     prompts,
     complete: async (prompt) => answer([{ role: "user", content: prompt }]),
     chat: async (messages) => answer(messages),

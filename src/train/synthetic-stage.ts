@@ -20,7 +20,8 @@ export const SyntheticConfig = TrainerConfig.extend({
 export type SyntheticConfig = z.infer<typeof SyntheticConfig>;
 
 const VOCAB = 16;
-const MODEL: Omit<LlamaConfig, "vocabSize"> = {
+/** The smallest llama that still has every part (GQA, SwiGLU, an untied head): for the trainer's tests. */
+export const SYNTHETIC_MODEL: Omit<LlamaConfig, "vocabSize"> = {
   dModel: 16,
   nLayers: 1,
   nHeads: 2,
@@ -41,7 +42,7 @@ export function syntheticStage(o: { hooks?: TrainHooks; onLoss?: () => void } = 
     name: "synthetic",
     config: SyntheticConfig,
     setup(cfg, run) {
-      const llama = createLlama({ ...MODEL, vocabSize: VOCAB }, { seed: cfg.seed });
+      const llama = createLlama({ ...SYNTHETIC_MODEL, vocabSize: VOCAB }, { seed: cfg.seed });
       const tokenizerPath = join(run.runDir, "tokenizer.json"); // a checkpoint copies its model's tokenizer
       writeFileSync(tokenizerPath, '{"synthetic":true}\n');
       const loss = tokenLoss(llama);

@@ -11,21 +11,11 @@ import {
 import { createBatchSampler, evalBatches } from "./batch-sampler.js";
 import { initialEarlyStopping } from "./early-stopping.js";
 import type { MetricsRecord } from "./metrics-log.js";
+import { SYNTHETIC_MODEL } from "./synthetic-stage.js";
 import { tokenLoss } from "./token-loss.js";
 import { meanLoss, type TrainLoopConfig, trainLoop } from "./train-loop.js";
 
-const cfg = {
-  vocabSize: 64,
-  dModel: 16,
-  nLayers: 1,
-  nHeads: 2,
-  nKvHeads: 1,
-  dFf: 32,
-  contextLength: 8,
-  ropeTheta: 10000,
-  normEps: 1e-5,
-  tiedEmbeddings: false,
-};
+const cfg = { ...SYNTHETIC_MODEL, vocabSize: 64 };
 const loopConfig: TrainLoopConfig = {
   lr: 1e-2,
   minLr: 1e-3,
