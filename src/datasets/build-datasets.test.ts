@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { main } from "../cli/index.js";
 import { silentLogger } from "../core/index.js";
 import { DIMENSIONS, parseIdea } from "../idea/index.js";
@@ -18,6 +20,7 @@ import { SPLITS, type SplitName } from "./split-by-component.js";
 import { summarize } from "./stats.js";
 
 // One subset build through the CLI and one through the API, same seed: the tests below read their files.
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const LIMIT = 80;
 const SEED = 5;
 // What the CLI's `data build --limit 80 --seed 5` builds, as API options (home and outDir per test).
@@ -166,4 +169,37 @@ test("a killed build's litter is cleared at the next run; an unfinished version 
     "card.md.tmp-4242-1733389200001",
   ]);
   assert.equal(isFinishedDataset(r.outDir), false);
+});
+
+test("data build killed with SIGKILL mid-write: the next run leaves one finished version and no litter", async (t) => {
+  if (!dirA) return t.skip("../shared/data absent");
+  const home = join(root, "home-kill");
+  const datasets = join(home, "datasets");
+  const cli = [join(ROOT, "src/cli/main.ts"), "--home", home, "--log-level", "silent", "data", "build"];
+  const args = [...cli, "--limit", String(LIMIT), "--seed", String(SEED), "--no-progress"];
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, stdio: "ignore" });
+  const exited = new Promise<NodeJS.Signals | null>((res) => child.on("exit", (_c, s) => res(s)));
+  // Kill as soon as the version folder exists: its files are being written, its card is not there yet.
+  const poll = setInterval(() => {
+    if (existsSync(datasets) && readdirSync(datasets).length > 0) child.kill("SIGKILL");
+  }, 1);
+  const signal = await exited;
+  clearInterval(poll);
+  assert.equal(signal, "SIGKILL", "killed mid-build");
+  const [version] = readdirSync(datasets);
+  assert.ok(version && !isFinishedDataset(join(datasets, version)), "the killed build left an unfinished folder");
+  assert.equal(newestDataset(home, "sft.train.jsonl"), null);
+
+  assert.equal(await main(["node", "ideasteer", ...args.slice(1)]), 0);
+  assert.deepEqual(readdirSync(datasets), [version], "one version folder");
+  assert.ok(isFinishedDataset(join(datasets, version)));
+  assert.deepEqual(
+    readdirSync(join(datasets, version)).filter((n) => n.includes(".tmp-")),
+    [],
+  );
+  assert.deepEqual(
+    readdirSync(join(datasets, version)).sort(),
+    readdirSync(dirA).sort(),
+    "the same files as a clean build",
+  );
 });
