@@ -77,7 +77,9 @@ globalThis.gc?.();
 const after = rss();
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))] ?? Number.NaN;
 console.log(`soak: ${seconds} s, ${concurrency} clients, ${n} requests (${(n / seconds).toFixed(0)}/s)`);
-console.log(`process RSS (server and clients in one process): before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, after ${after.toFixed(0)} MB`);
+console.log(
+  `process RSS (server and clients in one process): before ${before.toFixed(0)} MB, peak ${peak.toFixed(0)} MB, after ${after.toFixed(0)} MB`,
+);
 for (const k of kinds) {
   const xs = latencies.get(k) ?? [];
   console.log(

@@ -54,7 +54,11 @@ const MAX_MS_PER_INPUT = 3_000;
 /** Parses one small input and ignores the outcome. */
 async function warmUp(parse: Parser): Promise<void> {
   try {
-    for await (const item of parse({ file: "warm-up", stream: Readable.from([Buffer.from("%PDF-1.7\n1 0 obj\n<< >>\nendobj\n%%EOF\n")]) })) void item;
+    for await (const item of parse({
+      file: "warm-up",
+      stream: Readable.from([Buffer.from("%PDF-1.7\n1 0 obj\n<< >>\nendobj\n%%EOF\n")]),
+    }))
+      void item;
   } catch (e) {
     assert.ok(e instanceof IdeasteerError);
   }
