@@ -43,6 +43,18 @@ let peak = before;
 const latencies = new Map<Kind, number[]>(kinds.map((k) => [k, []]));
 const statuses = new Map<string, number>();
 const end = performance.now() + seconds * 1000;
+// Where the memory is, over the run: V8's heap, external (Buffers, strings outside the heap), ArrayBuffers, RSS.
+const memory = () => {
+  const m = process.memoryUsage();
+  return {
+    t: Math.round(performance.now() / 1000),
+    rss: m.rss / MB,
+    heap: m.heapUsed / MB,
+    external: m.external / MB,
+    arrayBuffers: m.arrayBuffers / MB,
+  };
+};
+const samples = [memory()];
 let n = 0;
 
 async function client(id: number): Promise<void> {
@@ -68,6 +80,7 @@ async function client(id: number): Promise<void> {
     latencies.get(kind)?.push(performance.now() - t0);
     n++;
     if (n % 200 === 0) peak = Math.max(peak, rss());
+    if (n % 3000 === 0) samples.push(memory());
   }
 }
 
@@ -86,4 +99,8 @@ for (const k of kinds) {
     `${k.padEnd(13)} n ${String(xs.length).padStart(6)}  p50 ${pct(xs, 0.5).toFixed(1)} ms  p99 ${pct(xs, 0.99).toFixed(1)} ms`,
   );
 }
+for (const m of [...samples, memory()])
+  console.log(
+    `memory at ${m.t} s: rss ${m.rss.toFixed(0)} MB, heap ${m.heap.toFixed(0)}, external ${m.external.toFixed(0)}, arrayBuffers ${m.arrayBuffers.toFixed(0)}`,
+  );
 console.log(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
