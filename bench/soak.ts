@@ -29,7 +29,8 @@ const KINDS = {
   aborted: { path: "/v1/chat/completions", body: () => chat(true) },
 } as const;
 type Kind = keyof typeof KINDS;
-const kinds = Object.keys(KINDS) as Kind[];
+// --kinds chat,malformed runs only those (to find which traffic holds memory); default: all of them.
+const kinds = (benchArg("kinds", Object.keys(KINDS).join(",")).split(",") as Kind[]).filter((k) => k in KINDS);
 
 const server = await startServer({
   backend: obedientBackend(),
