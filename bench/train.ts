@@ -55,14 +55,17 @@ function engineRun(): Run {
   const r = spawnSync(process.execPath, ["--import", "tsx", script, ...engineArgs], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`engine run failed: ${r.stderr.slice(-500)}`);
   const j = parse(r.stdout);
-  return {
-    tokPerS: j.tok_per_s as number,
-    cpuSPerStep: j.cpu_s_per_step as number,
-    maxRssMb: j.max_rss_mb as number,
-    stepMb: (j.max_rss_mb as number) - (j.rss_before_mb as number),
-    label: `engine (${j.isa}${j.checkpoint ? ", checkpointed" : ""})`,
-  };
+  return runOf(j, `engine (${j.isa}${j.checkpoint ? ", checkpointed" : ""})`);
 }
+
+/** One side's figures from the JSON line its child process printed (the same keys for both sides). */
+const runOf = (j: Record<string, number | string>, label: string): Run => ({
+  tokPerS: j.tok_per_s as number,
+  cpuSPerStep: j.cpu_s_per_step as number,
+  maxRssMb: j.max_rss_mb as number,
+  stepMb: (j.max_rss_mb as number) - (j.rss_before_mb as number),
+  label,
+});
 
 function torchRun(): Run | { error: string } {
   const script = new URL("./train_torch.py", import.meta.url).pathname;
@@ -70,13 +73,7 @@ function torchRun(): Run | { error: string } {
   if (r.error || r.status !== 0)
     return { error: (r.error?.message ?? r.stderr.trim().split("\n").pop() ?? "failed").slice(0, 200) };
   const j = parse(r.stdout);
-  return {
-    tokPerS: j.tok_per_s as number,
-    cpuSPerStep: j.cpu_s_per_step as number,
-    maxRssMb: j.max_rss_mb as number,
-    stepMb: (j.max_rss_mb as number) - (j.rss_before_mb as number),
-    label: `pytorch ${j.torch}`,
-  };
+  return runOf(j, `pytorch ${j.torch}`);
 }
 
 function median(xs: number[]): number {
