@@ -114,6 +114,15 @@ export const DatasetsConfig = z.object({
     .default("top1")
     .describe("supporting paper: the most-cited candidate, or the LLM's pick among the top K"),
   topK: z.number().int().min(1).max(100).default(10).describe("candidates kept per citing paper (LDC: 10)"),
+  extraSupporting: z
+    .number()
+    .int()
+    .min(0)
+    .max(9)
+    .default(0)
+    .describe(
+      "also write sft-extra.train.jsonl: each training pair again with the citing paper's next k candidates as the paper (training-split papers only)",
+    ),
   valFraction: z.number().min(0).max(0.5).default(0.1).describe("share of papers in the validation split"),
   testFraction: z.number().min(0).max(0.5).default(0.1).describe("share of papers in the test split"),
   confidenceWeighted: z.boolean().default(false).describe("weight each reviewer's score by their confidence"),

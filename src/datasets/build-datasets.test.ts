@@ -31,6 +31,7 @@ const BUILD = {
   extractor: "offline",
   supportPicker: "top1",
   topK: 10,
+  extraSupporting: 2,
   ratios: { train: 0.8, val: 0.1, test: 0.1 },
   confidenceWeighted: false,
   llmRetries: 2,
@@ -51,7 +52,18 @@ before(async () => {
   dirB = join(root, "b");
   const home = join(root, "home");
   const argv = ["node", "ideasteer", "--home", home, "--log-level", "silent", "data", "build"];
-  const code = await main([...argv, "--limit", String(LIMIT), "--seed", String(SEED), "--out", dirA, "--no-progress"]);
+  const code = await main([
+    ...argv,
+    "--limit",
+    String(LIMIT),
+    "--seed",
+    String(SEED),
+    "--out",
+    dirA,
+    "--no-progress",
+    "--extra-supporting",
+    "2",
+  ]);
   assert.equal(code, 0);
   await buildDatasets({ ...BUILD, home, outDir: dirB });
 });
@@ -67,7 +79,7 @@ test("rebuilding with the same seed gives byte-identical files (CLI and API)", (
   if (!dirA) return t.skip("../shared/data absent");
   const names = readdirSync(dirA).sort();
   assert.deepEqual(names, readdirSync(dirB).sort());
-  assert.equal(names.length, 3 + 9 + 2);
+  assert.equal(names.length, 3 + 9 + 2 + 1); // sft, rm, card, sft-extra.train
   for (const n of names) assert.ok(readFileSync(join(dirA, n)).equals(readFileSync(join(dirB, n))), `${n} differs`);
 });
 
@@ -87,6 +99,15 @@ test("no paper is in two splits, as citing paper P, supporting paper S or reward
       claim(r.supportingId, s, "S");
       sftPapers = sftPapers.add(r.id).add(r.supportingId);
     }
+  }
+  // Extra pairs (another candidate as the paper) are training rows: their papers must all be train papers.
+  const extra = readJsonl<SftRow>(dirA, "sft-extra.train.jsonl");
+  assert.ok(extra.length > 20, `extra pairs written (${extra.length})`);
+  const trainIds = new Set(readJsonl<SftRow>(dirA, "sft.train.jsonl").map((r) => r.id));
+  for (const r of extra) {
+    assert.ok(trainIds.has(r.id), `${r.id}: an extra pair's idea is a training pair's idea`);
+    claim(r.id, "train", "P (extra)");
+    claim(r.supportingId, "train", "S' (extra)");
   }
   for (const d of DIMENSIONS)
     for (const s of SPLITS)

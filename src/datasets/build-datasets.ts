@@ -9,6 +9,7 @@ import { buildSftPairs, type SftPairs } from "./build-sft-pairs.js";
 import { type DatasetCard, writeDatasetCard } from "./dataset-card.js";
 import { clearUnfinishedBuild } from "./dataset-folders.js";
 import { datasetVersion } from "./dataset-version.js";
+import { extraSupportingPairs } from "./extra-supporting-pairs.js";
 import { hashInputs } from "./hash-inputs.js";
 import { type ProgressBars, progressBars } from "./progress-bars.js";
 import { readSources, type Sources } from "./read-sources.js";
@@ -24,6 +25,7 @@ export type BuildOptions = {
   extractor: "offline" | "llm";
   supportPicker: "top1" | "llm";
   topK: number;
+  extraSupporting?: number; // sft-extra.train.jsonl with the next k candidates (0: not written)
   ratios: SplitRatios;
   confidenceWeighted: boolean;
   llmRetries: number;
@@ -59,7 +61,8 @@ export async function buildDatasets(opts: BuildOptions): Promise<BuildResult> {
     confidenceWeighted: opts.confidenceWeighted,
   });
   const splits = assignSplits({ sftRows: sft.rows, rmPaperIds: rm.paperIds, ratios: opts.ratios, seed: opts.seed });
-  const files = writeDatasetFiles({ outDir, sftRows: sft.rows, rmRows: rm.rows, splitOf: splits.of, bars });
+  const extraRows = extraSupportingPairs({ rows: sft.rows, k: opts.extraSupporting ?? 0, splitOf: splits.of, sources });
+  const files = writeDatasetFiles({ outDir, sftRows: sft.rows, extraRows, rmRows: rm.rows, splitOf: splits.of, bars });
   const card = buildDatasetCard({ version, options, inputs, sources, sft, rm, splits, files });
   writeDatasetCard({ outDir, card });
 
@@ -93,6 +96,7 @@ function cardOptions(opts: BuildOptions): DatasetCard["options"] {
     splitRatios: opts.ratios,
     confidenceWeighted: opts.confidenceWeighted,
     backend: needsLlm(opts) ? (opts.backend?.name ?? null) : null,
+    ...(opts.extraSupporting ? { extraSupporting: opts.extraSupporting } : {}),
   };
 }
 

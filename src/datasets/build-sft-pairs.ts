@@ -17,7 +17,7 @@ export type SftRow = {
   supportingId: string; // S
   prompt: string; // `<|paper|>Title: ...\nAbstract: ...<|idea|>`; trainers append the target and `<|end|>`
   target: string; // renderIdea(golden idea of P)
-  selection: "top1" | "llm" | "fallback";
+  selection: "top1" | "llm" | "fallback" | "extra"; // extra: sft-extra.train.jsonl (another candidate as the paper)
   supportingInTextCount: number;
   candidates: string[]; // the ranked top-K candidate ids
 };

@@ -27,6 +27,7 @@ export type DatasetCard = {
     splitRatios: SplitRatios;
     confidenceWeighted: boolean;
     backend: string | null;
+    extraSupporting?: number; // recorded (and hashed into the version) only when > 0
   };
   inputs: { file: string; bytes: number; sha256: string }[];
   sources: { citingPapersRead: number; papersRead: number; reviewRowsRead: number; reviewRowsUsed: number };

@@ -5,6 +5,7 @@ import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import type { RmRow } from "./build-rm-rows.js";
 import type { SftRow } from "./build-sft-pairs.js";
 import type { DatasetCard } from "./dataset-card.js";
+import type { ExtraSftRow } from "./extra-supporting-pairs.js";
 import { sha256Text } from "./hash-file.js";
 import type { ProgressBars } from "./progress-bars.js";
 import { SPLITS, type SplitName } from "./split-by-component.js";
@@ -16,6 +17,7 @@ import { SPLITS, type SplitName } from "./split-by-component.js";
 export function writeDatasetFiles(opts: {
   outDir: string;
   sftRows: SftRow[];
+  extraRows?: ExtraSftRow[]; // sft-extra.train.jsonl when non-empty
   rmRows: Record<Dimension, RmRow[]>;
   splitOf: (paperId: string) => SplitName;
   bars: ProgressBars;
@@ -35,6 +37,7 @@ export function writeDatasetFiles(opts: {
       `sft.${s}.jsonl`,
       opts.sftRows.filter((r) => splitOf(r.id) === s),
     );
+  if (opts.extraRows?.length) writeJsonl("sft-extra.train.jsonl", opts.extraRows);
   for (const d of DIMENSIONS)
     for (const s of SPLITS)
       writeJsonl(

@@ -7,7 +7,7 @@ export {
   type OversizeAction,
 } from "./cap-fields.js";
 export { contentWords, STOPWORDS } from "./content-words.js";
-export { INPUT_FORMATS, type InputFormat } from "./detect-format.js";
+export { formatFromName, INPUT_FORMATS, type InputFormat, sniffFormat } from "./detect-format.js";
 export { type FileReport, type IngestOptions, type IngestReport, ingestFiles, StrictIngestError } from "./ingest.js";
 export { normalizeTitle, titleId } from "./normalize-title.js";
 export {

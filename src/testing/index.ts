@@ -2,7 +2,7 @@
 // (scripts/check-doors.ts enforces it), and the package does not ship it.
 export { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 export { extractLlamaCppFiles } from "./llama-cpp-source.js";
-export { obedientBackend } from "./obedient-backend.js";
+export { obedientBackend, scriptedBackend } from "./obedient-backend.js";
 export { interruptPretrain, type PretrainChild } from "./pretrain-child.js";
 export {
   type RandomLlamaModel,
@@ -21,3 +21,4 @@ export { attachReferences, type CitingRecord, openSampleLibrary, readCitingRecor
 export { hasSharedData, requireSharedData, SHARED_DATA, sharedPath } from "./shared-data.js";
 export { tempDir } from "./temp-dir.js";
 export { openTinyLlama } from "./tiny-llama.js";
+export { writeTinyPolicy } from "./tiny-policy.js";

@@ -54,3 +54,21 @@ function plainAnswer(prompt: string): string {
     effectiveness: { rationale: `Likely to help: ${gist}`, citedIds: [], score: 6 },
   });
 }
+
+/** A chat model that answers each request with the next reply `reply` gives (an external model's stand-in). */
+export function scriptedBackend(reply: (messages: ChatMessage[]) => string): LlmBackend & { prompts: ChatMessage[][] } {
+  const prompts: ChatMessage[][] = [];
+  const answer = (messages: ChatMessage[]): Generation => {
+    prompts.push(messages);
+    const text = reply(messages);
+    return { text, finishReason: "stop", usage: { promptTokens: 0, completionTokens: text.length } };
+  };
+  return {
+    name: "scripted",
+    capabilities: capabilitiesOf({ chat: true }),
+    prompts,
+    complete: async (prompt) => answer([{ role: "user", content: prompt }]),
+    chat: async (messages) => answer(messages),
+    close: async () => undefined,
+  };
+}

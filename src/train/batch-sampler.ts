@@ -87,7 +87,8 @@ function copyWindow(s: ArrayLike<number>, w: number, T: number, tokens: Int32Arr
   }
 }
 
-function permutation(n: number, seed: number, epoch: number): Uint32Array {
+/** A permutation of 0..n-1 drawn from (seed, epoch): the same for the same pair, so a cursor restores it. */
+export function permutation(n: number, seed: number, epoch: number): Uint32Array {
   const rng = createRng((seed * 1_000_003 + epoch * 7919 + 1) >>> 0);
   const p = new Uint32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;

@@ -89,7 +89,7 @@ export type PretrainOverrides = {
   [K in keyof PretrainConfig]?: PretrainConfig[K] extends object ? Partial<PretrainConfig[K]> : PretrainConfig[K];
 };
 
-export const PRETRAIN_PRESETS = ["default", "tiny"] as const;
+export const PRETRAIN_PRESETS = ["default", "base", "tiny"] as const;
 export type PretrainPreset = (typeof PRETRAIN_PRESETS)[number];
 
 /**
@@ -98,6 +98,24 @@ export type PretrainPreset = (typeof PRETRAIN_PRESETS)[number];
  */
 const PRESETS: Record<PretrainPreset, PretrainOverrides> = {
   default: {},
+  // The 1,024-token base model: 4.2 M parameters and ~30 M tokens, the shape Chinchilla's loss fit ranks best among
+  // those this engine trains in ~95 minutes on 2 cores (docs/reports/base-model.md shows the measurements).
+  base: {
+    model: { dModel: 256, nLayers: 4, nHeads: 4, nKvHeads: 4, dFf: 688, contextLength: 1024 },
+    data: { sampleFraction: 1, maxChars: 400_000_000 },
+    threads: 2,
+    batchSize: 8,
+    seqLen: 1024,
+    maxSteps: 3600,
+    lr: 2e-3,
+    minLr: 2e-4,
+    warmupSteps: 200,
+    evalEvery: 200,
+    evalBatches: 8,
+    checkpointEvery: 200,
+    sampleEvery: 400,
+    sampleTokens: 64,
+  },
   tiny: {
     model: { dModel: 32, nLayers: 2, nHeads: 2, nKvHeads: 1, dFf: 64, contextLength: 32 },
     data: { sampleFraction: 0.02, maxChars: 300_000, tokenizerVocabSize: 384, tokenizerTrainChars: 100_000 },

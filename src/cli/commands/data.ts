@@ -18,6 +18,7 @@ const BUILD_FLAGS = configFlags({
     extractor: "<name>",
     supportPicker: "<name>",
     topK: "<n>",
+    extraSupporting: "<k>",
     confidenceWeighted: {},
   },
 });
@@ -62,6 +63,7 @@ function buildOptions(opts: CliContext & { backend?: LlmBackend; out?: string; p
     extractor: d.extractor,
     supportPicker: d.supportPicker,
     topK: d.topK,
+    extraSupporting: d.extraSupporting,
     ratios: { train: 1 - d.valFraction - d.testFraction, val: d.valFraction, test: d.testFraction },
     confidenceWeighted: d.confidenceWeighted,
     llmRetries: d.llmRetries,

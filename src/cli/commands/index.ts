@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerDataCommands } from "./data.js";
 import { registerEvalCommands } from "./eval.js";
+import { registerGenerateCommands } from "./generate.js";
 import { registerJudgeCommands } from "./judge.js";
 import { registerLibraryCommands } from "./library.js";
 import { registerScoreCommands } from "./score.js";
@@ -17,5 +18,6 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerTrainCommands,
   registerServeCommands,
   registerScoreCommands,
+  registerGenerateCommands,
   registerEvalCommands,
 ];

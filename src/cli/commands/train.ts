@@ -17,8 +17,14 @@ import {
   readMetrics,
   renderMetricsSvg,
   resolvePretrainConfig,
+  resolveSftConfig,
+  SftConfig,
+  type SftOverrides,
+  type SftResult,
+  sft,
   TrainingInterruptedError,
 } from "../../train/index.js";
+import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
 import type { RegisterCommands } from "./index.js";
@@ -52,7 +58,7 @@ type PretrainFlags = ProgressFlag & {
 };
 
 export const registerTrainCommands: RegisterCommands = (program: Command) => {
-  const train = program.command("train").description("train models: pretraining, plots of runs, GGUF export");
+  const train = program.command("train").description("train models: pretraining, SFT, plots of runs, GGUF export");
 
   const pretrainCmd = train
     .command("pretrain")
@@ -91,29 +97,54 @@ Examples:
       const { config, log } = contextFor(cmd);
       const cfg = pretrainConfigFrom(flags);
       const dataDir = resolve(cfg.data.dataDir || config.train.dataDir);
-      // Ctrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits 130 with the resume hint.
-      const interrupt = abortOnSignals();
-      let r: Awaited<ReturnType<typeof pretrain>>;
-      try {
-        r = await pretrain({
+      const r = await untilInterrupted((signal) =>
+        pretrain({
           config: flags.resume ? undefined : cfg,
           resume: flags.resume ? resolve(flags.resume) : undefined,
           home: config.home,
           dataDir,
           log,
           progress: flags.progress,
-          signal: interrupt.signal,
-        });
-      } catch (e) {
-        if (!(e instanceof TrainingInterruptedError)) throw e;
-        process.stderr.write(`${e.message}\n`);
-        process.exitCode = e.exitCode;
-        return;
-      } finally {
-        interrupt.dispose();
-      }
-      process.stdout.write(renderPretrainResult(r));
+          signal,
+        }),
+      );
+      if (r) process.stdout.write(renderPretrainResult(r));
     });
+  const sftCmd = train
+    .command("sft")
+    .description(
+      "supervised fine-tuning on the SFT pairs: the loss on idea tokens only, per-epoch evaluation and samples",
+    )
+    .option("--train-config <file>", "JSON file with SFT config fields (under flags)")
+    .option("--resume <run-dir>", "continue a run from its newest intact checkpoint (its own config.json is used)");
+  addProgressOption(addConfigFlags(sftCmd, SFT_FLAGS))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ideasteer train sft                                   # the shipped base model on the newest dataset
+  $ ideasteer train sft --init ~/.ideasteer/runs/pretrain-20261205-105527 --epochs 6
+  $ ideasteer train sft --extra-pairs --dataset ~/.ideasteer/datasets/v1-…
+  $ ideasteer train sft --resume ~/.ideasteer/runs/sft-20261205-130000`,
+    )
+    .action(async (flags: SftFlags, cmd: Command) => {
+      const { config, log } = contextFor(cmd);
+      const fromFile = flags.trainConfig ? (readJsonObject(flags.trainConfig) as SftOverrides) : {};
+      const { trainConfig: _f, resume: _r, progress: _p, ...fields } = flags;
+      const cfg = flags.resume ? undefined : resolveSftConfig(fromFile, fields as SftOverrides);
+      const r = await untilInterrupted((signal) =>
+        sft({
+          config: cfg,
+          resume: flags.resume ? resolve(flags.resume) : undefined,
+          home: config.home,
+          log,
+          progress: flags.progress,
+          signal,
+        }),
+      );
+      if (r) process.stdout.write(renderSftResult(r));
+    });
+
   train
     .command("plot")
     .description("render a run's metrics.jsonl as SVG: loss/train and loss/val vs step, lr below")
@@ -142,11 +173,62 @@ Examples:
     });
 };
 
+const SFT_FLAGS = configFlags({
+  section: "sft",
+  schema: SftConfig,
+  fields: {
+    init: "<path>",
+    dataset: "<dir>",
+    extraPairs: {},
+    epochs: "<n>",
+    batchSize: "<n>",
+    lr: "<x>",
+    minLr: "<x>",
+    warmupSteps: "<n>",
+    maxPromptTokens: "<n>",
+    maxTargetTokens: "<n>",
+    earlyStoppingPatience: "<n>",
+    samplePapers: "<n>",
+    seed: "<n>",
+    threads: "<n>",
+  },
+});
+type SftFlags = FlagsOf<typeof SFT_FLAGS> & ProgressFlag & { trainConfig?: string; resume?: string };
+
+/**
+ * Runs a training job with Ctrl-C (or SIGTERM) wired to its signal: the job finishes its step, writes a
+ * checkpoint and throws TrainingInterruptedError, which becomes the resume hint and exit code 130 (undefined).
+ */
+async function untilInterrupted<R>(job: (signal: AbortSignal) => Promise<R>): Promise<R | undefined> {
+  const interrupt = abortOnSignals();
+  try {
+    return await job(interrupt.signal);
+  } catch (e) {
+    if (!(e instanceof TrainingInterruptedError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exitCode = e.exitCode;
+    return undefined;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+function renderSftResult(r: SftResult): string {
+  const gap = r.lossValRandomPaper - r.lossVal;
+  return [
+    `run: ${r.runDir}`,
+    `best checkpoint: ${r.bestCheckpoint} (step ${r.bestStep} of ${r.steps})`,
+    `held-out idea loss: ${r.lossVal.toFixed(4)} nats/token after the paper, ${r.lossValRandomPaper.toFixed(4)} after another paper (gap ${gap.toFixed(4)})`,
+    `pairs: ${r.tokens.train.rows} train (${r.tokens.train.targetsCut} ideas cut), ${r.tokens.val.rows} val`,
+    "",
+  ].join("\n");
+}
+
 /** The run's config: the preset, under the --train-config file, under the flags. */
 function pretrainConfigFrom(flags: PretrainFlags): PretrainConfig {
   if (!PRETRAIN_PRESETS.includes(flags.preset as PretrainPreset))
     throw new ConfigError(`unknown preset "${flags.preset}"`, `use one of ${PRETRAIN_PRESETS.join(", ")}`);
-  const fromFile = flags.trainConfig ? readJsonObject(flags.trainConfig) : {};
+  const fromFile = flags.trainConfig ? (readJsonObject(flags.trainConfig) as PretrainOverrides) : {};
   const fromFlags: PretrainOverrides = {
     maxSteps: flags.steps,
     batchSize: flags.batchSize,
@@ -180,7 +262,7 @@ function renderPretrainResult(r: PretrainResult): string {
   return `${out.join("\n")}\n`;
 }
 
-function readJsonObject(file: string): PretrainOverrides {
+function readJsonObject(file: string): Record<string, unknown> {
   let v: unknown;
   try {
     v = JSON.parse(readFileSync(file, "utf8"));
@@ -188,5 +270,5 @@ function readJsonObject(file: string): PretrainOverrides {
     throw new ConfigError(`${file} is not readable JSON: ${(e as Error).message}`);
   }
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ConfigError(`${file} must hold a JSON object`);
-  return v as PretrainOverrides;
+  return v as Record<string, unknown>;
 }

@@ -1,0 +1,186 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { NotFoundError } from "../../core/index.js";
+import { DIMENSIONS } from "../../idea/index.js";
+import {
+  generateIdeas,
+  type IdeaEvent,
+  modelHash,
+  type RelatedWork,
+  readPaperFile,
+  type SourcePaper,
+} from "../../ideas/index.js";
+import { PaperStore } from "../../library/index.js";
+import { SHIPPED_POLICY_PATH } from "../../llm/index.js";
+import { loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
+import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
+import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
+import type { RegisterCommands } from "./index.js";
+
+type GenerateFlags = LlmFlags & {
+  paper?: string;
+  paperFile?: string;
+  paperIndex: number;
+  n: number;
+  seed: number;
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  maxAttempts: number;
+  rewardModel?: string;
+  json?: boolean;
+};
+
+const EQUAL_WEIGHTS = { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 };
+
+export const registerGenerateCommands: RegisterCommands = (program: Command) => {
+  const cmd = program
+    .command("generate")
+    .description("propose follow-up research ideas for a paper, scored by the reward models")
+    .option("--paper <id>", "a paper in the library")
+    .option("--paper-file <file>", 'a JSON {"title","abstract"}, a paper-listing page, Markdown or PDF')
+    .option("--paper-index <i>", "which paper of a file with several (0: the first)", intFlag("--paper-index"), 0)
+    .option("-n, --n <n>", "ideas to generate", intFlag("-n"), 4)
+    .option("--seed <s>", "same seed, same ideas", intFlag("--seed"), 1)
+    .option("--temperature <t>", "sampling temperature (0: greedy)", floatFlag("--temperature"), 0.8)
+    .option("--top-p <p>", "nucleus sampling", floatFlag("--top-p"), 0.95)
+    .option("--max-tokens <n>", "tokens per idea at most", intFlag("--max-tokens"), 512)
+    .option(
+      "--max-attempts <n>",
+      "generations per idea before giving up (output off the layout is regenerated)",
+      intFlag("--max-attempts"),
+      6,
+    )
+    .option("--reward-model <dir>", "reward model folder (default: the shipped models/reward-tfidf)")
+    .option(
+      "--json",
+      'one line per idea: {"index","text","idea","scores","weights","strengths","related","backend","models","seed"}',
+    );
+  addLlmOptions(cmd).addHelpText(
+    "after",
+    `
+The builtin backend runs ideasteer's shipped SFT policy (models/policy): a small demonstration model.
+Real models: --backend llama --model-path <instruct model .gguf>, or --backend openai --base-url <server>/v1.
+
+Examples:
+  $ ideasteer generate --paper-file examples/paper.json -n 4 --json
+  $ ideasteer generate --paper neurips2023/009LK0vLcY --seed 7
+  $ ideasteer generate --paper-file paper.pdf --backend llama --model-path ~/models/qwen2.5-7b-instruct-q4_k_m.gguf`,
+  );
+  cmd.action(async (flags: GenerateFlags, self: Command) => {
+    const ctx = withPolicyDefault(contextFor(self, llmFlagValues(flags)));
+    const { paper, related } = await sourceAndRelated(ctx, flags);
+    const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
+    const rewardModel = loadRewardModel(rewardDir);
+    const models = {
+      policy:
+        ctx.config.llm.backend === "openai" ? `openai:${ctx.config.llm.model}` : modelHash(ctx.config.llm.modelPath),
+      reward: modelHash(join(rewardDir, "model.json")),
+    };
+    await withBackend(ctx, async (backend) => {
+      const events = generateIdeas(paper, {
+        backend,
+        n: flags.n,
+        seed: flags.seed,
+        temperature: flags.temperature,
+        topP: flags.topP,
+        maxTokens: flags.maxTokens,
+        maxPromptTokens: 480,
+        maxAttempts: flags.maxAttempts,
+        rewardModel,
+        related,
+      });
+      for await (const e of events)
+        process.stdout.write(render(e, { json: flags.json, backend: backend.name, models }));
+    });
+  });
+};
+
+/** builtin with no model path generates with the SFT policy (the home's, then the shipped one). */
+function withPolicyDefault(ctx: CliContext): CliContext {
+  const { llm } = ctx.config;
+  if (llm.backend !== "builtin" || llm.modelPath) return ctx;
+  const candidates = [join(ctx.config.home, "models", "policy", "model.gguf"), SHIPPED_POLICY_PATH];
+  const modelPath = candidates.find((p) => existsSync(p));
+  if (!modelPath)
+    throw new NotFoundError(
+      "SFT policy",
+      candidates.join(" or "),
+      "train one with `ideasteer train sft` and export it",
+    );
+  return { ...ctx, config: { ...ctx.config, llm: { ...llm, modelPath } } };
+}
+
+/** The paper (from the library or a file) and what the ideas are related to: it, and its nearest prior work. */
+async function sourceAndRelated(
+  ctx: CliContext,
+  flags: GenerateFlags,
+): Promise<{ paper: SourcePaper; related: RelatedWork[] }> {
+  if ((flags.paper === undefined) === (flags.paperFile === undefined))
+    throw new NotFoundError("paper", "(none)", "give exactly one of --paper <library id> or --paper-file <file>");
+  const dbPath = ctx.config.library.dbPath;
+  const library = existsSync(dbPath) ? PaperStore.open(dbPath, { readonly: true, log: ctx.log }) : null;
+  try {
+    const paper = flags.paper !== undefined ? fromLibrary(library, flags.paper) : await fromFile(ctx, flags);
+    const source: RelatedWork = { id: paper.id ?? "(paper file)", title: paper.title, role: "source" };
+    const prior = library
+      ? library
+          .similarToText(`${paper.title}\n${paper.abstract}`, { limit: 3, excludeIds: paper.id ? [paper.id] : [] })
+          .map((h): RelatedWork => ({ id: h.id, title: h.title, role: "prior", year: h.year }))
+      : [];
+    return { paper, related: [source, ...prior] };
+  } finally {
+    library?.close();
+  }
+}
+
+function fromLibrary(library: PaperStore | null, id: string): SourcePaper {
+  const p = library?.get(id);
+  if (!p)
+    throw new NotFoundError("paper", id, "find its id with: ideasteer library search <words>, or use --paper-file");
+  return { id: p.id, title: p.title, abstract: p.abstract };
+}
+
+async function fromFile(ctx: CliContext, flags: GenerateFlags): Promise<SourcePaper> {
+  const papers = await readPaperFile(flags.paperFile as string);
+  const p = papers[flags.paperIndex];
+  if (!p)
+    throw new NotFoundError(
+      "paper",
+      `#${flags.paperIndex} of ${flags.paperFile}`,
+      `the file holds ${papers.length}; use --paper-index 0-${papers.length - 1}`,
+    );
+  if (papers.length > 1)
+    ctx.log.info("paper file holds several papers; generating for one", {
+      file: flags.paperFile,
+      papers: papers.length,
+      index: flags.paperIndex,
+      title: p.title,
+    });
+  return p;
+}
+
+function render(e: IdeaEvent, o: { json?: boolean; backend: string; models: Record<string, string> }): string {
+  if (e.type === "done")
+    return o.json
+      ? ""
+      : `${e.ideas} ideas; ${e.parsedFirstTry} in the layout at the first try, ${e.attempts} generations in all\n`;
+  if (o.json)
+    return `${JSON.stringify({
+      index: e.index,
+      text: e.text,
+      idea: e.idea,
+      scores: e.scores,
+      weights: EQUAL_WEIGHTS,
+      strengths: [], // no steering yet: dynamic control is not applied
+      related: e.related,
+      backend: o.backend,
+      models: o.models,
+      seed: e.seed,
+    })}\n`;
+  const scores = e.scores
+    ? DIMENSIONS.map((d) => `${d} ${(e.scores as Record<string, number>)[d]?.toFixed(2)}`).join(", ")
+    : "";
+  return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}\n\n${e.text}\n\n`;
+}

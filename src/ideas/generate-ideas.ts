@@ -1,0 +1,130 @@
+import { IdeasteerError } from "../core/index.js";
+import { type Idea, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
+import { isLocalModel, type LlmBackend } from "../llm/index.js";
+import { type RewardModel, scoreIdeas } from "../reward/index.js";
+import { chatPrompt, type PromptMode, policyPrompt, promptModeOf, type SourcePaper } from "./idea-prompt.js";
+
+/** A paper an idea is related to: the one it builds on, or the nearest prior work in the library. */
+export type RelatedWork = { id: string; title: string; role: "source" | "prior"; year?: number | null };
+
+/** What generation reports, in order (DESIGN §8): each idea when it is complete, then done. */
+export type IdeaEvent =
+  | {
+      type: "idea";
+      index: number;
+      text: string; // the idea in the section-1 layout
+      idea: Idea;
+      scores: Scores | null; // the reward models' (null without one)
+      related: RelatedWork[];
+      seed: number; // the seed of the attempt that gave this idea
+      attempts: number; // generations this idea took (regenerated when the layout did not parse)
+      repaired: boolean; // the layout was repaired (fields found under other labels), never filled in
+    }
+  | { type: "done"; ideas: number; attempts: number; parsedFirstTry: number };
+
+export type GenerateIdeasOptions = {
+  backend: LlmBackend;
+  n: number;
+  seed: number;
+  temperature: number;
+  topP: number;
+  maxTokens: number; // per idea
+  maxPromptTokens: number; // the policy's paper budget (the SFT pairs' cut)
+  maxAttempts: number; // per idea, before giving up with an error
+  rewardModel?: RewardModel;
+  related?: RelatedWork[];
+  signal?: AbortSignal;
+};
+
+export const IDEA_LIMITS = { maxN: 64, maxTokens: 2_048, maxAttempts: 16 } as const;
+
+/**
+ * Generates n ideas for a paper: each from its own seed (seed, index, attempt), so the same seed gives the
+ * same ideas; output that does not parse into the section-1 layout is repaired when every field is there
+ * under another label, and otherwise regenerated, never returned broken. Scored by the reward model when given.
+ *
+ * @example
+ *   for await (const e of generateIdeas(paper, { backend, n: 4, seed: 1, ... }))
+ *     if (e.type === "idea") console.log(e.text, e.scores);
+ */
+export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions): AsyncGenerator<IdeaEvent> {
+  checkOptions(o);
+  const mode = await promptModeOf(o.backend);
+  const stats = { attempts: 0, parsedFirstTry: 0 };
+  for (let index = 0; index < o.n; index++) {
+    const made = await oneIdea(paper, { ...o, mode, index });
+    stats.attempts += made.attempts;
+    if (made.attempts === 1 && !made.repaired) stats.parsedFirstTry++;
+    const scores = o.rewardModel ? ((await scoreIdeas([made.idea], { model: o.rewardModel }))[0] ?? null) : null;
+    yield { type: "idea", index, text: renderIdea(made.idea), scores, related: o.related ?? [], ...made };
+  }
+  yield { type: "done", ideas: o.n, ...stats };
+}
+
+type Made = { idea: Idea; seed: number; attempts: number; repaired: boolean };
+
+/** One idea: attempts until one parses (strictly, or by repair without invented text). */
+async function oneIdea(
+  paper: SourcePaper,
+  o: GenerateIdeasOptions & { mode: PromptMode; index: number },
+): Promise<Made> {
+  const missing: string[] = [];
+  for (let attempt = 0; attempt < o.maxAttempts; attempt++) {
+    o.signal?.throwIfAborted();
+    const seed = attemptSeed(o.seed, o.index, attempt);
+    const text = (await sample(paper, { ...o, seed })).trim();
+    const strict = tryParse(text);
+    if (strict) return { idea: strict, seed, attempts: attempt + 1, repaired: false };
+    const r = repairIdea(text);
+    if (r.idea) return { idea: r.idea, seed, attempts: attempt + 1, repaired: true };
+    missing.push(r.missing.join(", ") || "no text");
+  }
+  throw new IdeasteerError(
+    "E_GENERATE",
+    `idea ${o.index + 1}: no attempt of ${o.maxAttempts} gave the layout (missing: ${missing.at(-1)})`,
+    {
+      hint: "raise --max-attempts or --max-tokens, lower --temperature, or use a stronger model (--backend llama|openai)",
+    },
+  );
+}
+
+/** One generation: the policy's raw prompt, or a chat for other models. */
+async function sample(
+  paper: SourcePaper,
+  o: GenerateIdeasOptions & { mode: PromptMode; seed: number },
+): Promise<string> {
+  const sampling = { maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, seed: o.seed, signal: o.signal };
+  if (o.mode === "policy" && isLocalModel(o.backend)) {
+    const p = await policyPrompt(o.backend, paper, o.maxPromptTokens);
+    return (await o.backend.generate(p.tokens, { ...sampling, stopTokens: [p.endToken] })).text;
+  }
+  return (await o.backend.chat(chatPrompt(paper), sampling)).text;
+}
+
+function tryParse(text: string): Idea | null {
+  try {
+    return parseIdea(text);
+  } catch {
+    return null;
+  }
+}
+
+/** A seed per (run seed, idea, attempt): ideas are independent of n and of each other's retries. */
+export function attemptSeed(seed: number, index: number, attempt: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const x of [index, attempt]) h = Math.imul(h ^ (x + 0x7f4a7c15), 0x85ebca6b) >>> 0;
+  return h % 2_147_483_647;
+}
+
+function checkOptions(o: GenerateIdeasOptions): void {
+  const bad = (what: string, hint: string) => {
+    throw new IdeasteerError("E_INPUT", what, { hint });
+  };
+  if (!Number.isInteger(o.n) || o.n < 1 || o.n > IDEA_LIMITS.maxN)
+    bad(`n = ${o.n}`, `ask for 1-${IDEA_LIMITS.maxN} ideas`);
+  if (o.maxTokens < 16 || o.maxTokens > IDEA_LIMITS.maxTokens)
+    bad(`maxTokens = ${o.maxTokens}`, `use 16-${IDEA_LIMITS.maxTokens} tokens per idea`);
+  if (o.maxAttempts < 1 || o.maxAttempts > IDEA_LIMITS.maxAttempts)
+    bad(`maxAttempts = ${o.maxAttempts}`, `use 1-${IDEA_LIMITS.maxAttempts}`);
+  if (!(o.temperature >= 0 && o.temperature <= 2)) bad(`temperature = ${o.temperature}`, "use 0-2");
+}

@@ -1,0 +1,19 @@
+// The generation pipeline (DESIGN §8): the prompt, steered generation, scoring; the idea history comes later.
+export {
+  attemptSeed,
+  type GenerateIdeasOptions,
+  generateIdeas,
+  IDEA_LIMITS,
+  type IdeaEvent,
+  type RelatedWork,
+} from "./generate-ideas.js";
+export {
+  chatPrompt,
+  IDEA_LAYOUT,
+  type PromptMode,
+  policyPrompt,
+  promptModeOf,
+  type SourcePaper,
+} from "./idea-prompt.js";
+export { modelHash } from "./model-hash.js";
+export { MAX_PAPER_FILE_BYTES, readPaperFile } from "./paper-input.js";

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { ConfigError } from "../core/index.js";
+import { checkTrainerConfig, TrainerConfig } from "./trainer-config.js";
+
+/**
+ * SFT knobs (DESIGN §4): the base model, the pairs, the batch and the cut lengths, on top of the trainer's shared
+ * fields with SFT's own defaults (a lower lr than pretraining; evaluation, checkpoints and samples once per epoch).
+ * maxSteps, evalEvery, checkpointEvery and sampleEvery are set from `epochs` once the pairs are counted
+ * (`withEpochSchedule`), so config.json records the schedule the run followed.
+ */
+export const SftConfig = TrainerConfig.extend({
+  init: z
+    .string()
+    .default("")
+    .describe(
+      "base model: a checkpoint or run folder, or a GGUF file with tokenizer.json beside it (default: models/default)",
+    ),
+  dataset: z
+    .string()
+    .default("")
+    .describe("dataset folder with sft.train.jsonl and sft.val.jsonl (default: the newest under <home>/datasets)"),
+  extraPairs: z
+    .boolean()
+    .default(false)
+    .describe("also train on sft-extra.train.jsonl (other top-k supporting papers; data build --extra-supporting)"),
+  epochs: z.number().int().positive().default(4).describe("passes over the training pairs"),
+  batchSize: z
+    .number()
+    .int()
+    .positive()
+    .default(8)
+    .describe("pairs per micro-batch (similar lengths batched together)"),
+  maxPromptTokens: z.number().int().min(8).default(480).describe("paper tokens kept (the abstract's end is cut)"),
+  maxTargetTokens: z.number().int().min(8).default(512).describe("idea tokens kept (longer ideas are cut, counted)"),
+  sampleTokens: z.number().int().positive().default(320).describe("tokens per sample idea"),
+  samplePapers: z.number().int().min(0).default(2).describe("held-out papers sampled at each evaluation"),
+  lr: z.number().positive().default(5e-4).describe("peak learning rate"),
+  minLr: z.number().min(0).default(5e-5).describe("learning rate at the end of the cosine decay"),
+  warmupSteps: z.number().int().min(0).default(30).describe("linear warmup from 0 to lr"),
+  earlyStoppingPatience: z
+    .number()
+    .int()
+    .min(0)
+    .default(1)
+    .describe("stop after this many evaluations (epochs) without improvement of loss/val (0: never)"),
+}).superRefine((c, ctx) => {
+  const fail = (message: string) => ctx.addIssue({ code: "custom", message });
+  checkTrainerConfig(c, fail);
+});
+export type SftConfig = z.infer<typeof SftConfig>;
+
+/** Config fields as a file or flags give them. */
+export type SftOverrides = Partial<SftConfig>;
+
+/** defaults < overrides (file, flags), validated; errors name the fields. */
+export function resolveSftConfig(...overrides: SftOverrides[]): SftConfig {
+  const merged = Object.assign({}, ...overrides.map((o) => dropUndefined(o)));
+  return parseSft(merged);
+}
+
+/**
+ * The epoch-based schedule written into the config: maxSteps = epochs x steps per epoch, and evaluation,
+ * checkpoint and samples at every epoch's end (at most `cap` steps apart, for long epochs).
+ */
+export function withEpochSchedule(c: SftConfig, batchesPerEpoch: number, cap = 500): SftConfig {
+  const perEpoch = Math.max(1, Math.ceil(batchesPerEpoch / c.gradAccum));
+  const every = Math.min(perEpoch, cap);
+  const maxSteps = c.epochs * perEpoch;
+  return parseSft({
+    ...c,
+    maxSteps,
+    evalEvery: every,
+    checkpointEvery: every,
+    sampleEvery: every,
+    warmupSteps: Math.min(c.warmupSteps, Math.max(0, maxSteps - 1)),
+  });
+}
+
+function parseSft(v: unknown): SftConfig {
+  const parsed = SftConfig.safeParse(v);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`);
+    throw new ConfigError(
+      `invalid SFT config: ${issues.join("; ")}`,
+      "change the named fields (flags or --train-config file)",
+    );
+  }
+  return parsed.data;
+}
+
+const dropUndefined = (o: object): object => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
