@@ -7,6 +7,7 @@ import { DEFAULT_LLM_EXTRACT_OPTIONS, extractIdeaLlm } from "./extract-idea-llm.
 import { extractIdeaOffline, type PaperFullText } from "./extract-idea-offline.js";
 import { countFill, type FillCounter, newFill } from "./field-fill.js";
 import { DEFAULT_PICK_OPTIONS, pickSupportingPaper } from "./pick-supporting-paper.js";
+import { DATA_RULE, quoteAsData } from "./prompt-data.js";
 import type { PaperIndex } from "./read-sources.js";
 import type { CitationRecord, PaperRecord } from "./source-records.js";
 import { type CandidateRanking, rankCandidates } from "./supporting-paper.js";
@@ -24,6 +25,25 @@ export type SftRow = {
 
 export const sftPrompt = (title: string, abstract: string): string =>
   `<|paper|>Title: ${oneLine(title)}\nAbstract: ${oneLine(abstract)}<|idea|>`;
+
+/** The paper back out of an SFT prompt (sftPrompt's inverse), or null for text not in that form. */
+export function parseSftPrompt(prompt: string): { title: string; abstract: string } | null {
+  const m = /^<\|paper\|>Title: ([^\n]*)\nAbstract: ([\s\S]*)<\|idea\|>$/.exec(prompt);
+  return m ? { title: m[1] as string, abstract: m[2] as string } : null;
+}
+
+/**
+ * The prompt a user's model is fine-tuned with (LoRA SFT) and generates from: the paper quoted as data, then a
+ * cue for the section-1 layout. Plain text, no chat template, so any base or instruct model reads it alike.
+ */
+export function plainIdeaPrompt(title: string, abstract: string): string {
+  return [
+    DATA_RULE,
+    quoteAsData(`Title: ${oneLine(title)}\nAbstract: ${oneLine(abstract)}`),
+    "A follow-up research idea that builds on this paper, as Title / Method / Experiment Plan:",
+    "",
+  ].join("\n");
+}
 
 export type SftPairOptions = {
   topK: number;

@@ -1,6 +1,14 @@
 export { type BuildOptions, type BuildResult, buildDatasets } from "./build-datasets.js";
 export { buildRmRows, type RmRow, type RmRows } from "./build-rm-rows.js";
-export { buildSftPairs, type SftPairOptions, type SftPairs, type SftRow, sftPrompt } from "./build-sft-pairs.js";
+export {
+  buildSftPairs,
+  parseSftPrompt,
+  plainIdeaPrompt,
+  type SftPairOptions,
+  type SftPairs,
+  type SftRow,
+  sftPrompt,
+} from "./build-sft-pairs.js";
 export { cleanPaperText } from "./clean-paper-text.js";
 export {
   type Correlation,

@@ -2,7 +2,14 @@ import { IdeasteerError } from "../core/index.js";
 import { type Idea, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
 import { isLocalModel, type LlmBackend } from "../llm/index.js";
 import { type RewardModel, scoreIdeas } from "../reward/index.js";
-import { chatPrompt, type PromptMode, policyPrompt, promptModeOf, type SourcePaper } from "./idea-prompt.js";
+import {
+  chatPrompt,
+  type PromptMode,
+  plainPrompt,
+  policyPrompt,
+  promptModeOf,
+  type SourcePaper,
+} from "./idea-prompt.js";
 
 /** A paper an idea is related to: the one it builds on, or the nearest prior work in the library. */
 export type RelatedWork = { id: string; title: string; role: "source" | "prior"; year?: number | null };
@@ -34,6 +41,8 @@ export type GenerateIdeasOptions = {
   rewardModel?: RewardModel;
   related?: RelatedWork[];
   signal?: AbortSignal;
+  /** Overrides the mode found from the model's vocabulary ("plain" for a model with a `train lora` adapter). */
+  promptMode?: PromptMode;
 };
 
 export const IDEA_LIMITS = { maxN: 64, maxTokens: 2_048, maxAttempts: 16 } as const;
@@ -49,7 +58,7 @@ export const IDEA_LIMITS = { maxN: 64, maxTokens: 2_048, maxAttempts: 16 } as co
  */
 export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions): AsyncGenerator<IdeaEvent> {
   checkOptions(o);
-  const mode = await promptModeOf(o.backend);
+  const mode = o.promptMode ?? (await promptModeOf(o.backend));
   const stats = { attempts: 0, parsedFirstTry: 0 };
   for (let index = 0; index < o.n; index++) {
     const made = await oneIdea(paper, { ...o, mode, index });
@@ -98,6 +107,8 @@ async function sample(
     const p = await policyPrompt(o.backend, paper, o.maxPromptTokens);
     return (await o.backend.generate(p.tokens, { ...sampling, stopTokens: [p.endToken] })).text;
   }
+  if (o.mode === "plain" && isLocalModel(o.backend))
+    return (await o.backend.generate(await plainPrompt(o.backend, paper, o.maxPromptTokens), sampling)).text;
   return (await o.backend.chat(chatPrompt(paper), sampling)).text;
 }
 

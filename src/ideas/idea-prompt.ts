@@ -1,11 +1,15 @@
+import { plainIdeaPrompt } from "../datasets/index.js";
 import { dataFence, dataRule, fenceTag, quoteData } from "../judge/index.js";
 import type { ChatMessage, LlmBackend, LocalModel } from "../llm/index.js";
 
 /** The paper an idea builds on: what `generate` reads (a library record, a JSON paper, a parsed file). */
 export type SourcePaper = { id?: string; title: string; abstract: string };
 
-/** How a prompt reaches the model: the policy's own tokens, or a chat asking for the layout. */
-export type PromptMode = "policy" | "chat";
+/**
+ * How a prompt reaches the model: the policy's own tokens; a chat asking for the layout; or the plain prompt a
+ * LoRA adapter was trained on (datasets' plainIdeaPrompt, `train lora`).
+ */
+export type PromptMode = "policy" | "chat" | "plain";
 
 const POLICY_TOKENS = ["<|paper|>", "<|idea|>", "<|end|>"] as const;
 
@@ -71,6 +75,12 @@ export function chatPrompt(paper: SourcePaper, maxAbstractChars = 6_000): ChatMe
     { role: "system", content: system },
     { role: "user", content: user },
   ];
+}
+
+/** The plain prompt in the model's own tokens, as `train lora` tokenized it: BOS as the model wants, no control tokens. */
+export async function plainPrompt(model: LocalModel, paper: SourcePaper, maxTokens: number): Promise<number[]> {
+  const tokens = await model.tokenize(plainIdeaPrompt(paper.title, paper.abstract), { special: false, addBos: true });
+  return tokens.length <= maxTokens ? tokens : [...tokens.slice(0, maxTokens - 24), ...tokens.slice(-24)];
 }
 
 const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();

@@ -54,8 +54,7 @@ export type SftOverrides = Partial<SftConfig>;
 
 /** defaults < overrides (file, flags), validated; errors name the fields. */
 export function resolveSftConfig(...overrides: SftOverrides[]): SftConfig {
-  const merged = Object.assign({}, ...overrides.map((o) => dropUndefined(o)));
-  return parseSft(merged);
+  return parseSft(mergeOverrides(overrides));
 }
 
 /**
@@ -63,29 +62,42 @@ export function resolveSftConfig(...overrides: SftOverrides[]): SftConfig {
  * checkpoint and samples at every epoch's end (at most `cap` steps apart, for long epochs).
  */
 export function withEpochSchedule(c: SftConfig, batchesPerEpoch: number, cap = 500): SftConfig {
+  return parseSft({ ...c, ...epochSchedule(c, batchesPerEpoch, cap) });
+}
+
+/** The schedule fields for `epochs` passes over `batchesPerEpoch` micro-batches (SFT and LoRA share it). */
+export function epochSchedule(
+  c: { epochs: number; gradAccum: number; warmupSteps: number },
+  batchesPerEpoch: number,
+  cap = 500,
+): { maxSteps: number; evalEvery: number; checkpointEvery: number; sampleEvery: number; warmupSteps: number } {
   const perEpoch = Math.max(1, Math.ceil(batchesPerEpoch / c.gradAccum));
   const every = Math.min(perEpoch, cap);
   const maxSteps = c.epochs * perEpoch;
-  return parseSft({
-    ...c,
+  return {
     maxSteps,
     evalEvery: every,
     checkpointEvery: every,
     sampleEvery: every,
     warmupSteps: Math.min(c.warmupSteps, Math.max(0, maxSteps - 1)),
-  });
+  };
 }
 
-function parseSft(v: unknown): SftConfig {
-  const parsed = SftConfig.safeParse(v);
+const parseSft = (v: unknown): SftConfig => parseStageConfig(SftConfig, "SFT", v);
+
+/** A stage's config parsed, or a ConfigError naming every bad field. */
+export function parseStageConfig<T>(schema: z.ZodType<T>, stage: string, v: unknown): T {
+  const parsed = schema.safeParse(v);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`);
     throw new ConfigError(
-      `invalid SFT config: ${issues.join("; ")}`,
+      `invalid ${stage} config: ${issues.join("; ")}`,
       "change the named fields (flags or --train-config file)",
     );
   }
   return parsed.data;
 }
 
-const dropUndefined = (o: object): object => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+/** Later overrides win; a field left undefined (a flag not given) overrides nothing. */
+export const mergeOverrides = (overrides: readonly object[]): object =>
+  Object.assign({}, ...overrides.map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
@@ -12,7 +12,7 @@ import {
   trainBpe,
   writeLlamaGguf,
 } from "../engine/index.js";
-import { tempDir } from "../testing/index.js";
+import { tempDir, topicPairs, writeSftDataset } from "../testing/index.js";
 import {
   createSftSampler,
   loadBaseModel,
@@ -31,25 +31,10 @@ import {
 } from "./index.js";
 
 const SPECIALS = ["<|paper|>", "<|idea|>", "<|end|>"];
-const TOPICS = ["graph neural networks", "diffusion models", "speech recognition", "robot grasping", "protein folding"];
-
-/** Pairs whose idea repeats its paper's topic: a model can only predict the topic by reading the paper. */
-function pairs(n: number, offset = 0): SftPairRow[] {
-  return Array.from({ length: n }, (_, k) => {
-    const i = k + offset;
-    const topic = TOPICS[i % TOPICS.length] as string;
-    return {
-      id: `p${i}`,
-      supportingId: `s${i}`,
-      prompt: `<|paper|>Title: Study ${i} of ${topic}\nAbstract: We study ${topic} in setting ${i % 3}.<|idea|>`,
-      target: `Title: Better ${topic}\nMethod: Extend ${topic} with a new loss.`,
-    };
-  });
-}
 
 /** A tokenizer, a random base model (GGUF + tokenizer.json) and a dataset folder, all written here. */
 async function fixture(dir: string): Promise<{ tok: BpeTokenizer; modelDir: string; dataset: string }> {
-  const texts = pairs(40).flatMap((r) => [r.prompt, r.target]);
+  const texts = topicPairs(40).flatMap((r) => [r.prompt, r.target]);
   const tok = await trainBpe({ texts, vocabSize: 320, specialTokens: SPECIALS });
   const modelDir = join(dir, "base");
   mkdirSync(modelDir, { recursive: true });
@@ -73,11 +58,7 @@ async function fixture(dir: string): Promise<{ tok: BpeTokenizer; modelDir: stri
     tokenizer: tok.toGgufTokenizer(),
     fileType: "F32",
   });
-  const dataset = join(dir, "dataset");
-  mkdirSync(dataset, { recursive: true });
-  const jsonl = (rows: SftPairRow[]) => rows.map((r) => JSON.stringify(r)).join("\n");
-  writeFileSync(join(dataset, "sft.train.jsonl"), jsonl(pairs(30)));
-  writeFileSync(join(dataset, "sft.val.jsonl"), jsonl(pairs(10, 100)));
+  const dataset = writeSftDataset(join(dir, "dataset"), { train: 30, val: 10 });
   return { tok, modelDir, dataset };
 }
 

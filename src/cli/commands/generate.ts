@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { NotFoundError } from "../../core/index.js";
+import { ConfigError, NotFoundError } from "../../core/index.js";
 import { DIMENSIONS } from "../../idea/index.js";
 import {
   generateIdeas,
@@ -12,7 +12,7 @@ import {
   type SourcePaper,
 } from "../../ideas/index.js";
 import { PaperStore } from "../../library/index.js";
-import { SHIPPED_POLICY_PATH } from "../../llm/index.js";
+import { isLocalModel, SHIPPED_POLICY_PATH } from "../../llm/index.js";
 import { loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
@@ -29,6 +29,7 @@ type GenerateFlags = LlmFlags & {
   maxTokens: number;
   maxAttempts: number;
   rewardModel?: string;
+  lora?: string;
   json?: boolean;
 };
 
@@ -54,6 +55,10 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
     )
     .option("--reward-model <dir>", "reward model folder (default: the shipped models/reward-tfidf)")
     .option(
+      "--lora <adapter.gguf>",
+      "a LoRA adapter from `train lora` (llama backend): generates from the prompt it was trained on",
+    )
+    .option(
       "--json",
       'one line per idea: {"index","text","idea","scores","weights","strengths","related","backend","models","seed"}',
     );
@@ -73,20 +78,30 @@ Examples:
     const { paper, related } = await sourceAndRelated(ctx, flags);
     const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
     const rewardModel = loadRewardModel(rewardDir);
-    const models = {
+    const models: Record<string, string> = {
       policy:
         ctx.config.llm.backend === "openai" ? `openai:${ctx.config.llm.model}` : modelHash(ctx.config.llm.modelPath),
       reward: modelHash(join(rewardDir, "model.json")),
     };
+    if (flags.lora) models.lora = modelHash(flags.lora);
     await withBackend(ctx, async (backend) => {
+      if (flags.lora) {
+        if (!isLocalModel(backend))
+          throw new ConfigError(
+            "--lora needs a local model",
+            "use --backend llama --model-path <the adapter's base .gguf>",
+          );
+        await backend.addLora(flags.lora, 1);
+      }
       const events = generateIdeas(paper, {
+        promptMode: flags.lora ? "plain" : undefined,
         backend,
         n: flags.n,
         seed: flags.seed,
         temperature: flags.temperature,
         topP: flags.topP,
         maxTokens: flags.maxTokens,
-        maxPromptTokens: 480,
+        maxPromptTokens: flags.lora ? 640 : 480, // the cuts `train lora` and `train sft` trained with
         maxAttempts: flags.maxAttempts,
         rewardModel,
         related,

@@ -7,6 +7,9 @@ import {
   EXPORT_TYPES,
   type ExportType,
   exportGguf,
+  LORA_TARGETS,
+  LoraConfig,
+  loraSft,
   PRETRAIN_PRESETS,
   PretrainConfig,
   PretrainData,
@@ -16,6 +19,7 @@ import {
   pretrain,
   readMetrics,
   renderMetricsSvg,
+  resolveLoraConfig,
   resolvePretrainConfig,
   resolveSftConfig,
   SftConfig,
@@ -58,7 +62,9 @@ type PretrainFlags = ProgressFlag & {
 };
 
 export const registerTrainCommands: RegisterCommands = (program: Command) => {
-  const train = program.command("train").description("train models: pretraining, SFT, plots of runs, GGUF export");
+  const train = program
+    .command("train")
+    .description("train models: pretraining, SFT, LoRA, plots of runs, GGUF export");
 
   const pretrainCmd = train
     .command("pretrain")
@@ -145,6 +151,50 @@ Examples:
       if (r) process.stdout.write(renderSftResult(r));
     });
 
+  const loraCmd = train
+    .command("lora")
+    .description("LoRA SFT of a llama-architecture GGUF: adapters trained by the engine, exported for llama.cpp")
+    .option(
+      "--targets <list>",
+      `comma-separated matrices to adapt (${LORA_TARGETS.join(", ")}; default attn_q,attn_k,attn_v,attn_output)`,
+    )
+    .option("--train-config <file>", "JSON file with LoRA config fields (under flags)")
+    .option("--resume <run-dir>", "continue a run from its newest intact checkpoint");
+  addProgressOption(addConfigFlags(loraCmd, LORA_FLAGS))
+    .addHelpText(
+      "after",
+      `
+The adapter (runs/lora-…/adapter.gguf, from the checkpoint with the lowest loss/val) applies in llama.cpp:
+  $ ideasteer generate --paper-file paper.json --backend llama --model-path base.gguf --lora runs/lora-…/adapter.gguf
+
+Examples:
+  $ ideasteer train lora --base ~/models/SmolLM2-135M-Instruct-f16.gguf --rank 16 --epochs 1
+  $ ideasteer train lora --resume ~/.ideasteer/runs/lora-20261205-140000`,
+    )
+    .action(async (flags: LoraFlags, cmd: Command) => {
+      const { config, log } = contextFor(cmd);
+      const fromFile = flags.trainConfig ? (readJsonObject(flags.trainConfig) as Partial<LoraConfig>) : {};
+      const { trainConfig: _f, resume: _r, progress: _p, targets, ...fields } = flags;
+      const targetList = targets?.split(",").map((x) => x.trim()) as LoraConfig["targets"] | undefined;
+      const cfg = flags.resume
+        ? undefined
+        : resolveLoraConfig(fromFile, { ...(fields as Partial<LoraConfig>), targets: targetList });
+      const r = await untilInterrupted((signal) =>
+        loraSft({
+          config: cfg,
+          resume: flags.resume ? resolve(flags.resume) : undefined,
+          home: config.home,
+          log,
+          progress: flags.progress,
+          signal,
+        }),
+      );
+      if (r)
+        process.stdout.write(
+          `run: ${r.runDir}\nadapter: ${r.adapter} (step ${r.bestStep}, loss/val ${r.lossVal.toFixed(4)})\n`,
+        );
+    });
+
   train
     .command("plot")
     .description("render a run's metrics.jsonl as SVG: loss/train and loss/val vs step, lr below")
@@ -193,6 +243,27 @@ const SFT_FLAGS = configFlags({
     threads: "<n>",
   },
 });
+const LORA_FLAGS = configFlags({
+  section: "lora",
+  schema: LoraConfig,
+  fields: {
+    base: "<file.gguf>",
+    dataset: "<dir>",
+    extraPairs: {},
+    rank: "<r>",
+    alpha: "<x>",
+    epochs: "<n>",
+    batchSize: "<n>",
+    lr: "<x>",
+    maxPromptTokens: "<n>",
+    maxTargetTokens: "<n>",
+    seed: "<n>",
+    threads: "<n>",
+  },
+});
+type LoraFlags = FlagsOf<typeof LORA_FLAGS> &
+  ProgressFlag & { trainConfig?: string; resume?: string; targets?: string };
+
 type SftFlags = FlagsOf<typeof SFT_FLAGS> & ProgressFlag & { trainConfig?: string; resume?: string };
 
 /**
