@@ -11,6 +11,7 @@ export {
   evalRm,
   type ScorerResult,
 } from "./eval-rm.js";
+export { type EvalSftOptions, evalSft, type PairLosses, type SftEvalResult } from "./eval-sft.js";
 export {
   compareWithinSpearman,
   evaluateRanking,
@@ -39,3 +40,4 @@ export {
 export { type ReviewerValues, readReviewerValues } from "./read-reviewer-values.js";
 export { RmExample, readRmSplit } from "./read-rm-split.js";
 export { LITERATURE_REFERENCES, renderRmReport } from "./rm-report.js";
+export { renderSftReport } from "./sft-report.js";

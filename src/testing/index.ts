@@ -18,7 +18,7 @@ export {
   referenceLogits,
 } from "./reference-forward.js";
 export { attachReferences, type CitingRecord, openSampleLibrary, readCitingRecord } from "./sample-library.js";
-export { type FixturePair, topicPairs, writeSftDataset } from "./sft-fixture.js";
+export { type FixturePair, topicPairs, writeSftDataset, writeTinyBaseModel } from "./sft-fixture.js";
 export { hasSharedData, requireSharedData, SHARED_DATA, sharedPath } from "./shared-data.js";
 export { tempDir } from "./temp-dir.js";
 export { openTinyLlama } from "./tiny-llama.js";

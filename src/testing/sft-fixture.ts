@@ -1,5 +1,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  type BpeTokenizer,
+  checkLlamaConfig,
+  createLlama,
+  llamaWeights,
+  saveTokenizer,
+  trainBpe,
+  writeLlamaGguf,
+} from "../engine/index.js";
 
 export type FixturePair = { id: string; supportingId: string; prompt: string; target: string };
 
@@ -26,4 +35,35 @@ export function writeSftDataset(dir: string, o: { train: number; val: number }):
   writeFileSync(join(dir, "sft.train.jsonl"), jsonl(topicPairs(o.train)));
   writeFileSync(join(dir, "sft.val.jsonl"), jsonl(topicPairs(o.val, 100)));
   return dir;
+}
+
+/**
+ * A random base model for SFT tests in the shipped models/ layout (model.gguf + tokenizer.json): a BPE with our
+ * three control tokens trained on the topic pairs, a 2-layer d 32 llama with a 96-token context.
+ */
+export async function writeTinyBaseModel(modelDir: string): Promise<{ tokenizer: BpeTokenizer; modelDir: string }> {
+  const texts = topicPairs(40).flatMap((r) => [r.prompt, r.target]);
+  const tokenizer = await trainBpe({ texts, vocabSize: 320, specialTokens: ["<|paper|>", "<|idea|>", "<|end|>"] });
+  mkdirSync(modelDir, { recursive: true });
+  saveTokenizer(join(modelDir, "tokenizer.json"), tokenizer);
+  const config = checkLlamaConfig({
+    vocabSize: tokenizer.vocabSize,
+    dModel: 32,
+    nLayers: 2,
+    nHeads: 2,
+    nKvHeads: 1,
+    dFf: 64,
+    contextLength: 96,
+    ropeTheta: 10_000,
+    normEps: 1e-5,
+    tiedEmbeddings: true,
+  });
+  const llama = createLlama(config, { seed: 5 });
+  writeLlamaGguf(join(modelDir, "model.gguf"), {
+    config,
+    weights: llamaWeights(llama),
+    tokenizer: tokenizer.toGgufTokenizer(),
+    fileType: "F32",
+  });
+  return { tokenizer, modelDir };
 }

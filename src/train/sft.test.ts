@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
-import {
-  type BpeTokenizer,
-  checkLlamaConfig,
-  createLlama,
-  llamaWeights,
-  saveTokenizer,
-  trainBpe,
-  writeLlamaGguf,
-} from "../engine/index.js";
-import { tempDir, topicPairs, writeSftDataset } from "../testing/index.js";
+import type { BpeTokenizer } from "../engine/index.js";
+import { tempDir, writeSftDataset, writeTinyBaseModel } from "../testing/index.js";
 import {
   createSftSampler,
   loadBaseModel,
@@ -30,34 +22,9 @@ import {
   withShuffledPapers,
 } from "./index.js";
 
-const SPECIALS = ["<|paper|>", "<|idea|>", "<|end|>"];
-
 /** A tokenizer, a random base model (GGUF + tokenizer.json) and a dataset folder, all written here. */
 async function fixture(dir: string): Promise<{ tok: BpeTokenizer; modelDir: string; dataset: string }> {
-  const texts = topicPairs(40).flatMap((r) => [r.prompt, r.target]);
-  const tok = await trainBpe({ texts, vocabSize: 320, specialTokens: SPECIALS });
-  const modelDir = join(dir, "base");
-  mkdirSync(modelDir, { recursive: true });
-  saveTokenizer(join(modelDir, "tokenizer.json"), tok);
-  const config = checkLlamaConfig({
-    vocabSize: tok.vocabSize,
-    dModel: 32,
-    nLayers: 2,
-    nHeads: 2,
-    nKvHeads: 1,
-    dFf: 64,
-    contextLength: 96,
-    ropeTheta: 10_000,
-    normEps: 1e-5,
-    tiedEmbeddings: true,
-  });
-  const llama = createLlama(config, { seed: 5 });
-  writeLlamaGguf(join(modelDir, "model.gguf"), {
-    config,
-    weights: llamaWeights(llama),
-    tokenizer: tok.toGgufTokenizer(),
-    fileType: "F32",
-  });
+  const { tokenizer: tok, modelDir } = await writeTinyBaseModel(join(dir, "base"));
   const dataset = writeSftDataset(join(dir, "dataset"), { train: 30, val: 10 });
   return { tok, modelDir, dataset };
 }

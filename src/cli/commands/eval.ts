@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { IdeasteerError } from "../../core/index.js";
 import { newestDataset } from "../../datasets/index.js";
-import { evalRm } from "../../eval/index.js";
+import { evalRm, evalSft } from "../../eval/index.js";
 import { loadRewardModel, TfidfRewardConfig } from "../../reward/index.js";
 import { contextFor, intFlag } from "../context.js";
 import type { RegisterCommands } from "./index.js";
@@ -28,15 +28,29 @@ type EvalRmFlags = {
   standardize?: string;
 };
 
-/** The newest finished dataset folder under <home>/datasets that holds reward-model rows. */
-function newestRmDataset(home: string): string {
-  const found = newestDataset(home, "rm.effectiveness.train.jsonl");
+/** The newest finished dataset folder under <home>/datasets that holds `file`. */
+function newestDatasetWith(home: string, file: string): string {
+  const found = newestDataset(home, file);
   if (!found)
-    throw new IdeasteerError("E_DATASETS", `no reward-model datasets under ${join(home, "datasets")}`, {
+    throw new IdeasteerError("E_DATASETS", `no dataset with ${file} under ${join(home, "datasets")}`, {
       hint: "run `ideasteer data build` first, or pass --dataset <dir>",
     });
   return found;
 }
+
+type EvalSftFlags = {
+  policy: string[];
+  base: string;
+  dataset?: string;
+  split: string;
+  samples: number;
+  parsePapers: number;
+  resamples: number;
+  seed: number;
+  out: string;
+  name: string;
+  progress: boolean;
+};
 
 export const registerEvalCommands: RegisterCommands = (program: Command) => {
   const ev = program.command("eval").description("evaluation reports (DESIGN §6)");
@@ -97,7 +111,7 @@ Examples:
           hint: "pass --data-dir <dir with reviews.jsonl.gz>",
         });
       const { reportPath, svgPath, modelPath, result } = await evalRm({
-        datasetDir: resolve(flags.dataset ?? newestRmDataset(config.home)),
+        datasetDir: resolve(flags.dataset ?? newestDatasetWith(config.home, "rm.effectiveness.train.jsonl")),
         reviewsPath,
         outDir: resolve(flags.out),
         reportName: flags.name,
@@ -113,5 +127,67 @@ Examples:
       for (const [k, v] of Object.entries(result.metrics))
         process.stdout.write(`${k}\t${v === null ? "-" : v.toFixed(4)}\n`);
       process.stdout.write(`report: ${reportPath}\nplot: ${svgPath}\n${modelPath ? `model: ${modelPath}\n` : ""}`);
+    });
+
+  ev.command("sft")
+    .description(
+      "the SFT policy on held-out pairs: idea loss after the paper vs another paper, vs the base model; parse rate; samples",
+    )
+    .option(
+      "--policy <name=path>",
+      "a policy to evaluate (repeatable; a checkpoint, run, or model folder with model.gguf + tokenizer.json); the first is sampled",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option("--base <path>", "the model SFT started from", "models/default")
+    .option("--dataset <dir>", "dataset folder with sft.<split>.jsonl (default: newest under <home>/datasets)")
+    .option("--split <split>", "val | test", "test")
+    .option("--samples <n>", "sample ideas written into the report", intFlag("--samples"), 10)
+    .option(
+      "--parse-papers <n>",
+      "held-out papers whose first generation is checked against the layout",
+      intFlag("--parse-papers"),
+      50,
+    )
+    .option("--resamples <n>", "bootstrap resamples", intFlag("--resamples"), 2000)
+    .option("--seed <n>", "sampling and bootstrap seed", intFlag("--seed"), 1)
+    .option("--out <dir>", "report folder", "docs/reports")
+    .option("--name <name>", "report file name, without .md", "sft")
+    .option("--no-progress", "no progress bars")
+    .addHelpText(
+      "after",
+      `
+Example:
+  $ ideasteer eval sft --policy sft=models/policy --policy sft+extra=runs/sft-…/checkpoints/step-… --base models/default`,
+    )
+    .action(async (flags: EvalSftFlags, self: Command) => {
+      const { config, log } = contextFor(self);
+      if (flags.policy.length === 0)
+        throw new IdeasteerError("E_CONFIG", "no --policy given", { hint: "pass --policy sft=models/policy" });
+      if (flags.split !== "val" && flags.split !== "test")
+        throw new IdeasteerError("E_CONFIG", `--split ${flags.split}`, { hint: "use val or test" });
+      const policies = flags.policy.map((p) => {
+        const at = p.indexOf("=");
+        return at > 0 ? { name: p.slice(0, at), path: resolve(p.slice(at + 1)) } : { name: p, path: resolve(p) };
+      });
+      const { reportPath, result } = await evalSft({
+        policies,
+        base: resolve(flags.base),
+        datasetDir: resolve(flags.dataset ?? newestDatasetWith(config.home, "sft.train.jsonl")),
+        split: flags.split,
+        samples: flags.samples,
+        parsePapers: flags.parsePapers,
+        resamples: flags.resamples,
+        seed: flags.seed,
+        limits: { maxPromptTokens: 480, maxTargetTokens: 512 },
+        outDir: resolve(flags.out),
+        reportName: flags.name,
+        command: `ideasteer ${process.argv.slice(2).join(" ")}`,
+        log,
+        progress: flags.progress,
+      });
+      for (const m of result.models)
+        process.stdout.write(`${m.name}\tgap ${m.gap.toFixed(4)}\tvs base ${m.vsBase?.toFixed(4) ?? "-"}\n`);
+      process.stdout.write(`parse rate ${result.parse.firstTry}/${result.parse.papers}\nreport: ${reportPath}\n`);
     });
 };
