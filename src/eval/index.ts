@@ -3,6 +3,7 @@
 export { type BootstrapOptions, type Interval, pairedBootstrap, percentileInterval } from "./bootstrap.js";
 export { type CalibrationBin, calibrationBins } from "./calibration-bins.js";
 export { type CalibrationPanel, calibrationSvg } from "./calibration-svg.js";
+export { evalLm, type LmRow } from "./eval-lm.js";
 export {
   BASELINE_NAME,
   type DimensionResult,

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { IdeasteerError } from "../../core/index.js";
 import { newestDataset } from "../../datasets/index.js";
-import { evalRm, evalSft } from "../../eval/index.js";
+import { evalLm, evalRm, evalSft } from "../../eval/index.js";
 import { loadRewardModel, TfidfRewardConfig } from "../../reward/index.js";
 import { contextFor, intFlag } from "../context.js";
 import type { RegisterCommands } from "./index.js";
@@ -190,4 +190,45 @@ Example:
         process.stdout.write(`${m.name}\tgap ${m.gap.toFixed(4)}\tvs base ${m.vsBase?.toFixed(4) ?? "-"}\n`);
       process.stdout.write(`parse rate ${result.parse.firstTry}/${result.parse.papers}\nreport: ${reportPath}\n`);
     });
+
+  ev.command("lm")
+    .description("held-out bits per character of language models with any tokenizer or context, on the same documents")
+    .option(
+      "--model <name=path[@window]>",
+      "a model (repeatable): checkpoint, run, or folder with model.gguf + tokenizer.json; @N evaluates N-token windows",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option("--data-dir <dir>", "folder with papers.jsonl.gz and citations.jsonl.gz (default ../shared/data)")
+    .option("--max-chars <n>", "held-out characters read", intFlag("--max-chars"), 400_000)
+    .option("--no-progress", "no progress bars")
+    .action(
+      async (flags: { model: string[]; dataDir?: string; maxChars: number; progress: boolean }, self: Command) => {
+        const { config } = contextFor(self);
+        const models = flags.model.map((spec) => {
+          const m = /^(?:([^=]+)=)?([^@]+)(?:@(\d+))?$/.exec(spec);
+          if (!m)
+            throw new IdeasteerError("E_CONFIG", `--model ${spec}`, { hint: "use name=path or name=path@window" });
+          return {
+            name: m[1] ?? (m[2] as string),
+            path: resolve(m[2] as string),
+            window: m[3] ? Number(m[3]) : undefined,
+          };
+        });
+        const r = await evalLm({
+          models,
+          dataDir: resolve(flags.dataDir || config.datasets.dataDir),
+          maxChars: flags.maxChars,
+          progress: flags.progress,
+        });
+        process.stdout.write(`${r.documents} held-out documents, ${r.chars} characters\n`);
+        process.stdout.write(
+          "| model | parameters | window | tokens | perplexity | bits/char |\n|---|---:|---:|---:|---:|---:|\n",
+        );
+        for (const x of r.rows)
+          process.stdout.write(
+            `| ${x.name} | ${x.params} | ${x.window} | ${x.tokens} | ${x.perplexity.toFixed(2)} | ${x.bitsPerChar.toFixed(4)} |\n`,
+          );
+      },
+    );
 };
