@@ -141,11 +141,19 @@ async function respond(
   });
   await Promise.race([started, generation]); // a rejection here goes to onError, before any byte is sent
   return streamSSE(c, async (sse) => {
-    sse.onAbort(() => stop.abort()); // the client went away: stop generating
+    // The client went away (the response stream cancelled, or the request's socket closed): stop generating, and
+    // abort the stream so writes waiting on a reader that will never read settle and the request's memory is freed.
+    const gone = () => {
+      stop.abort();
+      sse.abort();
+    };
+    sse.onAbort(() => stop.abort());
+    if (c.req.raw.signal.aborted) gone();
+    else c.req.raw.signal.addEventListener("abort", gone, { once: true });
     // onText is synchronous; writes are chained so pieces leave in order.
     let writing: Promise<void> = Promise.resolve();
     const send = (data: string) => {
-      writing = writing.then(() => sse.writeSSE({ data }));
+      writing = writing.then(() => (sse.aborted ? undefined : sse.writeSSE({ data })));
     };
     if (kind === "chat")
       send(

@@ -5,14 +5,20 @@ import { fileURLToPath } from "node:url";
 import type { Token } from "node-llama-cpp";
 import { createLlama, loadLlamaWeights, loadTokenizer, readLlamaGguf } from "../engine/index.js";
 
-// The model the project ships (DESIGN §4): built by `ideasteer train pretrain` + `train export`, see models/default/README.md.
-const DIR = fileURLToPath(new URL("../../models/default/", import.meta.url));
-const GGUF = `${DIR}model.gguf`;
-const SKIP = existsSync(GGUF) ? false : `no default model at ${GGUF}`;
+// The models the project ships (DESIGN §4): the pretrained base (models/default, `train pretrain` + `train export`)
+// and the SFT policy (models/policy, `train sft` + `train export`); see each folder's README.md.
+for (const name of ["default", "policy"]) {
+  const DIR = fileURLToPath(new URL(`../../models/${name}/`, import.meta.url));
+  const GGUF = `${DIR}model.gguf`;
+  const SKIP = existsSync(GGUF) ? false : `no ${name} model at ${GGUF}`;
+  test(
+    `the shipped ${name} model loads on its own, in the engine and in llama.cpp, and both decode alike`,
+    { skip: SKIP },
+    () => decodeAlike(DIR, GGUF),
+  );
+}
 
-test("the shipped default model loads on its own, in the engine and in llama.cpp, and both decode alike", {
-  skip: SKIP,
-}, async () => {
+async function decodeAlike(DIR: string, GGUF: string): Promise<void> {
   assert.ok(statSync(GGUF).size <= 50 * 1024 * 1024, "at most 50 MB");
   const { config, weights, tokenizer: ggufTok } = readLlamaGguf(GGUF);
   const tok = loadTokenizer(`${DIR}tokenizer.json`);
@@ -50,4 +56,4 @@ test("the shipped default model loads on its own, in the engine and in llama.cpp
     await ctx.dispose();
     await lm.dispose();
   }
-});
+}

@@ -106,7 +106,7 @@ function judgeBackendNotice({ config }: CliContext): string {
   if (modelPath) return `judge: builtin backend, ${modelPath}\n`;
   return (
     "judge: no judge model is configured, so the builtin backend runs ideasteer's shipped demonstration model " +
-    `(a small language model with a 128-token context, which cannot judge ideas).\n${CONFIGURE_JUDGE}\n`
+    `(a small demonstration model trained on paper abstracts, which cannot judge ideas).\n${CONFIGURE_JUDGE}\n`
   );
 }
 

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { DIMENSIONS, parseIdea } from "../idea/index.js";
+import { SHIPPED_POLICY_PATH } from "../llm/index.js";
+import { tempDir } from "../testing/index.js";
+
+const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+const PAPER = fileURLToPath(new URL("../../examples/paper.json", import.meta.url));
+const SKIP = existsSync(SHIPPED_POLICY_PATH) ? false : `no shipped policy at ${SHIPPED_POLICY_PATH}`;
+
+const generate = (home: string, seed: string) =>
+  spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      MAIN,
+      "--home",
+      home,
+      "--log-level",
+      "error",
+      "generate",
+      "--paper-file",
+      PAPER,
+      "-n",
+      "4",
+      "--json",
+      "--seed",
+      seed,
+    ],
+    { encoding: "utf8" },
+  );
+
+test("on a fresh machine (empty home), the shipped policy writes 4 well-formed, scored ideas for the example paper; same seed, same ideas", {
+  skip: SKIP,
+}, (t) => {
+  const home = join(tempDir(t), "empty-home");
+  const a = generate(home, "7");
+  assert.equal(a.status, 0, a.stderr);
+  const rows = a.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { text: string; scores: Record<string, number>; related: { id: string }[] });
+  assert.equal(rows.length, 4);
+  for (const r of rows) {
+    parseIdea(r.text); // the section-1 layout, exactly
+    for (const d of DIMENSIONS) assert.ok((r.scores[d] ?? -1) >= 0 && (r.scores[d] ?? 2) <= 1, d);
+    assert.equal(r.related[0]?.id, "iclr2020/r1genAVKPB");
+  }
+  assert.equal(new Set(rows.map((r) => r.text)).size, 4, "four different ideas");
+  assert.equal(generate(home, "7").stdout, a.stdout, "same seed, same output");
+});
