@@ -4,8 +4,11 @@ import { ConfigError } from "../core/index.js";
 import { resolvePretrainConfig } from "./pretrain-config.js";
 
 test("presets resolve to valid configs; overrides win over the preset", () => {
-  const d = resolvePretrainConfig("default");
+  const d = resolvePretrainConfig("small");
   assert.equal(d.model.dModel, 128);
+  const b = resolvePretrainConfig("base"); // the shipped models/default
+  assert.equal(b.model.contextLength, 1024);
+  assert.equal(b.seqLen, 1024);
   const t = resolvePretrainConfig("tiny", { maxSteps: 7, model: { nLayers: 1 } });
   assert.equal(t.maxSteps, 7);
   assert.equal(t.model.nLayers, 1);

@@ -127,7 +127,7 @@ export function pretrainStage(o: {
  * held-out perplexity beside a bigram baseline on the same tokens.
  *
  * @example
- *   const r = await pretrain({ config: resolvePretrainConfig("default"), home, dataDir, log });
+ *   const r = await pretrain({ config: resolvePretrainConfig("base"), home, dataDir, log });
  *   // r.perplexity ≈ 53, r.bigramPerplexity ≈ 84 (231k held-out tokens); r.runDir = <home>/runs/pretrain-20261128-052948
  */
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {

@@ -33,8 +33,8 @@ import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
 import type { RegisterCommands } from "./index.js";
 
-// Each flag's description comes from the schema, with the default preset's value (tiny overrides some).
-const DEFAULTS = resolvePretrainConfig("default");
+// Each flag's description comes from the schema, with the base preset's value (small and tiny override some).
+const DEFAULTS = resolvePretrainConfig("base");
 const desc = (key: keyof typeof PretrainConfig.shape): string =>
   `${PretrainConfig.shape[key].description ?? ""} (default: ${JSON.stringify(DEFAULTS[key])})`;
 const dataDesc = (key: keyof typeof PretrainData.shape): string =>
@@ -69,7 +69,7 @@ export const registerTrainCommands: RegisterCommands = (program: Command) => {
   const pretrainCmd = train
     .command("pretrain")
     .description("pretrain the llama-architecture model on the abstracts and section texts of ../shared/data")
-    .option("--preset <name>", `${PRETRAIN_PRESETS.join(" | ")}`, "default")
+    .option("--preset <name>", `${PRETRAIN_PRESETS.join(" | ")}`, "base")
     .option("--train-config <file>", "JSON file with pretraining config fields (over the preset, under flags)")
     .option(
       "--resume <run-dir>",
