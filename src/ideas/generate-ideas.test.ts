@@ -150,4 +150,25 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
     assert.match(String((r.models as Record<string, string>).policy), /^sha256:[0-9a-f]{16}$/);
     assert.deepEqual((r.related as { role: string }[])[0]?.role, "source");
   }
+  // Every idea was saved with its provenance: the history lists, rates and exports them.
+  const cli = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ["--import", "tsx", MAIN, "--home", join(dir, "home"), "--log-level", "error", ...args],
+      {
+        encoding: "utf8",
+      },
+    );
+  const saved = cli("ideas", "list", "--json")
+    .stdout.trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { id: number; seed: number; models: Record<string, string> });
+  assert.deepEqual(
+    saved.map((x) => x.seed).reverse(),
+    rows.map((r) => r.seed),
+  );
+  assert.deepEqual(saved[0]?.models, rows[0]?.models);
+  assert.equal(cli("ideas", "rate", String(saved[0]?.id), "5").status, 0);
+  assert.equal(cli("ideas", "rate", String(saved[0]?.id), "9").status, 1, "a rating outside 1-5 is refused");
+  assert.match(cli("ideas", "export", "--format", "md").stdout, /your rating 5\/5/);
 });

@@ -1,4 +1,6 @@
 // The generation pipeline (DESIGN §8): the prompt, steered generation, scoring; the idea history comes later.
+
+export { EXPORT_FORMATS, type ExportFormat, exportIdeas } from "./export-ideas.js";
 export {
   attemptSeed,
   type GenerateIdeasOptions,
@@ -15,5 +17,6 @@ export {
   promptModeOf,
   type SourcePaper,
 } from "./idea-prompt.js";
+export { IDEAS_SCHEMA_VERSION, IdeaStore, type NewIdea, type SavedIdea } from "./idea-store.js";
 export { modelHash } from "./model-hash.js";
 export { MAX_PAPER_FILE_BYTES, readPaperFile } from "./paper-input.js";

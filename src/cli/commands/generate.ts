@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -6,6 +7,7 @@ import { DIMENSIONS } from "../../idea/index.js";
 import {
   generateIdeas,
   type IdeaEvent,
+  IdeaStore,
   modelHash,
   type RelatedWork,
   readPaperFile,
@@ -31,6 +33,7 @@ type GenerateFlags = LlmFlags & {
   rewardModel?: string;
   lora?: string;
   json?: boolean;
+  save: boolean;
 };
 
 const EQUAL_WEIGHTS = { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 };
@@ -58,6 +61,7 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
       "--lora <adapter.gguf>",
       "a LoRA adapter from `train lora` (llama backend): generates from the prompt it was trained on",
     )
+    .option("--no-save", "do not keep the ideas in the idea history (ideasteer ideas list)")
     .option(
       "--json",
       'one line per idea: {"index","text","idea","scores","weights","strengths","related","backend","models","seed"}',
@@ -106,8 +110,21 @@ Examples:
         rewardModel,
         related,
       });
-      for await (const e of events)
-        process.stdout.write(render(e, { json: flags.json, backend: backend.name, models }));
+      const history = flags.save ? IdeaStore.open(ctx.config.library.dbPath) : null;
+      const run = randomUUID().slice(0, 8);
+      try {
+        for await (const e of events) {
+          const saved =
+            e.type === "idea" && history
+              ? history.save([
+                  { ...e, run, weights: EQUAL_WEIGHTS, backend: backend.name, models, paper: toSavedPaper(paper) },
+                ])[0]
+              : undefined;
+          process.stdout.write(render(e, { json: flags.json, backend: backend.name, models, saved }));
+        }
+      } finally {
+        history?.close();
+      }
     });
   });
 };
@@ -176,7 +193,12 @@ async function fromFile(ctx: CliContext, flags: GenerateFlags): Promise<SourcePa
   return p;
 }
 
-function render(e: IdeaEvent, o: { json?: boolean; backend: string; models: Record<string, string> }): string {
+const toSavedPaper = (p: SourcePaper) => ({ id: p.id ?? null, title: p.title, abstract: p.abstract });
+
+function render(
+  e: IdeaEvent,
+  o: { json?: boolean; backend: string; models: Record<string, string>; saved?: number },
+): string {
   if (e.type === "done")
     return o.json
       ? ""
@@ -197,5 +219,6 @@ function render(e: IdeaEvent, o: { json?: boolean; backend: string; models: Reco
   const scores = e.scores
     ? DIMENSIONS.map((d) => `${d} ${(e.scores as Record<string, number>)[d]?.toFixed(2)}`).join(", ")
     : "";
-  return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}\n\n${e.text}\n\n`;
+  const id = o.saved === undefined ? "" : ` [saved as ${o.saved}]`;
+  return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}${id}\n\n${e.text}\n\n`;
 }

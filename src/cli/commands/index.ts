@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerDataCommands } from "./data.js";
 import { registerEvalCommands } from "./eval.js";
 import { registerGenerateCommands } from "./generate.js";
+import { registerIdeasCommands } from "./ideas.js";
 import { registerJudgeCommands } from "./judge.js";
 import { registerLibraryCommands } from "./library.js";
 import { registerScoreCommands } from "./score.js";
@@ -19,5 +20,6 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerServeCommands,
   registerScoreCommands,
   registerGenerateCommands,
+  registerIdeasCommands,
   registerEvalCommands,
 ];
