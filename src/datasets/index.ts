@@ -54,6 +54,7 @@ export {
 } from "./pick-supporting-paper.js";
 export { clipText, DATA_RULE, quoteAsData } from "./prompt-data.js";
 export { type JsonlLine, readJsonlGz } from "./read-jsonl-gz.js";
+export { RmExample, readRmSplit } from "./read-rm-split.js";
 export {
   deriveLabels,
   LABEL_SOURCES,

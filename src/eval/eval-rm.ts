@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createProgress, type Logger, writeFileAtomic } from "../core/index.js";
-import { ranks, SPLITS, type SplitName } from "../datasets/index.js";
+import { type RmExample, ranks, readRmSplit, SPLITS, type SplitName } from "../datasets/index.js";
 import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import {
   type Candidate,
@@ -23,7 +23,6 @@ import { humanCeilingInput } from "./human-ceiling.js";
 import { type LovyoFold, leaveOneVenueYearOut } from "./leave-one-venue-year-out.js";
 import { withinGroupSpearman } from "./rank-metrics.js";
 import { readReviewerValues } from "./read-reviewer-values.js";
-import { type RmExample, readRmSplit } from "./read-rm-split.js";
 import { renderRmReport } from "./rm-report.js";
 
 export type EvalRmOptions = {

@@ -39,6 +39,5 @@ export {
   withinGroupSpearman,
 } from "./rank-metrics.js";
 export { type ReviewerValues, readReviewerValues } from "./read-reviewer-values.js";
-export { RmExample, readRmSplit } from "./read-rm-split.js";
 export { LITERATURE_REFERENCES, renderRmReport } from "./rm-report.js";
 export { renderSftReport } from "./sft-report.js";

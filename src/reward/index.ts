@@ -45,3 +45,12 @@ export {
   trainTfidfReward,
   venueYear,
 } from "./train-tfidf-reward.js";
+export {
+  loadTransformerRewardModel,
+  poolAndPredict,
+  predictRaw,
+  type RewardHeads,
+  rewardTokens,
+  TRANSFORMER_RM_FORMAT,
+  TransformerRewardFile,
+} from "./transformer-reward.js";

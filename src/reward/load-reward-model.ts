@@ -4,10 +4,12 @@ import { CorruptFileError, NotFoundError } from "../core/index.js";
 import type { RewardModel } from "./reward-model.js";
 import { SHIPPED_REWARD_MODEL_DIR } from "./shipped-reward-model.js";
 import { loadTfidfRewardModel, TFIDF_MODEL_FILE, TFIDF_MODEL_FORMAT } from "./tfidf-reward-model.js";
+import { loadTransformerRewardModel, TRANSFORMER_RM_FORMAT } from "./transformer-reward.js";
 
 // A model folder's `model.json` names its format; a new kind of reward model is one line here.
 const LOADERS: Record<string, (dir: string) => RewardModel> = {
   [TFIDF_MODEL_FORMAT]: loadTfidfRewardModel,
+  [TRANSFORMER_RM_FORMAT]: loadTransformerRewardModel,
 };
 
 /**

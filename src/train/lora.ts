@@ -13,10 +13,11 @@ import {
   writeLoraGguf,
 } from "../engine/index.js";
 import { type LlamaBackend, openLlama } from "../llm/index.js";
+import { bestCheckpoint } from "./best-checkpoint.js";
 import { loadCheckpoint } from "./checkpoint.js";
 import { backpropLora, createLoraAdapters, type LoraAdapter, loraParams, mergeLora } from "./lora-adapters.js";
 import { LoraConfig, withLoraSchedule } from "./lora-config.js";
-import { bestCheckpoint, sftFiles } from "./sft.js";
+import { sftFiles } from "./sft.js";
 import { createSftSampler, sftEvalBatches } from "./sft-batcher.js";
 import { readSftRows, type SftExample, type SftPairRow } from "./sft-data.js";
 import type { StageParts, TrainLoss, TrainStage } from "./train-stage.js";
@@ -99,7 +100,7 @@ export async function loraSft(o: {
   const adapter = join(r.runDir, "adapter.gguf");
   exportLoraCheckpoint(best.dir, adapter);
   writeFileAtomic(join(r.runDir, "summary.json"), `${JSON.stringify({ ...best, adapter }, null, 2)}\n`);
-  return { runDir: r.runDir, adapter, bestStep: best.step, lossVal: best.lossVal };
+  return { runDir: r.runDir, adapter, bestStep: best.step, lossVal: best.value };
 }
 
 /** A LoRA checkpoint's adapters as llama.cpp's LoRA GGUF (alpha from its config). */

@@ -11,8 +11,7 @@ import {
   type TokenBatch,
 } from "../engine/index.js";
 import { loadBaseModel } from "./base-model.js";
-import { completeCheckpoints } from "./checkpoint.js";
-import { metricSeries, readMetrics } from "./metrics-log.js";
+import { bestCheckpoint } from "./best-checkpoint.js";
 import { createSftSampler, sftEvalBatches, withShuffledPapers } from "./sft-batcher.js";
 import { SftConfig, withEpochSchedule } from "./sft-config.js";
 import { readSftRows, type SftExample, type SftTokenStats, tokenizeSftRows } from "./sft-data.js";
@@ -165,17 +164,18 @@ export async function sft(o: SftOptions): Promise<SftResult> {
   });
   if (!built) throw new Error("sft: the stage's setup did not run");
   const best = bestCheckpoint(r.runDir);
+  const lossValRandomPaper = best.record["loss/val_random_paper"];
   const summary: SftResult = {
     runDir: r.runDir,
     bestCheckpoint: best.dir,
     bestStep: best.step,
     steps: r.endStep,
-    lossVal: best.lossVal,
-    lossValRandomPaper: best.lossValRandomPaper,
+    lossVal: best.value,
+    lossValRandomPaper: typeof lossValRandomPaper === "number" ? lossValRandomPaper : Number.NaN,
     tokens: built.tokens,
   };
   writeFileAtomic(join(r.runDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  o.log.info("sft done", { best: best.dir, lossVal: best.lossVal, lossValRandomPaper: best.lossValRandomPaper });
+  o.log.info("sft done", { best: best.dir, lossVal: summary.lossVal, lossValRandomPaper: summary.lossValRandomPaper });
   return summary;
 }
 
@@ -183,25 +183,4 @@ export async function sft(o: SftOptions): Promise<SftResult> {
 function scheduled(cfg: SftConfig, home: string): SftConfig {
   const rows = sftFiles(cfg, home).train.reduce((n, f) => n + readSftRows(f).length, 0);
   return withEpochSchedule(cfg, Math.ceil(rows / cfg.batchSize));
-}
-
-/** Among the checkpoints on disk, the one whose evaluation had the lowest loss/val. */
-export function bestCheckpoint(runDir: string): {
-  dir: string;
-  step: number;
-  lossVal: number;
-  lossValRandomPaper: number;
-} {
-  const records = readMetrics(join(runDir, "metrics.jsonl"));
-  const val = new Map(metricSeries(records, "loss/val"));
-  const rnd = new Map(metricSeries(records, "loss/val_random_paper"));
-  let best: { dir: string; step: number; lossVal: number; lossValRandomPaper: number } | undefined;
-  for (const dir of completeCheckpoints(runDir)) {
-    const step = Number(dir.match(/step-(\d+)$/)?.[1] ?? Number.NaN);
-    const lossVal = val.get(step);
-    if (lossVal === undefined) continue;
-    if (!best || lossVal < best.lossVal) best = { dir, step, lossVal, lossValRandomPaper: rnd.get(step) ?? Number.NaN };
-  }
-  if (!best) throw new Error(`${runDir}: no checkpoint with a loss/val`);
-  return best;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { ConfigError } from "../../core/index.js";
+import { withinGroupSpearman } from "../../eval/index.js";
 import {
   abortOnSignals,
   EXPORT_TYPES,
@@ -17,16 +18,19 @@ import {
   type PretrainPreset,
   type PretrainResult,
   pretrain,
+  RmConfig,
   readMetrics,
   renderMetricsSvg,
   resolveLoraConfig,
   resolvePretrainConfig,
+  resolveRmConfig,
   resolveSftConfig,
   SftConfig,
   type SftOverrides,
   type SftResult,
   sft,
   TrainingInterruptedError,
+  trainRm,
 } from "../../train/index.js";
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
@@ -64,7 +68,7 @@ type PretrainFlags = ProgressFlag & {
 export const registerTrainCommands: RegisterCommands = (program: Command) => {
   const train = program
     .command("train")
-    .description("train models: pretraining, SFT, LoRA, plots of runs, GGUF export");
+    .description("train models: pretraining, SFT, LoRA, reward models, plots of runs, GGUF export");
 
   const pretrainCmd = train
     .command("pretrain")
@@ -195,6 +199,55 @@ Examples:
         );
     });
 
+  const rmCmd = train
+    .command("rm")
+    .description(
+      "the transformer reward models: the base model fine-tuned with one head per dimension on review labels",
+    )
+    .option(
+      "--out <dir>",
+      "reward-model folder to write (model.json, backbone.gguf, tokenizer.json)",
+      "models/reward-transformer",
+    )
+    .option("--train-config <file>", "JSON file with reward-model config fields (under flags)")
+    .option("--resume <run-dir>", "continue a run from its newest intact checkpoint");
+  addProgressOption(addConfigFlags(rmCmd, RM_FLAGS))
+    .addHelpText(
+      "after",
+      `
+The folder loads wherever a reward model does: ideasteer score --model <dir>, eval rm --model <dir>, generate --reward-model <dir>.
+
+Examples:
+  $ ideasteer train rm --epochs 2 --out ~/.ideasteer/models/reward-transformer
+  $ ideasteer eval rm --model ~/.ideasteer/models/reward-transformer`,
+    )
+    .action(async (flags: RmFlags, cmd: Command) => {
+      const { config, log } = contextFor(cmd);
+      const fromFile = flags.trainConfig ? (readJsonObject(flags.trainConfig) as Partial<RmConfig>) : {};
+      const { trainConfig: _f, resume: _r, progress: _p, out, ...fields } = flags;
+      const cfg = flags.resume ? undefined : resolveRmConfig(fromFile, fields as Partial<RmConfig>);
+      const r = await untilInterrupted((signal) =>
+        trainRm({
+          config: cfg,
+          resume: flags.resume ? resolve(flags.resume) : undefined,
+          home: config.home,
+          out: resolve(out),
+          // Early stopping and the export watch what the report measures: the mean within-venue-year Spearman.
+          validationScore: (_d, pred, label, groups) => withinGroupSpearman(pred, label, groups, { minGroupSize: 20 }),
+          command: `ideasteer ${process.argv.slice(2).join(" ")}`,
+          log,
+          progress: flags.progress,
+          signal,
+        }),
+      );
+      if (r)
+        process.stdout.write(
+          `run: ${r.runDir}\nreward model: ${r.out}\n${Object.entries(r.metrics)
+            .map(([k, v]) => `${k}\t${v.toFixed(4)}`)
+            .join("\n")}\n`,
+        );
+    });
+
   train
     .command("plot")
     .description("render a run's metrics.jsonl as SVG: loss/train and loss/val vs step, lr below")
@@ -243,6 +296,23 @@ const SFT_FLAGS = configFlags({
     threads: "<n>",
   },
 });
+const RM_FLAGS = configFlags({
+  section: "rm",
+  schema: RmConfig,
+  fields: {
+    init: "<path>",
+    dataset: "<dir>",
+    maxTokens: "<n>",
+    batchSize: "<n>",
+    epochs: "<n>",
+    prefixAugment: "<p>",
+    lr: "<x>",
+    seed: "<n>",
+    threads: "<n>",
+  },
+});
+type RmFlags = FlagsOf<typeof RM_FLAGS> & ProgressFlag & { trainConfig?: string; resume?: string; out: string };
+
 const LORA_FLAGS = configFlags({
   section: "lora",
   schema: LoraConfig,

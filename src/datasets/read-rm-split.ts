@@ -2,12 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { IdeasteerError, InputError } from "../core/index.js";
-import type { SplitName } from "../datasets/index.js";
 import type { Dimension } from "../idea/index.js";
+import type { SplitName } from "./split-by-component.js";
 
-/** The fields of an `rm.<dimension>.<split>.jsonl` row (RmRow) that evaluation reads. */
+/** The fields of an `rm.<dimension>.<split>.jsonl` row (RmRow) that evaluation and reward-model training read. */
 export const RmExample = z.object({
   id: z.string().min(1),
+  paperId: z.string().min(1),
   venue: z.string(),
   year: z.number().int(),
   label: z.number().min(0).max(1),

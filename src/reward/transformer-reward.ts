@@ -1,0 +1,154 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { CorruptFileError } from "../core/index.js";
+import {
+  type BpeTokenizer,
+  createLlama,
+  type LlamaModel,
+  loadLlamaWeights,
+  loadTokenizer,
+  readLlamaGguf,
+} from "../engine/index.js";
+import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
+import { percentileOf } from "./percentile-map.js";
+import type { RewardModel } from "./reward-model.js";
+
+export const TRANSFORMER_RM_FORMAT = "ideasteer-reward-transformer";
+
+const Head = z.object({ w: z.array(z.number()), b: z.number() });
+/** model.json of a transformer reward model; the backbone is backbone.gguf + tokenizer.json beside it. */
+export const TransformerRewardFile = z.object({
+  format: z.literal(TRANSFORMER_RM_FORMAT),
+  version: z.literal(1),
+  name: z.string(),
+  maxTokens: z.number().int().positive(),
+  heads: z.record(z.enum(DIMENSIONS), Head),
+  reference: z.record(z.enum(DIMENSIONS), z.array(z.number())), // sorted validation predictions per dimension
+  provenance: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.number().nullable()),
+});
+export type TransformerRewardFile = z.infer<typeof TransformerRewardFile>;
+
+/** The three heads as the math wants them: w [3][d] row-major, b [3], in DIMENSIONS order. */
+export type RewardHeads = { w: Float32Array; b: Float32Array };
+
+/**
+ * The reward model's read-out, shared by training and scoring: the mean of the backbone's final hidden states over
+ * each text's own tokens (padding after them is never read: the model is causal), then one linear head per
+ * dimension. hidden is [B*T, d]; returns pooled [B, d] and raw predictions [B, 3].
+ */
+export function poolAndPredict(
+  hidden: ArrayLike<number>,
+  lengths: readonly number[],
+  T: number,
+  d: number,
+  heads: RewardHeads,
+): { pooled: Float32Array; raw: Float32Array } {
+  const B = lengths.length;
+  const pooled = new Float32Array(B * d);
+  for (let b = 0; b < B; b++) {
+    const n = lengths[b] as number;
+    for (let t = 0; t < n; t++) {
+      const row = (b * T + t) * d;
+      for (let j = 0; j < d; j++) pooled[b * d + j] = (pooled[b * d + j] as number) + (hidden[row + j] as number);
+    }
+    for (let j = 0; j < d; j++) pooled[b * d + j] = (pooled[b * d + j] as number) / Math.max(1, n);
+  }
+  const K = DIMENSIONS.length;
+  const raw = new Float32Array(B * K);
+  for (let b = 0; b < B; b++)
+    for (let k = 0; k < K; k++) {
+      let s = heads.b[k] as number;
+      for (let j = 0; j < d; j++) s += (heads.w[k * d + j] as number) * (pooled[b * d + j] as number);
+      raw[b * K + k] = s;
+    }
+  return { pooled, raw };
+}
+
+/** A text as the reward model reads it: its tokens, cut to maxTokens (the head of an idea says most). */
+export const rewardTokens = (tok: BpeTokenizer, text: string, maxTokens: number): number[] =>
+  tok.encode(text).slice(0, maxTokens);
+
+/** Raw predictions [n, 3] for texts, in batches of similar length (the engine, no gradients). */
+export function predictRaw(
+  model: LlamaModel,
+  tok: BpeTokenizer,
+  heads: RewardHeads,
+  texts: readonly string[],
+  o: { maxTokens: number; batchTokens?: number },
+): Float32Array {
+  const K = DIMENSIONS.length;
+  const out = new Float32Array(texts.length * K);
+  const seqs = texts.map((t) => rewardTokens(tok, t, o.maxTokens));
+  const order = seqs.map((s, i) => ({ i, n: Math.max(1, s.length) })).sort((a, b) => a.n - b.n);
+  const pad = tok.tokenId("<|end|>");
+  const budget = o.batchTokens ?? 8192;
+  for (let at = 0; at < order.length; ) {
+    // Lengths ascend, so the group's last text is its longest: grow the group while it fits the token budget.
+    let end = at + 1;
+    while (end < order.length && (end - at + 1) * (order[end] as { n: number }).n <= budget) end++;
+    const group = order.slice(at, end);
+    const T = (group[group.length - 1] as { n: number }).n;
+    const B = group.length;
+    const tokens = new Int32Array(B * T).fill(pad);
+    const lengths = group.map(({ i }, b) => {
+      const s = seqs[i] as number[];
+      const n = Math.min(s.length, T);
+      for (let t = 0; t < n; t++) tokens[b * T + t] = s[t] as number;
+      return Math.max(1, n);
+    });
+    const hidden = model.forward(tokens, B, T, { output: "hidden", grad: false }).data;
+    const { raw } = poolAndPredict(hidden, lengths, T, model.config.dModel, heads);
+    group.forEach(({ i }, b) => {
+      for (let k = 0; k < K; k++) out[i * K + k] = raw[b * K + k] as number;
+    });
+    at = end;
+  }
+  return out;
+}
+
+/** Opens a transformer reward model folder (model.json, backbone.gguf, tokenizer.json) as a RewardModel. */
+export function loadTransformerRewardModel(dir: string): RewardModel & { file: TransformerRewardFile } {
+  const path = join(dir, "model.json");
+  const parsed = TransformerRewardFile.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  if (!parsed.success)
+    throw new CorruptFileError(path, `not a transformer reward model: ${parsed.error.issues[0]?.message}`);
+  const file = parsed.data;
+  for (const f of ["backbone.gguf", "tokenizer.json"])
+    if (!existsSync(join(dir, f))) throw new CorruptFileError(join(dir, f), "missing beside model.json");
+  const gguf = readLlamaGguf(join(dir, "backbone.gguf"));
+  const model = createLlama(gguf.config, { seed: 0 });
+  loadLlamaWeights(model, gguf.weights);
+  const tok = loadTokenizer(join(dir, "tokenizer.json"));
+  const heads = headsOf(file, gguf.config.dModel, path);
+  const reference = Object.fromEntries(
+    DIMENSIONS.map((dim) => [dim, Float64Array.from(file.reference[dim] ?? [])]),
+  ) as Record<Dimension, Float64Array>;
+  return {
+    name: file.name,
+    dimensions: DIMENSIONS,
+    file,
+    async score(texts) {
+      const raw = predictRaw(model, tok, heads, texts, { maxTokens: file.maxTokens });
+      return texts.map(
+        (_, i) =>
+          Object.fromEntries(
+            DIMENSIONS.map((dim, k) => [dim, percentileOf(reference[dim], raw[i * DIMENSIONS.length + k] as number)]),
+          ) as Scores,
+      );
+    },
+  };
+}
+
+function headsOf(file: TransformerRewardFile, d: number, path: string): RewardHeads {
+  const w = new Float32Array(DIMENSIONS.length * d);
+  const b = new Float32Array(DIMENSIONS.length);
+  DIMENSIONS.forEach((dim, k) => {
+    const h = file.heads[dim];
+    if (!h || h.w.length !== d) throw new CorruptFileError(path, `head ${dim} needs ${d} weights`);
+    w.set(h.w, k * d);
+    b[k] = h.b;
+  });
+  return { w, b };
+}

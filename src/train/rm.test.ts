@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { silentLogger } from "../core/index.js";
+import { withinGroupSpearman } from "../eval/index.js";
+import { DIMENSIONS, type Dimension } from "../idea/index.js";
+import { loadRewardModel } from "../reward/index.js";
+import { tempDir, writeTinyBaseModel } from "../testing/index.js";
+import {
+  loadCheckpoint,
+  type RmValidationScore,
+  readMetrics,
+  resolveRmConfig,
+  rmStage,
+  sentencePrefix,
+  TrainingInterruptedError,
+  train,
+  trainRm,
+  withRmSchedule,
+} from "./index.js";
+
+const WORDS: Record<Dimension, string> = { novelty: "unprecedented", feasibility: "simple", effectiveness: "strong" };
+const score: RmValidationScore = (_d, pred, label, groups) =>
+  withinGroupSpearman(pred, label, groups, { minGroupSize: 5 });
+
+/** Reviewed "papers" whose labels follow a word in their text, in two venue-years with different label scales. */
+function writeRmDataset(dir: string, papers: number): string {
+  mkdirSync(dir, { recursive: true });
+  const rows: Record<string, string[]> = {};
+  for (let i = 0; i < papers; i++) {
+    const split = i % 5 === 0 ? "val" : "train";
+    const venue = i % 2 === 0 ? "A" : "B";
+    const has = DIMENSIONS.map((_, k) => (i >> k) % 2 === 1);
+    const words = DIMENSIONS.filter((_, k) => has[k]).map((d) => WORDS[d]);
+    const text = [
+      `Title: Study ${i} of ${words.join(" and ") || "nothing"}`,
+      `Method: A ${words.join(", ") || "plain"} method. It works in setting ${i % 7}.`,
+      "Experiment Plan:",
+      "- Dataset Preparation: Collect data.",
+      "- Baseline Implementation: Compare with prior work.",
+      "- Evaluation Procedure: Report accuracy.",
+    ].join("\n");
+    DIMENSIONS.forEach((d, k) => {
+      const base = venue === "A" ? 0.2 : 0.5; // venue B reviews more generously: standardisation removes it
+      const label = Math.min(1, base + (has[k] ? 0.4 : 0) + ((i * 37) % 10) / 100);
+      const row = {
+        id: `r${i}${d}`,
+        paperId: `p${i}`,
+        venue,
+        year: 2024,
+        dimension: d,
+        label,
+        reviewers: 3,
+        fields: [],
+        text,
+        textSource: "golden-idea",
+      };
+      const key = `rm.${d}.${split}.jsonl`;
+      rows[key] = [...(rows[key] ?? []), JSON.stringify(row)];
+    });
+  }
+  for (const d of DIMENSIONS)
+    for (const s of ["train", "val", "test"])
+      writeFileSync(join(dir, `rm.${d}.${s}.jsonl`), (rows[`rm.${d}.${s}.jsonl`] ?? []).join("\n"));
+  return dir;
+}
+
+test("a sentence prefix keeps the idea's layout up to its k-th sentence", () => {
+  const text = "Title: A study\nMethod: First sentence. Second one.\nExperiment Plan:\n- Dataset Preparation: Data.";
+  assert.equal(sentencePrefix(text, 1), "Title: A study");
+  assert.equal(sentencePrefix(text, 2), "Title: A study\nMethod: First sentence.");
+  assert.equal(sentencePrefix(text, 99), text);
+});
+
+test("train rm learns the labels' ranking on held-out papers, resumes exactly, and exports a reward model that scores prefixes", async (t) => {
+  const dir = tempDir(t);
+  const { modelDir } = await writeTinyBaseModel(join(dir, "base"));
+  const dataset = writeRmDataset(join(dir, "dataset"), 80);
+  const cfg = withRmSchedule(
+    resolveRmConfig({
+      init: modelDir,
+      dataset,
+      maxTokens: 64,
+      batchSize: 8,
+      epochs: 6,
+      lr: 3e-3,
+      minLr: 3e-4,
+      warmupSteps: 4,
+      earlyStoppingPatience: 0,
+    }),
+    8,
+  );
+  assert.equal(cfg.maxSteps, 48);
+  assert.equal(cfg.evalEvery, 4);
+
+  // Uninterrupted, and stopped at step 10 then resumed: the same weights, no step trained twice.
+  const whole = await train(rmStage({ home: dir, validationScore: score }), {
+    config: cfg,
+    runsRoot: join(dir, "a"),
+    log: silentLogger,
+  });
+  const stop = new AbortController();
+  const stopping = rmStage({ home: dir, validationScore: score });
+  const setup = stopping.setup;
+  stopping.setup = async (c, run) => {
+    const parts = await setup(c, run);
+    return { ...parts, hooks: { ...parts.hooks, onStep: ({ step }) => (step === 10 ? stop.abort() : undefined) } };
+  };
+  await assert.rejects(
+    train(stopping, { config: cfg, runsRoot: join(dir, "b"), log: silentLogger, signal: stop.signal }),
+    TrainingInterruptedError,
+  );
+  const runDir = join(dir, "b", readdirSync(join(dir, "b"))[0] as string);
+  const resumed = await train(rmStage({ home: dir, validationScore: score }), {
+    resume: runDir,
+    runsRoot: join(dir, "b"),
+    log: silentLogger,
+  });
+  const steps = readMetrics(join(runDir, "metrics.jsonl"))
+    .filter((r) => r["loss/train"] !== undefined)
+    .map((r) => r.step);
+  assert.deepEqual(steps, [...Array(48).keys()], "each step once, in order");
+  const a = loadCheckpoint(whole.checkpointDir).weights;
+  const b = loadCheckpoint(resumed.checkpointDir).weights;
+  for (const [k, w] of a) assert.deepEqual(b.get(k)?.data, w.data, `${k} equals the uninterrupted run's`);
+  const spearman = whole.lastEval["rm/val_spearman"] as number;
+  assert.ok(spearman > 0.5, `val Spearman within venue-year ${spearman}`);
+
+  // The exported folder is a RewardModel: whole ideas and their prefixes score in [0, 1].
+  const out = join(dir, "rm-model");
+  await trainRm({
+    config: resolveRmConfig({ ...cfg, epochs: 2 }),
+    home: dir,
+    out,
+    validationScore: score,
+    command: "test",
+    log: silentLogger,
+  });
+  const model = loadRewardModel(out);
+  const good = "Title: Study of unprecedented and simple and strong\nMethod: A unprecedented, simple, strong method.";
+  const [full, prefix] = await model.score([good, sentencePrefix(good, 1)]);
+  for (const s of [full, prefix]) for (const d of DIMENSIONS) assert.ok((s?.[d] ?? -1) >= 0 && (s?.[d] ?? 2) <= 1);
+});
+
+test("the reward heads' hand-written backward matches finite differences, in the heads and deep in the backbone", async (t) => {
+  const dir = tempDir(t);
+  const { modelDir } = await writeTinyBaseModel(join(dir, "base"));
+  const dataset = writeRmDataset(join(dir, "dataset"), 40);
+  const cfg = resolveRmConfig({ init: modelDir, dataset, maxTokens: 48, batchSize: 4, prefixAugment: 0 });
+  let parts: Parameters<NonNullable<Parameters<typeof rmStage>[0]["onSetup"]>>[0] | undefined;
+  await rmStage({ home: dir, validationScore: score, onSetup: (p) => (parts = p) }).setup(cfg, {
+    runDir: dir,
+    log: silentLogger,
+  });
+  if (!parts) throw new Error("no parts");
+  const batch = parts.openData(undefined).next() as Awaited<ReturnType<ReturnType<typeof parts.openData>["next"]>>;
+  parts.model.zeroGrad();
+  parts.loss.lossAndGrad(batch, { gradScale: 1 });
+  let checked = 0;
+  for (const name of [
+    "rm.heads.weight",
+    "rm.heads.bias",
+    "blk.0.attn_q.weight",
+    "blk.1.ffn_down.weight",
+    "token_embd.weight",
+  ]) {
+    const p = parts.model.params.get(name);
+    if (!p) throw new Error(name);
+    // The coordinates with the largest analytic gradients: float32 finite differences are meaningful there.
+    const top = [...p.grad.keys()]
+      .sort((i, j) => Math.abs(p.grad[j] as number) - Math.abs(p.grad[i] as number))
+      .slice(0, 3);
+    for (const i of top) {
+      const saved = p.data[i] as number;
+      const h = 1e-2 * Math.max(1, Math.abs(saved));
+      p.data[i] = saved + h;
+      const up = parts.loss.evalLoss(batch);
+      p.data[i] = saved - h;
+      const down = parts.loss.evalLoss(batch);
+      p.data[i] = saved;
+      const numeric = (up - down) / (2 * h);
+      const analytic = p.grad[i] as number;
+      assert.ok(
+        Math.abs(numeric - analytic) <= 0.05 * Math.abs(analytic) + 1e-4,
+        `${name}[${i}]: analytic ${analytic}, numeric ${numeric}`,
+      );
+      checked++;
+    }
+  }
+  assert.equal(checked, 15);
+});
