@@ -7,21 +7,18 @@ import { fileURLToPath } from "node:url";
 import { parseIdea } from "../idea/index.js";
 import { openLlama } from "../llm/index.js";
 import { loadRewardModel } from "../reward/index.js";
-import { obedientBackend, scriptedBackend, tempDir, writeTinyPolicy } from "../testing/index.js";
+import {
+  obedientBackend,
+  SAMPLE_IDEA_TEXT,
+  SAMPLE_PAPER,
+  scriptedBackend,
+  tempDir,
+  writeTinyPolicy,
+} from "../testing/index.js";
 import { generateIdeas, type IdeaEvent, readPaperFile } from "./index.js";
 
-const PAPER = {
-  title: "Sparse attention for long documents",
-  abstract: "We make attention sparse so long documents fit.",
-};
-const IDEA = [
-  "Title: Learned sparsity patterns",
-  "Method: Learn which blocks to attend to with a small router.",
-  "Experiment Plan:",
-  "- Dataset Preparation: Long-document QA sets.",
-  "- Baseline Implementation: Fixed sparse patterns.",
-  "- Evaluation Procedure: Accuracy and speed.",
-].join("\n");
+const PAPER = SAMPLE_PAPER;
+const IDEA = SAMPLE_IDEA_TEXT;
 
 const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const OPTIONS = { n: 2, seed: 3, temperature: 0, topP: 1, maxTokens: 200, maxPromptTokens: 96, maxAttempts: 2 };

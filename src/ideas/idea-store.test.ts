@@ -3,17 +3,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseIdea } from "../idea/index.js";
 import { PaperStore } from "../library/index.js";
-import { tempDir } from "../testing/index.js";
+import { SAMPLE_IDEA_TEXT, tempDir } from "../testing/index.js";
 import { exportIdeas, IdeaStore, type NewIdea } from "./index.js";
 
-const TEXT = [
-  "Title: Learned sparsity patterns",
-  "Method: Learn which blocks to attend to with a small router.",
-  "Experiment Plan:",
-  "- Dataset Preparation: Long-document QA sets.",
-  "- Baseline Implementation: Fixed sparse patterns.",
-  "- Evaluation Procedure: Accuracy and speed.",
-].join("\n");
+const TEXT = SAMPLE_IDEA_TEXT;
 
 const idea = (seed: number, paperId: string | null = "p1"): NewIdea => ({
   run: "r1",

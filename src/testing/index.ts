@@ -18,7 +18,14 @@ export {
   referenceLogits,
 } from "./reference-forward.js";
 export { attachReferences, type CitingRecord, openSampleLibrary, readCitingRecord } from "./sample-library.js";
-export { type FixturePair, topicPairs, writeSftDataset, writeTinyBaseModel } from "./sft-fixture.js";
+export {
+  type FixturePair,
+  SAMPLE_IDEA_TEXT,
+  SAMPLE_PAPER,
+  topicPairs,
+  writeSftDataset,
+  writeTinyBaseModel,
+} from "./sft-fixture.js";
 export { hasSharedData, requireSharedData, SHARED_DATA, sharedPath } from "./shared-data.js";
 export { tempDir } from "./temp-dir.js";
 export { openTinyLlama } from "./tiny-llama.js";

@@ -67,3 +67,17 @@ export async function writeTinyBaseModel(modelDir: string): Promise<{ tokenizer:
   });
   return { tokenizer, modelDir };
 }
+
+/** A paper and an idea in the section-1 layout, for tests of generation and the idea history. */
+export const SAMPLE_PAPER = {
+  title: "Sparse attention for long documents",
+  abstract: "We make attention sparse so long documents fit.",
+};
+export const SAMPLE_IDEA_TEXT = [
+  "Title: Learned sparsity patterns",
+  "Method: Learn which blocks to attend to with a small router.",
+  "Experiment Plan:",
+  "- Dataset Preparation: Long-document QA sets.",
+  "- Baseline Implementation: Fixed sparse patterns.",
+  "- Evaluation Procedure: Accuracy and speed.",
+].join("\n");

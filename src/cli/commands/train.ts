@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { ConfigError } from "../../core/index.js";
+import { ConfigError, type Logger } from "../../core/index.js";
 import { withinGroupSpearman } from "../../eval/index.js";
 import {
   abortOnSignals,
@@ -138,20 +138,8 @@ Examples:
   $ ideasteer train sft --resume ~/.ideasteer/runs/sft-20261205-130000`,
     )
     .action(async (flags: SftFlags, cmd: Command) => {
-      const { config, log } = contextFor(cmd);
-      const fromFile = flags.trainConfig ? (readJsonObject(flags.trainConfig) as SftOverrides) : {};
-      const { trainConfig: _f, resume: _r, progress: _p, ...fields } = flags;
-      const cfg = flags.resume ? undefined : resolveSftConfig(fromFile, fields as SftOverrides);
-      const r = await untilInterrupted((signal) =>
-        sft({
-          config: cfg,
-          resume: flags.resume ? resolve(flags.resume) : undefined,
-          home: config.home,
-          log,
-          progress: flags.progress,
-          signal,
-        }),
-      );
+      const o = stageOptions(cmd, flags, (file, fields) => resolveSftConfig(file, fields as SftOverrides));
+      const r = await untilInterrupted((signal) => sft({ ...o, signal }));
       if (r) process.stdout.write(renderSftResult(r));
     });
 
@@ -176,23 +164,11 @@ Examples:
   $ ideasteer train lora --resume ~/.ideasteer/runs/lora-20261205-140000`,
     )
     .action(async (flags: LoraFlags, cmd: Command) => {
-      const { config, log } = contextFor(cmd);
-      const fromFile = flags.trainConfig ? (readJsonObject(flags.trainConfig) as Partial<LoraConfig>) : {};
-      const { trainConfig: _f, resume: _r, progress: _p, targets, ...fields } = flags;
-      const targetList = targets?.split(",").map((x) => x.trim()) as LoraConfig["targets"] | undefined;
-      const cfg = flags.resume
-        ? undefined
-        : resolveLoraConfig(fromFile, { ...(fields as Partial<LoraConfig>), targets: targetList });
-      const r = await untilInterrupted((signal) =>
-        loraSft({
-          config: cfg,
-          resume: flags.resume ? resolve(flags.resume) : undefined,
-          home: config.home,
-          log,
-          progress: flags.progress,
-          signal,
-        }),
+      const targets = flags.targets?.split(",").map((x) => x.trim()) as LoraConfig["targets"] | undefined;
+      const o = stageOptions(cmd, flags, (file, { targets: _t, ...fields }) =>
+        resolveLoraConfig(file, { ...(fields as Partial<LoraConfig>), targets }),
       );
+      const r = await untilInterrupted((signal) => loraSft({ ...o, signal }));
       if (r)
         process.stdout.write(
           `run: ${r.runDir}\nadapter: ${r.adapter} (step ${r.bestStep}, loss/val ${r.lossVal.toFixed(4)})\n`,
@@ -222,21 +198,16 @@ Examples:
   $ ideasteer eval rm --model ~/.ideasteer/models/reward-transformer`,
     )
     .action(async (flags: RmFlags, cmd: Command) => {
-      const { config, log } = contextFor(cmd);
-      const fromFile = flags.trainConfig ? (readJsonObject(flags.trainConfig) as Partial<RmConfig>) : {};
-      const { trainConfig: _f, resume: _r, progress: _p, out, ...fields } = flags;
-      const cfg = flags.resume ? undefined : resolveRmConfig(fromFile, fields as Partial<RmConfig>);
+      const o = stageOptions(cmd, flags, (file, { out: _o, ...fields }) =>
+        resolveRmConfig(file, fields as Partial<RmConfig>),
+      );
       const r = await untilInterrupted((signal) =>
         trainRm({
-          config: cfg,
-          resume: flags.resume ? resolve(flags.resume) : undefined,
-          home: config.home,
-          out: resolve(out),
+          ...o,
+          out: resolve(flags.out),
           // Early stopping and the export watch what the report measures: the mean within-venue-year Spearman.
           validationScore: (_d, pred, label, groups) => withinGroupSpearman(pred, label, groups, { minGroupSize: 20 }),
           command: `ideasteer ${process.argv.slice(2).join(" ")}`,
-          log,
-          progress: flags.progress,
           signal,
         }),
       );
@@ -335,6 +306,26 @@ type LoraFlags = FlagsOf<typeof LORA_FLAGS> &
   ProgressFlag & { trainConfig?: string; resume?: string; targets?: string };
 
 type SftFlags = FlagsOf<typeof SFT_FLAGS> & ProgressFlag & { trainConfig?: string; resume?: string };
+
+/**
+ * What every training command hands its stage: a new run's config (the --train-config file under the flags), or
+ * the run folder to resume (whose own config.json wins), the home, the logger and the progress switch.
+ */
+function stageOptions<C, F extends { trainConfig?: string; resume?: string; progress: boolean }>(
+  cmd: Command,
+  flags: F,
+  resolveConfig: (fromFile: Record<string, unknown>, fields: Omit<F, "trainConfig" | "resume" | "progress">) => C,
+): { config: C | undefined; resume: string | undefined; home: string; log: Logger; progress: boolean } {
+  const { config, log } = contextFor(cmd);
+  const { trainConfig, resume, progress, ...fields } = flags;
+  return {
+    config: resume ? undefined : resolveConfig(trainConfig ? readJsonObject(trainConfig) : {}, fields),
+    resume: resume ? resolve(resume) : undefined,
+    home: config.home,
+    log,
+    progress,
+  };
+}
 
 /**
  * Runs a training job with Ctrl-C (or SIGTERM) wired to its signal: the job finishes its step, writes a
