@@ -3,8 +3,10 @@ import { bearerAuth } from "hono/bearer-auth";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "../core/index.js";
 import type { LlmBackend } from "../llm/index.js";
+import { type IdeasApiDeps, ideasRoutes } from "./ideas-routes.js";
 import { limitBody } from "./limit-body.js";
 import { openAiCompatRoutes, openAiError } from "./openai-compat.js";
+import { openApiDocument } from "./openapi.js";
 
 export type AppDeps = {
   backend: LlmBackend;
@@ -13,6 +15,7 @@ export type AppDeps = {
   token?: string; // when set, every request must carry Authorization: Bearer <token>
   defaultMaxTokens?: number;
   maxBodyBytes?: number;
+  ideas?: IdeasApiDeps; // mounts POST /api/ideas
 };
 
 /** The HTTP app: a table of contents of mounted routes (STYLE H3), guarded by a bearer token when one is set. */
@@ -20,6 +23,8 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   if (deps.token) app.use("*", bearerAuth({ token: deps.token }));
   app.use("*", limitBody(deps.maxBodyBytes ?? 4 * 1024 * 1024));
+  app.get("/openapi.json", (c) => c.json(openApiDocument({ ideas: Boolean(deps.ideas) })));
+  if (deps.ideas) app.route("/api", ideasRoutes(deps.ideas, deps.log));
   app.route(
     "/v1",
     openAiCompatRoutes({

@@ -1,3 +1,5 @@
 export { type AppDeps, createApp } from "./create-app.js";
+export { type IdeasApiDeps, IdeasRequest, ideasRoutes } from "./ideas-routes.js";
 export { type OpenAiCompatDeps, openAiCompatRoutes } from "./openai-compat.js";
+export { openApiDocument } from "./openapi.js";
 export { isLoopbackHost, type RunningServer, type ServerOptions, startServer } from "./start-server.js";

@@ -212,7 +212,7 @@ type OpenAiErrorBody = {
   context_tokens?: number;
 };
 
-function invalidBody(issues: z.core.$ZodIssue[], c: Context): Response {
+export function invalidBody(issues: z.core.$ZodIssue[], c: Context): Response {
   const message = issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
   const error: OpenAiErrorBody = {
     message,

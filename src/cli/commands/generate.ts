@@ -1,22 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { ConfigError, NotFoundError } from "../../core/index.js";
 import { DIMENSIONS } from "../../idea/index.js";
 import {
+  EQUAL_WEIGHTS,
   generateIdeas,
   type IdeaEvent,
   IdeaStore,
-  modelHash,
+  ideaRecord,
   type RelatedWork,
   readPaperFile,
   type SourcePaper,
 } from "../../ideas/index.js";
 import { PaperStore } from "../../library/index.js";
-import { isLocalModel, SHIPPED_POLICY_PATH } from "../../llm/index.js";
+import { isLocalModel } from "../../llm/index.js";
 import { loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
+import { modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
@@ -35,8 +36,6 @@ type GenerateFlags = LlmFlags & {
   json?: boolean;
   save: boolean;
 };
-
-const EQUAL_WEIGHTS = { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 };
 
 export const registerGenerateCommands: RegisterCommands = (program: Command) => {
   const cmd = program
@@ -82,12 +81,7 @@ Examples:
     const { paper, related } = await sourceAndRelated(ctx, flags);
     const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
     const rewardModel = loadRewardModel(rewardDir);
-    const models: Record<string, string> = {
-      policy:
-        ctx.config.llm.backend === "openai" ? `openai:${ctx.config.llm.model}` : modelHash(ctx.config.llm.modelPath),
-      reward: modelHash(join(rewardDir, "model.json")),
-    };
-    if (flags.lora) models.lora = modelHash(flags.lora);
+    const models = modelHashes(ctx, rewardDir, flags.lora);
     await withBackend(ctx, async (backend) => {
       if (flags.lora) {
         if (!isLocalModel(backend))
@@ -129,21 +123,6 @@ Examples:
   });
 };
 
-/** builtin with no model path generates with the SFT policy (the home's, then the shipped one). */
-function withPolicyDefault(ctx: CliContext): CliContext {
-  const { llm } = ctx.config;
-  if (llm.backend !== "builtin" || llm.modelPath) return ctx;
-  const candidates = [join(ctx.config.home, "models", "policy", "model.gguf"), SHIPPED_POLICY_PATH];
-  const modelPath = candidates.find((p) => existsSync(p));
-  if (!modelPath)
-    throw new NotFoundError(
-      "SFT policy",
-      candidates.join(" or "),
-      "train one with `ideasteer train sft` and export it",
-    );
-  return { ...ctx, config: { ...ctx.config, llm: { ...llm, modelPath } } };
-}
-
 /** The paper (from the library or a file) and what the ideas are related to: it, and its nearest prior work. */
 async function sourceAndRelated(
   ctx: CliContext,
@@ -155,13 +134,7 @@ async function sourceAndRelated(
   const library = existsSync(dbPath) ? PaperStore.open(dbPath, { readonly: true, log: ctx.log }) : null;
   try {
     const paper = flags.paper !== undefined ? fromLibrary(library, flags.paper) : await fromFile(ctx, flags);
-    const source: RelatedWork = { id: paper.id ?? "(paper file)", title: paper.title, role: "source" };
-    const prior = library
-      ? library
-          .similarToText(`${paper.title}\n${paper.abstract}`, { limit: 3, excludeIds: paper.id ? [paper.id] : [] })
-          .map((h): RelatedWork => ({ id: h.id, title: h.title, role: "prior", year: h.year }))
-      : [];
-    return { paper, related: [source, ...prior] };
+    return { paper, related: relatedWork(library, paper) };
   } finally {
     library?.close();
   }
@@ -203,19 +176,7 @@ function render(
     return o.json
       ? ""
       : `${e.ideas} ideas; ${e.parsedFirstTry} in the layout at the first try, ${e.attempts} generations in all\n`;
-  if (o.json)
-    return `${JSON.stringify({
-      index: e.index,
-      text: e.text,
-      idea: e.idea,
-      scores: e.scores,
-      weights: EQUAL_WEIGHTS,
-      strengths: [], // no steering yet: dynamic control is not applied
-      related: e.related,
-      backend: o.backend,
-      models: o.models,
-      seed: e.seed,
-    })}\n`;
+  if (o.json) return `${JSON.stringify(ideaRecord(e, o))}\n`;
   const scores = e.scores
     ? DIMENSIONS.map((d) => `${d} ${(e.scores as Record<string, number>)[d]?.toFixed(2)}`).join(", ")
     : "";

@@ -51,7 +51,10 @@ test("ideasteer serve: a GGUF file served under /v1 until SIGTERM, reachable by 
     });
     child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
-  assert.match(stdout, /^serving tiny-model \(llama:tiny-model\.gguf\) at http:\/\/127\.0\.0\.1:\d+\/v1$/m);
+  assert.match(
+    stdout,
+    /^serving tiny-model \(llama:tiny-model\.gguf\) at http:\/\/127\.0\.0\.1:\d+\/v1, ideas at http:\/\/127\.0\.0\.1:\d+\/api\/ideas$/m,
+  );
 
   const client = await openOpenAi({ llm: LlmConfig.parse({ baseUrl: url, model: "", cache: "off" }) });
   assert.equal(client.model, "tiny-model");

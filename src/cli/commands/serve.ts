@@ -1,9 +1,14 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ServerConfig } from "../../config/index.js";
+import { generateIdeas } from "../../ideas/index.js";
+import { PaperStore } from "../../library/index.js";
 import type { LlmBackend } from "../../llm/index.js";
-import { startServer } from "../../server/index.js";
+import { loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
+import { type IdeasApiDeps, startServer } from "../../server/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor } from "../context.js";
+import { modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
@@ -35,7 +40,10 @@ Examples:
   $ IDEASTEER_SERVER_TOKEN=s3cret ideasteer serve --host 0.0.0.0   # beyond loopback a token is required`,
     )
     .action(async (flags: ServeFlags, cmd: Command) => {
-      const ctx = contextFor(cmd, { ...llmFlagValues(flags), ...configFlagValues(SERVE_FLAGS, flags) });
+      // builtin serves the SFT policy, so /api/ideas generates with the model trained for it.
+      const ctx = withPolicyDefault(
+        contextFor(cmd, { ...llmFlagValues(flags), ...configFlagValues(SERVE_FLAGS, flags) }),
+      );
       await withBackend(ctx, (backend) => serveUntilInterrupted({ ...ctx, backend, modelId: flags.modelId }));
     });
 };
@@ -45,18 +53,44 @@ async function serveUntilInterrupted(opts: CliContext & { backend: LlmBackend; m
   const { backend, config, log } = opts;
   // "llama:qwen.gguf" -> "qwen", "openai:gpt-4o" -> "gpt-4o"
   const modelId = opts.modelId ?? backend.name.replace(/^[a-z]+:/, "").replace(/\.gguf$/i, "");
+  const dbPath = config.library.dbPath;
+  const library = existsSync(dbPath) ? PaperStore.open(dbPath, { readonly: true, log }) : null;
+  const rewardModel = loadRewardModel(SHIPPED_REWARD_MODEL_DIR);
+  const ideas: IdeasApiDeps = {
+    generate: (paper, o) =>
+      generateIdeas(paper, {
+        backend,
+        n: o.n,
+        seed: o.seed,
+        temperature: 0.8,
+        topP: 0.95,
+        maxTokens: 512,
+        maxPromptTokens: 480,
+        maxAttempts: 6,
+        rewardModel,
+        related: relatedWork(library, paper),
+        signal: o.signal,
+      }),
+    findPaper: (id) => {
+      const p = library?.get(id);
+      return p ? { id: p.id, title: p.title, abstract: p.abstract } : null;
+    },
+    meta: { backend: backend.name, models: modelHashes(opts, SHIPPED_REWARD_MODEL_DIR) },
+  };
   const server = await startServer({
     backend,
     modelId,
+    ideas,
     log,
     host: config.server.host,
     port: config.server.port,
     token: config.server.token || undefined,
   });
-  process.stdout.write(`serving ${modelId} (${backend.name}) at ${server.url}/v1\n`);
+  process.stdout.write(`serving ${modelId} (${backend.name}) at ${server.url}/v1, ideas at ${server.url}/api/ideas\n`);
   await interrupted();
   log.info("shutting down");
   await server.close();
+  library?.close();
 }
 
 /** Resolves at the first SIGINT or SIGTERM, and stops listening for both. */

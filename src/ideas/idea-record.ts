@@ -1,0 +1,37 @@
+import type { Idea, Scores } from "../idea/index.js";
+import type { IdeaEvent, RelatedWork } from "./generate-ideas.js";
+
+/** The weights ideas are ranked by until dynamic control applies them (issue 12): equal. */
+export const EQUAL_WEIGHTS: Scores = { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 };
+
+/** One idea as `generate --json` prints it and `POST /api/ideas` returns it (DESIGN §9): change only compatibly. */
+export type IdeaRecord = {
+  index: number;
+  text: string;
+  idea: Idea;
+  scores: Scores | null;
+  weights: Scores;
+  strengths: number[][]; // eps per sentence; empty: no steering applied
+  related: RelatedWork[];
+  backend: string;
+  models: Record<string, string>;
+  seed: number;
+};
+
+export function ideaRecord(
+  e: Extract<IdeaEvent, { type: "idea" }>,
+  meta: { backend: string; models: Record<string, string>; weights?: Scores },
+): IdeaRecord {
+  return {
+    index: e.index,
+    text: e.text,
+    idea: e.idea,
+    scores: e.scores,
+    weights: meta.weights ?? EQUAL_WEIGHTS,
+    strengths: [],
+    related: e.related,
+    backend: meta.backend,
+    models: meta.models,
+    seed: e.seed,
+  };
+}

@@ -1,0 +1,85 @@
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import type { Logger } from "../core/index.js";
+import { DIMENSIONS, type Scores } from "../idea/index.js";
+import { type IdeaEvent, type IdeaRecord, ideaRecord, type SourcePaper } from "../ideas/index.js";
+import { invalidBody, openAiError } from "./openai-compat.js";
+import { zodJson } from "./zod-json.js";
+
+/** POST /api/ideas (DESIGN §9): a paper (its text, or a library id), how many ideas, the weights, a seed. */
+export const IdeasRequest = z.object({
+  paper: z.union([
+    z.object({ title: z.string().min(1).max(1_000), abstract: z.string().min(1).max(20_000) }),
+    z.object({ id: z.string().min(1).max(200) }),
+  ]),
+  n: z.number().int().min(1).max(16).default(4),
+  weights: z
+    .object({ novelty: z.number().min(0), feasibility: z.number().min(0), effectiveness: z.number().min(0) })
+    .refine((w) => w.novelty + w.feasibility + w.effectiveness > 0, "weights must not all be 0")
+    .optional(),
+  control: z.enum(["dynamic", "static", "none"]).optional(),
+  seed: z.number().int().min(0).max(2_147_483_647).default(1),
+});
+export type IdeasRequest = z.infer<typeof IdeasRequest>;
+
+/** What the ideas routes need: generation itself (the CLI wires generateIdeas to a backend), paper lookup, provenance. */
+export type IdeasApiDeps = {
+  generate(paper: SourcePaper, o: { n: number; seed: number; signal: AbortSignal }): AsyncIterable<IdeaEvent>;
+  findPaper?(id: string): SourcePaper | null;
+  meta: { backend: string; models: Record<string, string> };
+};
+
+/**
+ * The ideas API: with `Accept: text/event-stream` an SSE stream (`idea` events carrying the same objects as
+ * `generate --json`, then `done`), otherwise one JSON answer `{ideas, done}`. A client that hangs up stops
+ * the generation.
+ */
+export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
+  new Hono()
+    .post("/ideas", zodJson(IdeasRequest, invalidBody), async (c) => {
+      const body = c.req.valid("json");
+      const paper = resolvePaper(body.paper, deps);
+      const weights = normalised(body.weights);
+      const stop = new AbortController();
+      c.req.raw.signal.addEventListener("abort", () => stop.abort(), { once: true });
+      const events = deps.generate(paper, { n: body.n, seed: body.seed, signal: stop.signal });
+      const record = (e: Extract<IdeaEvent, { type: "idea" }>): IdeaRecord => ideaRecord(e, { ...deps.meta, weights });
+      if (!(c.req.header("accept") ?? "").includes("text/event-stream")) {
+        const ideas: IdeaRecord[] = [];
+        let done: IdeaEvent | undefined;
+        for await (const e of events)
+          if (e.type === "idea") ideas.push(record(e));
+          else done = e;
+        return c.json({ ideas, done });
+      }
+      return streamSSE(c, async (sse) => {
+        sse.onAbort(() => stop.abort());
+        try {
+          for await (const e of events) {
+            if (sse.aborted) break;
+            await sse.writeSSE({ event: e.type, data: JSON.stringify(e.type === "idea" ? record(e) : e) });
+          }
+        } catch (e) {
+          if (!sse.aborted) await sse.writeSSE({ event: "error", data: JSON.stringify(openAiError(e, log).error) });
+        }
+      });
+    })
+    .onError((err, c) => {
+      const { status, error } = openAiError(err, log);
+      return c.json({ error }, status);
+    });
+
+function resolvePaper(p: IdeasRequest["paper"], deps: IdeasApiDeps): SourcePaper {
+  if (!("id" in p)) return p;
+  const found = deps.findPaper?.(p.id);
+  if (!found) throw new HTTPException(404, { message: `paper ${p.id} is not in the library` });
+  return found;
+}
+
+function normalised(w: IdeasRequest["weights"]): Scores | undefined {
+  if (!w) return undefined;
+  const sum = DIMENSIONS.reduce((a, d) => a + w[d], 0);
+  return Object.fromEntries(DIMENSIONS.map((d) => [d, w[d] / sum])) as Scores;
+}
