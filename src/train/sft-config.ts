@@ -24,6 +24,12 @@ export const SftConfig = TrainerConfig.extend({
     .default(false)
     .describe("also train on sft-extra.train.jsonl (other top-k supporting papers; data build --extra-supporting)"),
   epochs: z.number().int().positive().default(4).describe("passes over the training pairs"),
+  steps: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("optimizer steps instead of epochs (0: epochs decide); compares data sets at equal compute"),
   batchSize: z
     .number()
     .int()
@@ -62,7 +68,10 @@ export function resolveSftConfig(...overrides: SftOverrides[]): SftConfig {
  * checkpoint and samples at every epoch's end (at most `cap` steps apart, for long epochs).
  */
 export function withEpochSchedule(c: SftConfig, batchesPerEpoch: number, cap = 500): SftConfig {
-  return parseSft({ ...c, ...epochSchedule(c, batchesPerEpoch, cap) });
+  if (c.steps === 0) return parseSft({ ...c, ...epochSchedule(c, batchesPerEpoch, cap) });
+  // A fixed step count: evaluated (and checkpointed) at least halfway and at the end.
+  const s = epochSchedule({ ...c, epochs: 1 }, batchesPerEpoch, Math.min(cap, Math.ceil(c.steps / 2)));
+  return parseSft({ ...c, ...s, maxSteps: c.steps, warmupSteps: Math.min(c.warmupSteps, c.steps - 1) });
 }
 
 /** The schedule fields for `epochs` passes over `batchesPerEpoch` micro-batches (SFT and LoRA share it). */

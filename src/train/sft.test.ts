@@ -101,6 +101,8 @@ test("SFT trains from a GGUF base model, lowers the held-out idea loss, and a re
   );
   assert.equal(cfg.maxSteps, 24);
   assert.equal(cfg.evalEvery, 8);
+  const fixed = withEpochSchedule(resolveSftConfig({ steps: 10, warmupSteps: 30 }), 8); // equal-compute comparisons
+  assert.deepEqual([fixed.maxSteps, fixed.evalEvery, fixed.warmupSteps], [10, 5, 9]);
 
   // One uninterrupted run, and one stopped at step 11 and resumed.
   const whole = await train(sftStage({ home: dir }), { config: cfg, runsRoot: join(dir, "a"), log: silentLogger });

@@ -255,6 +255,7 @@ const SFT_FLAGS = configFlags({
     dataset: "<dir>",
     extraPairs: {},
     epochs: "<n>",
+    steps: "<n>",
     batchSize: "<n>",
     lr: "<x>",
     minLr: "<x>",
