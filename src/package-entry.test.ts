@@ -74,7 +74,16 @@ test("the packed tarball installs in a scratch project and works by name", { tim
 
   for (const name of ["PaperStore", "ingestFiles", "openBackend", "renderIdea", "DIMENSIONS", "buildDatasets"])
     assert.ok(out.keys.includes(name), `the package exports ${name}`);
-  for (const name of ["judgeIdea", "retrievalNovelty", "engine", "SHIPPED_MODEL_PATH", "repairIdea", "scoreIdeas"])
+  for (const name of [
+    "judgeIdea",
+    "retrievalNovelty",
+    "engine",
+    "SHIPPED_MODEL_PATH",
+    "repairIdea",
+    "scoreIdeas",
+    "generateIdeas",
+    "IdeaStore",
+  ])
     assert.ok(out.keys.includes(name), `the package exports ${name}`);
   for (const name of ["writeRandomLlamaModel", "referenceLogits", "openSampleLibrary", "gradCheck"])
     assert.ok(!out.keys.includes(name), `test helper ${name} stays out of the package`);
