@@ -38,6 +38,7 @@ export type { PretrainDocument } from "./pretrain-corpus.js";
 export { isHeldOut, readPretrainDocuments } from "./pretrain-corpus.js";
 export type { PretrainTokens } from "./pretrain-data.js";
 export { preparePretrainData, SPECIAL_TOKENS } from "./pretrain-data.js";
+export { clippedSurrogate, gdpoAdvantages, k3Kl, logSigmoid, sampleWeights } from "./rl-objective.js";
 export type { RmParts, RmValidationScore } from "./rm.js";
 export { rmStage, trainRm } from "./rm.js";
 export { RmConfig, resolveRmConfig, withRmSchedule } from "./rm-config.js";
