@@ -7,6 +7,7 @@ import { registerJudgeCommands } from "./judge.js";
 import { registerLibraryCommands } from "./library.js";
 import { registerScoreCommands } from "./score.js";
 import { registerServeCommands } from "./serve.js";
+import { registerSteerCommands } from "./steer.js";
 import { registerTrainCommands } from "./train.js";
 
 /** Each command group registers its subcommands on the root program; one line per group. */
@@ -21,5 +22,6 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerScoreCommands,
   registerGenerateCommands,
   registerIdeasCommands,
+  registerSteerCommands,
   registerEvalCommands,
 ];

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { readGguf } from "../engine/index.js";
+import { openTinyLlama, tempDir, tinyLlamaConfig, writeRandomLlamaModel } from "../testing/index.js";
+import { extractController, readControlVectorGguf, writeControlVectorGguf } from "./index.js";
+
+const HIGH = ["A bold and unprecedented idea.", "An unprecedented bold method.", "Bold, new, unprecedented."];
+const LOW = ["A plain incremental tweak.", "An incremental and plain change.", "Plain, small, incremental."];
+
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, j) => s + x * (b[j] as number), 0);
+const meanOverTokens = (h: Float32Array, d: number) => {
+  const out = new Float32Array(d);
+  const n = h.length / d;
+  for (let t = 0; t < n; t++) for (let j = 0; j < d; j++) out[j] = (out[j] as number) + (h[t * d + j] as number) / n;
+  return out;
+};
+
+test("a contrast controller steers the model's hidden states toward the high examples and round-trips as a control-vector GGUF", async (t) => {
+  const dir = tempDir(t);
+  const llm = await openTinyLlama(join(dir, "m.gguf"), { seed: 4, contextSize: 256, config: { nLayers: 3 } });
+  t.after(() => llm.close());
+  const { layers, separation } = await extractController(llm, { high: HIGH, low: LOW });
+  const { nLayers, nEmbd } = llm.info;
+  assert.equal(layers[0], undefined, "layer 0 is not steered");
+  for (let il = 1; il < nLayers; il++) {
+    assert.equal(layers[il]?.length, nEmbd);
+    assert.ok((separation[il] as number) > 0);
+  }
+
+  // Steering a neutral text moves its last layer's mean hidden state toward the high examples, away from the low
+  // ones (measured on the examples' own means, so a controller pointing the wrong way fails).
+  const last = nLayers - 1;
+  const sideMean = async (texts: string[]) => {
+    const m = new Float32Array(nEmbd);
+    for (const x of texts) {
+      const h = meanOverTokens((await llm.captureHiddenStates(x))[last] as Float32Array, nEmbd);
+      for (let j = 0; j < nEmbd; j++) m[j] = (m[j] as number) + (h[j] as number) / texts.length;
+    }
+    return m;
+  };
+  const [mHigh, mLow] = [await sideMean(HIGH), await sideMean(LOW)];
+  const towardHigh = mHigh.map((x, j) => x - (mLow[j] as number));
+  const neutral = "A method for something.";
+  const before = dot(meanOverTokens((await llm.captureHiddenStates(neutral))[last] as Float32Array, nEmbd), towardHigh);
+  llm.setControlVector(layers, 0.5);
+  const after = dot(meanOverTokens((await llm.captureHiddenStates(neutral))[last] as Float32Array, nEmbd), towardHigh);
+  llm.clearControlVector();
+  assert.ok(
+    after > before,
+    `the neutral text moved toward the high examples (${before.toFixed(3)} -> ${after.toFixed(3)})`,
+  );
+
+  const file = join(dir, "novelty.gguf");
+  writeControlVectorGguf(file, layers, { modelHint: "llama" });
+  const md = readGguf(file).metadata;
+  assert.equal(md["general.architecture"]?.value, "controlvector");
+  assert.equal(Number(md["controlvector.layer_count"]?.value), nLayers - 1);
+  const back = readControlVectorGguf(file);
+  for (let il = 1; il < nLayers; il++) assert.deepEqual(back[il], layers[il]);
+  assert.throws(() => writeControlVectorGguf(file, [new Float32Array(nEmbd)], { modelHint: "llama" }), /layer 0/);
+  const model = join(dir, "not-a-cv.gguf");
+  writeRandomLlamaModel(model, {
+    config: {
+      ...llm.info,
+      dModel: 32,
+      nLayers: 1,
+      nHeads: 4,
+      nKvHeads: 2,
+      dFf: 64,
+      contextLength: 64,
+      ropeTheta: 10000,
+      normEps: 1e-5,
+      tiedEmbeddings: false,
+    },
+    seed: 1,
+  });
+  assert.throws(() => readControlVectorGguf(model), /not a control-vector GGUF/);
+});
