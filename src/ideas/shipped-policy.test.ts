@@ -10,6 +10,7 @@ import { tempDir } from "../testing/index.js";
 
 const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const PAPER = fileURLToPath(new URL("../../examples/paper.json", import.meta.url));
+const LISTING = fileURLToPath(new URL("../../examples/listing.txt", import.meta.url));
 const SKIP = existsSync(SHIPPED_POLICY_PATH) ? false : `no shipped policy at ${SHIPPED_POLICY_PATH}`;
 
 const generate = (home: string, seed: string) =>
@@ -53,4 +54,33 @@ test("on a fresh machine (empty home), the shipped policy writes 4 well-formed, 
   }
   assert.equal(new Set(rows.map((r) => r.text)).size, 4, "four different ideas");
   assert.equal(generate(home, "7").stdout, a.stdout, "same seed, same output");
+});
+
+test("a paper-listing page works as the paper file: --paper-index picks the paper", { skip: SKIP }, (t) => {
+  const home = join(tempDir(t), "home");
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      MAIN,
+      "--home",
+      home,
+      "--log-level",
+      "error",
+      "generate",
+      "--paper-file",
+      LISTING,
+      "--paper-index",
+      "1",
+      "-n",
+      "1",
+      "--json",
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const row = JSON.parse(r.stdout.trim()) as { text: string; related: { title: string }[] };
+  parseIdea(row.text);
+  assert.equal(row.related[0]?.title, "Deep Learning For Symbolic Mathematics");
 });
