@@ -120,6 +120,8 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
       "256",
       "--max-tokens",
       "200",
+      "--weights",
+      "2,1,1",
     ],
     { encoding: "utf8" },
   );
@@ -146,6 +148,7 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
     assert.equal(r.text, IDEA);
     assert.match(String((r.models as Record<string, string>).policy), /^sha256:[0-9a-f]{16}$/);
     assert.deepEqual((r.related as { role: string }[])[0]?.role, "source");
+    assert.deepEqual(r.weights, { novelty: 0.5, feasibility: 0.25, effectiveness: 0.25 });
   }
   // Every idea was saved with its provenance: the history lists, rates and exports them.
   const cli = (...args: string[]) =>
@@ -168,4 +171,9 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
   assert.equal(cli("ideas", "rate", String(saved[0]?.id), "5").status, 0);
   assert.equal(cli("ideas", "rate", String(saved[0]?.id), "9").status, 1, "a rating outside 1-5 is refused");
   assert.match(cli("ideas", "export", "--format", "md").stdout, /your rating 5\/5/);
+  const bad = cli("generate", "--paper-file", paperFile, "--weights", "0,0,0");
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--weights 0,0,0/);
+  const steer = cli("generate", "--paper-file", paperFile, "--control", "dynamic");
+  assert.match(steer.stderr, /not available yet[\s\S]*issue 12/);
 });

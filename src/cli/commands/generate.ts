@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError, NotFoundError } from "../../core/index.js";
-import { DIMENSIONS } from "../../idea/index.js";
+import { DIMENSIONS, type Scores } from "../../idea/index.js";
 import {
   EQUAL_WEIGHTS,
   generateIdeas,
@@ -22,6 +22,8 @@ import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm
 import type { RegisterCommands } from "./index.js";
 
 type GenerateFlags = LlmFlags & {
+  weights?: string;
+  control: string;
   paper?: string;
   paperFile?: string;
   paperIndex: number;
@@ -46,6 +48,11 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
     .option("--paper-index <i>", "which paper of a file with several (0: the first)", intFlag("--paper-index"), 0)
     .option("-n, --n <n>", "ideas to generate", intFlag("-n"), 4)
     .option("--seed <s>", "same seed, same ideas", intFlag("--seed"), 1)
+    .option(
+      "--weights <n,f,e>",
+      "novelty, feasibility, effectiveness weights (non-negative, normalised; default equal)",
+    )
+    .option("--control <mode>", "none (static and dynamic need the dimensional controllers, issue 12)", "none")
     .option("--temperature <t>", "sampling temperature (0: greedy)", floatFlag("--temperature"), 0.8)
     .option("--top-p <p>", "nucleus sampling", floatFlag("--top-p"), 0.95)
     .option("--max-tokens <n>", "tokens per idea at most", intFlag("--max-tokens"), 512)
@@ -77,6 +84,12 @@ Examples:
   $ ideasteer generate --paper-file paper.pdf --backend llama --model-path ~/models/qwen2.5-7b-instruct-q4_k_m.gguf`,
   );
   cmd.action(async (flags: GenerateFlags, self: Command) => {
+    const weights = parseWeights(flags.weights);
+    if (flags.control !== "none")
+      throw new ConfigError(
+        `--control ${flags.control} is not available yet`,
+        "steering needs the dimensional controllers and the sentence-level decoder (issue 12); use --control none",
+      );
     const ctx = withPolicyDefault(contextFor(self, llmFlagValues(flags)));
     const { paper, related } = await sourceAndRelated(ctx, flags);
     const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
@@ -110,11 +123,9 @@ Examples:
         for await (const e of events) {
           const saved =
             e.type === "idea" && history
-              ? history.save([
-                  { ...e, run, weights: EQUAL_WEIGHTS, backend: backend.name, models, paper: toSavedPaper(paper) },
-                ])[0]
+              ? history.save([{ ...e, run, weights, backend: backend.name, models, paper: toSavedPaper(paper) }])[0]
               : undefined;
-          process.stdout.write(render(e, { json: flags.json, backend: backend.name, models, saved }));
+          process.stdout.write(render(e, { json: flags.json, backend: backend.name, models, weights, saved }));
         }
       } finally {
         history?.close();
@@ -170,7 +181,7 @@ const toSavedPaper = (p: SourcePaper) => ({ id: p.id ?? null, title: p.title, ab
 
 function render(
   e: IdeaEvent,
-  o: { json?: boolean; backend: string; models: Record<string, string>; saved?: number },
+  o: { json?: boolean; backend: string; models: Record<string, string>; weights: Scores; saved?: number },
 ): string {
   if (e.type === "done")
     return o.json
@@ -182,4 +193,17 @@ function render(
     : "";
   const id = o.saved === undefined ? "" : ` [saved as ${o.saved}]`;
   return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}${id}\n\n${e.text}\n\n`;
+}
+
+/** "n,f,e" -> weights on the simplex; none given: equal. */
+function parseWeights(text: string | undefined): Scores {
+  if (text === undefined) return EQUAL_WEIGHTS;
+  const xs = text.split(",").map((x) => Number(x.trim()));
+  if (xs.length !== 3 || xs.some((x) => !Number.isFinite(x) || x < 0) || xs.every((x) => x === 0))
+    throw new ConfigError(
+      `--weights ${text}`,
+      "give three non-negative numbers, not all 0: novelty,feasibility,effectiveness",
+    );
+  const sum = xs.reduce((a, b) => a + b, 0);
+  return Object.fromEntries(DIMENSIONS.map((d, k) => [d, (xs[k] as number) / sum])) as Scores;
 }
