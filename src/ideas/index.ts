@@ -1,5 +1,6 @@
 // The generation pipeline (DESIGN §8): the prompt, steered generation, scoring; the idea history comes later.
 
+export { dedupIdeas, rankIdeas, weightedScore } from "./dedup-rank.js";
 export { EXPORT_FORMATS, type ExportFormat, exportIdeas } from "./export-ideas.js";
 export {
   attemptSeed,

@@ -4,12 +4,14 @@ import type { Command } from "commander";
 import { ConfigError, NotFoundError } from "../../core/index.js";
 import { DIMENSIONS, type Scores } from "../../idea/index.js";
 import {
+  dedupIdeas,
   EQUAL_WEIGHTS,
   generateIdeas,
   type IdeaEvent,
   IdeaStore,
   ideaRecord,
   type RelatedWork,
+  rankIdeas,
   readPaperFile,
   type SourcePaper,
 } from "../../ideas/index.js";
@@ -24,6 +26,7 @@ import type { RegisterCommands } from "./index.js";
 type GenerateFlags = LlmFlags & {
   weights?: string;
   control: string;
+  dedup: number;
   paper?: string;
   paperFile?: string;
   paperIndex: number;
@@ -51,6 +54,12 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
     .option(
       "--weights <n,f,e>",
       "novelty, feasibility, effectiveness weights (non-negative, normalised; default equal)",
+    )
+    .option(
+      "--dedup <cosine>",
+      "near-duplicate threshold of the ranking summary (TF-IDF cosine)",
+      floatFlag("--dedup"),
+      0.9,
     )
     .option("--control <mode>", "none (static and dynamic need the dimensional controllers, issue 12)", "none")
     .option("--temperature <t>", "sampling temperature (0: greedy)", floatFlag("--temperature"), 0.8)
@@ -120,7 +129,10 @@ Examples:
       const history = flags.save ? IdeaStore.open(ctx.config.library.dbPath) : null;
       const run = randomUUID().slice(0, 8);
       try {
+        const done: Extract<IdeaEvent, { type: "idea" }>[] = [];
         for await (const e of events) {
+          if (e.type === "idea") done.push(e);
+          else if (!flags.json) process.stdout.write(rankingSummary(done, weights, flags.dedup));
           const saved =
             e.type === "idea" && history
               ? history.save([{ ...e, run, weights, backend: backend.name, models, paper: toSavedPaper(paper) }])[0]
@@ -206,4 +218,22 @@ function parseWeights(text: string | undefined): Scores {
     );
   const sum = xs.reduce((a, b) => a + b, 0);
   return Object.fromEntries(DIMENSIONS.map((d, k) => [d, (xs[k] as number) / sum])) as Scores;
+}
+
+/** After the ideas (text mode): their order by the user's weights, and which ones repeat a better-ranked idea. */
+function rankingSummary(ideas: Extract<IdeaEvent, { type: "idea" }>[], weights: Scores, threshold: number): string {
+  if (ideas.length < 2) return "";
+  const order = rankIdeas(ideas, weights);
+  const { dropped } = dedupIdeas(
+    ideas.map((e) => e.text),
+    order,
+    { threshold },
+  );
+  const w = DIMENSIONS.map((d) => weights[d].toFixed(2)).join("/");
+  const lines = [`ranked by your weights (n/f/e ${w}): ${order.map((i) => `idea ${i + 1}`).join(" > ")}`];
+  for (const d of dropped)
+    lines.push(
+      `idea ${d.index + 1} nearly repeats idea ${d.duplicateOf + 1} (cosine ${d.similarity.toFixed(2)}): set it aside`,
+    );
+  return `${lines.join("\n")}\n`;
 }
