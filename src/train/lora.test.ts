@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
@@ -11,7 +12,9 @@ import {
   loadCheckpoint,
   loraStage,
   mergeLora,
+  readMetrics,
   resolveLoraConfig,
+  TrainingInterruptedError,
   train,
   withLoraSchedule,
 } from "./index.js";
@@ -93,4 +96,55 @@ test("a LoRA trained by the engine on an imported GGUF changes llama.cpp's logit
     diff < 1e-3,
     `llama.cpp's logits with the adapter match the engine's within 1e-3 (max diff ${diff.toExponential(2)})`,
   );
+});
+
+test("a LoRA run stopped mid-way resumes without redoing a step and ends with the uninterrupted run's adapters", async (t) => {
+  const dir = tempDir(t);
+  const base = join(dir, "base.gguf");
+  writeRandomLlamaModel(base, { config: tinyLlamaConfig({ nLayers: 2 }), seed: 3 });
+  const dataset = writeSftDataset(join(dir, "dataset"), { train: 12, val: 4 });
+  const cfg = withLoraSchedule(
+    resolveLoraConfig({
+      base,
+      dataset,
+      rank: 2,
+      epochs: 3,
+      batchSize: 4,
+      lr: 1e-2,
+      warmupSteps: 1,
+      earlyStoppingPatience: 0,
+      maxPromptTokens: 120,
+      maxTargetTokens: 64,
+    }),
+    3,
+  );
+  const whole = await train(loraStage({ home: dir }), { config: cfg, runsRoot: join(dir, "a"), log: silentLogger });
+  const stop = new AbortController();
+  const stopping = loraStage({ home: dir });
+  const setup = stopping.setup;
+  stopping.setup = async (c, run) => {
+    const parts = await setup(c, run);
+    return { ...parts, hooks: { ...parts.hooks, onStep: ({ step }) => (step === 4 ? stop.abort() : undefined) } };
+  };
+  await assert.rejects(
+    train(stopping, { config: cfg, runsRoot: join(dir, "b"), log: silentLogger, signal: stop.signal }),
+    TrainingInterruptedError,
+  );
+  const runDir = join(dir, "b", readdirSync(join(dir, "b"))[0] as string);
+  const resumed = await train(loraStage({ home: dir }), {
+    resume: runDir,
+    runsRoot: join(dir, "b"),
+    log: silentLogger,
+  });
+  const steps = readMetrics(join(runDir, "metrics.jsonl"))
+    .filter((r) => r["loss/train"] !== undefined)
+    .map((r) => r.step);
+  assert.deepEqual(steps, [...Array(cfg.maxSteps).keys()]);
+  const a = loadCheckpoint(whole.checkpointDir).weights;
+  const b = loadCheckpoint(resumed.checkpointDir).weights;
+  assert.ok(
+    [...a.keys()].every((k) => k.endsWith(".lora_a") || k.endsWith(".lora_b")),
+    "only adapters are trained and saved",
+  );
+  for (const [k, w] of a) assert.deepEqual(b.get(k)?.data, w.data, k);
 });
