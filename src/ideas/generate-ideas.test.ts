@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import {
   tempDir,
   writeTinyPolicy,
 } from "../testing/index.js";
-import { generateIdeas, type IdeaEvent, readPaperFile } from "./index.js";
+import { generateIdeas, type IdeaEvent, MAX_PAPER_FILE_BYTES, readPaperFile } from "./index.js";
 
 const PAPER = SAMPLE_PAPER;
 const IDEA = SAMPLE_IDEA_TEXT;
@@ -64,6 +64,11 @@ test("output off the layout is repaired when every field is there, regenerated o
     collect(generateIdeas(PAPER, { ...OPTIONS, n: 1, maxAttempts: 2, backend: scriptedBackend(() => "no idea") })),
     /no attempt of 2 gave the layout/,
   );
+  for (const absurd of [{ n: 1000 }, { maxTokens: 1_000_000 }, { maxAttempts: 0 }, { temperature: -1 }])
+    await assert.rejects(
+      collect(generateIdeas(PAPER, { ...OPTIONS, ...absurd, backend })),
+      /hint|n = |maxTokens|maxAttempts|temperature/,
+    );
 });
 
 test("a paper that speaks as the system is quoted as data: the model sees one system turn, and obeys none of the paper", async () => {
@@ -86,6 +91,10 @@ test("a paper file is JSON, a listing page or Markdown; one without an abstract 
   const md = join(dir, "p.md");
   writeFileSync(md, `# ${PAPER.title}\n\n## Abstract\n\n${PAPER.abstract} ${"More words. ".repeat(10)}\n`);
   assert.equal((await readPaperFile(md))[0]?.title, PAPER.title);
+  const huge = join(dir, "huge.pdf");
+  writeFileSync(huge, "");
+  truncateSync(huge, MAX_PAPER_FILE_BYTES + 1); // sparse: the size is checked before a byte is read
+  await assert.rejects(readPaperFile(huge), /over the \d+-byte limit/);
   const bad = join(dir, "bad.json");
   writeFileSync(bad, JSON.stringify({ title: "x" }));
   await assert.rejects(readPaperFile(bad), /bad\.json.*"title" and "abstract"/);
