@@ -52,12 +52,13 @@ test("a policy trained by the engine writes its idea through llama.cpp; ideas pa
 
 test("output off the layout is repaired when every field is there, regenerated otherwise, and never returned broken", async () => {
   const markdown = IDEA.replace("Title: ", "## Title\n").replace("Method:", "**Method:**");
-  const replies = ["just some words", markdown];
+  const emptyField = IDEA.replace("Long-document QA sets.", "");
+  const replies = ["just some words", emptyField, markdown];
   const backend = scriptedBackend(() => replies.shift() ?? "still nothing");
   const events = await collect(generateIdeas(PAPER, { ...OPTIONS, n: 1, maxAttempts: 3, backend }));
   const idea = events[0];
   assert.ok(idea?.type === "idea");
-  assert.equal(idea.attempts, 2);
+  assert.equal(idea.attempts, 3, "words, then an empty field, are regenerated");
   assert.equal(idea.repaired, true);
   assert.equal(idea.text, IDEA);
   await assert.rejects(

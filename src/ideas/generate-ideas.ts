@@ -83,10 +83,10 @@ async function oneIdea(
     const seed = attemptSeed(o.seed, o.index, attempt);
     const text = (await sample(paper, { ...o, seed })).trim();
     const strict = tryParse(text);
-    if (strict) return { idea: strict, seed, attempts: attempt + 1, repaired: false };
+    if (strict && isWhole(strict)) return { idea: strict, seed, attempts: attempt + 1, repaired: false };
     const r = repairIdea(text);
-    if (r.idea) return { idea: r.idea, seed, attempts: attempt + 1, repaired: true };
-    missing.push(r.missing.join(", ") || "no text");
+    if (r.idea && isWhole(r.idea)) return { idea: r.idea, seed, attempts: attempt + 1, repaired: true };
+    missing.push(r.missing.join(", ") || "an empty field");
   }
   throw new IdeasteerError(
     "E_GENERATE",
@@ -111,6 +111,12 @@ async function sample(
     return (await o.backend.generate(await plainPrompt(o.backend, paper, o.maxPromptTokens), sampling)).text;
   return (await o.backend.chat(chatPrompt(paper), sampling)).text;
 }
+
+/** Every field has text: a layout with an empty field is as broken as one without the field. */
+const isWhole = (i: Idea): boolean =>
+  [i.title, i.method, i.experimentPlan.datasets, i.experimentPlan.baselines, i.experimentPlan.evaluation].every(
+    (x) => x.trim() !== "",
+  );
 
 function tryParse(text: string): Idea | null {
   try {

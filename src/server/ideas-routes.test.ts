@@ -93,7 +93,10 @@ test("a client that hangs up stops the generation", async () => {
   });
   const slow: typeof backend = {
     ...backend,
-    chat: async (m, o) => (calls >= 1 ? (await gate, backend.chat(m, o)) : backend.chat(m, o)),
+    chat: async (m, o) => {
+      if (calls >= 1) await gate; // the first idea answers at once, the rest wait: the client hangs up meanwhile
+      return backend.chat(m, o);
+    },
   };
   const ideas: IdeasApiDeps = {
     generate: (paper, o) =>

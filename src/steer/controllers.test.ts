@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readGguf } from "../engine/index.js";
-import { openTinyLlama, tempDir, tinyLlamaConfig, writeRandomLlamaModel } from "../testing/index.js";
+import { openTinyLlama, tempDir, writeRandomLlamaModel } from "../testing/index.js";
 import { extractController, readControlVectorGguf, writeControlVectorGguf } from "./index.js";
 
 const HIGH = ["A bold and unprecedented idea.", "An unprecedented bold method.", "Bold, new, unprecedented."];

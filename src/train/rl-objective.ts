@@ -46,7 +46,9 @@ export function gdpoAdvantages(
         zeroVariance++;
         continue;
       }
-      xs.forEach((x, i) => (a[i] = (a[i] as number) + weights[d] * ((x - mean) / (sd + eps))));
+      xs.forEach((x, i) => {
+        a[i] = (a[i] as number) + weights[d] * ((x - mean) / (sd + eps));
+      });
     }
     return a;
   });

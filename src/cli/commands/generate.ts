@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError, NotFoundError } from "../../core/index.js";
 import { DIMENSIONS, type Scores } from "../../idea/index.js";
@@ -154,7 +153,7 @@ async function sourceAndRelated(
   if ((flags.paper === undefined) === (flags.paperFile === undefined))
     throw new NotFoundError("paper", "(none)", "give exactly one of --paper <library id> or --paper-file <file>");
   const dbPath = ctx.config.library.dbPath;
-  const library = existsSync(dbPath) ? PaperStore.open(dbPath, { readonly: true, log: ctx.log }) : null;
+  const library = PaperStore.exists(dbPath) ? PaperStore.open(dbPath, { readonly: true, log: ctx.log }) : null;
   try {
     const paper = flags.paper !== undefined ? fromLibrary(library, flags.paper) : await fromFile(ctx, flags);
     return { paper, related: relatedWork(library, paper) };

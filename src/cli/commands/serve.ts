@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ServerConfig } from "../../config/index.js";
 import { generateIdeas } from "../../ideas/index.js";
@@ -54,7 +53,7 @@ async function serveUntilInterrupted(opts: CliContext & { backend: LlmBackend; m
   // "llama:qwen.gguf" -> "qwen", "openai:gpt-4o" -> "gpt-4o"
   const modelId = opts.modelId ?? backend.name.replace(/^[a-z]+:/, "").replace(/\.gguf$/i, "");
   const dbPath = config.library.dbPath;
-  const library = existsSync(dbPath) ? PaperStore.open(dbPath, { readonly: true, log }) : null;
+  const library = PaperStore.exists(dbPath) ? PaperStore.open(dbPath, { readonly: true, log }) : null;
   const rewardModel = loadRewardModel(SHIPPED_REWARD_MODEL_DIR);
   const ideas: IdeasApiDeps = {
     generate: (paper, o) =>

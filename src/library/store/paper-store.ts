@@ -80,6 +80,20 @@ export class PaperStore {
     this.stmts = this.prepare();
   }
 
+  /**
+   * Whether `path` holds a library (its schema was ever created): the file may also hold only other tables (the idea
+   * history writes into the same file), which is no library to read yet.
+   */
+  static exists(path: string): boolean {
+    if (!existsSync(path)) return false;
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      return (db.pragma("user_version", { simple: true }) as number) > 0;
+    } finally {
+      db.close();
+    }
+  }
+
   static open(path: string, opts: { readonly?: boolean; log?: Logger } = {}): PaperStore {
     const log = opts.log ?? silentLogger;
     const readonly = opts.readonly ?? false;
