@@ -17,6 +17,7 @@ export {
   referenceForward,
   referenceLogits,
 } from "./reference-forward.js";
+export { resumeVersusWhole } from "./resume-check.js";
 export { attachReferences, type CitingRecord, openSampleLibrary, readCitingRecord } from "./sample-library.js";
 export {
   type FixturePair,

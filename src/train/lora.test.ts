@@ -1,20 +1,23 @@
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
 import { createLlama, loadLlamaWeights, readLlamaGguf } from "../engine/index.js";
 import { openLlama } from "../llm/index.js";
-import { tempDir, tinyLlamaConfig, writeRandomLlamaModel, writeSftDataset } from "../testing/index.js";
+import {
+  resumeVersusWhole,
+  tempDir,
+  tinyLlamaConfig,
+  writeRandomLlamaModel,
+  writeSftDataset,
+} from "../testing/index.js";
 import {
   createLoraAdapters,
   exportLoraCheckpoint,
   loadCheckpoint,
   loraStage,
   mergeLora,
-  readMetrics,
   resolveLoraConfig,
-  TrainingInterruptedError,
   train,
   withLoraSchedule,
 } from "./index.js";
@@ -118,30 +121,10 @@ test("a LoRA run stopped mid-way resumes without redoing a step and ends with th
     }),
     3,
   );
-  const whole = await train(loraStage({ home: dir }), { config: cfg, runsRoot: join(dir, "a"), log: silentLogger });
-  const stop = new AbortController();
-  const stopping = loraStage({ home: dir });
-  const setup = stopping.setup;
-  stopping.setup = async (c, run) => {
-    const parts = await setup(c, run);
-    return { ...parts, hooks: { ...parts.hooks, onStep: ({ step }) => (step === 4 ? stop.abort() : undefined) } };
-  };
-  await assert.rejects(
-    train(stopping, { config: cfg, runsRoot: join(dir, "b"), log: silentLogger, signal: stop.signal }),
-    TrainingInterruptedError,
-  );
-  const runDir = join(dir, "b", readdirSync(join(dir, "b"))[0] as string);
-  const resumed = await train(loraStage({ home: dir }), {
-    resume: runDir,
-    runsRoot: join(dir, "b"),
-    log: silentLogger,
-  });
-  const steps = readMetrics(join(runDir, "metrics.jsonl"))
-    .filter((r) => r["loss/train"] !== undefined)
-    .map((r) => r.step);
-  assert.deepEqual(steps, [...Array(cfg.maxSteps).keys()]);
-  const a = loadCheckpoint(whole.checkpointDir).weights;
-  const b = loadCheckpoint(resumed.checkpointDir).weights;
+  const r = await resumeVersusWhole(() => loraStage({ home: dir }), { config: cfg, root: dir, stopAt: 4 });
+  assert.deepEqual(r.steps, [...Array(cfg.maxSteps).keys()]);
+  const a = r.whole;
+  const b = r.resumed;
   assert.ok(
     [...a.keys()].every((k) => k.endsWith(".lora_a") || k.endsWith(".lora_b")),
     "only adapters are trained and saved",

@@ -1,24 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
 import { withinGroupSpearman } from "../eval/index.js";
 import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import { loadRewardModel } from "../reward/index.js";
-import { tempDir, writeTinyBaseModel } from "../testing/index.js";
-import {
-  loadCheckpoint,
-  type RmValidationScore,
-  readMetrics,
-  resolveRmConfig,
-  rmStage,
-  sentencePrefix,
-  TrainingInterruptedError,
-  train,
-  trainRm,
-  withRmSchedule,
-} from "./index.js";
+import { resumeVersusWhole, tempDir, writeTinyBaseModel } from "../testing/index.js";
+import { type RmValidationScore, resolveRmConfig, rmStage, sentencePrefix, trainRm, withRmSchedule } from "./index.js";
 
 const WORDS: Record<Dimension, string> = { novelty: "unprecedented", feasibility: "simple", effectiveness: "strong" };
 const score: RmValidationScore = (_d, pred, label, groups) =>
@@ -95,36 +84,14 @@ test("train rm learns the labels' ranking on held-out papers, resumes exactly, a
   assert.equal(cfg.evalEvery, 4);
 
   // Uninterrupted, and stopped at step 10 then resumed: the same weights, no step trained twice.
-  const whole = await train(rmStage({ home: dir, validationScore: score }), {
+  const r = await resumeVersusWhole(() => rmStage({ home: dir, validationScore: score }), {
     config: cfg,
-    runsRoot: join(dir, "a"),
-    log: silentLogger,
+    root: dir,
+    stopAt: 10,
   });
-  const stop = new AbortController();
-  const stopping = rmStage({ home: dir, validationScore: score });
-  const setup = stopping.setup;
-  stopping.setup = async (c, run) => {
-    const parts = await setup(c, run);
-    return { ...parts, hooks: { ...parts.hooks, onStep: ({ step }) => (step === 10 ? stop.abort() : undefined) } };
-  };
-  await assert.rejects(
-    train(stopping, { config: cfg, runsRoot: join(dir, "b"), log: silentLogger, signal: stop.signal }),
-    TrainingInterruptedError,
-  );
-  const runDir = join(dir, "b", readdirSync(join(dir, "b"))[0] as string);
-  const resumed = await train(rmStage({ home: dir, validationScore: score }), {
-    resume: runDir,
-    runsRoot: join(dir, "b"),
-    log: silentLogger,
-  });
-  const steps = readMetrics(join(runDir, "metrics.jsonl"))
-    .filter((r) => r["loss/train"] !== undefined)
-    .map((r) => r.step);
-  assert.deepEqual(steps, [...Array(48).keys()], "each step once, in order");
-  const a = loadCheckpoint(whole.checkpointDir).weights;
-  const b = loadCheckpoint(resumed.checkpointDir).weights;
-  for (const [k, w] of a) assert.deepEqual(b.get(k)?.data, w.data, `${k} equals the uninterrupted run's`);
-  const spearman = whole.lastEval["rm/val_spearman"] as number;
+  assert.deepEqual(r.steps, [...Array(48).keys()], "each step once, in order");
+  for (const [k, w] of r.whole) assert.deepEqual(r.resumed.get(k)?.data, w.data, `${k} equals the uninterrupted run's`);
+  const spearman = r.lastEval["rm/val_spearman"] as number;
   assert.ok(spearman > 0.5, `val Spearman within venue-year ${spearman}`);
 
   // The exported folder is a RewardModel: whole ideas and their prefixes score in [0, 1].

@@ -2,22 +2,18 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { silentLogger } from "../core/index.js";
 import type { BpeTokenizer } from "../engine/index.js";
-import { tempDir, writeSftDataset, writeTinyBaseModel } from "../testing/index.js";
+import { resumeVersusWhole, tempDir, writeSftDataset, writeTinyBaseModel } from "../testing/index.js";
 import {
   createSftSampler,
   loadBaseModel,
-  loadCheckpoint,
   readMetrics,
   resolveSftConfig,
   type SftExample,
   type SftPairRow,
   sftBatch,
   sftStage,
-  TrainingInterruptedError,
   tokenizeSftRow,
-  train,
   withEpochSchedule,
   withShuffledPapers,
 } from "./index.js";
@@ -104,29 +100,11 @@ test("SFT trains from a GGUF base model, lowers the held-out idea loss, and a re
   const fixed = withEpochSchedule(resolveSftConfig({ steps: 10, warmupSteps: 30 }), 8); // equal-compute comparisons
   assert.deepEqual([fixed.maxSteps, fixed.evalEvery, fixed.warmupSteps], [10, 5, 9]);
 
-  // One uninterrupted run, and one stopped at step 11 and resumed.
-  const whole = await train(sftStage({ home: dir }), { config: cfg, runsRoot: join(dir, "a"), log: silentLogger });
-  const stop = new AbortController();
-  const stopping = sftStage({ home: dir });
-  const setup = stopping.setup;
-  stopping.setup = async (c, run) => {
-    const parts = await setup(c, run);
-    return { ...parts, hooks: { ...parts.hooks, onStep: ({ step }) => (step === 11 ? stop.abort() : undefined) } };
-  };
-  await assert.rejects(
-    train(stopping, { config: cfg, runsRoot: join(dir, "b"), log: silentLogger, signal: stop.signal }),
-    TrainingInterruptedError,
-  );
-  const runDir = readdirOne(join(dir, "b"));
-  const resumed = await train(sftStage({ home: dir }), { resume: runDir, runsRoot: join(dir, "b"), log: silentLogger });
-
-  const records = readMetrics(join(runDir, "metrics.jsonl")).filter((r) => r["loss/train"] !== undefined);
-  const steps = records.map((r) => r.step);
-  assert.deepEqual(steps, [...new Set(steps)], "no step is trained twice across the resume");
-  assert.equal(steps.length, 24);
-  const a = loadCheckpoint(whole.checkpointDir).weights;
-  const b = loadCheckpoint(resumed.checkpointDir).weights;
-  for (const [k, w] of a) assert.deepEqual(b.get(k)?.data, w.data, `${k} equals the uninterrupted run's`);
+  // One uninterrupted run, and one stopped at step 11 and resumed: no step twice, the same weights.
+  const r = await resumeVersusWhole(() => sftStage({ home: dir }), { config: cfg, root: dir, stopAt: 11 });
+  assert.deepEqual(r.steps, [...Array(24).keys()], "no step is trained twice across the resume");
+  for (const [k, w] of r.whole) assert.deepEqual(r.resumed.get(k)?.data, w.data, `${k} equals the uninterrupted run's`);
+  const runDir = r.runDir;
 
   const val = readMetrics(join(runDir, "metrics.jsonl")).filter((r) => typeof r["loss/val"] === "number");
   const first = val[0]?.["loss/val"] as number;
@@ -136,7 +114,7 @@ test("SFT trains from a GGUF base model, lowers the held-out idea loss, and a re
   assert.ok(samples.length >= 3, "a sample per evaluation");
 });
 
-function readdirOne(root: string): string {
+function _readdirOne(root: string): string {
   const [name] = readdirSync(root);
   if (!name) throw new Error(`${root} is empty`);
   return join(root, name);
