@@ -30,6 +30,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? "2"));
+// A file that runs past this is killed and reported failed: a hung test must fail the run, not stall CI for good.
+const fileTimeoutS = Math.max(1, Number(process.env.TEST_FILE_TIMEOUT_S ?? "900"));
 
 /** Runs one file; resolves with its output, exit code, wall time and the counts its reporter printed. */
 function runFile(file) {
@@ -43,13 +45,23 @@ function runFile(file) {
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, fileTimeoutS * 1000);
     child.on("close", (code, signal) => {
+      clearTimeout(timer);
       const count = (key) => Number(output.match(new RegExp(`^ℹ ${key} (\\d+)$`, "m"))?.[1] ?? 0);
       done({
         file,
         output,
         ok: code === 0,
-        why: signal ? `killed by ${signal}` : `exit ${code}`,
+        why: timedOut
+          ? `killed after ${fileTimeoutS} s (TEST_FILE_TIMEOUT_S)`
+          : signal
+            ? `killed by ${signal}`
+            : `exit ${code}`,
         seconds: (performance.now() - t0) / 1000,
         pass: count("pass"),
         fail: count("fail") + count("cancelled"),

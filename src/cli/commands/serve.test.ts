@@ -10,7 +10,9 @@ import { tempDir, tinyLlamaConfig, writeRandomLlamaModel } from "../../testing/i
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
-test("ideasteer serve: a GGUF file served under /v1 until SIGTERM, reachable by the openai backend", async (t) => {
+test("ideasteer serve: a GGUF file served under /v1 until SIGTERM, reachable by the openai backend", {
+  timeout: 120_000,
+}, async (t) => {
   const home = tempDir(t);
   const modelPath = join(home, "tiny-model.gguf");
   writeRandomLlamaModel(modelPath, {
@@ -46,7 +48,7 @@ test("ideasteer serve: a GGUF file served under /v1 until SIGTERM, reachable by 
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on("data", (b: Buffer) => {
       stdout += b.toString();
-      const m = /at (http:\/\/\S+\/v1)\n/.exec(stdout);
+      const m = /at (http:\/\/\S+\/v1)[,\n]/.exec(stdout);
       if (m) resolve(m[1] as string);
     });
     child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
