@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { parseIdea } from "../idea/index.js";
 import { openLlama } from "../llm/index.js";
 import { loadRewardModel } from "../reward/index.js";
 import {
   obedientBackend,
+  runCli,
   SAMPLE_IDEA_TEXT,
   SAMPLE_PAPER,
   scriptedBackend,
@@ -20,7 +19,6 @@ import { generateIdeas, type IdeaEvent, MAX_PAPER_FILE_BYTES, readPaperFile } fr
 const PAPER = SAMPLE_PAPER;
 const IDEA = SAMPLE_IDEA_TEXT;
 
-const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const OPTIONS = { n: 2, seed: 3, temperature: 0, topP: 1, maxTokens: 200, maxPromptTokens: 96, maxAttempts: 2 };
 
 async function collect(events: AsyncIterable<IdeaEvent>): Promise<IdeaEvent[]> {
@@ -106,35 +104,24 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
   const modelPath = await writeTinyPolicy(join(dir, "policy"), { ...PAPER, idea: IDEA });
   const paperFile = join(dir, "paper.json");
   writeFileSync(paperFile, JSON.stringify(PAPER));
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      MAIN,
-      "--home",
-      join(dir, "home"),
-      "--log-level",
-      "error",
-      "generate",
-      "--paper-file",
-      paperFile,
-      "-n",
-      "3",
-      "--json",
-      "--temperature",
-      "0",
-      "--model-path",
-      modelPath,
-      "--context-size",
-      "256",
-      "--max-tokens",
-      "200",
-      "--weights",
-      "2,1,1",
-    ],
-    { encoding: "utf8" },
-  );
+  const r = runCli(join(dir, "home"), [
+    "generate",
+    "--paper-file",
+    paperFile,
+    "-n",
+    "3",
+    "--json",
+    "--temperature",
+    "0",
+    "--model-path",
+    modelPath,
+    "--context-size",
+    "256",
+    "--max-tokens",
+    "200",
+    "--weights",
+    "2,1,1",
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const rows = r.stdout
     .trim()
@@ -161,14 +148,7 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
     assert.deepEqual(r.weights, { novelty: 0.5, feasibility: 0.25, effectiveness: 0.25 });
   }
   // Every idea was saved with its provenance: the history lists, rates and exports them.
-  const cli = (...args: string[]) =>
-    spawnSync(
-      process.execPath,
-      ["--import", "tsx", MAIN, "--home", join(dir, "home"), "--log-level", "error", ...args],
-      {
-        encoding: "utf8",
-      },
-    );
+  const cli = (...args: string[]) => runCli(join(dir, "home"), args);
   const saved = cli("ideas", "list", "--json")
     .stdout.trim()
     .split("\n")

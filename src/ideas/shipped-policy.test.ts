@@ -1,40 +1,18 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DIMENSIONS, parseIdea } from "../idea/index.js";
 import { SHIPPED_POLICY_PATH } from "../llm/index.js";
-import { tempDir } from "../testing/index.js";
+import { runCli, tempDir } from "../testing/index.js";
 
-const MAIN = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const PAPER = fileURLToPath(new URL("../../examples/paper.json", import.meta.url));
 const LISTING = fileURLToPath(new URL("../../examples/listing.txt", import.meta.url));
 const SKIP = existsSync(SHIPPED_POLICY_PATH) ? false : `no shipped policy at ${SHIPPED_POLICY_PATH}`;
 
 const generate = (home: string, seed: string) =>
-  spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      MAIN,
-      "--home",
-      home,
-      "--log-level",
-      "error",
-      "generate",
-      "--paper-file",
-      PAPER,
-      "-n",
-      "4",
-      "--json",
-      "--seed",
-      seed,
-    ],
-    { encoding: "utf8" },
-  );
+  runCli(home, ["generate", "--paper-file", PAPER, "-n", "4", "--json", "--seed", seed]);
 
 test("on a fresh machine (empty home), the shipped policy writes 4 well-formed, scored ideas for the example paper; same seed, same ideas", {
   skip: SKIP,
@@ -58,27 +36,7 @@ test("on a fresh machine (empty home), the shipped policy writes 4 well-formed, 
 
 test("a paper-listing page works as the paper file: --paper-index picks the paper", { skip: SKIP }, (t) => {
   const home = join(tempDir(t), "home");
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      MAIN,
-      "--home",
-      home,
-      "--log-level",
-      "error",
-      "generate",
-      "--paper-file",
-      LISTING,
-      "--paper-index",
-      "1",
-      "-n",
-      "1",
-      "--json",
-    ],
-    { encoding: "utf8" },
-  );
+  const r = runCli(home, ["generate", "--paper-file", LISTING, "--paper-index", "1", "-n", "1", "--json"]);
   assert.equal(r.status, 0, r.stderr);
   const row = JSON.parse(r.stdout.trim()) as { text: string; related: { title: string }[] };
   parseIdea(row.text);

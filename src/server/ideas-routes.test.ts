@@ -77,6 +77,8 @@ test("POST /api/ideas answers JSON or streams SSE with generate's records; bad b
   const bad = await post(server.url, { paper: { title: "" }, n: 99 });
   assert.equal(bad.status, 400);
   assert.match(JSON.stringify(await bad.json()), /invalid_body/);
+  const steer = await post(server.url, { paper: SAMPLE_PAPER, control: "dynamic" });
+  assert.equal(steer.status, 400, "steering is refused until it exists, not ignored");
   const missing = await post(server.url, { paper: { id: "nope" } });
   assert.equal(missing.status, 404);
   const spec = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };

@@ -40,6 +40,9 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
   new Hono()
     .post("/ideas", zodJson(IdeasRequest, invalidBody), async (c) => {
       const body = c.req.valid("json");
+      // Steering needs the dimensional controllers (issue 12): asking for it is refused, never silently ignored.
+      if (body.control && body.control !== "none")
+        throw new HTTPException(400, { message: `control "${body.control}" is not available yet; use "none"` });
       const paper = resolvePaper(body.paper, deps);
       const weights = normalised(body.weights);
       const stop = new AbortController();

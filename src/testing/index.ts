@@ -18,6 +18,7 @@ export {
   referenceLogits,
 } from "./reference-forward.js";
 export { resumeVersusWhole } from "./resume-check.js";
+export { runCli } from "./run-cli.js";
 export { attachReferences, type CitingRecord, openSampleLibrary, readCitingRecord } from "./sample-library.js";
 export {
   type FixturePair,
