@@ -1,15 +1,15 @@
 /**
- * Reward-model scoring speed (issue 11 §3, §7): the shipped TF-IDF ridge models on 2,700 real
- * abstracts (a seeded sample of reviews.jsonl.gz, title + abstract laid out as ideas), beside
- * baselines measured in the same run on the same texts:
- *   - raw dot products: the three heads on pre-vectorised rows (no layout, no tokenisation, no cache),
- *     the floor any TF-IDF scorer pays;
- *   - tokenise + vectorise only, to show where the time goes.
- * Ours: `scoreIdeas` at batch 1 and 32 (cold cache: every text new; warm: all cached), and
- * `ideasteer score <file> --json` end to end on the 2,700 abstracts as one process (start, model
+ * Reward-model scoring speed (issue 11 §3, §7) on 2,700 real abstracts (a seeded sample of reviews.jsonl.gz,
+ * title + abstract laid out as ideas), beside baselines measured in the same run on the same texts:
+ *   - a transformer model (`ideasteer-reward-transformer`): a plain forward pass of the same network on
+ *     pre-tokenised texts, length-sorted, at batch 1 and 32 (no pooling, percentile map, hashing or cache), and
+ *     tokenisation alone;
+ *   - the TF-IDF ridge model: raw dot products on pre-vectorised rows, and tokenise + vectorise alone.
+ * Ours: `scoreIdeas` at batch 1 and 32 (cold cache: every text new; warm: all cached), with its ratio to the
+ * baseline at the same batch size, and `ideasteer score <file> --json` end to end as one process (start, model
  * load, layout, scoring, output).
  *
- *   npx tsx bench/rm.ts [--n 2700] [--seed 20261205]
+ *   npx tsx bench/rm.ts [--model models/reward] [--n 2700] [--seed 20261205] [--threads 2]
  */
 import { spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
@@ -18,14 +18,20 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRng } from "../src/core/index.js";
 import { ReviewRecord, readJsonlGz } from "../src/datasets/index.js";
+import { setNumThreads } from "../src/engine/index.js";
 import { DIMENSIONS } from "../src/idea/index.js";
 import {
   abstractAsIdea,
   createScoreCache,
+  loadRewardModel,
   loadTfidfRewardModel,
+  loadTransformerRewardModel,
+  type RewardModel,
+  rewardTokens,
   SHIPPED_REWARD_MODEL_DIR,
   scoreIdeas,
   sparseDot,
+  TRANSFORMER_RM_FORMAT,
   vectorize,
 } from "../src/reward/index.js";
 import { sharedPath } from "../src/testing/index.js";
@@ -33,6 +39,8 @@ import { benchArg } from "./bench-arg.js";
 
 const n = Number(benchArg("n", "2700"));
 const seed = Number(benchArg("seed", "20261205"));
+const modelDir = benchArg("model", SHIPPED_REWARD_MODEL_DIR);
+setNumThreads(Number(benchArg("threads", "2")));
 
 const papers: { id: string; title: string; abstract: string }[] = [];
 for await (const { value } of readJsonlGz(sharedPath("reviews.jsonl.gz"))) {
@@ -51,29 +59,64 @@ const time =
     return { wallS: (performance.now() - t0) / 1000, cpuS: (cpu.user + cpu.system) / 1e6, value };
   };
 
-const model = loadTfidfRewardModel(SHIPPED_REWARD_MODEL_DIR);
-const rows: { what: string; items: number; wallS: number; cpuS: number }[] = [];
+const rows: { what: string; items: number; wallS: number; cpuS: number; vs?: string }[] = [];
 const record = (what: string, items: number, r: { wallS: number; cpuS: number }) => rows.push({ what, items, ...r });
 
 const layout = await time(() => sample.map((p) => abstractAsIdea(p.title, p.abstract)))();
 const texts = layout.value;
 record("layout: title + abstract -> idea text (abstractAsIdea)", n, layout);
-const vec = await time(() => texts.map((t) => vectorize(model.vectorizer, t)))();
-record("baseline: tokenise + vectorise only", n, vec);
-const dots = await time(() => {
-  let s = 0;
-  for (const row of vec.value)
-    for (const d of DIMENSIONS) s += sparseDot(row, model.data.heads[d].weights, model.data.heads[d].bias);
-  return s;
-})();
-record("baseline: raw dot products, 3 heads, pre-vectorised", n, dots);
+
+// The floor at each batch size: what the same model costs with everything but its arithmetic taken away.
+const floor = new Map<number, string>();
+const opened: RewardModel = loadRewardModel(modelDir);
+const isTransformer = (opened as { file?: { format?: string } }).file?.format === TRANSFORMER_RM_FORMAT;
+if (isTransformer) {
+  const loaded = loadTransformerRewardModel(modelDir);
+  const { model: net, tokenizer } = loaded.network;
+  const maxTokens = loaded.file.maxTokens;
+  const tok = await time(() => texts.map((t) => rewardTokens(tokenizer, t, maxTokens)))();
+  record("baseline: tokenise only", n, tok);
+  const pad = tokenizer.tokenId("<|end|>");
+  const sorted = [...tok.value].sort((a, b) => a.length - b.length);
+  for (const batch of [1, 32]) {
+    const r = await time(() => {
+      for (let i = 0; i < sorted.length; i += batch) {
+        const group = sorted.slice(i, i + batch);
+        const T = Math.max(1, ...group.map((g) => g.length));
+        const tokens = new Int32Array(group.length * T).fill(pad);
+        group.forEach((g, b) => {
+          tokens.set(g, b * T);
+        });
+        net.forward(tokens, group.length, T, { output: "hidden", grad: false });
+      }
+    })();
+    record(`baseline: plain forward pass, batch ${batch}, pre-tokenised, length-sorted`, n, r);
+    floor.set(batch, rows[rows.length - 1]?.what ?? "");
+  }
+} else {
+  const model = loadTfidfRewardModel(modelDir);
+  const vec = await time(() => texts.map((t) => vectorize(model.vectorizer, t)))();
+  record("baseline: tokenise + vectorise only", n, vec);
+  const dots = await time(() => {
+    let s = 0;
+    for (const row of vec.value)
+      for (const d of DIMENSIONS) s += sparseDot(row, model.data.heads[d].weights, model.data.heads[d].bias);
+    return s;
+  })();
+  record("baseline: raw dot products, 3 heads, pre-vectorised", n, dots);
+  floor.set(1, rows[rows.length - 1]?.what ?? "");
+  floor.set(32, rows[rows.length - 1]?.what ?? "");
+}
 
 for (const batch of [1, 32]) {
   const cache = createScoreCache();
   const run = async () => {
-    for (let i = 0; i < texts.length; i += batch) await scoreIdeas(texts.slice(i, i + batch), { model, cache });
+    for (let i = 0; i < texts.length; i += batch) await scoreIdeas(texts.slice(i, i + batch), { model: opened, cache });
   };
   record(`scoreIdeas batch ${batch}, cold cache`, n, await time(run)());
+  const base = rows.find((r) => r.what === floor.get(batch));
+  const cold = rows[rows.length - 1];
+  if (base && cold) cold.vs = `${(cold.wallS / base.wallS).toFixed(2)}x`;
   record(`scoreIdeas batch ${batch}, warm cache (all hits)`, n, await time(run)());
 }
 
@@ -82,11 +125,15 @@ writeFileSync(file, sample.map((p) => `${JSON.stringify(p)}\n`).join(""));
 const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const home = join(tmpdir(), `ideasteer-bench-rm-home-${process.pid}`);
 const t0 = performance.now();
-const cli = spawnSync(process.execPath, ["--import", "tsx", main, "--home", home, "score", file, "--json"], {
-  encoding: "utf8",
-  maxBuffer: 64 * 1024 * 1024,
-  env: { ...process.env, NODE_NO_WARNINGS: "1" },
-});
+const cli = spawnSync(
+  process.execPath,
+  ["--import", "tsx", main, "--home", home, "score", file, "--json", "--model", modelDir],
+  {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, NODE_NO_WARNINGS: "1" },
+  },
+);
 const cliS = (performance.now() - t0) / 1000;
 rmSync(file, { force: true });
 rmSync(home, { recursive: true, force: true });
@@ -100,9 +147,13 @@ rows.push({
   cpuS: Number.NaN,
 });
 
-console.log(`\n${new Date().toISOString()}, load average ${loadavg()[0]?.toFixed(1)}, n = ${n}\n`);
-console.log("| run | items | wall s | CPU s | items/s |\n|---|---:|---:|---:|---:|");
+console.log(
+  `\n${new Date().toISOString()}, load average ${loadavg()[0]?.toFixed(1)}, n = ${n}, model ${opened.name} (${modelDir})\n`,
+);
+console.log(
+  "| run | items | wall s | CPU s | items/s | wall / baseline at the same batch |\n|---|---:|---:|---:|---:|---:|",
+);
 for (const r of rows)
   console.log(
-    `| ${r.what} | ${r.items} | ${r.wallS.toFixed(3)} | ${Number.isNaN(r.cpuS) ? "–" : r.cpuS.toFixed(3)} | ${Math.round(r.items / r.wallS)} |`,
+    `| ${r.what} | ${r.items} | ${r.wallS.toFixed(3)} | ${Number.isNaN(r.cpuS) ? "–" : r.cpuS.toFixed(3)} | ${Math.round(r.items / r.wallS)} | ${r.vs ?? ""} |`,
   );

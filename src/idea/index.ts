@@ -1,4 +1,4 @@
-// What an idea is (DESIGN §1): the type, the three dimensions, render / parse / loose parse / repair.
+// What an idea is (DESIGN §1): the type, the three dimensions and the user's weights, render / parse / loose parse / repair.
 export { DIMENSIONS, type Dimension, type Scores } from "./dimensions.js";
 export {
   EXPERIMENT_PLAN_LABEL,
@@ -15,3 +15,4 @@ export {
   renderIdea,
 } from "./idea.js";
 export { completeIdea, type LooseParse, type PartialIdea, parseIdeaLoose, repairIdea } from "./parse-idea-loose.js";
+export { EQUAL_WEIGHTS, normaliseWeights, weightedSum, weightsFrom } from "./weights.js";

@@ -1,9 +1,9 @@
-import { DIMENSIONS, type Scores } from "../idea/index.js";
+import { type Scores, weightedSum } from "../idea/index.js";
 import { cosine, tfidfVectors } from "../judge/index.js";
 
 /** The user's weighted score of an idea: w · s (null when the idea was not scored). */
 export const weightedScore = (scores: Scores | null, w: Scores): number | null =>
-  scores ? DIMENSIONS.reduce((a, d) => a + w[d] * scores[d], 0) : null;
+  scores ? weightedSum(scores, w) : null;
 
 /** Indices of ideas, best first by w · scores; unscored ideas last, in their order. */
 export function rankIdeas(ideas: readonly { scores: Scores | null }[], w: Scores): number[] {

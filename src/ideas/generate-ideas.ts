@@ -1,7 +1,7 @@
 import { IdeasteerError } from "../core/index.js";
 import { type Idea, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
 import { isLocalModel, type LlmBackend } from "../llm/index.js";
-import { type RewardModel, scoreIdeas } from "../reward/index.js";
+import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import {
   chatPrompt,
   type PromptMode,
@@ -39,6 +39,7 @@ export type GenerateIdeasOptions = {
   maxPromptTokens: number; // the policy's paper budget (the SFT pairs' cut)
   maxAttempts: number; // per idea, before giving up with an error
   rewardModel?: RewardModel;
+  scoreCache?: ScoreCache; // shared with other scorers of the same texts (the server's reward routes)
   related?: RelatedWork[];
   signal?: AbortSignal;
   /** Overrides the mode found from the model's vocabulary ("plain" for a model with a `train lora` adapter). */
@@ -64,7 +65,9 @@ export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions
     const made = await oneIdea(paper, { ...o, mode, index });
     stats.attempts += made.attempts;
     if (made.attempts === 1 && !made.repaired) stats.parsedFirstTry++;
-    const scores = o.rewardModel ? ((await scoreIdeas([made.idea], { model: o.rewardModel }))[0] ?? null) : null;
+    const scores = o.rewardModel
+      ? ((await scoreIdeas([made.idea], { model: o.rewardModel, cache: o.scoreCache }))[0] ?? null)
+      : null;
     yield { type: "idea", index, text: renderIdea(made.idea), scores, related: o.related ?? [], ...made };
   }
   yield { type: "done", ideas: o.n, ...stats };

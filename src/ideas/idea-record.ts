@@ -1,8 +1,5 @@
-import type { Idea, Scores } from "../idea/index.js";
+import { EQUAL_WEIGHTS, type Idea, type Scores } from "../idea/index.js";
 import type { IdeaEvent, RelatedWork } from "./generate-ideas.js";
-
-/** The weights ideas are ranked by until dynamic control applies them (issue 12): equal. */
-export const EQUAL_WEIGHTS: Scores = { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 };
 
 /** One idea as `generate --json` prints it and `POST /api/ideas` returns it (DESIGN §9): change only compatibly. */
 export type IdeaRecord = {

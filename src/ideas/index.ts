@@ -18,7 +18,7 @@ export {
   promptModeOf,
   type SourcePaper,
 } from "./idea-prompt.js";
-export { EQUAL_WEIGHTS, type IdeaRecord, ideaRecord } from "./idea-record.js";
+export { type IdeaRecord, ideaRecord } from "./idea-record.js";
 export { IDEAS_SCHEMA_VERSION, IdeaStore, type NewIdea, type SavedIdea } from "./idea-store.js";
 export { modelHash } from "./model-hash.js";
 export { MAX_PAPER_FILE_BYTES, readPaperFile } from "./paper-input.js";

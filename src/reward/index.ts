@@ -1,6 +1,14 @@
 // The three reward models as models (DESIGN §4): the RewardModel door, batched cached scoring, the
-// TF-IDF ridge baseline (train, save, load), abstracts laid out as ideas, the shipped model's path.
+// TF-IDF ridge baseline (train, save, load), the transformer, ensembles, abstracts laid out as ideas, the shipped path.
 export { abstractAsIdea } from "./abstract-as-idea.js";
+export {
+  ENSEMBLE_RM_FORMAT,
+  EnsembleRewardFile,
+  loadEnsembleRewardModel,
+  mixScores,
+  saveEnsembleRewardModel,
+} from "./ensemble-reward.js";
+export { type FitEnsembleOptions, fitEnsemble, type LabelledPaper } from "./fit-ensemble.js";
 export { loadRewardModel } from "./load-reward-model.js";
 export { percentileOf } from "./percentile-map.js";
 export type { RewardModel } from "./reward-model.js";
@@ -53,4 +61,5 @@ export {
   rewardTokens,
   TRANSFORMER_RM_FORMAT,
   TransformerRewardFile,
+  type TransformerRewardModel,
 } from "./transformer-reward.js";

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { CorruptFileError, NotFoundError } from "../core/index.js";
+import { ENSEMBLE_RM_FORMAT, loadEnsembleRewardModel } from "./ensemble-reward.js";
 import type { RewardModel } from "./reward-model.js";
 import { SHIPPED_REWARD_MODEL_DIR } from "./shipped-reward-model.js";
 import { loadTfidfRewardModel, TFIDF_MODEL_FILE, TFIDF_MODEL_FORMAT } from "./tfidf-reward-model.js";
@@ -10,6 +11,7 @@ import { loadTransformerRewardModel, TRANSFORMER_RM_FORMAT } from "./transformer
 const LOADERS: Record<string, (dir: string) => RewardModel> = {
   [TFIDF_MODEL_FORMAT]: loadTfidfRewardModel,
   [TRANSFORMER_RM_FORMAT]: loadTransformerRewardModel,
+  [ENSEMBLE_RM_FORMAT]: (dir) => loadEnsembleRewardModel(dir, loadRewardModel),
 };
 
 /**

@@ -108,8 +108,14 @@ export function predictRaw(
   return out;
 }
 
+/** A loaded transformer reward model: the RewardModel door plus its parts (benchmarks, hidden-state readers). */
+export type TransformerRewardModel = RewardModel & {
+  file: TransformerRewardFile;
+  network: { model: LlamaModel; tokenizer: BpeTokenizer; heads: RewardHeads };
+};
+
 /** Opens a transformer reward model folder (model.json, backbone.gguf, tokenizer.json) as a RewardModel. */
-export function loadTransformerRewardModel(dir: string): RewardModel & { file: TransformerRewardFile } {
+export function loadTransformerRewardModel(dir: string): TransformerRewardModel {
   const path = join(dir, "model.json");
   const parsed = TransformerRewardFile.safeParse(JSON.parse(readFileSync(path, "utf8")));
   if (!parsed.success)
@@ -129,6 +135,7 @@ export function loadTransformerRewardModel(dir: string): RewardModel & { file: T
     name: file.name,
     dimensions: DIMENSIONS,
     file,
+    network: { model, tokenizer: tok, heads },
     async score(texts) {
       const raw = predictRaw(model, tok, heads, texts, { maxTokens: file.maxTokens });
       return texts.map(

@@ -7,6 +7,7 @@ import { type IdeasApiDeps, ideasRoutes } from "./ideas-routes.js";
 import { limitBody } from "./limit-body.js";
 import { openAiCompatRoutes, openAiError } from "./openai-compat.js";
 import { openApiDocument } from "./openapi.js";
+import { type RewardApiDeps, rewardRoutes } from "./reward-routes.js";
 
 export type AppDeps = {
   backend: LlmBackend;
@@ -16,6 +17,7 @@ export type AppDeps = {
   defaultMaxTokens?: number;
   maxBodyBytes?: number;
   ideas?: IdeasApiDeps; // mounts POST /api/ideas
+  rewards?: RewardApiDeps; // mounts POST /reward/openrlhf and POST /api/rewards
 };
 
 /** The HTTP app: a table of contents of mounted routes (STYLE H3), guarded by a bearer token when one is set. */
@@ -23,8 +25,11 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   if (deps.token) app.use("*", bearerAuth({ token: deps.token }));
   app.use("*", limitBody(deps.maxBodyBytes ?? 4 * 1024 * 1024));
-  app.get("/openapi.json", (c) => c.json(openApiDocument({ ideas: Boolean(deps.ideas) })));
+  app.get("/openapi.json", (c) =>
+    c.json(openApiDocument({ ideas: Boolean(deps.ideas), rewards: Boolean(deps.rewards) })),
+  );
   if (deps.ideas) app.route("/api", ideasRoutes(deps.ideas, deps.log));
+  if (deps.rewards) app.route("/", rewardRoutes(deps.rewards, deps.log));
   app.route(
     "/v1",
     openAiCompatRoutes({

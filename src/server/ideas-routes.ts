@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { Logger } from "../core/index.js";
-import { DIMENSIONS, type Scores } from "../idea/index.js";
+import { normaliseWeights } from "../idea/index.js";
 import { type IdeaEvent, type IdeaRecord, ideaRecord, type SourcePaper } from "../ideas/index.js";
 import { invalidBody, openAiError } from "./openai-compat.js";
 import { zodJson } from "./zod-json.js";
@@ -44,7 +44,7 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
       if (body.control && body.control !== "none")
         throw new HTTPException(400, { message: `control "${body.control}" is not available yet; use "none"` });
       const paper = resolvePaper(body.paper, deps);
-      const weights = normalised(body.weights);
+      const weights = body.weights ? (normaliseWeights(body.weights) ?? undefined) : undefined;
       const stop = new AbortController();
       c.req.raw.signal.addEventListener("abort", () => stop.abort(), { once: true });
       const events = deps.generate(paper, { n: body.n, seed: body.seed, signal: stop.signal });
@@ -79,10 +79,4 @@ function resolvePaper(p: IdeasRequest["paper"], deps: IdeasApiDeps): SourcePaper
   const found = deps.findPaper?.(p.id);
   if (!found) throw new HTTPException(404, { message: `paper ${p.id} is not in the library` });
   return found;
-}
-
-function normalised(w: IdeasRequest["weights"]): Scores | undefined {
-  if (!w) return undefined;
-  const sum = DIMENSIONS.reduce((a, d) => a + w[d], 0);
-  return Object.fromEntries(DIMENSIONS.map((d) => [d, w[d] / sum])) as Scores;
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { ConfigError, NotFoundError } from "../../core/index.js";
-import { DIMENSIONS, type Scores } from "../../idea/index.js";
+import { DIMENSIONS, EQUAL_WEIGHTS, type Scores, weightsFrom } from "../../idea/index.js";
 import {
   dedupIdeas,
-  EQUAL_WEIGHTS,
   generateIdeas,
   type IdeaEvent,
   IdeaStore,
@@ -209,14 +208,13 @@ function render(
 /** "n,f,e" -> weights on the simplex; none given: equal. */
 function parseWeights(text: string | undefined): Scores {
   if (text === undefined) return EQUAL_WEIGHTS;
-  const xs = text.split(",").map((x) => Number(x.trim()));
-  if (xs.length !== 3 || xs.some((x) => !Number.isFinite(x) || x < 0) || xs.every((x) => x === 0))
+  const w = weightsFrom(text);
+  if (!w)
     throw new ConfigError(
       `--weights ${text}`,
       "give three non-negative numbers, not all 0: novelty,feasibility,effectiveness",
     );
-  const sum = xs.reduce((a, b) => a + b, 0);
-  return Object.fromEntries(DIMENSIONS.map((d, k) => [d, (xs[k] as number) / sum])) as Scores;
+  return w;
 }
 
 /** After the ideas (text mode): their order by the user's weights, and which ones repeat a better-ranked idea. */

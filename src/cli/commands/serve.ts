@@ -3,7 +3,7 @@ import { ServerConfig } from "../../config/index.js";
 import { generateIdeas } from "../../ideas/index.js";
 import { PaperStore } from "../../library/index.js";
 import type { LlmBackend } from "../../llm/index.js";
-import { loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
+import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
 import { type IdeasApiDeps, startServer } from "../../server/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor } from "../context.js";
@@ -21,7 +21,8 @@ const SERVE_FLAGS = configFlags({
   },
 });
 
-type ServeFlags = LlmFlags & FlagsOf<typeof SERVE_FLAGS> & { modelId?: string };
+type ServeFlags = LlmFlags &
+  FlagsOf<typeof SERVE_FLAGS> & { modelId?: string; rewardRoutes?: boolean; rewardModel?: string };
 
 export const registerServeCommands: RegisterCommands = (program: Command) => {
   const serve = program
@@ -29,6 +30,11 @@ export const registerServeCommands: RegisterCommands = (program: Command) => {
     .description("serve the configured LLM backend as an OpenAI-compatible API under /v1 (Ctrl-C stops)");
   addConfigFlags(addLlmOptions(serve), SERVE_FLAGS)
     .option("--model-id <name>", "model name clients send (default: the GGUF file's name or llm.model)")
+    .option(
+      "--reward-routes",
+      "also serve the reward models: POST /reward/openrlhf (OpenRLHF --remote_rm_url) and /api/rewards",
+    )
+    .option("--reward-model <dir>", "reward model folder for scoring and the reward routes (default: the shipped one)")
     .addHelpText(
       "after",
       `
@@ -36,6 +42,7 @@ Examples:
   $ ideasteer serve --backend llama --model-path ./qwen2.5-0.5b-instruct-q8_0.gguf --port 8080
   $ curl http://127.0.0.1:8080/v1/chat/completions -H 'content-type: application/json' \\
       -d '{"messages":[{"role":"user","content":"Hi"}],"max_tokens":32,"stream":true}'
+  $ ideasteer serve --reward-routes --port 5000   # OpenRLHF: --remote_rm_url http://127.0.0.1:5000/reward/openrlhf
   $ IDEASTEER_SERVER_TOKEN=s3cret ideasteer serve --host 0.0.0.0   # beyond loopback a token is required`,
     )
     .action(async (flags: ServeFlags, cmd: Command) => {
@@ -43,18 +50,29 @@ Examples:
       const ctx = withPolicyDefault(
         contextFor(cmd, { ...llmFlagValues(flags), ...configFlagValues(SERVE_FLAGS, flags) }),
       );
-      await withBackend(ctx, (backend) => serveUntilInterrupted({ ...ctx, backend, modelId: flags.modelId }));
+      await withBackend(ctx, (backend) =>
+        serveUntilInterrupted({
+          ...ctx,
+          backend,
+          modelId: flags.modelId,
+          rewardDir: flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR,
+          rewardRoutes: flags.rewardRoutes ?? false,
+        }),
+      );
     });
 };
 
 /** Serves `backend` under /v1 until SIGINT or SIGTERM, then closes the server (the caller closes the backend). */
-async function serveUntilInterrupted(opts: CliContext & { backend: LlmBackend; modelId?: string }): Promise<void> {
+async function serveUntilInterrupted(
+  opts: CliContext & { backend: LlmBackend; modelId?: string; rewardDir: string; rewardRoutes: boolean },
+): Promise<void> {
   const { backend, config, log } = opts;
   // "llama:qwen.gguf" -> "qwen", "openai:gpt-4o" -> "gpt-4o"
   const modelId = opts.modelId ?? backend.name.replace(/^[a-z]+:/, "").replace(/\.gguf$/i, "");
   const dbPath = config.library.dbPath;
   const library = PaperStore.exists(dbPath) ? PaperStore.open(dbPath, { readonly: true, log }) : null;
-  const rewardModel = loadRewardModel(SHIPPED_REWARD_MODEL_DIR);
+  const rewardModel = loadRewardModel(opts.rewardDir);
+  const scoreCache = createScoreCache(); // shared: /api/ideas and the reward routes rescore the same texts
   const ideas: IdeasApiDeps = {
     generate: (paper, o) =>
       generateIdeas(paper, {
@@ -67,6 +85,7 @@ async function serveUntilInterrupted(opts: CliContext & { backend: LlmBackend; m
         maxPromptTokens: 480,
         maxAttempts: 6,
         rewardModel,
+        scoreCache,
         related: relatedWork(library, paper),
         signal: o.signal,
       }),
@@ -74,18 +93,22 @@ async function serveUntilInterrupted(opts: CliContext & { backend: LlmBackend; m
       const p = library?.get(id);
       return p ? { id: p.id, title: p.title, abstract: p.abstract } : null;
     },
-    meta: { backend: backend.name, models: modelHashes(opts, SHIPPED_REWARD_MODEL_DIR) },
+    meta: { backend: backend.name, models: modelHashes(opts, opts.rewardDir) },
   };
   const server = await startServer({
     backend,
     modelId,
     ideas,
+    rewards: opts.rewardRoutes ? { model: rewardModel, cache: scoreCache } : undefined,
     log,
     host: config.server.host,
     port: config.server.port,
     token: config.server.token || undefined,
   });
-  process.stdout.write(`serving ${modelId} (${backend.name}) at ${server.url}/v1, ideas at ${server.url}/api/ideas\n`);
+  const rewards = opts.rewardRoutes ? `, rewards at ${server.url}/reward/openrlhf and /api/rewards` : "";
+  process.stdout.write(
+    `serving ${modelId} (${backend.name}) at ${server.url}/v1, ideas at ${server.url}/api/ideas${rewards}\n`,
+  );
   await interrupted();
   log.info("shutting down");
   await server.close();

@@ -36,6 +36,7 @@ import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
 import type { RegisterCommands } from "./index.js";
+import { addTrainEnsembleCommand } from "./train-ensemble.js";
 
 // Each flag's description comes from the schema, with the base preset's value (small and tiny override some).
 const DEFAULTS = resolvePretrainConfig("base");
@@ -218,6 +219,8 @@ Examples:
             .join("\n")}\n`,
         );
     });
+
+  addTrainEnsembleCommand(train);
 
   train
     .command("plot")

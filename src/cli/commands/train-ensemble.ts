@@ -1,0 +1,68 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { ConfigError } from "../../core/index.js";
+import { newestDataset, readRmSplit } from "../../datasets/index.js";
+import { withinGroupSpearman } from "../../eval/index.js";
+import { DIMENSIONS, type Dimension } from "../../idea/index.js";
+import { fitEnsemble, type LabelledPaper, loadRewardModel, venueYear } from "../../reward/index.js";
+import { contextFor, intFlag } from "../context.js";
+
+type EnsembleFlags = { member: string[]; out: string; dataset?: string; name: string; steps: number };
+
+/** `ideasteer train ensemble`: two reward models mixed per dimension, the share chosen on the validation split. */
+export function addTrainEnsembleCommand(train: Command): void {
+  train
+    .command("ensemble")
+    .description("mix two reward models per dimension (rank average), the share chosen on validation papers")
+    .requiredOption(
+      "--member <dir>",
+      "a reward-model folder (give exactly two)",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .requiredOption("--out <dir>", "ensemble folder to write (model.json naming the members relative to it)")
+    .option("--dataset <dir>", "dataset folder with rm.<dimension>.val.jsonl (default: the newest)")
+    .option("--name <name>", "the ensemble's name in reports and caches", "reward-ensemble")
+    .option("--steps <n>", "grid of the first member's share: 0, 1/n, ..., 1", intFlag("--steps"), 10)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ideasteer train ensemble --member models/reward/transformer --member models/reward-tfidf --out models/reward`,
+    )
+    .action(async (flags: EnsembleFlags, cmd: Command) => {
+      const { config, log } = contextFor(cmd);
+      if (flags.member.length !== 2)
+        throw new ConfigError(
+          "--member given " + flags.member.length + " times",
+          "give exactly two reward-model folders",
+        );
+      const dataset = flags.dataset ?? newestDataset(config.home, "rm.effectiveness.val.jsonl");
+      if (!dataset)
+        throw new ConfigError("no dataset found", "run `ideasteer data build` first, or pass --dataset <dir>");
+      const val = Object.fromEntries(
+        DIMENSIONS.map((d) => [
+          d,
+          readRmSplit(dataset, d, "val").map(
+            (r): LabelledPaper => ({ text: r.text, label: r.label, group: venueYear(r) }),
+          ),
+        ]),
+      ) as Record<Dimension, LabelledPaper[]>;
+      const members = flags.member.map((m) => ({ dir: resolve(m), model: loadRewardModel(resolve(m)) }));
+      const r = await fitEnsemble(members, val, {
+        outDir: resolve(flags.out),
+        name: flags.name,
+        steps: flags.steps,
+        withinSpearman: (p, l, g) => withinGroupSpearman(p, l, g, { minGroupSize: 20 }),
+        provenance: {
+          dataset,
+          command: `ideasteer ${process.argv.slice(2).join(" ")}`,
+          createdAt: new Date().toISOString(),
+        },
+        log,
+      });
+      process.stdout.write(
+        `${r.path}\n${DIMENSIONS.map((d) => `${d}\tshare of ${members[0]?.model.name} ${r.shares[d]}\tval ${r.metrics[`ensemble/${d}/val_spearman`]?.toFixed(4)}`).join("\n")}\n`,
+      );
+    });
+}
