@@ -22,6 +22,6 @@ export { argmax, createDecoder, type Decoder, type GenerateOptions, sampleToken 
 export { getIsa, getNumThreads, type Isa, kernels, type NativeKernels, setNumThreads } from "./native-kernels.js";
 export * from "./ops/index.js";
 export * from "./safetensors.js";
-export { alloc, type DType, empty, type FloatArray, parameter, Tensor, tensor, zeros } from "./tensor.js";
+export { alloc, type DType, empty, type FloatArray, fromOp, parameter, Tensor, tensor, zeros } from "./tensor.js";
 export { batchPositions, lossTokens, type TokenBatch } from "./token-batch.js";
 export * from "./tokenizer/index.js";

@@ -124,12 +124,24 @@ async function optimizerStep<B>(p: TrainLoopParts<B>, lr: number): Promise<Recor
   const stepMs = performance.now() - t0;
   const positions = batches.reduce((a, b) => a + p.loss.positions(b), 0);
   return {
+    ...meanMetrics(batches.map((b) => p.loss.metrics?.(b) ?? {})),
     "loss/train": weight > 0 ? loss / weight : Number.NaN,
     lr,
     "grad/norm": gradNorm,
     "perf/tokens_per_s": (positions * 1000) / stepMs,
     "time/step_ms": stepMs,
   };
+}
+
+/** Each key's mean over the micro-batches that report it. */
+function meanMetrics(records: Record<string, number>[]): Record<string, number> {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const r of records)
+    for (const [k, v] of Object.entries(r)) {
+      const e = sums.get(k) ?? { sum: 0, n: 0 };
+      sums.set(k, { sum: e.sum + v, n: e.n + 1 });
+    }
+  return Object.fromEntries([...sums].map(([k, e]) => [k, e.sum / e.n]));
 }
 
 /** Mean loss per unit of weight over held-out batches (no gradients): Σ evalLoss / Σ weight. */

@@ -38,6 +38,8 @@ export type TrainLoss<B> = {
   lossAndGrad(batch: B, o: { gradScale: number }): number;
   /** The summed loss without gradients, for evaluation on held-out batches. */
   evalLoss(batch: B): number;
+  /** Extra training metrics of a micro-batch after its lossAndGrad (RL: rewards, KL, length); averaged per step. */
+  metrics?(batch: B): Record<string, number>;
 };
 
 /** What a hook is told: the step it runs at, the run folder, and the trainer's RNG (sampling draws from it). */

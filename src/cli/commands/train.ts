@@ -1,10 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { ConfigError, type Logger } from "../../core/index.js";
+import { ConfigError } from "../../core/index.js";
 import { withinGroupSpearman } from "../../eval/index.js";
 import {
-  abortOnSignals,
   EXPORT_TYPES,
   type ExportType,
   exportGguf,
@@ -29,14 +28,15 @@ import {
   type SftOverrides,
   type SftResult,
   sft,
-  TrainingInterruptedError,
   trainRm,
 } from "../../train/index.js";
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
+import { readJsonObject, stageOptions, untilInterrupted } from "../train-run-options.js";
 import type { RegisterCommands } from "./index.js";
 import { addTrainEnsembleCommand } from "./train-ensemble.js";
+import { addTrainRlCommand } from "./train-rl.js";
 
 // Each flag's description comes from the schema, with the base preset's value (small and tiny override some).
 const DEFAULTS = resolvePretrainConfig("base");
@@ -220,6 +220,7 @@ Examples:
         );
     });
 
+  addTrainRlCommand(train);
   addTrainEnsembleCommand(train);
 
   train
@@ -311,44 +312,6 @@ type LoraFlags = FlagsOf<typeof LORA_FLAGS> &
 
 type SftFlags = FlagsOf<typeof SFT_FLAGS> & ProgressFlag & { trainConfig?: string; resume?: string };
 
-/**
- * What every training command hands its stage: a new run's config (the --train-config file under the flags), or
- * the run folder to resume (whose own config.json wins), the home, the logger and the progress switch.
- */
-function stageOptions<C, F extends { trainConfig?: string; resume?: string; progress: boolean }>(
-  cmd: Command,
-  flags: F,
-  resolveConfig: (fromFile: Record<string, unknown>, fields: Omit<F, "trainConfig" | "resume" | "progress">) => C,
-): { config: C | undefined; resume: string | undefined; home: string; log: Logger; progress: boolean } {
-  const { config, log } = contextFor(cmd);
-  const { trainConfig, resume, progress, ...fields } = flags;
-  return {
-    config: resume ? undefined : resolveConfig(trainConfig ? readJsonObject(trainConfig) : {}, fields),
-    resume: resume ? resolve(resume) : undefined,
-    home: config.home,
-    log,
-    progress,
-  };
-}
-
-/**
- * Runs a training job with Ctrl-C (or SIGTERM) wired to its signal: the job finishes its step, writes a
- * checkpoint and throws TrainingInterruptedError, which becomes the resume hint and exit code 130 (undefined).
- */
-async function untilInterrupted<R>(job: (signal: AbortSignal) => Promise<R>): Promise<R | undefined> {
-  const interrupt = abortOnSignals();
-  try {
-    return await job(interrupt.signal);
-  } catch (e) {
-    if (!(e instanceof TrainingInterruptedError)) throw e;
-    process.stderr.write(`${e.message}\n`);
-    process.exitCode = e.exitCode;
-    return undefined;
-  } finally {
-    interrupt.dispose();
-  }
-}
-
 function renderSftResult(r: SftResult): string {
   const gap = r.lossValRandomPaper - r.lossVal;
   return [
@@ -396,15 +359,4 @@ function renderPretrainResult(r: PretrainResult): string {
     ...r.samples.map((s) => `  ${JSON.stringify(s.text)}`),
   ];
   return `${out.join("\n")}\n`;
-}
-
-function readJsonObject(file: string): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new ConfigError(`${file} is not readable JSON: ${(e as Error).message}`);
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ConfigError(`${file} must hold a JSON object`);
-  return v as Record<string, unknown>;
 }

@@ -1,0 +1,55 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { ConfigError, type Logger } from "../core/index.js";
+import { abortOnSignals, TrainingInterruptedError } from "../train/index.js";
+import { contextFor } from "./context.js";
+
+/**
+ * What every training command hands its stage: a new run's config (the --train-config file under the flags), or
+ * the run folder to resume (whose own config.json wins), the home, the logger and the progress switch.
+ */
+export function stageOptions<C, F extends { trainConfig?: string; resume?: string; progress: boolean }>(
+  cmd: Command,
+  flags: F,
+  resolveConfig: (fromFile: Record<string, unknown>, fields: Omit<F, "trainConfig" | "resume" | "progress">) => C,
+): { config: C | undefined; resume: string | undefined; home: string; log: Logger; progress: boolean } {
+  const { config, log } = contextFor(cmd);
+  const { trainConfig, resume, progress, ...fields } = flags;
+  return {
+    config: resume ? undefined : resolveConfig(trainConfig ? readJsonObject(trainConfig) : {}, fields),
+    resume: resume ? resolve(resume) : undefined,
+    home: config.home,
+    log,
+    progress,
+  };
+}
+
+/**
+ * Runs a training job with Ctrl-C (or SIGTERM) wired to its signal: the job finishes its step, writes a
+ * checkpoint and throws TrainingInterruptedError, which becomes the resume hint and exit code 130 (undefined).
+ */
+export async function untilInterrupted<R>(job: (signal: AbortSignal) => Promise<R>): Promise<R | undefined> {
+  const interrupt = abortOnSignals();
+  try {
+    return await job(interrupt.signal);
+  } catch (e) {
+    if (!(e instanceof TrainingInterruptedError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exitCode = e.exitCode;
+    return undefined;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+export function readJsonObject(file: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ConfigError(`${file} is not readable JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ConfigError(`${file} must hold a JSON object`);
+  return v as Record<string, unknown>;
+}

@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { silentLogger } from "../core/index.js";
+import { createLlama, loadLlamaWeights, loadTokenizer, readLlamaGguf, tensor, tokenLogProbs } from "../engine/index.js";
+import { DIMENSIONS } from "../idea/index.js";
+import { isLocalModel, openLlama } from "../llm/index.js";
+import { readControlVectorGguf } from "../steer/index.js";
+import { resumeVersusWhole, tempDir, writeSftDataset, writeTinyBaseModel } from "../testing/index.js";
+import { readMetrics, resolveRlConfig, rlStage, trainRl } from "./index.js";
+
+async function fixture(t: import("node:test").TestContext) {
+  const dir = tempDir(t);
+  const { modelDir } = await writeTinyBaseModel(join(dir, "policy"));
+  const dataset = writeSftDataset(join(dir, "dataset"), { train: 12, val: 4 });
+  const config = resolveRlConfig({
+    init: modelDir,
+    dataset,
+    prompts: 2,
+    groupSize: 3,
+    maxPromptTokens: 40,
+    maxNewTokens: 20,
+    maxSteps: 4,
+    warmupSteps: 0,
+    lr: 1e-2,
+    minLr: 1e-3,
+    evalEvery: 2,
+    checkpointEvery: 2,
+    sampleEvery: 2,
+    evalPapers: 2,
+    minDistinct2: 0,
+    seed: 7,
+  });
+  return { dir, modelDir, config };
+}
+
+test("train rl: rollouts scored by the reward models, controllers learned, metrics logged, policy and control vectors exported", async (t) => {
+  const { dir, config } = await fixture(t);
+  const out = join(dir, "out");
+  const r = await trainRl({ config, home: dir, out, command: "test", log: silentLogger });
+  const rows = readMetrics(join(r.runDir, "metrics.jsonl"));
+  const steps = rows.filter((x) => x["loss/train"] !== undefined);
+  assert.equal(steps.length, 4);
+  for (const s of steps) {
+    for (const d of DIMENSIONS) assert.ok(Number.isFinite(s[`reward/${d}`]), `reward/${d} logged`);
+    for (const k of ["reward/weighted", "rl/kl", "rollout/length", "rollout/distinct2", "rollout/degenerate"])
+      assert.ok(Number.isFinite(s[k]), `${k} logged`);
+  }
+  assert.ok((steps[3]?.["rl/kl"] as number) > 0, "the policy moved away from its reference");
+  assert.ok(
+    rows.some((x) => Number.isFinite(x["rl/val_weighted_reward"])),
+    "evaluation on held-out papers",
+  );
+  assert.ok(existsSync(join(r.runDir, "samples.jsonl")));
+
+  assert.ok(existsSync(join(out, "model.gguf")) && existsSync(join(out, "tokenizer.json")));
+  for (const d of DIMENSIONS) {
+    const layers = readControlVectorGguf(join(out, "controllers", `${d}.gguf`));
+    assert.equal(layers[0], undefined, "layer 0 is not steered");
+    const norm = Math.hypot(...(layers[1] as Float32Array));
+    assert.ok(norm > 0, `${d}: the controller learned a direction from zero`);
+  }
+});
+
+test("train rl resumes from its checkpoint: the same rollouts, the same weights, no step run twice", async (t) => {
+  const { dir, config } = await fixture(t);
+  const r = await resumeVersusWhole(() => rlStage({ home: dir }), { config, root: join(dir, "runs"), stopAt: 2 });
+  assert.deepEqual(r.steps, [0, 1, 2, 3]);
+  for (const [name, w] of r.whole) assert.deepEqual(r.resumed.get(name)?.data, w.data, name);
+});
+
+test("llama.cpp with a control vector and the engine with the same steering agree on every token's log-probability", async (t) => {
+  const { modelDir } = await fixture(t);
+  const gguf = readLlamaGguf(join(modelDir, "model.gguf"));
+  const engine = createLlama(gguf.config, { seed: 1 });
+  loadLlamaWeights(engine, gguf.weights);
+  const tok = loadTokenizer(join(modelDir, "tokenizer.json"));
+  const tokens = tok.encode("<|paper|>Title: graph networks for molecules<|idea|>Title: message passing");
+  const D = gguf.config.dModel;
+  const v = Float32Array.from({ length: D }, (_, j) => Math.sin(j + 1) * 0.5);
+  const steerLayers = [undefined, v];
+
+  const backend = await openLlama({ modelPath: join(modelDir, "model.gguf"), contextSize: 96 });
+  t.after(() => backend.close());
+  assert.ok(isLocalModel(backend));
+  backend.setControlVector(steerLayers, 1);
+  await backend.resetContext();
+  await backend.evalTokens(tokens, { allLogits: true });
+  const T = tokens.length;
+  const targets = Int32Array.from(tokens.slice(1));
+  const fromLlamaCpp = Array.from({ length: T - 1 }, (_, i) => {
+    const l = backend.logitsAt(i);
+    const m = Math.max(...l);
+    const lse = m + Math.log(l.reduce((a, x) => a + Math.exp(x - m), 0));
+    return (l[targets[i] as number] as number) - lse;
+  });
+  const steer = steerLayers.map((s) => (s ? tensor(s, [D]) : undefined));
+  const logits = engine.forward(Int32Array.from(tokens.slice(0, -1)), 1, T - 1, { grad: false, steer });
+  const fromEngine = tokenLogProbs(logits, targets).data;
+  const unsteered = tokenLogProbs(
+    engine.forward(Int32Array.from(tokens.slice(0, -1)), 1, T - 1, { grad: false }),
+    targets,
+  ).data;
+  let maxDiff = 0;
+  let steerEffect = 0;
+  fromLlamaCpp.forEach((x, i) => {
+    maxDiff = Math.max(maxDiff, Math.abs(x - (fromEngine[i] as number)));
+    steerEffect = Math.max(steerEffect, Math.abs(x - (unsteered[i] as number)));
+  });
+  assert.ok(maxDiff < 1e-3, `max |Δ log p| ${maxDiff}`);
+  assert.ok(steerEffect > 1e-2, `the control vector changes the log-probabilities (${steerEffect})`);
+});
