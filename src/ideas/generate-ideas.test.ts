@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { splitSentences } from "../datasets/index.js";
 import { parseIdea } from "../idea/index.js";
-import { openLlama } from "../llm/index.js";
+import { isLocalModel, openLlama } from "../llm/index.js";
 import { loadRewardModel } from "../reward/index.js";
 import {
   obedientBackend,
@@ -165,5 +166,51 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--weights 0,0,0/);
   const steer = cli("generate", "--paper-file", paperFile, "--control", "dynamic");
-  assert.match(steer.stderr, /not available yet[\s\S]*issue 12/);
+  assert.match(steer.stderr, /not available yet[\s\S]*sentence-level decoder/);
+  const noControllers = cli("generate", "--paper-file", paperFile, "--control", "static");
+  assert.equal(noControllers.status, 1);
+  assert.match(noControllers.stderr, /controllers[\s\S]*train rl/);
+});
+
+test("static control applies the control vector while an idea is written, records eps per sentence, and clears it after", async (t) => {
+  const dir = tempDir(t);
+  const modelPath = await writeTinyPolicy(join(dir, "policy"), { ...PAPER, idea: IDEA });
+  const backend = await openLlama({ modelPath, contextSize: 256 });
+  t.after(() => backend.close());
+  assert.ok(isLocalModel(backend));
+  const { nEmbd, nLayers } = backend.info;
+  const vectorOf = (scale: number) => {
+    const v = Float32Array.from({ length: nEmbd }, (_, j) => Math.sin(j * 7 + 1) * scale);
+    return Array.from({ length: nLayers }, (_, l) => (l === 0 ? undefined : v));
+  };
+  const once = { ...OPTIONS, n: 1, backend };
+  // A mild vector leaves the memorised idea intact and is recorded as one strength row per sentence.
+  const mild = (
+    await collect(generateIdeas(PAPER, { ...once, steering: { vector: vectorOf(0.5), eps: [0.6, 0.3, 0.1] } }))
+  )[0];
+  assert.ok(mild?.type === "idea");
+  assert.equal(mild.text, IDEA);
+  assert.equal(mild.strengths.length, splitSentences(IDEA).length);
+  for (const row of mild.strengths) assert.deepEqual(row, [0.6, 0.3, 0.1]);
+  // A strong one pushes the model off its idea: the vector reaches the model.
+  await assert.rejects(
+    collect(generateIdeas(PAPER, { ...once, steering: { vector: vectorOf(4), eps: [1, 0, 0] } })),
+    /no attempt of 2 gave the layout/,
+  );
+  // ...and is gone afterwards: unsteered generation writes the idea again, with no strengths.
+  const after = (await collect(generateIdeas(PAPER, once)))[0];
+  assert.ok(after?.type === "idea");
+  assert.equal(after.text, IDEA);
+  assert.deepEqual(after.strengths, []);
+  // Servers cannot take control vectors: asking is an error, never silently ignored.
+  await assert.rejects(
+    collect(
+      generateIdeas(PAPER, {
+        ...once,
+        backend: obedientBackend(),
+        steering: { vector: vectorOf(1), eps: [1, 0, 0] },
+      }),
+    ),
+    /steering with the obedient backend/,
+  );
 });

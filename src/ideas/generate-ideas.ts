@@ -1,6 +1,7 @@
 import { IdeasteerError } from "../core/index.js";
+import { splitSentences } from "../datasets/index.js";
 import { type Idea, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
-import { isLocalModel, type LlmBackend } from "../llm/index.js";
+import { type ControlVector, isLocalModel, type LlmBackend } from "../llm/index.js";
 import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import {
   chatPrompt,
@@ -26,6 +27,7 @@ export type IdeaEvent =
       seed: number; // the seed of the attempt that gave this idea
       attempts: number; // generations this idea took (regenerated when the layout did not parse)
       repaired: boolean; // the layout was repaired (fields found under other labels), never filled in
+      strengths: number[][]; // eps per sentence (DIMENSIONS order); empty: no steering
     }
   | { type: "done"; ideas: number; attempts: number; parsedFirstTry: number };
 
@@ -44,6 +46,8 @@ export type GenerateIdeasOptions = {
   signal?: AbortSignal;
   /** Overrides the mode found from the model's vocabulary ("plain" for a model with a `train lora` adapter). */
   promptMode?: PromptMode;
+  /** Static control: one control vector (Σ_k eps_k v_k per layer) for the whole idea; needs a local model. */
+  steering?: { vector: ControlVector; eps: number[] };
 };
 
 export const IDEA_LIMITS = { maxN: 64, maxTokens: 2_048, maxAttempts: 16 } as const;
@@ -68,7 +72,10 @@ export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions
     const scores = o.rewardModel
       ? ((await scoreIdeas([made.idea], { model: o.rewardModel, cache: o.scoreCache }))[0] ?? null)
       : null;
-    yield { type: "idea", index, text: renderIdea(made.idea), scores, related: o.related ?? [], ...made };
+    const text = renderIdea(made.idea);
+    // Static control holds one strength vector for every sentence of the idea.
+    const strengths = o.steering ? splitSentences(text).map(() => [...(o.steering?.eps ?? [])]) : [];
+    yield { type: "idea", index, text, scores, related: o.related ?? [], strengths, ...made };
   }
   yield { type: "done", ideas: o.n, ...stats };
 }
@@ -106,13 +113,20 @@ async function sample(
   o: GenerateIdeasOptions & { mode: PromptMode; seed: number },
 ): Promise<string> {
   const sampling = { maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, seed: o.seed, signal: o.signal };
-  if (o.mode === "policy" && isLocalModel(o.backend)) {
-    const p = await policyPrompt(o.backend, paper, o.maxPromptTokens);
-    return (await o.backend.generate(p.tokens, { ...sampling, stopTokens: [p.endToken] })).text;
+  const backend = o.backend;
+  if (!isLocalModel(backend)) return (await backend.chat(chatPrompt(paper), sampling)).text;
+  if (o.steering) backend.setControlVector(o.steering.vector, 1);
+  try {
+    if (o.mode === "policy") {
+      const p = await policyPrompt(backend, paper, o.maxPromptTokens);
+      return (await backend.generate(p.tokens, { ...sampling, stopTokens: [p.endToken] })).text;
+    }
+    if (o.mode === "plain")
+      return (await backend.generate(await plainPrompt(backend, paper, o.maxPromptTokens), sampling)).text;
+    return (await backend.chat(chatPrompt(paper), sampling)).text;
+  } finally {
+    if (o.steering) backend.clearControlVector();
   }
-  if (o.mode === "plain" && isLocalModel(o.backend))
-    return (await o.backend.generate(await plainPrompt(o.backend, paper, o.maxPromptTokens), sampling)).text;
-  return (await o.backend.chat(chatPrompt(paper), sampling)).text;
 }
 
 /** Every field has text: a layout with an empty field is as broken as one without the field. */
@@ -147,4 +161,9 @@ function checkOptions(o: GenerateIdeasOptions): void {
   if (o.maxAttempts < 1 || o.maxAttempts > IDEA_LIMITS.maxAttempts)
     bad(`maxAttempts = ${o.maxAttempts}`, `use 1-${IDEA_LIMITS.maxAttempts}`);
   if (!(o.temperature >= 0 && o.temperature <= 2)) bad(`temperature = ${o.temperature}`, "use 0-2");
+  if (o.steering && !isLocalModel(o.backend))
+    bad(
+      `steering with the ${o.backend.name} backend`,
+      "control vectors need a local model (builtin or llama); best-of-K for openai servers is not built yet",
+    );
 }

@@ -25,7 +25,7 @@ export function ideaRecord(
     idea: e.idea,
     scores: e.scores,
     weights: meta.weights ?? EQUAL_WEIGHTS,
-    strengths: [],
+    strengths: e.strengths,
     related: e.related,
     backend: meta.backend,
     models: meta.models,

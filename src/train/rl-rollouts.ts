@@ -3,6 +3,7 @@ import { splitSentences } from "../datasets/index.js";
 import { type BpeTokenizer, type LlamaModel, type Param, tensor, tokenLogProbs } from "../engine/index.js";
 import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
 import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
+import { type ControllerSet, combineControllers } from "../steer/index.js";
 import type { RlConfig } from "./rl-config.js";
 import { gdpoAdvantages, logSigmoid, sampleWeights } from "./rl-objective.js";
 import type { DataSource } from "./train-stage.js";
@@ -46,16 +47,13 @@ export type RlBatch = {
 
 /** Steering per layer for one strength vector: Σ_k eps_k v_k,l (undefined where no controller exists). */
 export function steerVectors(c: Controllers, eps: readonly number[], nLayers: number): (Float32Array | undefined)[] {
-  return Array.from({ length: nLayers }, (_, l) => {
-    let out: Float32Array | undefined;
-    DIMENSIONS.forEach((d, k) => {
-      const v = c[d][l];
-      if (!v) return;
-      out ??= new Float32Array(v.data.length);
-      for (let j = 0; j < out.length; j++) out[j] = (out[j] as number) + (eps[k] as number) * (v.data[j] as number);
-    });
-    return out;
-  });
+  const layers = (d: Dimension) => Array.from({ length: nLayers }, (_, l) => c[d][l]?.data);
+  const vectors: ControllerSet["vectors"] = {
+    novelty: layers("novelty"),
+    feasibility: layers("feasibility"),
+    effectiveness: layers("effectiveness"),
+  };
+  return [...combineControllers({ vectors, epsMax: 1, dir: "" }, eps)];
 }
 
 /** distinct-2: unique word bigrams / bigrams. Low values mean the text repeats itself (a reward-hacking sign). */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { ConfigError, NotFoundError } from "../../core/index.js";
 import { DIMENSIONS, EQUAL_WEIGHTS, type Scores, weightsFrom } from "../../idea/index.js";
@@ -16,6 +17,7 @@ import {
 import { PaperStore } from "../../library/index.js";
 import { isLocalModel } from "../../llm/index.js";
 import { loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
+import { loadControllerSet, staticSteering } from "../../steer/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
 import { modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
@@ -24,6 +26,7 @@ import type { RegisterCommands } from "./index.js";
 type GenerateFlags = LlmFlags & {
   weights?: string;
   control: string;
+  controllers?: string;
   dedup: number;
   paper?: string;
   paperFile?: string;
@@ -59,7 +62,15 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
       floatFlag("--dedup"),
       0.9,
     )
-    .option("--control <mode>", "none (static and dynamic need the dimensional controllers, issue 12)", "none")
+    .option(
+      "--control <mode>",
+      "none | static (eps = eps-max * weights for the whole idea, through the controllers; dynamic: not built yet)",
+      "none",
+    )
+    .option(
+      "--controllers <dir>",
+      "folder with controllers/<dimension>.gguf (train rl, steer extract; default: the model's own folder)",
+    )
     .option("--temperature <t>", "sampling temperature (0: greedy)", floatFlag("--temperature"), 0.8)
     .option("--top-p <p>", "nucleus sampling", floatFlag("--top-p"), 0.95)
     .option("--max-tokens <n>", "tokens per idea at most", intFlag("--max-tokens"), 512)
@@ -92,12 +103,8 @@ Examples:
   );
   cmd.action(async (flags: GenerateFlags, self: Command) => {
     const weights = parseWeights(flags.weights);
-    if (flags.control !== "none")
-      throw new ConfigError(
-        `--control ${flags.control} is not available yet`,
-        "steering needs the dimensional controllers and the sentence-level decoder (issue 12); use --control none",
-      );
     const ctx = withPolicyDefault(contextFor(self, llmFlagValues(flags)));
+    const steering = steeringFor(flags, ctx, weights);
     const { paper, related } = await sourceAndRelated(ctx, flags);
     const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
     const rewardModel = loadRewardModel(rewardDir);
@@ -123,6 +130,7 @@ Examples:
         maxAttempts: flags.maxAttempts,
         rewardModel,
         related,
+        steering,
       });
       const history = flags.save ? IdeaStore.open(ctx.config.library.dbPath) : null;
       const run = randomUUID().slice(0, 8);
@@ -203,6 +211,21 @@ function render(
     : "";
   const id = o.saved === undefined ? "" : ` [saved as ${o.saved}]`;
   return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}${id}\n\n${e.text}\n\n`;
+}
+
+/** --control: none, or static control through the controllers beside the model (or in --controllers). */
+function steeringFor(flags: GenerateFlags, ctx: CliContext, weights: Scores) {
+  if (flags.control === "none") return undefined;
+  if (flags.control === "dynamic")
+    throw new ConfigError(
+      "--control dynamic is not available yet",
+      "the sentence-level decoder is not built yet; use --control static or none",
+    );
+  if (flags.control !== "static") throw new ConfigError(`--control ${flags.control}`, "use none or static");
+  const dir = flags.controllers ?? (ctx.config.llm.modelPath ? dirname(ctx.config.llm.modelPath) : undefined);
+  if (!dir)
+    throw new ConfigError("--control static needs controllers", "pass --controllers <dir with controllers/*.gguf>");
+  return staticSteering(loadControllerSet(dir), weights);
 }
 
 /** "n,f,e" -> weights on the simplex; none given: equal. */
