@@ -9,11 +9,13 @@ import { readControlVectorGguf } from "./control-vector-file.js";
 export type ControllerSet = { vectors: Record<Dimension, ControlVector>; epsMax: number; dir: string };
 
 /**
- * The controllers beside a policy: `<dir>/controllers/<dimension>.gguf` (what `train rl` and `steer extract`
- * write) and the strength at weight 1 (`epsMax` in rl-config.json or controllers/controllers.json, default 1).
+ * Controllers as `<dir>/<dimension>.gguf` (what `steer extract --out <dir>` writes) or beside a policy as
+ * `<dir>/controllers/<dimension>.gguf` (what `train rl` writes), with the strength at weight 1 (`epsMax` in
+ * rl-config.json or controllers.json; default 1).
  */
 export function loadControllerSet(dir: string): ControllerSet {
-  const files = DIMENSIONS.map((d) => join(dir, "controllers", `${d}.gguf`));
+  const base = existsSync(join(dir, "novelty.gguf")) ? dir : join(dir, "controllers");
+  const files = DIMENSIONS.map((d) => join(base, `${d}.gguf`));
   const missing = files.find((f) => !existsSync(f));
   if (missing)
     throw new NotFoundError(
@@ -24,11 +26,11 @@ export function loadControllerSet(dir: string): ControllerSet {
   const vectors = Object.fromEntries(
     DIMENSIONS.map((d, k) => [d, readControlVectorGguf(files[k] as string)]),
   ) as Record<Dimension, ControlVector>;
-  return { vectors, epsMax: readEpsMax(dir), dir };
+  return { vectors, epsMax: readEpsMax(dir, base), dir };
 }
 
-function readEpsMax(dir: string): number {
-  for (const f of [join(dir, "rl-config.json"), join(dir, "controllers", "controllers.json")]) {
+function readEpsMax(dir: string, base: string): number {
+  for (const f of [join(dir, "rl-config.json"), join(base, "controllers.json")]) {
     if (!existsSync(f)) continue;
     const v = (JSON.parse(readFileSync(f, "utf8")) as { epsMax?: unknown }).epsMax;
     if (typeof v === "number" && Number.isFinite(v) && v >= 0) return v;
