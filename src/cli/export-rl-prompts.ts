@@ -1,6 +1,7 @@
 import { createRng } from "../core/index.js";
+import { sftSourcePapers } from "../eval/index.js";
 import { DIMENSIONS, EQUAL_WEIGHTS } from "../idea/index.js";
-import { chatPrompt, type SourcePaper } from "../ideas/index.js";
+import { chatPrompt } from "../ideas/index.js";
 import { readSftRows, sampleWeights } from "../train/index.js";
 
 /** One line of the RL prompt file OpenRLHF reads with `--input_key messages --label_key label --apply_chat_template`. */
@@ -13,25 +14,12 @@ export type OpenRlhfPromptRow = { id: string; messages: { role: string; content:
  */
 export function openRlhfPromptRows(sftFile: string, o: { seed: number; equal?: boolean }): OpenRlhfPromptRow[] {
   const rng = createRng(o.seed);
-  const seen = new Set<string>();
-  const rows: OpenRlhfPromptRow[] = [];
-  for (const r of readSftRows(sftFile)) {
-    const id = r.supportingId || r.id;
-    if (seen.has(id)) continue;
-    seen.add(id);
+  return sftSourcePapers(readSftRows(sftFile)).map((paper) => {
     const w = o.equal ? EQUAL_WEIGHTS : sampleWeights(rng);
-    rows.push({
-      id,
-      messages: chatPrompt(paperOf(r.prompt, id)),
+    return {
+      id: paper.id ?? "",
+      messages: chatPrompt(paper),
       label: DIMENSIONS.map((d) => w[d].toFixed(4)).join(","),
-    });
-  }
-  return rows;
-}
-
-/** The paper inside a policy prompt: `<|paper|>Title: ...\nAbstract: ...<|idea|>`. */
-function paperOf(prompt: string, id: string): SourcePaper {
-  const body = prompt.replace(/^<\|paper\|>/, "").replace(/<\|idea\|>$/, "");
-  const m = /^Title: (.*)\nAbstract: ([\s\S]*)$/.exec(body);
-  return m ? { id, title: m[1] as string, abstract: m[2] as string } : { id, title: "", abstract: body };
+    };
+  });
 }

@@ -208,6 +208,16 @@ function paperOf(r: { supportingId: string; prompt: string }): SourcePaper {
   return { id: r.supportingId, title: p?.title ?? "", abstract: p?.abstract ?? "" };
 }
 
+/** The distinct supporting papers of SFT rows, in their first order: the papers RL and control evaluation use. */
+export function sftSourcePapers(rows: readonly { supportingId: string; prompt: string }[]): SourcePaper[] {
+  const seen = new Set<string>();
+  return rows.flatMap((r) => {
+    if (seen.has(r.supportingId)) return [];
+    seen.add(r.supportingId);
+    return [paperOf(r)];
+  });
+}
+
 function sumAt(xs: number[], idx: readonly number[]): number {
   let s = 0;
   for (const i of idx) s += xs[i] as number;

@@ -1,8 +1,23 @@
 // Evaluation (DESIGN §6): reward-model ranking metrics, the human ceiling, bootstrap intervals,
-// calibration, leave-one-venue-year-out, and the `eval rm` report.
+// calibration, leave-one-venue-year-out, the `eval rm` report, and control (grid, controllability, hypervolume).
 export { type BootstrapOptions, type Interval, pairedBootstrap, percentileInterval } from "./bootstrap.js";
 export { type CalibrationBin, calibrationBins } from "./calibration-bins.js";
 export { type CalibrationPanel, calibrationSvg } from "./calibration-svg.js";
+export {
+  type ControlSample,
+  controllability,
+  gridMeans,
+  hypervolume3d,
+  paretoFront,
+  simplexGrid,
+} from "./control-metrics.js";
+export {
+  type ControlEvaluator,
+  type ControlSystem,
+  type EvalControlOptions,
+  evalControl,
+  type SystemResult,
+} from "./eval-control.js";
 export { evalLm, type LmRow } from "./eval-lm.js";
 export {
   BASELINE_NAME,
@@ -12,7 +27,7 @@ export {
   evalRm,
   type ScorerResult,
 } from "./eval-rm.js";
-export { type EvalSftOptions, evalSft, type PairLosses, type SftEvalResult } from "./eval-sft.js";
+export { type EvalSftOptions, evalSft, type PairLosses, type SftEvalResult, sftSourcePapers } from "./eval-sft.js";
 export {
   compareWithinSpearman,
   evaluateRanking,

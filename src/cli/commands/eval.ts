@@ -6,6 +6,7 @@ import { newestDataset } from "../../datasets/index.js";
 import { evalLm, evalRm, evalSft } from "../../eval/index.js";
 import { loadRewardModel, TfidfRewardConfig } from "../../reward/index.js";
 import { contextFor, intFlag } from "../context.js";
+import { addEvalControlCommand } from "./eval-control.js";
 import type { RegisterCommands } from "./index.js";
 
 // ../shared/data beside the checkout (src/cli/commands/ and dist/cli/commands/ sit at the same depth).
@@ -54,6 +55,7 @@ type EvalSftFlags = {
 
 export const registerEvalCommands: RegisterCommands = (program: Command) => {
   const ev = program.command("eval").description("evaluation reports (DESIGN §6)");
+  addEvalControlCommand(ev);
   ev.command("rm")
     .description(
       "reward models on the test split: within-venue Spearman, Kendall, pairwise accuracy, the human ceiling, LOVYO",

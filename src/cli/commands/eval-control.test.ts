@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { DIMENSIONS } from "../../idea/index.js";
+import { writeControlVectorGguf } from "../../steer/index.js";
+import {
+  runCli,
+  SAMPLE_IDEA_TEXT,
+  SAMPLE_PAPER,
+  tempDir,
+  writeSftDataset,
+  writeTinyPolicy,
+} from "../../testing/index.js";
+
+test("eval control: a steering and a non-steering system on the grid, two evaluators, report with intervals and curves", async (t) => {
+  const home = tempDir(t);
+  const modelPath = await writeTinyPolicy(join(home, "policy"), { ...SAMPLE_PAPER, idea: SAMPLE_IDEA_TEXT });
+  // Mild controllers beside the policy (what train rl writes): the memorised idea survives them.
+  mkdirSync(join(home, "policy", "controllers"));
+  for (const [k, d] of DIMENSIONS.entries()) {
+    const v = Float32Array.from({ length: 32 }, (_, j) => Math.sin(j * (k + 2)) * 0.3);
+    writeControlVectorGguf(join(home, "policy", "controllers", `${d}.gguf`), [undefined, v], { modelHint: "test" });
+  }
+  // Held-out papers the tiny policy knows (it memorised one paper's idea), under two ids.
+  const dataset = join(home, "dataset");
+  mkdirSync(dataset);
+  const prompt = `<|paper|>Title: ${SAMPLE_PAPER.title}\nAbstract: ${SAMPLE_PAPER.abstract}<|idea|>`;
+  writeFileSync(
+    join(dataset, "sft.val.jsonl"),
+    ["a", "b"]
+      .map((id) => JSON.stringify({ id: `x/${id}`, supportingId: `p/${id}`, prompt, target: SAMPLE_IDEA_TEXT }))
+      .join("\n"),
+  );
+  const out = join(home, "reports");
+  const r = runCli(home, [
+    "eval",
+    "control",
+    "--dataset",
+    dataset,
+    "--split",
+    "val",
+    "--papers",
+    "2",
+    "--ideas-per-point",
+    "1",
+    "--resamples",
+    "50",
+    "--system",
+    `sft=${modelPath}:none`,
+    "--system",
+    `static=${modelPath}:static`,
+    "--independent-rm",
+    join(process.cwd(), "models", "reward-tfidf"),
+    "--out",
+    out,
+    "--no-progress",
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const report = readFileSync(join(out, "control.md"), "utf8");
+  assert.match(report, /## Under rm \(training\)/);
+  assert.match(report, /## Under reward-tfidf \(independent\)/);
+  // A system that never sees the weights has controllability exactly 0: its ideas are the same at every point.
+  assert.match(report, /\| sft \| 30 \(0\) \| 0\.000( \[[^\]]*\])? \| 0\.000/);
+  assert.match(report, /\| static \| 30 \(\d+\) \|/);
+  assert.match(readFileSync(join(out, "control-response.svg"), "utf8"), /^<svg/);
+});

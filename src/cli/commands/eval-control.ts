@@ -1,0 +1,137 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { ConfigError } from "../../core/index.js";
+import { newestDataset } from "../../datasets/index.js";
+import { type ControlEvaluator, type ControlSystem, evalControl, sftSourcePapers } from "../../eval/index.js";
+import type { Scores } from "../../idea/index.js";
+import { generateIdeas } from "../../ideas/index.js";
+import { isLocalModel, openLlama, SHIPPED_MODEL_PATH, SHIPPED_POLICY_PATH } from "../../llm/index.js";
+import { loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
+import { loadControllerSet, staticSteering } from "../../steer/index.js";
+import { readSftRows } from "../../train/index.js";
+import { contextFor, intFlag } from "../context.js";
+
+type EvalControlFlags = {
+  system: string[];
+  rm: string;
+  independentRm: string[];
+  dataset?: string;
+  split: string;
+  papers: number;
+  ideasPerPoint: number;
+  resamples: number;
+  seed: number;
+  out: string;
+  name: string;
+  progress: boolean;
+};
+
+const DEFAULT_SYSTEMS = [`prompting=${SHIPPED_MODEL_PATH}:none`, `sft=${SHIPPED_POLICY_PATH}:none`];
+
+/** `ideasteer eval control`: the 15-point grid on held-out papers, per system and evaluator (issue 12 §5). */
+export function addEvalControlCommand(ev: Command): void {
+  ev.command("control")
+    .description("do the weights steer the ideas? the simplex grid on held-out papers, per system and evaluator")
+    .option(
+      "--system <name=model.gguf:control>",
+      "a row of the ablation table: a policy GGUF and none | static (repeatable; default: prompting and sft)",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option("--rm <dir>", "the reward model training used", SHIPPED_REWARD_MODEL_DIR)
+    .option(
+      "--independent-rm <dir>",
+      "an evaluator training never saw (repeatable; e.g. models/reward-tfidf when training used the transformer)",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
+    .option("--dataset <dir>", "dataset folder with sft.<split>.jsonl (default: the newest)")
+    .option("--split <split>", "held-out papers from val or test", "test")
+    .option("--papers <n>", "held-out papers", intFlag("--papers"), 30)
+    .option("--ideas-per-point <n>", "ideas per paper and grid point", intFlag("--ideas-per-point"), 2)
+    .option("--resamples <n>", "bootstrap resamples of papers", intFlag("--resamples"), 500)
+    .option("--seed <n>", "generation and bootstrap seed", intFlag("--seed"), 1)
+    .option("--out <dir>", "report folder", "docs/reports")
+    .option("--name <name>", "report file name, without .md", "control")
+    .option("--no-progress", "no progress bars")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ ideasteer eval control --papers 30
+  $ ideasteer eval control --system sft=models/policy/model.gguf:none \\
+      --system rl=models/policy-rl/model.gguf:none --system rl+static=models/policy-rl/model.gguf:static \\
+      --rm models/reward/transformer --independent-rm models/reward-tfidf`,
+    )
+    .action(async (flags: EvalControlFlags, cmd: Command) => {
+      const { config, log } = contextFor(cmd);
+      if (!["val", "test"].includes(flags.split)) throw new ConfigError(`--split ${flags.split}`, "use val or test");
+      const dataset = flags.dataset ?? newestDataset(config.home, `sft.${flags.split}.jsonl`);
+      if (!dataset)
+        throw new ConfigError("no dataset found", "run `ideasteer data build` first, or pass --dataset <dir>");
+      const papers = sftSourcePapers(readSftRows(join(dataset, `sft.${flags.split}.jsonl`))).slice(0, flags.papers);
+      const evaluators: ControlEvaluator[] = [
+        { name: "rm (training)", model: loadRewardModel(resolve(flags.rm)), independent: false },
+        ...flags.independentRm.map((d) => ({
+          name: `${d.split("/").pop()} (independent)`,
+          model: loadRewardModel(resolve(d)),
+          independent: true,
+        })),
+      ];
+      const specs = (flags.system.length ? flags.system : DEFAULT_SYSTEMS).map(parseSystem);
+      const opened = await Promise.all(specs.map((s) => openSystem(s)));
+      try {
+        const { reportPath } = await evalControl({
+          systems: opened.map((o) => o.system),
+          evaluators,
+          papers,
+          ideasPerPoint: flags.ideasPerPoint,
+          reference: { novelty: 0, feasibility: 0, effectiveness: 0 },
+          resamples: flags.resamples,
+          seed: flags.seed,
+          outDir: flags.out,
+          reportName: flags.name,
+          command: `ideasteer ${process.argv.slice(2).join(" ")}`,
+          log,
+          progress: flags.progress,
+        });
+        process.stdout.write(`${reportPath}\n`);
+      } finally {
+        for (const o of opened) await o.close();
+      }
+    });
+}
+
+type SystemSpec = { name: string; modelPath: string; control: "none" | "static" };
+
+function parseSystem(spec: string): SystemSpec {
+  const m = /^([^=]+)=(.+):(none|static)$/.exec(spec);
+  if (!m) throw new ConfigError(`--system ${spec}`, "write name=model.gguf:none or name=model.gguf:static");
+  const modelPath = resolve(m[2] as string);
+  if (!existsSync(modelPath)) throw new ConfigError(`--system ${spec}: ${modelPath} not found`, "pass a GGUF file");
+  return { name: m[1] as string, modelPath, control: m[3] as SystemSpec["control"] };
+}
+
+/** A system as a generator: the model through llama.cpp, one idea per call, static control through its controllers. */
+async function openSystem(s: SystemSpec): Promise<{ system: ControlSystem; close(): Promise<void> }> {
+  const backend = await openLlama({ modelPath: s.modelPath, contextSize: 1024 });
+  if (!isLocalModel(backend)) throw new Error("a builtin model is local");
+  const controllers = s.control === "static" ? loadControllerSet(resolve(s.modelPath, "..")) : null;
+  const generate = async (paper: { title: string; abstract: string }, w: Scores, seed: number) => {
+    for await (const e of generateIdeas(paper, {
+      backend,
+      n: 1,
+      seed,
+      temperature: 0.8,
+      topP: 0.95,
+      maxTokens: 400,
+      maxPromptTokens: 480,
+      maxAttempts: 3,
+      steering: controllers ? staticSteering(controllers, w) : undefined,
+    }))
+      if (e.type === "idea") return e.text;
+    return "";
+  };
+  return { system: { name: s.name, steers: controllers !== null, generate }, close: () => backend.close() };
+}

@@ -1,0 +1,232 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createProgress, createRng, type Logger, writeFileAtomic } from "../core/index.js";
+import { DIMENSIONS, type Scores, weightedSum } from "../idea/index.js";
+import type { SourcePaper } from "../ideas/index.js";
+import type { RewardModel } from "../reward/index.js";
+import { type Interval, percentileInterval } from "./bootstrap.js";
+import { calibrationSvg } from "./calibration-svg.js";
+import {
+  type ControlSample,
+  controllability,
+  gridMeans,
+  hypervolume3d,
+  paretoFront,
+  simplexGrid,
+} from "./control-metrics.js";
+
+/** A way of generating ideas under weights: a model plus a control mode (a row of the ablation table). */
+export type ControlSystem = {
+  name: string;
+  /** false: the weights never reach generation, so one set of ideas per paper serves every grid point. */
+  steers: boolean;
+  generate(paper: SourcePaper, w: Scores, seed: number): Promise<string>;
+};
+
+/** A scorer of the ideas; `independent`: training never saw it (the figures that count against reward hacking). */
+export type ControlEvaluator = { name: string; model: RewardModel; independent: boolean };
+
+export type EvalControlOptions = {
+  systems: ControlSystem[];
+  evaluators: ControlEvaluator[];
+  papers: SourcePaper[]; // held-out papers
+  ideasPerPoint: number; // ideas per paper per grid point
+  reference: Scores; // hypervolume reference point
+  resamples: number; // bootstrap over papers
+  seed: number;
+  outDir: string;
+  reportName: string;
+  command: string;
+  log: Logger;
+  progress?: boolean;
+};
+
+export type SystemEvaluation = {
+  evaluator: string;
+  independent: boolean;
+  controllability: Scores;
+  controllabilityCi: Record<string, Interval | null>;
+  hypervolume: number;
+  hypervolumeCi: Interval | null;
+  means: Scores[]; // per grid point
+  front: Scores[];
+  weightedReward: number; // mean over ideas of w · s
+};
+export type SystemResult = { name: string; ideas: number; failed: number; byEvaluator: SystemEvaluation[] };
+
+/**
+ * `ideasteer eval control` (DESIGN §6, issue 12 §5): each system generates ideas for held-out papers at the 15 grid
+ * weights; every evaluator scores them; per system and evaluator: controllability (Spearman of requested w_k with
+ * realised score k over ideas), the mean scores per grid point, their Pareto front and exact hypervolume, with
+ * bootstrap intervals over papers. Writes a Markdown report and response-curve SVGs.
+ */
+export async function evalControl(o: EvalControlOptions): Promise<{ results: SystemResult[]; reportPath: string }> {
+  const grid = simplexGrid();
+  const results: SystemResult[] = [];
+  for (const system of o.systems) {
+    // 1. Ideas per (paper, grid point); a system that ignores weights generates once per paper and idea.
+    const texts = await generateGrid(system, grid, o);
+    // 2. Each evaluator scores them; 3. the figures.
+    const byEvaluator: SystemEvaluation[] = [];
+    for (const ev of o.evaluators) {
+      const scores = await ev.model.score(texts.map((t) => t.text || " "));
+      const samples: ControlSample[] = texts.map((t, i) => ({
+        paper: t.paper,
+        weights: t.weights,
+        scores: t.text ? (scores[i] as Scores) : { novelty: 0, feasibility: 0, effectiveness: 0 },
+      }));
+      byEvaluator.push(figures(samples, grid, ev, o));
+    }
+    results.push({ name: system.name, ideas: texts.length, failed: texts.filter((t) => !t.text).length, byEvaluator });
+    o.log.info(`${system.name}: ${texts.length} ideas scored by ${o.evaluators.length} evaluators`);
+  }
+  mkdirSync(o.outDir, { recursive: true });
+  const svgName = `${o.reportName}-response.svg`;
+  writeFileAtomic(join(o.outDir, svgName), responseSvg(results, grid));
+  const reportPath = join(o.outDir, `${o.reportName}.md`);
+  writeFileAtomic(reportPath, renderControlReport(results, o, svgName));
+  return { results, reportPath };
+}
+
+type Generated = { paper: number; weights: Scores; text: string };
+
+async function generateGrid(system: ControlSystem, grid: Scores[], o: EvalControlOptions): Promise<Generated[]> {
+  const total = o.papers.length * o.ideasPerPoint * (system.steers ? grid.length : 1);
+  const bar = createProgress({ label: system.name, total, unit: "ideas", enabled: o.progress ?? true });
+  const out: Generated[] = [];
+  const once = new Map<string, string>();
+  for (const [p, paper] of o.papers.entries())
+    for (const [g, w] of grid.entries())
+      for (let k = 0; k < o.ideasPerPoint; k++) {
+        const key = `${p}:${k}`;
+        const seed = o.seed + 1000 * p + k + (system.steers ? 100_000 * g : 0);
+        let text = system.steers ? undefined : once.get(key);
+        if (text === undefined) {
+          text = await system.generate(paper, w, seed).catch((e: unknown) => {
+            o.log.warn(`${system.name}: paper ${p} failed: ${(e as Error).message}`);
+            return "";
+          });
+          if (!system.steers) once.set(key, text);
+          bar.tick();
+        }
+        out.push({ paper: p, weights: w, text });
+      }
+  bar.done();
+  return out;
+}
+
+function figures(
+  samples: ControlSample[],
+  grid: Scores[],
+  ev: ControlEvaluator,
+  o: EvalControlOptions,
+): SystemEvaluation {
+  const means = gridMeans(samples, grid);
+  const papers = [...new Set(samples.map((s) => s.paper))];
+  const byPaper = new Map(papers.map((p) => [p, samples.filter((s) => s.paper === p)]));
+  const rng = createRng(o.seed);
+  const draws = { hv: [] as number[], ...Object.fromEntries(DIMENSIONS.map((d) => [d, [] as number[]])) } as Record<
+    string,
+    number[]
+  >;
+  for (let r = 0; r < o.resamples; r++) {
+    const drawn = papers.flatMap(() => byPaper.get(papers[rng.int(papers.length)] as number) ?? []);
+    (draws.hv as number[]).push(hypervolume3d(gridMeans(drawn, grid), o.reference));
+    const c = controllability(drawn);
+    for (const d of DIMENSIONS) (draws[d] as number[]).push(c[d]);
+  }
+  return {
+    evaluator: ev.name,
+    independent: ev.independent,
+    controllability: controllability(samples),
+    controllabilityCi: Object.fromEntries(DIMENSIONS.map((d) => [d, percentileInterval(draws[d] as number[])])),
+    hypervolume: hypervolume3d(means, o.reference),
+    hypervolumeCi: percentileInterval(draws.hv as number[]),
+    means,
+    front: paretoFront(means),
+    weightedReward: samples.reduce((a, s) => a + weightedSum(s.scores, s.weights), 0) / Math.max(1, samples.length),
+  };
+}
+
+/** Per dimension and evaluator: the requested weight (x) against the mean realised score (y), one line per system. */
+function responseSvg(results: SystemResult[], grid: Scores[]): string {
+  const evaluators = results[0]?.byEvaluator.map((e) => e.evaluator) ?? [];
+  const panels = evaluators.flatMap((name, e) =>
+    DIMENSIONS.map((d) => ({
+      title: `${d} (${name}): weight → score`,
+      series: results.map((r) => {
+        const ev = r.byEvaluator[e] as SystemEvaluation;
+        const levels = [...new Set(grid.map((w) => w[d]))].sort((a, b) => a - b);
+        return {
+          name: r.name,
+          bins: levels.map((level) => {
+            const at = grid.flatMap((w, g) => (w[d] === level ? [(ev.means[g] as Scores)[d]] : []));
+            const mean = at.reduce((a, x) => a + x, 0) / at.length;
+            return { lo: level, hi: level, n: at.length, meanScore: level, meanLabel: mean };
+          }),
+        };
+      }),
+    })),
+  );
+  return calibrationSvg(panels);
+}
+
+const f3 = (x: number) => x.toFixed(3);
+const ci = (i: Interval | null | undefined) => (i ? ` [${f3(i.lo)}, ${f3(i.hi)}]` : "");
+
+function renderControlReport(results: SystemResult[], o: EvalControlOptions, svgName: string): string {
+  const evaluators = o.evaluators;
+  const lines = [
+    "# Dynamic control: do the weights steer the ideas?",
+    "",
+    `Command: \`${o.command}\``,
+    "",
+    `${o.papers.length} held-out papers x 15 grid weights x ${o.ideasPerPoint} idea(s) per system (systems that ignore the weights generate once per paper and reuse the ideas at every grid point). Bootstrap: ${o.resamples} resamples of papers. Hypervolume reference point: (${DIMENSIONS.map((d) => o.reference[d]).join(", ")}).`,
+    "",
+    "Evaluators: " +
+      evaluators
+        .map((e) => `**${e.name}** (${e.independent ? "independent: training never saw it" : "used in training"})`)
+        .join(", ") +
+      ".",
+    "",
+    "**Controllability** = Spearman between the requested weight w_k and the realised score k over individual ideas (0: the weights do nothing).",
+    "",
+  ];
+  for (const [e, ev] of evaluators.entries()) {
+    lines.push(
+      `## Under ${ev.name}${ev.independent ? " (independent)" : ""}`,
+      "",
+      "| system | ideas (failed) | controllability novelty | feasibility | effectiveness | hypervolume [95% CI] | mean w · score |",
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const r of results) {
+      const x = r.byEvaluator[e] as SystemEvaluation;
+      lines.push(
+        `| ${r.name} | ${r.ideas} (${r.failed}) | ${DIMENSIONS.map((d) => `${f3(x.controllability[d])}${ci(x.controllabilityCi[d])}`).join(" | ")} | ${f3(x.hypervolume)}${ci(x.hypervolumeCi)} | ${f3(x.weightedReward)} |`,
+      );
+    }
+    lines.push("");
+  }
+  lines.push(...disagreements(results, evaluators), `![response curves](${svgName})`, "");
+  return lines.join("\n");
+}
+
+/** Where an evaluator used in training and an independent one disagree on a system's controllability's sign. */
+function disagreements(results: SystemResult[], evaluators: ControlEvaluator[]): string[] {
+  const trained = evaluators.findIndex((e) => !e.independent);
+  const indep = evaluators.findIndex((e) => e.independent);
+  if (trained < 0 || indep < 0) return [];
+  const out: string[] = [];
+  for (const r of results)
+    for (const d of DIMENSIONS) {
+      const a = (r.byEvaluator[trained] as SystemEvaluation).controllability[d];
+      const b = (r.byEvaluator[indep] as SystemEvaluation).controllability[d];
+      if (Math.abs(a) >= 0.05 && (Math.sign(a) !== Math.sign(b) || Math.abs(b) < Math.abs(a) / 3))
+        out.push(
+          `- ${r.name}, ${d}: ${evaluators[trained]?.name} sees ${f3(a)}, ${evaluators[indep]?.name} ${f3(b)}: the movement is not confirmed by the independent evaluator.`,
+        );
+    }
+  return out.length
+    ? ["## Where the evaluators disagree", "", ...out, ""]
+    : ["The evaluators agree in sign and size on every system's controllability.", ""];
+}
