@@ -23,6 +23,11 @@ export const RlConfig = TrainerConfig.extend({
   clip: z.number().positive().max(1).default(0.2).describe("PPO clip range ε"),
   klCoef: z.number().min(0).default(0.05).describe("β: weight of the per-token k3 KL to the SFT reference"),
   epsMax: z.number().min(0).default(1).describe("controller strength at weight 1: eps_k = epsMax · w_k"),
+  controllerScale: z
+    .number()
+    .positive()
+    .default(100)
+    .describe("controllers are learned as v / scale: the scale multiplies their step size (Adam moves ~lr per step)"),
   controllerFrom: z.number().int().min(1).default(1).describe("first steered layer (llama.cpp cannot steer layer 0)"),
   frozenPolicy: z
     .boolean()

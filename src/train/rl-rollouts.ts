@@ -38,7 +38,7 @@ export type RlBatch = {
   action: Float32Array; // 1 where the next token was sampled
   segment: Int32Array; // per position: index of its sentence within the row (-1: not an action)
   advantage: Float32Array; // [B]
-  eps: Float32Array; // [B * 3]
+  eps: Float32Array; // [B * 3], times controllerScale: the factor the stored controllers are multiplied by
   logpOld: Float32Array; // per position, under the weights that sampled
   logpRef: Float32Array; // per position, under the SFT reference without controllers
   rollouts: Rollout[];
@@ -120,7 +120,11 @@ async function sampleRollouts(o: RolloutSourceOptions, rng: Rng): Promise<Rollou
     const prompt = o.prompts[rng.int(o.prompts.length)] as RlPrompt;
     const weights = sampleWeights(rng);
     const eps = DIMENSIONS.map((d) => cfg.epsMax * weights[d]);
-    const steer = steerVectors(o.controllers, eps, policy.config.nLayers);
+    const steer = steerVectors(
+      o.controllers,
+      eps.map((e) => e * cfg.controllerScale),
+      policy.config.nLayers,
+    );
     for (let g = 0; g < cfg.groupSize; g++) {
       const ids = policy.generate(prompt.tokens, {
         maxTokens: cfg.maxNewTokens,
@@ -177,7 +181,10 @@ function layoutBatch(o: RolloutSourceOptions, rollouts: Rollout[]): RlBatch {
         segment[b * T + t] = ends.findIndex((e) => t + 1 - n < e);
       }
     }
-    eps.set(r.eps, b * DIMENSIONS.length);
+    eps.set(
+      r.eps.map((e) => e * cfg.controllerScale),
+      b * DIMENSIONS.length,
+    );
   });
   const advantage = Float32Array.from(advantages.flat());
   const batch: RlBatch = {

@@ -267,7 +267,7 @@ async function evaluateControl(o: {
     const rng = createRng(cfg.seed + 17);
     const steer = steerVectors(
       o.controllers,
-      DIMENSIONS.map((d) => cfg.epsMax * w[d]),
+      DIMENSIONS.map((d) => cfg.epsMax * cfg.controllerScale * w[d]),
       o.policy.config.nLayers,
     );
     const texts = o.papers.map((p) =>
@@ -367,7 +367,10 @@ function exportRlPolicy(o: {
   });
   copyFileSync(ck.tokenizerPath, join(o.out, "tokenizer.json"));
   for (const d of DIMENSIONS) {
-    const layers = Array.from({ length: ck.llamaConfig.nLayers }, (_, l) => ck.weights.get(ctrlName(d, l))?.data);
+    // Stored as v / controllerScale (see RlConfig): written in the units eps multiplies.
+    const layers = Array.from({ length: ck.llamaConfig.nLayers }, (_, l) =>
+      ck.weights.get(ctrlName(d, l))?.data.map((x) => x * o.cfg.controllerScale),
+    );
     writeControlVectorGguf(join(o.out, "controllers", `${d}.gguf`), layers, { modelHint: "ideasteer-policy-rl" });
   }
   writeFileAtomic(
