@@ -59,7 +59,10 @@ const stepName = (step: number) => `step-${String(step).padStart(8, "0")}`;
  * and is fsynced, the manifest is written last, then the folder is renamed into place (a crash leaves either
  * the old set of checkpoints or the new one). Keeps the newest `keep` checkpoints.
  */
-export function saveCheckpoint(runDir: string, s: CheckpointState & { tokenizerPath: string; keep: number }): string {
+export function saveCheckpoint(
+  runDir: string,
+  s: CheckpointState & { tokenizerPath: string; keep: number; protect?: number },
+): string {
   const root = join(runDir, "checkpoints");
   mkdirSync(root, { recursive: true });
   const final = join(root, stepName(s.step));
@@ -108,7 +111,7 @@ export function saveCheckpoint(runDir: string, s: CheckpointState & { tokenizerP
   } else renameSync(tmp, final);
   fsyncDir(root);
   fsyncDir(runDir);
-  pruneCheckpoints(root, s.keep);
+  pruneCheckpoints(root, s.keep, s.protect);
   return final;
 }
 
@@ -179,11 +182,14 @@ export function completeCheckpoints(runDir: string): string[] {
     .map((n) => join(root, n));
 }
 
-function pruneCheckpoints(root: string, keep: number): void {
+/** Keeps the newest `keep` checkpoints, and the one at step `protect` (the best evaluation so far: what gets exported). */
+function pruneCheckpoints(root: string, keep: number, protect?: number): void {
   const all = readdirSync(root)
     .filter((n) => /^step-\d{8}$/.test(n))
     .sort();
-  for (const n of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(root, n), { recursive: true, force: true });
+  const kept = protect === undefined ? "" : stepName(protect);
+  for (const n of all.slice(0, Math.max(0, all.length - keep)))
+    if (n !== kept) rmSync(join(root, n), { recursive: true, force: true });
 }
 
 function describeFile(p: string): { bytes: number; sha256: string } {

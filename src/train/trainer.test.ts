@@ -187,3 +187,12 @@ test("early stopping ends at the evaluation where patience runs out; resuming th
     [0, 5, 10],
   );
 });
+
+test("pruning keeps the best evaluated checkpoint however many newer ones follow", async (t) => {
+  const runsRoot = tempDir(t);
+  // "max" on loss/val: the earliest evaluation (the highest loss) is the best, so newer checkpoints never beat it.
+  const config = { keepCheckpoints: 1, earlyStoppingMetric: "loss/val", earlyStoppingMode: "max" as const };
+  const r = await runHere({ runsRoot, config });
+  const kept = readdirSync(join(r.runDir, "checkpoints")).sort();
+  assert.deepEqual(kept, ["step-00000010", "step-00000030"]);
+});

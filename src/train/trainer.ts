@@ -10,7 +10,7 @@ import {
   writeFileAtomic,
 } from "../core/index.js";
 import { clipGradNorm, createAdamW, type Param, setNumThreads } from "../engine/index.js";
-import { type CheckpointState, saveCheckpoint } from "./checkpoint.js";
+import { type CheckpointState, completeCheckpoints, saveCheckpoint } from "./checkpoint.js";
 import { type EarlyStoppingState, initialEarlyStopping } from "./early-stopping.js";
 import { openMetricsLog, readMetrics } from "./metrics-log.js";
 import { renderMetricsSvg } from "./metrics-svg.js";
@@ -41,6 +41,21 @@ export type TrainResult<C, B> = TrainLoopResult & {
   /** What the stage's setup built, trained: for a stage's own final evaluation. */
   parts: StageParts<B>;
 };
+
+/**
+ * Among the checkpoints on disk, the step whose evaluation was best so far on the early-stopping metric: pruning
+ * keeps it, so the best checkpoint (what sft, rm and lora export) survives however many newer ones follow.
+ */
+function bestCheckpointedStep(runDir: string, metricsPath: string, metric: string, mode: "min" | "max") {
+  const onDisk = new Set(completeCheckpoints(runDir).map((d) => Number(/step-(\d+)$/.exec(d)?.[1])));
+  let best: { step: number; value: number } | undefined;
+  for (const r of readMetrics(metricsPath)) {
+    const v = r[metric];
+    if (!onDisk.has(r.step) || typeof v !== "number" || !Number.isFinite(v)) continue;
+    if (!best || (mode === "min" ? v < best.value : v > best.value)) best = { step: r.step, value: v };
+  }
+  return best?.step;
+}
 
 /**
  * Runs a training stage: the run folder (config.json, metrics.jsonl, samples.jsonl, checkpoints/), resume
@@ -106,6 +121,7 @@ export async function train<C extends TrainerConfig, B>(
       trainerState: { earlyStopping, extra: hooks.extraState?.save() },
       tokenizerPath: model.tokenizerPath,
       keep: cfg.keepCheckpoints,
+      protect: bestCheckpointedStep(runDir, metrics.path, cfg.earlyStoppingMetric, cfg.earlyStoppingMode),
     });
     plot(); // curves.svg is redrawn with every checkpoint (`train plot` draws it on demand)
     await hooks.onCheckpoint?.(ctx(step), checkpointDir);
