@@ -18,6 +18,10 @@ export const RlConfig = TrainerConfig.extend({
   groupSize: z.number().int().min(2).default(4).describe("ideas sampled per paper (G)"),
   maxPromptTokens: z.number().int().min(8).default(480).describe("paper tokens kept in the prompt"),
   maxNewTokens: z.number().int().min(8).default(320).describe("idea tokens sampled at most"),
+  rollouts: z
+    .enum(["llama", "engine"])
+    .default("llama")
+    .describe("who samples the ideas: llama.cpp on the exported policy (fast) or the engine's own decoder"),
   temperature: z.number().positive().max(2).default(1).describe("rollout sampling temperature"),
   topP: z.number().positive().max(1).default(1).describe("rollout nucleus sampling (1: the full distribution)"),
   clip: z.number().positive().max(1).default(0.2).describe("PPO clip range ε"),

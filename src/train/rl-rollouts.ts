@@ -2,6 +2,7 @@ import { createRng, type Rng, rngFromState } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { type BpeTokenizer, type LlamaModel, type Param, tensor, tokenLogProbs } from "../engine/index.js";
 import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
+import { openLlama } from "../llm/index.js";
 import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import { type ControllerSet, combineControllers } from "../steer/index.js";
 import type { RlConfig } from "./rl-config.js";
@@ -80,6 +81,8 @@ export function transformRewards(r: Scores, how: RlConfig["rewardTransform"]): S
 }
 
 export type RolloutSourceOptions = {
+  /** Writes the policy's current weights as a GGUF and returns its path (llama.cpp rollouts). */
+  exportPolicy: () => string;
   prompts: readonly RlPrompt[];
   policy: LlamaModel;
   reference: LlamaModel;
@@ -115,28 +118,26 @@ export function createRolloutSource(o: RolloutSourceOptions): DataSource<RlBatch
 async function sampleRollouts(o: RolloutSourceOptions, rng: Rng): Promise<Rollout[]> {
   const { cfg, tokenizer, policy } = o;
   const end = tokenizer.tokenId("<|end|>");
+  const sampler = await openSampler(o);
   const drafts: Omit<Rollout, "rewards" | "degenerate">[] = [];
-  for (let p = 0; p < cfg.prompts; p++) {
-    const prompt = o.prompts[rng.int(o.prompts.length)] as RlPrompt;
-    const weights = sampleWeights(rng);
-    const eps = DIMENSIONS.map((d) => cfg.epsMax * weights[d]);
-    const steer = steerVectors(
-      o.controllers,
-      eps.map((e) => e * cfg.controllerScale),
-      policy.config.nLayers,
-    );
-    for (let g = 0; g < cfg.groupSize; g++) {
-      const ids = policy.generate(prompt.tokens, {
-        maxTokens: cfg.maxNewTokens,
-        temperature: cfg.temperature,
-        topP: cfg.topP,
-        rng,
-        stopTokens: [end],
-        steer,
-      });
-      const stopped = ids.length < cfg.maxNewTokens; // ended by <|end|>, which is an action too
-      drafts.push({ prompt, weights, eps, completion: stopped ? [...ids, end] : ids, text: tokenizer.decode(ids) });
+  try {
+    for (let p = 0; p < cfg.prompts; p++) {
+      const prompt = o.prompts[rng.int(o.prompts.length)] as RlPrompt;
+      const weights = sampleWeights(rng);
+      const eps = DIMENSIONS.map((d) => cfg.epsMax * weights[d]);
+      const steer = steerVectors(
+        o.controllers,
+        eps.map((e) => e * cfg.controllerScale),
+        policy.config.nLayers,
+      );
+      for (let g = 0; g < cfg.groupSize; g++) {
+        const { ids, stopped } = await sampler.sample(prompt.tokens, steer, rng, end);
+        // An idea ended by <|end|> carries it as its last action; one cut at maxNewTokens does not.
+        drafts.push({ prompt, weights, eps, completion: stopped ? [...ids, end] : ids, text: tokenizer.decode(ids) });
+      }
     }
+  } finally {
+    await sampler.close();
   }
   const texts = drafts.map((d) => d.text);
   const scored = await scoreIdeas(
@@ -148,6 +149,59 @@ async function sampleRollouts(o: RolloutSourceOptions, rng: Rng): Promise<Rollou
     const rewards = degenerate ? { novelty: 0, feasibility: 0, effectiveness: 0 } : (scored[i] as Scores);
     return { ...d, rewards, degenerate };
   });
+}
+
+type Sampler = {
+  sample(
+    prompt: number[],
+    steer: (Float32Array | undefined)[],
+    rng: Rng,
+    end: number,
+  ): Promise<{ ids: number[]; stopped: boolean }>;
+  close(): Promise<void>;
+};
+
+/**
+ * The rollout sampler: llama.cpp over the policy exported at this step (its control vectors are the steering;
+ * each idea's seed drawn from the run's RNG), or the engine's KV-cached decoder. Both sample the same
+ * distribution: the update recomputes log-probabilities with the engine either way (a test checks they agree).
+ */
+async function openSampler(o: RolloutSourceOptions): Promise<Sampler> {
+  const { cfg, policy } = o;
+  if (cfg.rollouts === "engine")
+    return {
+      sample: async (prompt, steer, rng, end) => {
+        const ids = policy.generate(prompt, {
+          maxTokens: cfg.maxNewTokens,
+          temperature: cfg.temperature,
+          topP: cfg.topP,
+          rng,
+          stopTokens: [end],
+          steer,
+        });
+        return { ids, stopped: ids.length < cfg.maxNewTokens };
+      },
+      close: async () => {},
+    };
+  const backend = await openLlama({
+    modelPath: o.exportPolicy(),
+    contextSize: cfg.maxPromptTokens + cfg.maxNewTokens + 8,
+    threads: cfg.threads,
+  });
+  return {
+    sample: async (prompt, steer, rng, end) => {
+      backend.setControlVector(steer, 1);
+      const g = await backend.generate(prompt, {
+        maxTokens: cfg.maxNewTokens,
+        temperature: cfg.temperature,
+        topP: cfg.topP,
+        seed: rng.int(2_147_483_647),
+        stopTokens: [end],
+      });
+      return { ids: g.tokens, stopped: g.finishReason === "stop" };
+    },
+    close: () => backend.close(),
+  };
 }
 
 /** Step 2: advantages, rows, sentence segments, and the old and reference log-probabilities. */

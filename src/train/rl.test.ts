@@ -39,7 +39,14 @@ async function fixture(t: import("node:test").TestContext) {
 test("train rl: rollouts scored by the reward models, controllers learned, metrics logged, policy and control vectors exported", async (t) => {
   const { dir, config } = await fixture(t);
   const out = join(dir, "out");
-  const r = await trainRl({ config, home: dir, out, command: "test", log: silentLogger });
+  // The engine's own sampler here; the resume test below samples through llama.cpp (the default).
+  const r = await trainRl({
+    config: resolveRlConfig({ ...config, rollouts: "engine" }),
+    home: dir,
+    out,
+    command: "test",
+    log: silentLogger,
+  });
   const rows = readMetrics(join(r.runDir, "metrics.jsonl"));
   const steps = rows.filter((x) => x["loss/train"] !== undefined);
   assert.equal(steps.length, 4);

@@ -7,6 +7,7 @@ import {
   createLlama,
   fromOp,
   type LlamaModel,
+  llamaWeights,
   loadLlamaWeights,
   loadTokenizer,
   type Param,
@@ -85,6 +86,17 @@ export function rlStage(o: { home: string; onSetup?: (p: RlParts) => void }): Tr
         },
         openData: (cursor) => {
           const source = createRolloutSource({
+            exportPolicy: () => {
+              const path = join(run.runDir, "rollout-policy.gguf");
+              writeLlamaGguf(path, {
+                config: base.llamaConfig,
+                weights: llamaWeights(policy),
+                tokenizer: tokenizer.toGgufTokenizer(),
+                fileType: "F32",
+                name: "ideasteer-policy-rollout",
+              });
+              return path;
+            },
             prompts,
             policy,
             reference,
