@@ -66,6 +66,9 @@ const OPEN: Record<BackendName, (o: BackendOptions) => Promise<LlmBackend>> = {
 /** Opens the backend `name` with the config's llm section; close() it when done. */
 export const openBackend = (name: BackendName, o: BackendOptions): Promise<LlmBackend> => OPEN[name](o);
 
+/** The process's shared llama.cpp runtime, for `openLlama({ llama })` when models are opened one after another. */
+export const sharedLlamaRuntime = async () => (await import("./llama/llama-backend.js")).sharedLlamaRuntime();
+
 /** The llama backend with its full LocalModel surface (logits, steering, LoRA, hidden states). */
 export const openLlama = async (o: LlamaBackendOptions): Promise<LlamaBackend> =>
   (await import("./llama/llama-backend.js")).openLlama(o);

@@ -21,7 +21,11 @@ export {
   type ScoreOptions,
   scoreIdeas,
 } from "./score-ideas.js";
-export { SHIPPED_REWARD_MODEL_DIR } from "./shipped-reward-model.js";
+export {
+  SHIPPED_REWARD_MODEL_DIR,
+  SHIPPED_TFIDF_MODEL_DIR,
+  SHIPPED_TRANSFORMER_RM_DIR,
+} from "./shipped-reward-model.js";
 export { fitTfidfHead, type HeadFitOptions, standardizeWithin, type TfidfHead } from "./tfidf-head.js";
 export { TfidfRewardConfig } from "./tfidf-reward-config.js";
 export {

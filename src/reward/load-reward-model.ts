@@ -15,7 +15,7 @@ const LOADERS: Record<string, (dir: string) => RewardModel> = {
 };
 
 /**
- * Opens the reward models in `dir` (default: the shipped models/reward-tfidf), whatever their kind.
+ * Opens the reward models in `dir` (default: the shipped models/reward), whatever their kind.
  * @example const model = loadRewardModel(); (await model.score(["Title: ..."]))[0] // { novelty: 0.5, ... }
  */
 export function loadRewardModel(dir: string = SHIPPED_REWARD_MODEL_DIR): RewardModel {

@@ -8,6 +8,7 @@ import { percentileOf } from "./percentile-map.js";
 import type { RewardModel } from "./reward-model.js";
 import { fitRidge } from "./ridge-regression.js";
 import { createScoreCache, MAX_IDEA_CHARS, MAX_IDEAS_PER_CALL, scoreIdeas } from "./score-ideas.js";
+import { SHIPPED_TFIDF_MODEL_DIR } from "./shipped-reward-model.js";
 import { standardizeWithin } from "./tfidf-head.js";
 import { fitVocabulary, type SparseRow, tfidfTerms, vectorize, vectorizerOf } from "./tfidf-vectorizer.js";
 
@@ -130,10 +131,15 @@ test("scoreIdeas batches, keeps order, caches by text, and refuses oversized inp
 });
 
 test("loadRewardModel opens the shipped models by their format and names what is wrong with other folders", async (t) => {
-  const shipped = loadRewardModel();
-  assert.equal(shipped.name, "tfidf-ridge");
-  const [s] = await shipped.score(["Title: Robust sparse attention\nMethod: We prune heads with a learned gate."]);
-  for (const d of shipped.dimensions) assert.ok((s?.[d] as number) > 0 && (s?.[d] as number) < 1);
+  for (const [dir, name] of [
+    [undefined, "reward-ensemble"],
+    [SHIPPED_TFIDF_MODEL_DIR, "tfidf-ridge"],
+  ] as const) {
+    const shipped = loadRewardModel(dir);
+    assert.equal(shipped.name, name);
+    const [s] = await shipped.score(["Title: Robust sparse attention\nMethod: We prune heads with a learned gate."]);
+    for (const d of shipped.dimensions) assert.ok((s?.[d] as number) > 0 && (s?.[d] as number) < 1);
+  }
   const dir = tempDir(t);
   assert.throws(() => loadRewardModel(dir), /reward model not found: .*model\.json/);
   writeFileSync(join(dir, "model.json"), '{"format":"ideasteer-reward-unknown"}');

@@ -12,7 +12,9 @@ export const RlConfig = TrainerConfig.extend({
   rewardModel: z
     .string()
     .default("")
-    .describe("reward-model folder that scores the rollouts (default: the shipped one)"),
+    .describe(
+      "reward-model folder that scores the rollouts (default: the shipped transformer, models/reward/transformer)",
+    ),
   dataset: z.string().default("").describe("dataset folder with sft.train.jsonl for the prompts (default: the newest)"),
   prompts: z.number().int().positive().default(4).describe("papers per step, each with its own weights"),
   groupSize: z.number().int().min(2).default(4).describe("ideas sampled per paper (G)"),

@@ -2,7 +2,7 @@ import { createRng, type Rng, rngFromState } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { type BpeTokenizer, type LlamaModel, type Param, tensor, tokenLogProbs } from "../engine/index.js";
 import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
-import { openLlama } from "../llm/index.js";
+import { openLlama, sharedLlamaRuntime } from "../llm/index.js";
 import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import { type ControllerSet, combineControllers } from "../steer/index.js";
 import type { RlConfig } from "./rl-config.js";
@@ -106,8 +106,12 @@ export function createRolloutSource(o: RolloutSourceOptions): DataSource<RlBatch
   return {
     cursor: () => ({ rng: rng.state() }),
     async next() {
+      const t0 = performance.now();
       const rollouts = await sampleRollouts(o, rng);
+      const t1 = performance.now();
       const batch = layoutBatch(o, rollouts);
+      batch.stats["time/rollouts_ms"] = t1 - t0;
+      batch.stats["time/layout_logp_ms"] = performance.now() - t1;
       rng = rngFromState(rng.state()); // drops Box-Muller's spare: the state alone describes the stream
       return batch;
     },
@@ -118,7 +122,7 @@ export function createRolloutSource(o: RolloutSourceOptions): DataSource<RlBatch
 async function sampleRollouts(o: RolloutSourceOptions, rng: Rng): Promise<Rollout[]> {
   const { cfg, tokenizer, policy } = o;
   const end = tokenizer.tokenId("<|end|>");
-  const sampler = await openSampler(o);
+  const sampler = await openRolloutSampler(o);
   const drafts: Omit<Rollout, "rewards" | "degenerate">[] = [];
   try {
     for (let p = 0; p < cfg.prompts; p++) {
@@ -151,7 +155,7 @@ async function sampleRollouts(o: RolloutSourceOptions, rng: Rng): Promise<Rollou
   });
 }
 
-type Sampler = {
+export type RolloutSampler = {
   sample(
     prompt: number[],
     steer: (Float32Array | undefined)[],
@@ -166,7 +170,9 @@ type Sampler = {
  * each idea's seed drawn from the run's RNG), or the engine's KV-cached decoder. Both sample the same
  * distribution: the update recomputes log-probabilities with the engine either way (a test checks they agree).
  */
-async function openSampler(o: RolloutSourceOptions): Promise<Sampler> {
+export async function openRolloutSampler(
+  o: Pick<RolloutSourceOptions, "cfg" | "policy" | "exportPolicy">,
+): Promise<RolloutSampler> {
   const { cfg, policy } = o;
   if (cfg.rollouts === "engine")
     return {
@@ -184,6 +190,7 @@ async function openSampler(o: RolloutSourceOptions): Promise<Sampler> {
       close: async () => {},
     };
   const backend = await openLlama({
+    llama: await sharedLlamaRuntime(),
     modelPath: o.exportPolicy(),
     contextSize: cfg.maxPromptTokens + cfg.maxNewTokens + 8,
     threads: cfg.threads,

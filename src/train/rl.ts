@@ -17,7 +17,7 @@ import {
 } from "../engine/index.js";
 import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
 import { SHIPPED_POLICY_PATH } from "../llm/index.js";
-import { createScoreCache, loadRewardModel, type RewardModel, SHIPPED_REWARD_MODEL_DIR } from "../reward/index.js";
+import { createScoreCache, loadRewardModel, type RewardModel, SHIPPED_TRANSFORMER_RM_DIR } from "../reward/index.js";
 import { writeControlVectorGguf } from "../steer/index.js";
 import { loadBaseModel } from "./base-model.js";
 import { loadCheckpoint } from "./checkpoint.js";
@@ -26,6 +26,7 @@ import { clippedSurrogate, k3Kl } from "./rl-objective.js";
 import {
   type Controllers,
   createRolloutSource,
+  openRolloutSampler,
   type RlBatch,
   type RlPrompt,
   rowSteering,
@@ -58,7 +59,7 @@ export function rlStage(o: { home: string; onSetup?: (p: RlParts) => void }): Tr
       const reference = createLlama(base.llamaConfig, { seed: cfg.seed });
       loadLlamaWeights(reference, base.weights);
       const controllers = newControllers(base.llamaConfig.nLayers, base.llamaConfig.dModel, cfg.controllerFrom);
-      const reward = loadRewardModel(cfg.rewardModel || SHIPPED_REWARD_MODEL_DIR);
+      const reward = loadRewardModel(cfg.rewardModel || SHIPPED_TRANSFORMER_RM_DIR);
       const params = new Map<string, Param>(cfg.frozenPolicy ? [] : [...policy.params]);
       for (const d of DIMENSIONS) for (const [l, v] of controllers[d].entries()) if (v) params.set(ctrlName(d, l), v);
 
@@ -68,6 +69,18 @@ export function rlStage(o: { home: string; onSetup?: (p: RlParts) => void }): Tr
       const heldOut = readPrompts(files.val, tokenizer, cfg.maxPromptTokens).slice(0, cfg.evalPapers);
       run.log.info("rl data", { train: prompts.length, eval: heldOut.length, reward: reward.name });
       const cache = createScoreCache();
+      // llama.cpp samples from the weights of this very step: written before each batch and evaluation.
+      const exportPolicy = () => {
+        const path = join(run.runDir, "rollout-policy.gguf");
+        writeLlamaGguf(path, {
+          config: base.llamaConfig,
+          weights: llamaWeights(policy),
+          tokenizer: tokenizer.toGgufTokenizer(),
+          fileType: "F32",
+          name: "ideasteer-policy-rollout",
+        });
+        return path;
+      };
       const loss = rlLoss(policy, controllers, cfg);
       let last: RlBatch | undefined;
       const parts: RlParts = {
@@ -86,17 +99,7 @@ export function rlStage(o: { home: string; onSetup?: (p: RlParts) => void }): Tr
         },
         openData: (cursor) => {
           const source = createRolloutSource({
-            exportPolicy: () => {
-              const path = join(run.runDir, "rollout-policy.gguf");
-              writeLlamaGguf(path, {
-                config: base.llamaConfig,
-                weights: llamaWeights(policy),
-                tokenizer: tokenizer.toGgufTokenizer(),
-                fileType: "F32",
-                name: "ideasteer-policy-rollout",
-              });
-              return path;
-            },
+            exportPolicy,
             prompts,
             policy,
             reference,
@@ -118,7 +121,8 @@ export function rlStage(o: { home: string; onSetup?: (p: RlParts) => void }): Tr
         valBatches: [],
         loss,
         hooks: {
-          evaluate: () => evaluateControl({ policy, tokenizer, controllers, reward, cfg, papers: heldOut }),
+          evaluate: () =>
+            evaluateControl({ policy, tokenizer, controllers, reward, cfg, papers: heldOut, exportPolicy }),
           sample: () =>
             (last?.rollouts ?? []).map((r) => ({
               paper: r.prompt.id,
@@ -264,6 +268,7 @@ async function evaluateControl(o: {
   reward: RewardModel;
   cfg: RlConfig;
   papers: RlPrompt[];
+  exportPolicy: () => string;
 }): Promise<Record<string, number>> {
   const { cfg } = o;
   const end = o.tokenizer.tokenId("<|end|>");
@@ -275,30 +280,25 @@ async function evaluateControl(o: {
   ];
   const out: Record<string, number> = {};
   let weighted = 0;
-  for (const w of grid) {
-    const rng = createRng(cfg.seed + 17);
-    const steer = steerVectors(
-      o.controllers,
-      DIMENSIONS.map((d) => cfg.epsMax * cfg.controllerScale * w[d]),
-      o.policy.config.nLayers,
-    );
-    const texts = o.papers.map((p) =>
-      o.tokenizer.decode(
-        o.policy.generate(p.tokens, {
-          maxTokens: cfg.maxNewTokens,
-          temperature: cfg.temperature,
-          topP: cfg.topP,
-          rng,
-          stopTokens: [end],
-          steer,
-        }),
-      ),
-    );
-    const scores = await o.reward.score(texts.map((t) => t || " "));
-    const mean = (d: Dimension) => scores.reduce((a, s) => a + s[d], 0) / Math.max(1, scores.length);
-    const corner = DIMENSIONS.find((d) => w[d] === 1);
-    if (corner) out[`rl/val_${corner}_at_its_corner`] = mean(corner);
-    weighted += DIMENSIONS.reduce((a, d) => a + w[d] * mean(d), 0) / grid.length;
+  const sampler = await openRolloutSampler(o);
+  try {
+    for (const w of grid) {
+      const rng = createRng(cfg.seed + 17); // the same draws at every evaluation: only the weights and steps differ
+      const steer = steerVectors(
+        o.controllers,
+        DIMENSIONS.map((d) => cfg.epsMax * cfg.controllerScale * w[d]),
+        o.policy.config.nLayers,
+      );
+      const texts: string[] = [];
+      for (const p of o.papers) texts.push(o.tokenizer.decode((await sampler.sample(p.tokens, steer, rng, end)).ids));
+      const scores = await o.reward.score(texts.map((t) => t || " "));
+      const mean = (d: Dimension) => scores.reduce((a, s) => a + s[d], 0) / Math.max(1, scores.length);
+      const corner = DIMENSIONS.find((d) => w[d] === 1);
+      if (corner) out[`rl/val_${corner}_at_its_corner`] = mean(corner);
+      weighted += DIMENSIONS.reduce((a, d) => a + w[d] * mean(d), 0) / grid.length;
+    }
+  } finally {
+    await sampler.close();
   }
   out["rl/val_weighted_reward"] = weighted;
   return out;

@@ -7,7 +7,7 @@ import { type ControlEvaluator, type ControlSystem, evalControl, sftSourcePapers
 import type { Scores } from "../../idea/index.js";
 import { generateIdeas } from "../../ideas/index.js";
 import { isLocalModel, openLlama, SHIPPED_MODEL_PATH, SHIPPED_POLICY_PATH } from "../../llm/index.js";
-import { loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
+import { loadRewardModel, SHIPPED_TFIDF_MODEL_DIR, SHIPPED_TRANSFORMER_RM_DIR } from "../../reward/index.js";
 import { loadControllerSet, staticSteering } from "../../steer/index.js";
 import { readSftRows } from "../../train/index.js";
 import { contextFor, intFlag } from "../context.js";
@@ -39,10 +39,10 @@ export function addEvalControlCommand(ev: Command): void {
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
-    .option("--rm <dir>", "the reward model training used", SHIPPED_REWARD_MODEL_DIR)
+    .option("--rm <dir>", "the reward model training used", SHIPPED_TRANSFORMER_RM_DIR)
     .option(
       "--independent-rm <dir>",
-      "an evaluator training never saw (repeatable; e.g. models/reward-tfidf when training used the transformer)",
+      "an evaluator training never saw (repeatable; default: the TF-IDF ridge, models/reward-tfidf)",
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
@@ -73,7 +73,7 @@ Examples:
       const papers = sftSourcePapers(readSftRows(join(dataset, `sft.${flags.split}.jsonl`))).slice(0, flags.papers);
       const evaluators: ControlEvaluator[] = [
         { name: "rm (training)", model: loadRewardModel(resolve(flags.rm)), independent: false },
-        ...flags.independentRm.map((d) => ({
+        ...(flags.independentRm.length ? flags.independentRm : [SHIPPED_TFIDF_MODEL_DIR]).map((d) => ({
           name: `${d.split("/").pop()} (independent)`,
           model: loadRewardModel(resolve(d)),
           independent: true,

@@ -80,7 +80,7 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
       intFlag("--max-attempts"),
       6,
     )
-    .option("--reward-model <dir>", "reward model folder (default: the shipped models/reward-tfidf)")
+    .option("--reward-model <dir>", "reward model folder (default: the shipped models/reward)")
     .option(
       "--lora <adapter.gguf>",
       "a LoRA adapter from `train lora` (llama backend): generates from the prompt it was trained on",

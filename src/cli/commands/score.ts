@@ -65,7 +65,7 @@ export const registerScoreCommands: RegisterCommands = (program: Command) => {
       'JSONL ({"id","title","abstract"} or {"id","idea"} per line) or a plain idea text file; "-" reads stdin',
     )
     .option("--json", 'one line per input: {"id","novelty","feasibility","effectiveness"}, each in [0, 1]')
-    .option("--model <dir>", "reward model folder (default: the shipped models/reward-tfidf)")
+    .option("--model <dir>", "reward model folder (default: the shipped models/reward)")
     .option(
       "--max-line-bytes <n>",
       `longest JSONL line accepted (default ${MAX_LINE_BYTES})`,

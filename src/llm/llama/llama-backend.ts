@@ -66,6 +66,17 @@ const CAPABILITIES: Capabilities = {
  *   llm.setControlVector(noveltyVector, 4); // layers[il] from captureHiddenStates contrasts
  *   await llm.close();
  */
+let shared: Promise<Llama> | undefined;
+
+/**
+ * One node-llama-cpp runtime for the whole process, for code that opens model after model (RL reloads the policy
+ * every step): starting a runtime probes the machine in child processes, seconds each time. Never disposed.
+ */
+export function sharedLlamaRuntime(): Promise<Llama> {
+  shared ??= getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.warn });
+  return shared;
+}
+
 export async function openLlama(opts: LlamaBackendOptions): Promise<LlamaBackend> {
   if (!existsSync(opts.modelPath)) {
     throw new InputError({ file: opts.modelPath }, "GGUF model file not found", {
