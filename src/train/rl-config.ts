@@ -21,9 +21,11 @@ export const RlConfig = TrainerConfig.extend({
   maxPromptTokens: z.number().int().min(8).default(480).describe("paper tokens kept in the prompt"),
   maxNewTokens: z.number().int().min(8).default(320).describe("idea tokens sampled at most"),
   rollouts: z
-    .enum(["llama", "engine"])
-    .default("llama")
-    .describe("who samples the ideas: llama.cpp on the exported policy (fast) or the engine's own decoder"),
+    .enum(["engine", "llama"])
+    .default("engine")
+    .describe(
+      "who samples the ideas: the engine's KV-cached decoder (faster for our small policy: bench/rl-rollouts.ts) or llama.cpp on the exported policy",
+    ),
   temperature: z.number().positive().max(2).default(1).describe("rollout sampling temperature"),
   topP: z.number().positive().max(1).default(1).describe("rollout nucleus sampling (1: the full distribution)"),
   clip: z.number().positive().max(1).default(0.2).describe("PPO clip range ε"),

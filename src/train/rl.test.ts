@@ -39,9 +39,9 @@ async function fixture(t: import("node:test").TestContext) {
 test("train rl: rollouts scored by the reward models, controllers learned, metrics logged, policy and control vectors exported", async (t) => {
   const { dir, config } = await fixture(t);
   const out = join(dir, "out");
-  // The engine's own sampler here; the resume test below samples through llama.cpp (the default).
+  // The engine's own sampler here (the default); the resume test below samples through llama.cpp.
   const r = await trainRl({
-    config: resolveRlConfig({ ...config, rollouts: "engine" }),
+    config,
     home: dir,
     out,
     command: "test",
@@ -73,7 +73,11 @@ test("train rl: rollouts scored by the reward models, controllers learned, metri
 
 test("train rl resumes from its checkpoint: the same rollouts, the same weights, no step run twice", async (t) => {
   const { dir, config } = await fixture(t);
-  const r = await resumeVersusWhole(() => rlStage({ home: dir }), { config, root: join(dir, "runs"), stopAt: 2 });
+  const r = await resumeVersusWhole(() => rlStage({ home: dir }), {
+    config: resolveRlConfig({ ...config, rollouts: "llama" }),
+    root: join(dir, "runs"),
+    stopAt: 2,
+  });
   assert.deepEqual(r.steps, [0, 1, 2, 3]);
   for (const [name, w] of r.whole) assert.deepEqual(r.resumed.get(name)?.data, w.data, name);
 });
