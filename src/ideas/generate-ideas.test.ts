@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { createRng } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { parseIdea } from "../idea/index.js";
 import { isLocalModel, openLlama } from "../llm/index.js";
-import { loadRewardModel } from "../reward/index.js";
+import { loadRewardModel, scoreIdeas } from "../reward/index.js";
+import { initDecoder } from "../steer/index.js";
 import {
   obedientBackend,
   runCli,
@@ -166,7 +168,8 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--weights 0,0,0/);
   const steer = cli("generate", "--paper-file", paperFile, "--control", "dynamic");
-  assert.match(steer.stderr, /not available yet[\s\S]*sentence-level decoder/);
+  assert.equal(steer.status, 1);
+  assert.match(steer.stderr, /controller[\s\S]*train rl/, "dynamic control without controllers says how to get them");
   const noControllers = cli("generate", "--paper-file", paperFile, "--control", "static");
   assert.equal(noControllers.status, 1);
   assert.match(noControllers.stderr, /controllers[\s\S]*train rl/);
@@ -213,4 +216,50 @@ test("static control applies the control vector while an idea is written, record
     ),
     /steering with the obedient backend/,
   );
+});
+
+test("dynamic control: the decoder decides strengths at each sentence boundary, recorded per sentence, vector cleared after", async (t) => {
+  const dir = tempDir(t);
+  const modelPath = await writeTinyPolicy(join(dir, "policy"), { ...PAPER, idea: IDEA });
+  const backend = await openLlama({ modelPath, contextSize: 256 });
+  t.after(() => backend.close());
+  assert.ok(isLocalModel(backend));
+  const { nEmbd, nLayers } = backend.info;
+  const vector = (k: number) =>
+    Array.from({ length: nLayers }, (_, l) =>
+      l === 0 ? undefined : Float32Array.from({ length: nEmbd }, (_, j) => Math.sin(j * (k + 3)) * 0.3),
+    );
+  const controllers = {
+    vectors: { novelty: vector(0), feasibility: vector(1), effectiveness: vector(2) },
+    epsMax: 1,
+    dir,
+  };
+  const rng = createRng(4);
+  const decoder = initDecoder({ hidden: 6, epsMax: 1, sigma: 0.1, rng });
+  for (let i = 0; i < decoder.w2.length; i++) decoder.w2[i] = rng.normal() * 2; // strengths that vary with the input
+  const rewardModel = loadRewardModel();
+  const scored: string[] = [];
+  const dynamic = {
+    controllers,
+    decoder,
+    weights: { novelty: 0.5, feasibility: 0.25, effectiveness: 0.25 },
+    score: (texts: string[]) => {
+      scored.push(...texts);
+      return scoreIdeas(texts, { model: rewardModel });
+    },
+  };
+  const [e] = await collect(generateIdeas(PAPER, { ...OPTIONS, n: 1, backend, dynamic }));
+  assert.ok(e?.type === "idea");
+  assert.equal(e.text, IDEA, "mild controllers leave the memorised idea");
+  assert.ok(e.strengths.length >= splitSentences(IDEA).length, `one decision per sentence (${e.strengths.length})`);
+  assert.ok(new Set(e.strengths.map((r) => r.join())).size > 1, "the strengths change from sentence to sentence");
+  for (const row of e.strengths) for (const x of row) assert.ok(x >= 0 && x <= 1);
+  assert.ok(
+    scored.length >= 3 && scored.every((s) => IDEA.startsWith(s.trimEnd().slice(0, 20))),
+    "prefixes were scored",
+  );
+  const after = (await collect(generateIdeas(PAPER, { ...OPTIONS, n: 1, backend })))[0];
+  assert.ok(after?.type === "idea");
+  assert.equal(after.text, IDEA);
+  assert.deepEqual(after.strengths, []);
 });

@@ -3,6 +3,7 @@ import { splitSentences } from "../datasets/index.js";
 import { type Idea, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
 import { type ControlVector, isLocalModel, type LlmBackend } from "../llm/index.js";
 import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
+import { type DynamicControl, generateWithDynamicControl, strengthsOf } from "../steer/index.js";
 import {
   chatPrompt,
   type PromptMode,
@@ -48,6 +49,8 @@ export type GenerateIdeasOptions = {
   promptMode?: PromptMode;
   /** Static control: one control vector (Σ_k eps_k v_k per layer) for the whole idea; needs a local model. */
   steering?: { vector: ControlVector; eps: number[] };
+  /** Dynamic control: the sentence-level decoder sets the strengths sentence by sentence; needs a local model. */
+  dynamic?: DynamicControl;
 };
 
 export const IDEA_LIMITS = { maxN: 64, maxTokens: 2_048, maxAttempts: 16 } as const;
@@ -74,13 +77,14 @@ export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions
       : null;
     const text = renderIdea(made.idea);
     // Static control holds one strength vector for every sentence of the idea.
-    const strengths = o.steering ? splitSentences(text).map(() => [...(o.steering?.eps ?? [])]) : [];
-    yield { type: "idea", index, text, scores, related: o.related ?? [], strengths, ...made };
+    // Static control holds one strength vector for every sentence; dynamic control recorded its own per sentence.
+    const strengths = o.steering ? splitSentences(text).map(() => [...(o.steering?.eps ?? [])]) : made.strengths;
+    yield { type: "idea", index, text, scores, related: o.related ?? [], ...made, strengths };
   }
   yield { type: "done", ideas: o.n, ...stats };
 }
 
-type Made = { idea: Idea; seed: number; attempts: number; repaired: boolean };
+type Made = { idea: Idea; seed: number; attempts: number; repaired: boolean; strengths: number[][] };
 
 /** One idea: attempts until one parses (strictly, or by repair without invented text). */
 async function oneIdea(
@@ -91,11 +95,13 @@ async function oneIdea(
   for (let attempt = 0; attempt < o.maxAttempts; attempt++) {
     o.signal?.throwIfAborted();
     const seed = attemptSeed(o.seed, o.index, attempt);
-    const text = (await sample(paper, { ...o, seed })).trim();
+    const sampled = await sample(paper, { ...o, seed });
+    const text = sampled.text.trim();
+    const { strengths } = sampled;
     const strict = tryParse(text);
-    if (strict && isWhole(strict)) return { idea: strict, seed, attempts: attempt + 1, repaired: false };
+    if (strict && isWhole(strict)) return { idea: strict, seed, attempts: attempt + 1, repaired: false, strengths };
     const r = repairIdea(text);
-    if (r.idea && isWhole(r.idea)) return { idea: r.idea, seed, attempts: attempt + 1, repaired: true };
+    if (r.idea && isWhole(r.idea)) return { idea: r.idea, seed, attempts: attempt + 1, repaired: true, strengths };
     missing.push(r.missing.join(", ") || "an empty field");
   }
   throw new IdeasteerError(
@@ -107,23 +113,35 @@ async function oneIdea(
   );
 }
 
-/** One generation: the policy's raw prompt, or a chat for other models. */
+/** One generation: the policy's raw prompt, or a chat for other models; with dynamic control, its strengths. */
 async function sample(
   paper: SourcePaper,
   o: GenerateIdeasOptions & { mode: PromptMode; seed: number },
-): Promise<string> {
+): Promise<{ text: string; strengths: number[][] }> {
   const sampling = { maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, seed: o.seed, signal: o.signal };
   const backend = o.backend;
-  if (!isLocalModel(backend)) return (await backend.chat(chatPrompt(paper), sampling)).text;
+  const plain = (text: string) => ({ text, strengths: [] });
+  if (!isLocalModel(backend)) return plain((await backend.chat(chatPrompt(paper), sampling)).text);
+  if (o.dynamic) {
+    const p =
+      o.mode === "policy"
+        ? await policyPrompt(backend, paper, o.maxPromptTokens)
+        : { tokens: await plainPrompt(backend, paper, o.maxPromptTokens), endToken: undefined };
+    const g = await generateWithDynamicControl(backend, p.tokens, o.dynamic, {
+      ...sampling,
+      stopTokens: p.endToken === undefined ? undefined : [p.endToken],
+    });
+    return { text: g.text, strengths: strengthsOf(g.decisions) };
+  }
   if (o.steering) backend.setControlVector(o.steering.vector, 1);
   try {
     if (o.mode === "policy") {
       const p = await policyPrompt(backend, paper, o.maxPromptTokens);
-      return (await backend.generate(p.tokens, { ...sampling, stopTokens: [p.endToken] })).text;
+      return plain((await backend.generate(p.tokens, { ...sampling, stopTokens: [p.endToken] })).text);
     }
     if (o.mode === "plain")
-      return (await backend.generate(await plainPrompt(backend, paper, o.maxPromptTokens), sampling)).text;
-    return (await backend.chat(chatPrompt(paper), sampling)).text;
+      return plain((await backend.generate(await plainPrompt(backend, paper, o.maxPromptTokens), sampling)).text);
+    return plain((await backend.chat(chatPrompt(paper), sampling)).text);
   } finally {
     if (o.steering) backend.clearControlVector();
   }
@@ -161,6 +179,12 @@ function checkOptions(o: GenerateIdeasOptions): void {
   if (o.maxAttempts < 1 || o.maxAttempts > IDEA_LIMITS.maxAttempts)
     bad(`maxAttempts = ${o.maxAttempts}`, `use 1-${IDEA_LIMITS.maxAttempts}`);
   if (!(o.temperature >= 0 && o.temperature <= 2)) bad(`temperature = ${o.temperature}`, "use 0-2");
+  if (o.dynamic && o.steering) bad("both static and dynamic control", "choose one");
+  if (o.dynamic && !isLocalModel(o.backend))
+    bad(
+      `dynamic control with the ${o.backend.name} backend`,
+      "the sentence-level decoder needs a local model (builtin or llama); best-of-K for openai servers is not built yet",
+    );
   if (o.steering && !isLocalModel(o.backend))
     bad(
       `steering with the ${o.backend.name} backend`,

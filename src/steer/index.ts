@@ -1,5 +1,25 @@
 // Dimensional controllers (DESIGN §4): contrast extraction for any GGUF model and llama.cpp control-vector files.
-// The sentence-level decoder joins them here (issue 12).
+// The sentence-level decoder and dynamic control (strengths set sentence by sentence).
 export { readControlVectorGguf, writeControlVectorGguf } from "./control-vector-file.js";
 export { type ControllerSet, combineControllers, loadControllerSet, staticSteering } from "./controller-set.js";
+export {
+  type Decision,
+  type DynamicControl,
+  generateWithDynamicControl,
+  strengthsOf,
+} from "./dynamic-control.js";
 export { extractController } from "./extract-controllers.js";
+export {
+  accumulateDecisionGrad,
+  DECODER_FORMAT,
+  type DecoderWeights,
+  decideStrengths,
+  decoderFeatures,
+  decoderForward,
+  FEATURES,
+  initDecoder,
+  loadDecoder,
+  type SentenceDecoder,
+  saveDecoder,
+  sectionOf,
+} from "./sentence-decoder.js";

@@ -304,7 +304,7 @@ async function evaluateControl(o: {
   return out;
 }
 
-function promptFiles(cfg: RlConfig, home: string): { train: string; val: string } {
+export function promptFiles(cfg: Pick<RlConfig, "dataset">, home: string): { train: string; val: string } {
   const dir = cfg.dataset || newestDataset(home, "sft.train.jsonl");
   if (!dir)
     throw new ConfigError(
@@ -315,7 +315,7 @@ function promptFiles(cfg: RlConfig, home: string): { train: string; val: string 
 }
 
 /** One prompt per distinct supporting paper: RL needs papers, not their golden ideas. */
-function readPrompts(file: string, tok: BpeTokenizer, maxPromptTokens: number): RlPrompt[] {
+export function readPrompts(file: string, tok: BpeTokenizer, maxPromptTokens: number): RlPrompt[] {
   const seen = new Set<string>();
   const out: RlPrompt[] = [];
   for (const row of readSftRows(file)) {

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { dirname } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { ConfigError, NotFoundError } from "../../core/index.js";
 import { DIMENSIONS, EQUAL_WEIGHTS, type Scores, weightsFrom } from "../../idea/index.js";
 import {
   dedupIdeas,
+  type GenerateIdeasOptions,
   generateIdeas,
   type IdeaEvent,
   IdeaStore,
@@ -16,8 +18,8 @@ import {
 } from "../../ideas/index.js";
 import { PaperStore } from "../../library/index.js";
 import { isLocalModel } from "../../llm/index.js";
-import { loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
-import { loadControllerSet, staticSteering } from "../../steer/index.js";
+import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
+import { loadControllerSet, loadDecoder, staticSteering } from "../../steer/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
 import { modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
@@ -64,7 +66,7 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
     )
     .option(
       "--control <mode>",
-      "none | static (eps = eps-max * weights for the whole idea, through the controllers; dynamic: not built yet)",
+      "none | static (eps = eps-max * weights for the whole idea, through the controllers) | dynamic (the sentence-level decoder)",
       "none",
     )
     .option(
@@ -104,10 +106,13 @@ Examples:
   cmd.action(async (flags: GenerateFlags, self: Command) => {
     const weights = parseWeights(flags.weights);
     const ctx = withPolicyDefault(contextFor(self, llmFlagValues(flags)));
-    const steering = steeringFor(flags, ctx, weights);
     const { paper, related } = await sourceAndRelated(ctx, flags);
     const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
     const rewardModel = loadRewardModel(rewardDir);
+    const scoreCache = createScoreCache();
+    const control = controlFor(flags, ctx, weights, (texts) =>
+      scoreIdeas(texts, { model: rewardModel, cache: scoreCache }),
+    );
     const models = modelHashes(ctx, rewardDir, flags.lora);
     await withBackend(ctx, async (backend) => {
       if (flags.lora) {
@@ -129,8 +134,9 @@ Examples:
         maxPromptTokens: flags.lora ? 640 : 480, // the cuts `train lora` and `train sft` trained with
         maxAttempts: flags.maxAttempts,
         rewardModel,
+        scoreCache,
         related,
-        steering,
+        ...control,
       });
       const history = flags.save ? IdeaStore.open(ctx.config.library.dbPath) : null;
       const run = randomUUID().slice(0, 8);
@@ -213,19 +219,34 @@ function render(
   return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}${id}\n\n${e.text}\n\n`;
 }
 
-/** --control: none, or static control through the controllers beside the model (or in --controllers). */
-function steeringFor(flags: GenerateFlags, ctx: CliContext, weights: Scores) {
-  if (flags.control === "none") return undefined;
-  if (flags.control === "dynamic")
-    throw new ConfigError(
-      "--control dynamic is not available yet",
-      "the sentence-level decoder is not built yet; use --control static or none",
-    );
-  if (flags.control !== "static") throw new ConfigError(`--control ${flags.control}`, "use none or static");
+/**
+ * --control: none; static (eps = eps-max · w through the controllers beside the model, or in --controllers); dynamic
+ * (the sentence-level decoder, controllers/decoder.json, sets the strengths sentence by sentence).
+ */
+function controlFor(
+  flags: GenerateFlags,
+  ctx: CliContext,
+  weights: Scores,
+  score: (texts: string[]) => Promise<Scores[]>,
+): Pick<GenerateIdeasOptions, "steering" | "dynamic"> {
+  if (flags.control === "none") return {};
+  if (flags.control !== "static" && flags.control !== "dynamic")
+    throw new ConfigError(`--control ${flags.control}`, "use none, static or dynamic");
   const dir = flags.controllers ?? (ctx.config.llm.modelPath ? dirname(ctx.config.llm.modelPath) : undefined);
   if (!dir)
-    throw new ConfigError("--control static needs controllers", "pass --controllers <dir with controllers/*.gguf>");
-  return staticSteering(loadControllerSet(dir), weights);
+    throw new ConfigError(
+      `--control ${flags.control} needs controllers`,
+      "pass --controllers <dir with controllers/*.gguf>",
+    );
+  const set = loadControllerSet(dir);
+  if (flags.control === "static") return { steering: staticSteering(set, weights) };
+  const decoderPath = [join(dir, "controllers", "decoder.json"), join(dir, "decoder.json")].find((p) => existsSync(p));
+  if (!decoderPath)
+    throw new ConfigError(
+      `--control dynamic needs a sentence-level decoder beside the controllers in ${dir}`,
+      "train one with `ideasteer train decoder --policy <dir>`, or use --control static",
+    );
+  return { dynamic: { controllers: set, decoder: loadDecoder(decoderPath), weights, score } };
 }
 
 /** "n,f,e" -> weights on the simplex; none given: equal. */

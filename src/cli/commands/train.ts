@@ -35,6 +35,7 @@ import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
 import { readJsonObject, stageOptions, untilInterrupted } from "../train-run-options.js";
 import type { RegisterCommands } from "./index.js";
+import { addTrainDecoderCommand } from "./train-decoder.js";
 import { addTrainEnsembleCommand } from "./train-ensemble.js";
 import { addTrainRlCommand } from "./train-rl.js";
 
@@ -221,6 +222,7 @@ Examples:
     });
 
   addTrainRlCommand(train);
+  addTrainDecoderCommand(train);
   addTrainEnsembleCommand(train);
 
   train

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { silentLogger } from "../core/index.js";
+import { DIMENSIONS } from "../idea/index.js";
+import { loadDecoder, writeControlVectorGguf } from "../steer/index.js";
+import { resumeVersusWhole, SAMPLE_IDEA_TEXT, SAMPLE_PAPER, tempDir, writeTinyPolicy } from "../testing/index.js";
+import { decoderStage, readMetrics, resolveDecoderConfig, trainDecoder } from "./index.js";
+
+/** A tiny policy with mild controllers beside it (what train rl writes), and a dataset of the paper it knows. */
+async function fixture(t: import("node:test").TestContext) {
+  const dir = tempDir(t);
+  const policy = join(dir, "policy");
+  await writeTinyPolicy(policy, { ...SAMPLE_PAPER, idea: SAMPLE_IDEA_TEXT });
+  mkdirSync(join(policy, "controllers"));
+  for (const [k, d] of DIMENSIONS.entries()) {
+    const v = Float32Array.from({ length: 32 }, (_, j) => Math.sin(j * (k + 2)) * 0.6);
+    writeControlVectorGguf(join(policy, "controllers", `${d}.gguf`), [undefined, v], { modelHint: "test" });
+  }
+  const dataset = join(dir, "dataset");
+  mkdirSync(dataset);
+  const prompt = `<|paper|>Title: ${SAMPLE_PAPER.title}\nAbstract: ${SAMPLE_PAPER.abstract}<|idea|>`;
+  for (const split of ["train", "val"])
+    writeFileSync(
+      join(dataset, `sft.${split}.jsonl`),
+      ["a", "b"]
+        .map((id) =>
+          JSON.stringify({ id: `x/${id}`, supportingId: `${split}/${id}`, prompt, target: SAMPLE_IDEA_TEXT }),
+        )
+        .join("\n"),
+    );
+  const config = resolveDecoderConfig({
+    policy,
+    dataset,
+    rewardModel: join(process.cwd(), "models", "reward-tfidf"),
+    prompts: 1,
+    groupSize: 2,
+    maxNewTokens: 48,
+    maxSteps: 4,
+    warmupSteps: 0,
+    evalEvery: 2,
+    checkpointEvery: 2,
+    evalPapers: 1,
+    seed: 3,
+  });
+  return { dir, policy, config };
+}
+
+test("train decoder: episodes under dynamic control, REINFORCE, decoder vs static on held-out papers, decoder.json exported", async (t) => {
+  const { dir, policy, config } = await fixture(t);
+  const r = await trainDecoder({ config, home: dir, command: "test", log: silentLogger });
+  const rows = readMetrics(join(r.runDir, "metrics.jsonl"));
+  const steps = rows.filter((x) => x["loss/train"] !== undefined);
+  assert.equal(steps.length, 4);
+  for (const s of steps) {
+    assert.ok(Number.isFinite(s["decoder/reward"]));
+    assert.ok((s["decoder/sentences"] as number) >= 2, "several decisions per idea: one per sentence");
+  }
+  const evals = rows.filter((x) => x["decoder/val_reward"] !== undefined);
+  assert.ok(evals.length >= 2 && evals.every((e) => Number.isFinite(e["static/val_reward"])));
+  assert.equal(r.out, join(policy, "controllers", "decoder.json"));
+  assert.ok(existsSync(r.out));
+  assert.equal(loadDecoder(r.out).epsMax, 1);
+});
+
+test("train decoder resumes from its checkpoint: the same episodes, the same decoder", async (t) => {
+  const { dir, config } = await fixture(t);
+  const r = await resumeVersusWhole(() => decoderStage({ home: dir }), { config, root: join(dir, "runs"), stopAt: 2 });
+  assert.deepEqual(r.steps, [0, 1, 2, 3]);
+  for (const [name, w] of r.whole) assert.deepEqual(r.resumed.get(name)?.data, w.data, name);
+});
