@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { createRng } from "../../core/index.js";
 import { DIMENSIONS } from "../../idea/index.js";
-import { writeControlVectorGguf } from "../../steer/index.js";
+import { initDecoder, saveDecoder, writeControlVectorGguf } from "../../steer/index.js";
 import {
   runCli,
   SAMPLE_IDEA_TEXT,
@@ -22,6 +23,12 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     const v = Float32Array.from({ length: 32 }, (_, j) => Math.sin(j * (k + 2)) * 0.3);
     writeControlVectorGguf(join(home, "policy", "controllers", `${d}.gguf`), [undefined, v], { modelHint: "test" });
   }
+  const rng = createRng(1);
+  saveDecoder(
+    join(home, "policy", "controllers", "decoder.json"),
+    initDecoder({ hidden: 4, epsMax: 1, sigma: 0.1, rng }),
+    {},
+  );
   // Held-out papers the tiny policy knows (it memorised one paper's idea), under two ids.
   const dataset = join(home, "dataset");
   mkdirSync(dataset);
@@ -50,6 +57,8 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     `sft=${modelPath}:none`,
     "--system",
     `static=${modelPath}:static`,
+    "--system",
+    `dynamic=${modelPath}:dynamic`,
     "--independent-rm",
     join(process.cwd(), "models", "reward-tfidf"),
     "--out",
@@ -63,5 +72,6 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   // A system that never sees the weights has controllability exactly 0: its ideas are the same at every point.
   assert.match(report, /\| sft \| 30 \(0\) \| 0\.000( \[[^\]]*\])? \| 0\.000/);
   assert.match(report, /\| static \| 30 \(\d+\) \|/);
+  assert.match(report, /\| dynamic \| 30 \(\d+\) \|/);
   assert.match(readFileSync(join(out, "control-response.svg"), "utf8"), /^<svg/);
 });

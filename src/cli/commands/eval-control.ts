@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { ConfigError } from "../../core/index.js";
 import { newestDataset } from "../../datasets/index.js";
@@ -7,8 +7,15 @@ import { type ControlEvaluator, type ControlSystem, evalControl, sftSourcePapers
 import type { Scores } from "../../idea/index.js";
 import { generateIdeas } from "../../ideas/index.js";
 import { isLocalModel, openLlama, SHIPPED_MODEL_PATH, SHIPPED_POLICY_PATH } from "../../llm/index.js";
-import { loadRewardModel, SHIPPED_TFIDF_MODEL_DIR, SHIPPED_TRANSFORMER_RM_DIR } from "../../reward/index.js";
-import { loadControllerSet, staticSteering } from "../../steer/index.js";
+import {
+  createScoreCache,
+  loadRewardModel,
+  type RewardModel,
+  SHIPPED_TFIDF_MODEL_DIR,
+  SHIPPED_TRANSFORMER_RM_DIR,
+  scoreIdeas,
+} from "../../reward/index.js";
+import { loadControllerSet, loadDecoder, staticSteering } from "../../steer/index.js";
 import { readSftRows } from "../../train/index.js";
 import { contextFor, intFlag } from "../context.js";
 
@@ -35,7 +42,7 @@ export function addEvalControlCommand(ev: Command): void {
     .description("do the weights steer the ideas? the simplex grid on held-out papers, per system and evaluator")
     .option(
       "--system <name=model.gguf:control>",
-      "a row of the ablation table: a policy GGUF and none | static (repeatable; default: prompting and sft)",
+      "a row of the ablation table: a policy GGUF and none | static | dynamic (repeatable; default: prompting and sft)",
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
@@ -80,7 +87,7 @@ Examples:
         })),
       ];
       const specs = (flags.system.length ? flags.system : DEFAULT_SYSTEMS).map(parseSystem);
-      const opened = await Promise.all(specs.map((s) => openSystem(s)));
+      const opened = await Promise.all(specs.map((s) => openSystem(s, (evaluators[0] as ControlEvaluator).model)));
       try {
         const { reportPath } = await evalControl({
           systems: opened.map((o) => o.system),
@@ -103,21 +110,31 @@ Examples:
     });
 }
 
-type SystemSpec = { name: string; modelPath: string; control: "none" | "static" };
+type SystemSpec = { name: string; modelPath: string; control: "none" | "static" | "dynamic" };
 
 function parseSystem(spec: string): SystemSpec {
-  const m = /^([^=]+)=(.+):(none|static)$/.exec(spec);
-  if (!m) throw new ConfigError(`--system ${spec}`, "write name=model.gguf:none or name=model.gguf:static");
+  const m = /^([^=]+)=(.+):(none|static|dynamic)$/.exec(spec);
+  if (!m) throw new ConfigError(`--system ${spec}`, "write name=model.gguf:none, :static or :dynamic");
   const modelPath = resolve(m[2] as string);
   if (!existsSync(modelPath)) throw new ConfigError(`--system ${spec}: ${modelPath} not found`, "pass a GGUF file");
   return { name: m[1] as string, modelPath, control: m[3] as SystemSpec["control"] };
 }
 
-/** A system as a generator: the model through llama.cpp, one idea per call, static control through its controllers. */
-async function openSystem(s: SystemSpec): Promise<{ system: ControlSystem; close(): Promise<void> }> {
+/**
+ * A system as a generator: the model through llama.cpp, one idea per call; static control through the controllers
+ * beside the model, dynamic control through them and controllers/decoder.json, scored on the training evaluator.
+ */
+async function openSystem(
+  s: SystemSpec,
+  trainingRm: RewardModel,
+): Promise<{ system: ControlSystem; close(): Promise<void> }> {
   const backend = await openLlama({ modelPath: s.modelPath, contextSize: 1024 });
   if (!isLocalModel(backend)) throw new Error("a builtin model is local");
-  const controllers = s.control === "static" ? loadControllerSet(resolve(s.modelPath, "..")) : null;
+  const dir = dirname(s.modelPath);
+  const controllers = s.control === "none" ? null : loadControllerSet(dir);
+  const decoder = s.control === "dynamic" ? loadDecoder(join(dir, "controllers", "decoder.json")) : null;
+  const cache = createScoreCache();
+  const score = (texts: string[]) => scoreIdeas(texts, { model: trainingRm, cache });
   const generate = async (paper: { title: string; abstract: string }, w: Scores, seed: number) => {
     for await (const e of generateIdeas(paper, {
       backend,
@@ -128,7 +145,8 @@ async function openSystem(s: SystemSpec): Promise<{ system: ControlSystem; close
       maxTokens: 400,
       maxPromptTokens: 480,
       maxAttempts: 3,
-      steering: controllers ? staticSteering(controllers, w) : undefined,
+      steering: controllers && !decoder ? staticSteering(controllers, w) : undefined,
+      dynamic: controllers && decoder ? { controllers, decoder, weights: w, score } : undefined,
     }))
       if (e.type === "idea") return e.text;
     return "";
