@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { createRng } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { parseIdea } from "../idea/index.js";
@@ -24,6 +24,16 @@ const IDEA = SAMPLE_IDEA_TEXT;
 
 const OPTIONS = { n: 2, seed: 3, temperature: 0, topP: 1, maxTokens: 200, maxPromptTokens: 96, maxAttempts: 2 };
 
+/** The tiny policy that writes IDEA for PAPER, open in llama.cpp for the test's duration. */
+async function tinyPolicyBackend(t: TestContext) {
+  const dir = tempDir(t);
+  const modelPath = await writeTinyPolicy(join(dir, "policy"), { ...PAPER, idea: IDEA });
+  const backend = await openLlama({ modelPath, contextSize: 256 });
+  t.after(() => backend.close());
+  assert.ok(isLocalModel(backend));
+  return { dir, backend };
+}
+
 async function collect(events: AsyncIterable<IdeaEvent>): Promise<IdeaEvent[]> {
   const out: IdeaEvent[] = [];
   for await (const e of events) out.push(e);
@@ -31,10 +41,7 @@ async function collect(events: AsyncIterable<IdeaEvent>): Promise<IdeaEvent[]> {
 }
 
 test("a policy trained by the engine writes its idea through llama.cpp; ideas parse, are scored and repeat with the seed", async (t) => {
-  const dir = tempDir(t);
-  const modelPath = await writeTinyPolicy(join(dir, "policy"), { ...PAPER, idea: IDEA });
-  const backend = await openLlama({ modelPath, contextSize: 256 });
-  t.after(() => backend.close());
+  const { backend } = await tinyPolicyBackend(t);
   const rewardModel = loadRewardModel();
   const events = await collect(generateIdeas(PAPER, { ...OPTIONS, backend, rewardModel }));
   const ideas = events.filter((e) => e.type === "idea");
@@ -176,11 +183,7 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
 });
 
 test("static control applies the control vector while an idea is written, records eps per sentence, and clears it after", async (t) => {
-  const dir = tempDir(t);
-  const modelPath = await writeTinyPolicy(join(dir, "policy"), { ...PAPER, idea: IDEA });
-  const backend = await openLlama({ modelPath, contextSize: 256 });
-  t.after(() => backend.close());
-  assert.ok(isLocalModel(backend));
+  const { backend } = await tinyPolicyBackend(t);
   const { nEmbd, nLayers } = backend.info;
   const vectorOf = (scale: number) => {
     const v = Float32Array.from({ length: nEmbd }, (_, j) => Math.sin(j * 7 + 1) * scale);
@@ -219,11 +222,7 @@ test("static control applies the control vector while an idea is written, record
 });
 
 test("dynamic control: the decoder decides strengths at each sentence boundary, recorded per sentence, vector cleared after", async (t) => {
-  const dir = tempDir(t);
-  const modelPath = await writeTinyPolicy(join(dir, "policy"), { ...PAPER, idea: IDEA });
-  const backend = await openLlama({ modelPath, contextSize: 256 });
-  t.after(() => backend.close());
-  assert.ok(isLocalModel(backend));
+  const { dir, backend } = await tinyPolicyBackend(t);
   const { nEmbd, nLayers } = backend.info;
   const vector = (k: number) =>
     Array.from({ length: nLayers }, (_, l) =>

@@ -31,4 +31,4 @@ export {
 export { hasSharedData, requireSharedData, SHARED_DATA, sharedPath } from "./shared-data.js";
 export { tempDir } from "./temp-dir.js";
 export { openTinyLlama } from "./tiny-llama.js";
-export { writeTinyPolicy } from "./tiny-policy.js";
+export { writeTinyControllers, writeTinyPolicy } from "./tiny-policy.js";

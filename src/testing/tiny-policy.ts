@@ -10,6 +10,8 @@ import {
   trainBpe,
   writeLlamaGguf,
 } from "../engine/index.js";
+import { DIMENSIONS } from "../idea/index.js";
+import { writeControlVectorGguf } from "../steer/index.js";
 
 /**
  * A tiny policy that has learnt one answer: `<|paper|>Title: …\nAbstract: …<|idea|>` followed by `idea` and
@@ -68,4 +70,17 @@ export async function writeTinyPolicy(
     fileType: "F32",
   });
   return modelPath;
+}
+
+/**
+ * Mild controllers beside a tiny policy, as `train rl` writes them (`controllers/<dimension>.gguf`): one direction
+ * per dimension on layer 1, small enough that the policy still writes its idea.
+ */
+export function writeTinyControllers(policyDir: string, o: { dModel?: number; scale?: number } = {}): void {
+  const dir = join(policyDir, "controllers");
+  mkdirSync(dir, { recursive: true });
+  for (const [k, d] of DIMENSIONS.entries()) {
+    const v = Float32Array.from({ length: o.dModel ?? 32 }, (_, j) => Math.sin(j * (k + 2)) * (o.scale ?? 0.3));
+    writeControlVectorGguf(join(dir, `${d}.gguf`), [undefined, v], { modelHint: "test" });
+  }
 }

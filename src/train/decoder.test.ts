@@ -3,9 +3,15 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
-import { DIMENSIONS } from "../idea/index.js";
-import { loadDecoder, writeControlVectorGguf } from "../steer/index.js";
-import { resumeVersusWhole, SAMPLE_IDEA_TEXT, SAMPLE_PAPER, tempDir, writeTinyPolicy } from "../testing/index.js";
+import { loadDecoder } from "../steer/index.js";
+import {
+  resumeVersusWhole,
+  SAMPLE_IDEA_TEXT,
+  SAMPLE_PAPER,
+  tempDir,
+  writeTinyControllers,
+  writeTinyPolicy,
+} from "../testing/index.js";
 import { decoderStage, readMetrics, resolveDecoderConfig, trainDecoder } from "./index.js";
 
 /** A tiny policy with mild controllers beside it (what train rl writes), and a dataset of the paper it knows. */
@@ -13,11 +19,7 @@ async function fixture(t: import("node:test").TestContext) {
   const dir = tempDir(t);
   const policy = join(dir, "policy");
   await writeTinyPolicy(policy, { ...SAMPLE_PAPER, idea: SAMPLE_IDEA_TEXT });
-  mkdirSync(join(policy, "controllers"));
-  for (const [k, d] of DIMENSIONS.entries()) {
-    const v = Float32Array.from({ length: 32 }, (_, j) => Math.sin(j * (k + 2)) * 0.6);
-    writeControlVectorGguf(join(policy, "controllers", `${d}.gguf`), [undefined, v], { modelHint: "test" });
-  }
+  writeTinyControllers(policy, { scale: 0.6 });
   const dataset = join(dir, "dataset");
   mkdirSync(dataset);
   const prompt = `<|paper|>Title: ${SAMPLE_PAPER.title}\nAbstract: ${SAMPLE_PAPER.abstract}<|idea|>`;

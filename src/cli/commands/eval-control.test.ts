@@ -3,14 +3,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createRng } from "../../core/index.js";
-import { DIMENSIONS } from "../../idea/index.js";
-import { initDecoder, saveDecoder, writeControlVectorGguf } from "../../steer/index.js";
+import { initDecoder, saveDecoder } from "../../steer/index.js";
 import {
   runCli,
   SAMPLE_IDEA_TEXT,
   SAMPLE_PAPER,
   tempDir,
-  writeSftDataset,
+  writeTinyControllers,
   writeTinyPolicy,
 } from "../../testing/index.js";
 
@@ -18,11 +17,7 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   const home = tempDir(t);
   const modelPath = await writeTinyPolicy(join(home, "policy"), { ...SAMPLE_PAPER, idea: SAMPLE_IDEA_TEXT });
   // Mild controllers beside the policy (what train rl writes): the memorised idea survives them.
-  mkdirSync(join(home, "policy", "controllers"));
-  for (const [k, d] of DIMENSIONS.entries()) {
-    const v = Float32Array.from({ length: 32 }, (_, j) => Math.sin(j * (k + 2)) * 0.3);
-    writeControlVectorGguf(join(home, "policy", "controllers", `${d}.gguf`), [undefined, v], { modelHint: "test" });
-  }
+  writeTinyControllers(join(home, "policy"));
   const rng = createRng(1);
   saveDecoder(
     join(home, "policy", "controllers", "decoder.json"),
