@@ -123,6 +123,10 @@ async function sample(
   const plain = (text: string) => ({ text, strengths: [] });
   if (!isLocalModel(backend)) return plain((await backend.chat(chatPrompt(paper), sampling)).text);
   if (o.dynamic) {
+    if (o.mode === "chat")
+      throw new IdeasteerError("E_INPUT", "dynamic control with a chat model", {
+        hint: "the decoder steps through raw prompts (our policy, or a --lora model's plain prompt); use --control static",
+      });
     const p =
       o.mode === "policy"
         ? await policyPrompt(backend, paper, o.maxPromptTokens)
