@@ -24,7 +24,7 @@ export const RlConfig = TrainerConfig.extend({
     .enum(["engine", "llama"])
     .default("engine")
     .describe(
-      "who samples the ideas: the engine's KV-cached decoder (faster for our small policy: bench/rl-rollouts.ts) or llama.cpp on the exported policy",
+      "who samples the ideas: the engine's KV-cached decoder (faster for our small policy: bench/rl.ts) or llama.cpp on the exported policy",
     ),
   temperature: z.number().positive().max(2).default(1).describe("rollout sampling temperature"),
   topP: z.number().positive().max(1).default(1).describe("rollout nucleus sampling (1: the full distribution)"),

@@ -1,0 +1,142 @@
+/**
+ * Control's costs (issue 12, bench/rl), each beside its baseline in the same process, on the shipped SFT policy:
+ *   1. RL rollouts: llama.cpp on the policy exported as GGUF (export + load + sample, what `--rollouts llama` pays
+ *      each step) beside the engine's own KV-cached decoder (same weights, same steering, same prompt);
+ *   2. static control: llama.cpp decoding with a control vector beside the same decoding without one;
+ *   3. dynamic control: the sentence-level decoder (a strength decision and a reward-model call on the prefix at
+ *      every sentence) beside unsteered decoding: wall time and reward-model calls per idea.
+ *
+ *   npx tsx bench/rl.ts [--ideas 4] [--tokens 256] [--threads 1]
+ */
+import { rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRng } from "../src/core/index.js";
+import {
+  createLlama,
+  llamaWeights,
+  loadLlamaWeights,
+  loadTokenizer,
+  setNumThreads,
+  writeLlamaGguf,
+} from "../src/engine/index.js";
+import { openLlama, SHIPPED_POLICY_PATH } from "../src/llm/index.js";
+import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../src/reward/index.js";
+import { combineControllers, generateWithDynamicControl, initDecoder } from "../src/steer/index.js";
+import { loadBaseModel, openRolloutSampler, resolveRlConfig } from "../src/train/index.js";
+import { benchArg } from "./bench-arg.js";
+
+const ideas = Number(benchArg("ideas", "4"));
+const tokens = Number(benchArg("tokens", "256"));
+const threads = Number(benchArg("threads", "1"));
+setNumThreads(threads);
+
+const base = loadBaseModel(SHIPPED_POLICY_PATH);
+const policy = createLlama(base.llamaConfig, { seed: 1 });
+loadLlamaWeights(policy, base.weights);
+const tokenizer = loadTokenizer(base.tokenizerPath);
+const cfg = resolveRlConfig({ maxNewTokens: tokens, threads, temperature: 1 });
+const runDir = join(tmpdir(), `ideasteer-bench-rl-${process.pid}.gguf`);
+const end = tokenizer.tokenId("<|end|>");
+const prompt = tokenizer.encode(
+  "<|paper|>Title: Sparse attention for long documents\nAbstract: We make attention sparse so that long documents fit in memory and train faster.<|idea|>",
+);
+// A fixed steering vector on every layer from 1: both samplers pay for it.
+const steer = Array.from({ length: policy.config.nLayers }, (_, l) =>
+  l === 0 ? undefined : Float32Array.from({ length: policy.config.dModel }, (_, j) => Math.sin(j) * 0.05),
+);
+// What train rl does before each batch: the policy's current weights as a GGUF for llama.cpp.
+const exportPolicy = () => {
+  writeLlamaGguf(runDir, {
+    config: policy.config,
+    weights: llamaWeights(policy),
+    tokenizer: tokenizer.toGgufTokenizer(),
+    fileType: "F32",
+    name: "bench",
+  });
+  return runDir;
+};
+
+const rows: { what: string; tokens: number; s: number }[] = [];
+for (const rollouts of ["engine", "llama"] as const) {
+  const t0 = performance.now();
+  const sampler = await openRolloutSampler({ cfg: { ...cfg, rollouts }, policy, exportPolicy });
+  const rng = createRng(1);
+  let n = 0;
+  for (let i = 0; i < ideas; i++) n += (await sampler.sample(prompt, steer, rng, end)).ids.length;
+  await sampler.close();
+  rows.push({
+    what: rollouts === "llama" ? "llama.cpp (export + load + sample)" : "baseline: engine KV-cached decoder",
+    tokens: n,
+    s: (performance.now() - t0) / 1000,
+  });
+}
+rmSync(runDir, { force: true });
+
+const engineRow = rows[0] as { tokens: number; s: number };
+
+// 2 and 3: llama.cpp on the shipped policy, unsteered, static, dynamic; the same seeds in each.
+const backend = await openLlama({ modelPath: SHIPPED_POLICY_PATH, contextSize: 1024, threads });
+const controllers = {
+  vectors: { novelty: steer, feasibility: steer, effectiveness: steer },
+  epsMax: 1,
+  dir: "",
+};
+const decoder = initDecoder({ hidden: 16, epsMax: 1, sigma: 0.1, rng: createRng(3) });
+const reward = loadRewardModel(SHIPPED_TRANSFORMER_RM_DIR);
+let rmCalls = 0;
+const weights = { novelty: 0.6, feasibility: 0.2, effectiveness: 0.2 };
+const decode = async (mode: "none" | "static" | "dynamic") => {
+  const t0 = performance.now();
+  let n = 0;
+  for (let i = 0; i < ideas; i++) {
+    const sampling = { maxTokens: tokens, temperature: 1, seed: 100 + i, stopTokens: [end] };
+    if (mode === "dynamic") {
+      const g = await generateWithDynamicControl(
+        backend,
+        prompt,
+        {
+          controllers,
+          decoder,
+          weights,
+          score: (texts) => {
+            rmCalls++;
+            return scoreIdeas(texts, { model: reward });
+          },
+        },
+        sampling,
+      );
+      n += g.tokens.length;
+      continue;
+    }
+    if (mode === "static") backend.setControlVector(combineControllers(controllers, [0.6, 0.2, 0.2]), 1);
+    n += (await backend.generate(prompt, sampling)).tokens.length;
+    backend.clearControlVector();
+  }
+  return { tokens: n, s: (performance.now() - t0) / 1000 };
+};
+const plain = await decode("none");
+const fixed = await decode("static");
+const dyn = await decode("dynamic");
+await backend.close();
+
+console.log(
+  `\n${new Date().toISOString()}, load average ${loadavg()[0]?.toFixed(1)}, ${ideas} ideas x <= ${tokens} tokens, ${threads} threads\n`,
+);
+console.log("| sampler | tokens | wall s | tokens/s | speed vs engine |\n|---|---:|---:|---:|---:|");
+for (const r of rows)
+  console.log(
+    `| ${r.what} | ${r.tokens} | ${r.s.toFixed(2)} | ${Math.round(r.tokens / r.s)} | ${(r.tokens / r.s / (engineRow.tokens / engineRow.s)).toFixed(2)}x |`,
+  );
+const perToken = (r: { tokens: number; s: number }) => (1000 * r.s) / r.tokens;
+console.log(
+  "\n| llama.cpp decoding | tokens | wall s | ms/token | overhead vs unsteered | reward-model calls per idea |\n|---|---:|---:|---:|---:|---:|",
+);
+for (const [name, r, calls] of [
+  ["baseline: unsteered", plain, 0],
+  ["static control vector", fixed, 0],
+  ["dynamic: decoder + prefix scores per sentence", dyn, rmCalls / ideas],
+] as const)
+  console.log(
+    `| ${name} | ${r.tokens} | ${r.s.toFixed(2)} | ${perToken(r).toFixed(2)} | ${((perToken(r) / perToken(plain) - 1) * 100).toFixed(1)}% | ${calls.toFixed(1)} |`,
+  );
