@@ -92,6 +92,13 @@ export const ServerConfig = z.object({
   host: z.string().default("127.0.0.1").describe("address to bind; anything but loopback requires a token"),
   port: z.number().int().min(0).max(65535).default(8080).describe("TCP port (0 = any free port)"),
   token: z.string().default("").describe("bearer token clients must send (Authorization: Bearer <token>)"),
+  rateLimit: z
+    .number()
+    .int()
+    .min(-1)
+    .default(-1)
+    .describe("requests per minute per client (token or address); 0: none; -1: none on loopback, 600 beyond it"),
+  rateBurst: z.number().int().min(1).default(60).describe("requests a client may send at once before the rate applies"),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 

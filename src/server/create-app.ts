@@ -7,6 +7,7 @@ import { type IdeasApiDeps, ideasRoutes } from "./ideas-routes.js";
 import { limitBody } from "./limit-body.js";
 import { openAiCompatRoutes, openAiError } from "./openai-compat.js";
 import { openApiDocument } from "./openapi.js";
+import { type RateLimitOptions, rateLimit } from "./rate-limit.js";
 import { type RewardApiDeps, rewardRoutes } from "./reward-routes.js";
 
 export type AppDeps = {
@@ -18,12 +19,14 @@ export type AppDeps = {
   maxBodyBytes?: number;
   ideas?: IdeasApiDeps; // mounts POST /api/ideas
   rewards?: RewardApiDeps; // mounts POST /reward/openrlhf and POST /api/rewards
+  rateLimit?: RateLimitOptions; // per-client token buckets; absent: no limit
 };
 
 /** The HTTP app: a table of contents of mounted routes (STYLE H3), guarded by a bearer token when one is set. */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   if (deps.token) app.use("*", bearerAuth({ token: deps.token }));
+  if (deps.rateLimit && deps.rateLimit.perMinute > 0) app.use("*", rateLimit(deps.rateLimit));
   app.use("*", limitBody(deps.maxBodyBytes ?? 4 * 1024 * 1024));
   app.get("/openapi.json", (c) =>
     c.json(openApiDocument({ ideas: Boolean(deps.ideas), rewards: Boolean(deps.rewards) })),

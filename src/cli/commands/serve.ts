@@ -4,7 +4,7 @@ import { generateIdeas } from "../../ideas/index.js";
 import { PaperStore } from "../../library/index.js";
 import type { LlmBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
-import { type IdeasApiDeps, startServer } from "../../server/index.js";
+import { type IdeasApiDeps, isLoopbackHost, startServer } from "../../server/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor } from "../context.js";
 import { modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
@@ -18,6 +18,8 @@ const SERVE_FLAGS = configFlags({
     host: "<address>",
     port: "<n>",
     token: { value: "<token>", note: "; IDEASTEER_SERVER_TOKEN keeps it out of the process list" },
+    rateLimit: "<per-minute>",
+    rateBurst: "<n>",
   },
 });
 
@@ -104,6 +106,7 @@ async function serveUntilInterrupted(
     host: config.server.host,
     port: config.server.port,
     token: config.server.token || undefined,
+    rateLimit: rateLimitOf(config.server),
   });
   const rewards = opts.rewardRoutes ? `, rewards at ${server.url}/reward/openrlhf and /api/rewards` : "";
   process.stdout.write(
@@ -113,6 +116,12 @@ async function serveUntilInterrupted(
   log.info("shutting down");
   await server.close();
   library?.close();
+}
+
+/** -1 (the default): no limit on loopback, 600 requests per minute per client beyond it. */
+function rateLimitOf(c: { host: string; rateLimit: number; rateBurst: number }) {
+  const perMinute = c.rateLimit >= 0 ? c.rateLimit : isLoopbackHost(c.host) ? 0 : 600;
+  return perMinute > 0 ? { perMinute, burst: c.rateBurst } : undefined;
 }
 
 /** Resolves at the first SIGINT or SIGTERM, and stops listening for both. */
