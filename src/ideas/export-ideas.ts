@@ -1,12 +1,21 @@
 import { DIMENSIONS } from "../idea/index.js";
 import type { SavedIdea } from "./idea-store.js";
+import { type BibPaper, relatedBibtex } from "./related-bibtex.js";
 
-export const EXPORT_FORMATS = ["md", "json"] as const;
+export const EXPORT_FORMATS = ["md", "json", "bib"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** Saved ideas as Markdown (one section each, with scores and provenance) or JSON (the records as stored). */
-export function exportIdeas(ideas: readonly SavedIdea[], format: ExportFormat): string {
+/**
+ * Saved ideas as Markdown (one section each, with scores and provenance), JSON (the records as stored), or BibTeX of
+ * their related work (`lookup` fills the entries from the library).
+ */
+export function exportIdeas(
+  ideas: readonly SavedIdea[],
+  format: ExportFormat,
+  lookup?: (id: string) => BibPaper | null,
+): string {
   if (format === "json") return `${JSON.stringify(ideas, null, 2)}\n`;
+  if (format === "bib") return relatedBibtex(ideas, lookup);
   return ideas.map(markdownOf).join("\n");
 }
 

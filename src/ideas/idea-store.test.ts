@@ -64,3 +64,30 @@ test("a batch of ideas is saved whole or not at all", (t) => {
   assert.equal(store.list().length, 0);
   store.close();
 });
+
+test("BibTeX export: one entry per related paper across ideas, filled from the library, special characters escaped", (t) => {
+  const store = IdeaStore.open(join(tempDir(t), "library.sqlite"));
+  t.after(() => store.close());
+  const withPrior = (seed: number): NewIdea => ({
+    ...idea(seed),
+    related: [
+      { id: "p1", title: "Sparse attention", role: "source" },
+      { id: "neurips2023/x_1", title: "Costs {and} 50% of $budget", role: "prior", year: 2023 },
+    ],
+  });
+  store.save([withPrior(1), withPrior(2)]);
+  const bib = exportIdeas(store.list(), "bib", (id) =>
+    id === "p1"
+      ? { id, title: "Sparse attention", authors: ["Ada Lovelace", "Alan Turing"], year: 2024, venue: "ICLR" }
+      : null,
+  );
+  const entries = bib.match(/^@misc\{/gm) ?? [];
+  assert.equal(entries.length, 2, "two papers, however many ideas cite them");
+  assert.match(
+    bib,
+    /@misc\{p1,\n {2}title = \{Sparse attention\},\n {2}author = \{Ada Lovelace and Alan Turing\},\n {2}year = 2024,\n {2}howpublished = \{ICLR\}/,
+  );
+  assert.match(bib, /@misc\{neurips2023_x_1,/);
+  assert.match(bib, /title = \{Costs \\\{and\\\} 50\\% of \\\$budget\}/);
+  assert.equal((bib.match(/(?<!\\)\{/g) ?? []).length, (bib.match(/(?<!\\)\}/g) ?? []).length, "braces balance");
+});

@@ -1,4 +1,4 @@
-// The generation pipeline (DESIGN §8): the prompt, steered generation, scoring; the idea history comes later.
+// The generation pipeline (DESIGN §8): prompts, steered generation, scoring, the idea history and its exports.
 
 export { dedupIdeas, rankIdeas, weightedScore } from "./dedup-rank.js";
 export { EXPORT_FORMATS, type ExportFormat, exportIdeas } from "./export-ideas.js";
@@ -22,3 +22,4 @@ export { type IdeaRecord, ideaRecord } from "./idea-record.js";
 export { IDEAS_SCHEMA_VERSION, IdeaStore, type NewIdea, type SavedIdea } from "./idea-store.js";
 export { modelHash } from "./model-hash.js";
 export { MAX_PAPER_FILE_BYTES, readPaperFile } from "./paper-input.js";
+export { type BibPaper, relatedBibtex } from "./related-bibtex.js";

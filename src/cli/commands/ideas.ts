@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { ConfigError } from "../../core/index.js";
 import { DIMENSIONS } from "../../idea/index.js";
 import { EXPORT_FORMATS, type ExportFormat, exportIdeas, IdeaStore, type SavedIdea } from "../../ideas/index.js";
+import { PaperStore } from "../../library/index.js";
 import { contextFor, intFlag } from "../context.js";
 import type { RegisterCommands } from "./index.js";
 
@@ -63,7 +64,7 @@ export const registerIdeasCommands: RegisterCommands = (program: Command) => {
     );
   ideas
     .command("export")
-    .description("saved ideas as Markdown or JSON")
+    .description("saved ideas as Markdown or JSON, or their related work as BibTeX (--format bib)")
     .option("--format <format>", EXPORT_FORMATS.join(" | "), "md")
     .option("--paper <id>", "only ideas for this paper")
     .option("--limit <n>", "how many, newest first", intFlag("--limit"), 1000)
@@ -72,12 +73,19 @@ export const registerIdeasCommands: RegisterCommands = (program: Command) => {
       withIdeas(cmd, (store) => {
         if (!EXPORT_FORMATS.includes(flags.format as ExportFormat))
           throw new ConfigError(`unknown --format ${flags.format}`, `use ${EXPORT_FORMATS.join(" or ")}`);
-        const text = exportIdeas(
-          store.list({ paperId: flags.paper, limit: flags.limit }),
-          flags.format as ExportFormat,
-        );
-        if (flags.out) writeFileSync(flags.out, text);
-        else process.stdout.write(text);
+        const dbPath = contextFor(cmd).config.library.dbPath;
+        const library = PaperStore.exists(dbPath) ? PaperStore.open(dbPath, { readonly: true }) : null;
+        try {
+          const text = exportIdeas(
+            store.list({ paperId: flags.paper, limit: flags.limit }),
+            flags.format as ExportFormat,
+            (id) => library?.get(id) ?? null,
+          );
+          if (flags.out) writeFileSync(flags.out, text);
+          else process.stdout.write(text);
+        } finally {
+          library?.close();
+        }
       }),
     );
 };
