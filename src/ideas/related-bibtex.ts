@@ -11,7 +11,7 @@ export type BibPaper = {
 };
 
 // BibTeX's specials escaped; braces kept balanced by escaping every one.
-const escape = (s: string) => s.replace(/[\\{}]/g, (c) => `\\${c}`).replace(/[&%$#_]/g, (c) => `\\${c}`);
+const bibEscape = (s: string) => s.replace(/[\\{}]/g, (c) => `\\${c}`).replace(/[&%$#_]/g, (c) => `\\${c}`);
 const keyOf = (id: string) => id.replace(/[^A-Za-z0-9:_-]/g, "_");
 
 /**
@@ -31,12 +31,12 @@ export function relatedBibtex(
 
 function entryOf(p: BibPaper): string {
   const fields: [string, string | undefined][] = [
-    ["title", `{${escape(p.title)}}`],
-    ["author", p.authors?.length ? `{${p.authors.map(escape).join(" and ")}}` : undefined],
+    ["title", `{${bibEscape(p.title)}}`],
+    ["author", p.authors?.length ? `{${p.authors.map(bibEscape).join(" and ")}}` : undefined],
     ["year", p.year ? String(p.year) : undefined],
-    ["howpublished", p.venue ? `{${escape(p.venue)}}` : undefined],
+    ["howpublished", p.venue ? `{${bibEscape(p.venue)}}` : undefined],
     ["url", p.url ? `{${p.url.replace(/[{}]/g, "")}}` : undefined],
-    ["note", `{ideasteer id ${escape(p.id)}}`],
+    ["note", `{ideasteer id ${bibEscape(p.id)}}`],
   ];
   const body = fields.flatMap(([k, v]) => (v === undefined ? [] : [`  ${k} = ${v}`])).join(",\n");
   return `@misc{${keyOf(p.id)},\n${body}\n}\n`;
