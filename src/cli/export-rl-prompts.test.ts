@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { silentLogger } from "../core/index.js";
 import { type Scores, weightedSum, weightsFrom } from "../idea/index.js";
 import { loadRewardModel, scoreIdeas } from "../reward/index.js";
-import { startServer } from "../server/index.js";
-import { SAMPLE_IDEA_TEXT, scriptedBackend, tempDir, writeSftDataset } from "../testing/index.js";
+import { SAMPLE_IDEA_TEXT, startTestServer, tempDir, writeSftDataset } from "../testing/index.js";
 import { openRlhfPromptRows } from "./export-rl-prompts.js";
 
 // What OpenRLHF does with a row (openrlhf/datasets/prompts_dataset.py with --apply_chat_template): the tokenizer's
@@ -28,15 +26,7 @@ test("exported RL prompts round-trip through the reward route as OpenRLHF sends 
   assert.notEqual(rows[0]?.label, rows[1]?.label, "weights are sampled per prompt");
 
   const model = loadRewardModel();
-  const server = await startServer({
-    backend: scriptedBackend(() => ""),
-    modelId: "m",
-    log: silentLogger,
-    host: "127.0.0.1",
-    port: 0,
-    rewards: { model },
-  });
-  t.after(() => server.close());
+  const server = await startTestServer(t, { rewards: { model } });
   const prompts = rows.map((r) => chatml(r.messages));
   const res = await fetch(`${server.url}/reward/openrlhf`, {
     method: "POST",

@@ -53,3 +53,13 @@ export function readJsonObject(file: string): Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ConfigError(`${file} must hold a JSON object`);
   return v as Record<string, unknown>;
 }
+
+/** What a training command prints at the end: its run folder, what it wrote, and the final figures. */
+export function runSummary(
+  runDir: string,
+  wrote: [label: string, path: string],
+  figures: Record<string, number>,
+): string {
+  const lines = Object.entries(figures).map(([k, v]) => `${k}\t${v.toFixed(4)}`);
+  return `run: ${runDir}\n${wrote[0]}: ${wrote[1]}\n${lines.join("\n")}\n`;
+}

@@ -1,20 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { silentLogger } from "../core/index.js";
-import { scriptedBackend } from "../testing/index.js";
-import { startServer } from "./index.js";
+import { startTestServer } from "../testing/index.js";
 
 test("per-client rate limit: a burst passes, the next request gets 429 with Retry-After, other clients and time restore it", async (t) => {
   let clock = 1_000_000;
-  const server = await startServer({
-    backend: scriptedBackend(() => "ok"),
-    modelId: "m",
-    log: silentLogger,
-    host: "127.0.0.1",
-    port: 0,
-    rateLimit: { perMinute: 60, burst: 3, now: () => clock },
-  });
-  t.after(() => server.close());
+  const server = await startTestServer(t, { rateLimit: { perMinute: 60, burst: 3, now: () => clock } });
   const get = (auth?: string) =>
     fetch(`${server.url}/v1/models`, { headers: auth ? { authorization: auth } : {} }).then(async (r) => ({
       status: r.status,

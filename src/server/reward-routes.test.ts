@@ -1,28 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { silentLogger } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
 import { loadRewardModel, scoreIdeas } from "../reward/index.js";
-import { SAMPLE_IDEA_TEXT, SAMPLE_PAPER, scriptedBackend } from "../testing/index.js";
-import { MAX_REWARD_TEXTS, responseOf, startServer } from "./index.js";
+import { SAMPLE_IDEA_TEXT, SAMPLE_PAPER, startTestServer } from "../testing/index.js";
+import { MAX_REWARD_TEXTS, responseOf } from "./index.js";
 
 const model = loadRewardModel();
 
-async function rewardServer(t: import("node:test").TestContext, token?: string) {
-  // The reward routes never call the LLM backend: any backend will do.
-  const server = await startServer({
-    backend: scriptedBackend(() => ""),
-    modelId: "m",
-    log: silentLogger,
-    host: "127.0.0.1",
-    port: 0,
-    token,
-    rewards: { model },
-    maxBodyBytes: 256 * 1024,
-  });
-  t.after(() => server.close());
-  return server;
-}
+const rewardServer = (t: import("node:test").TestContext, token?: string) =>
+  startTestServer(t, { token, rewards: { model }, maxBodyBytes: 256 * 1024 });
 
 // The exact request OpenRLHF's remote_rm_fn_ray sends: requests.post(url, json={query, prompts, labels}).
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>

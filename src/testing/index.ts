@@ -30,5 +30,6 @@ export {
 } from "./sft-fixture.js";
 export { hasSharedData, requireSharedData, SHARED_DATA, sharedPath } from "./shared-data.js";
 export { tempDir } from "./temp-dir.js";
+export { startTestServer } from "./test-server.js";
 export { openTinyLlama } from "./tiny-llama.js";
 export { writeTinyControllers, writeTinyPolicy } from "./tiny-policy.js";

@@ -8,7 +8,7 @@ import {
 } from "../../train/index.js";
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
-import { stageOptions, untilInterrupted } from "../train-run-options.js";
+import { runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
 
 const DECODER_FLAGS = configFlags({
   section: "decoder",
@@ -66,11 +66,6 @@ Examples:
           signal,
         }),
       );
-      if (r)
-        process.stdout.write(
-          `run: ${r.runDir}\ndecoder: ${r.out}\n${Object.entries(r.lastEval)
-            .map(([k, v]) => `${k}\t${v.toFixed(4)}`)
-            .join("\n")}\n`,
-        );
+      if (r) process.stdout.write(runSummary(r.runDir, ["decoder", r.out], r.lastEval));
     });
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { type RlConfig, RlConfig as RlConfigSchema, resolveRlConfig, trainRl } from "../../train/index.js";
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
-import { stageOptions, untilInterrupted } from "../train-run-options.js";
+import { runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
 
 const RL_FLAGS = configFlags({
   section: "rl",
@@ -67,11 +67,6 @@ Examples:
       const r = await untilInterrupted((signal) =>
         trainRl({ ...o, out: resolve(flags.out), command: `ideasteer ${process.argv.slice(2).join(" ")}`, signal }),
       );
-      if (r)
-        process.stdout.write(
-          `run: ${r.runDir}\npolicy: ${r.out}\n${Object.entries(r.lastEval)
-            .map(([k, v]) => `${k}\t${v.toFixed(4)}`)
-            .join("\n")}\n`,
-        );
+      if (r) process.stdout.write(runSummary(r.runDir, ["policy", r.out], r.lastEval));
     });
 }

@@ -33,7 +33,7 @@ import {
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
-import { readJsonObject, stageOptions, untilInterrupted } from "../train-run-options.js";
+import { readJsonObject, runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
 import type { RegisterCommands } from "./index.js";
 import { addTrainDecoderCommand } from "./train-decoder.js";
 import { addTrainEnsembleCommand } from "./train-ensemble.js";
@@ -213,12 +213,7 @@ Examples:
           signal,
         }),
       );
-      if (r)
-        process.stdout.write(
-          `run: ${r.runDir}\nreward model: ${r.out}\n${Object.entries(r.metrics)
-            .map(([k, v]) => `${k}\t${v.toFixed(4)}`)
-            .join("\n")}\n`,
-        );
+      if (r) process.stdout.write(runSummary(r.runDir, ["reward model", r.out], r.metrics));
     });
 
   addTrainRlCommand(train);
