@@ -1,9 +1,15 @@
 import { IdeasteerError } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
-import { type Idea, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
+import { type Idea, type IdeaFieldPath, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
 import { type ControlVector, isLocalModel, type LlmBackend } from "../llm/index.js";
-import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
-import { type DynamicControl, generateWithDynamicControl, strengthsOf } from "../steer/index.js";
+import { MAX_IDEA_CHARS, type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
+import {
+  type Decision,
+  type DynamicControl,
+  generateWithDynamicControl,
+  sectionOf,
+  strengthsOf,
+} from "../steer/index.js";
 import {
   chatPrompt,
   type PromptMode,
@@ -12,6 +18,7 @@ import {
   promptModeOf,
   type SourcePaper,
 } from "./idea-prompt.js";
+import { drain, sentenceWatcher } from "./sentence-stream.js";
 
 /** A paper an idea is related to: the one it builds on, or the nearest prior work in the library. */
 export type RelatedWork = { id: string; title: string; role: "source" | "prior"; year?: number | null };
@@ -29,6 +36,15 @@ export type IdeaEvent =
       attempts: number; // generations this idea took (regenerated when the layout did not parse)
       repaired: boolean; // the layout was repaired (fields found under other labels), never filled in
       strengths: number[][]; // eps per sentence (DIMENSIONS order); empty: no steering
+    }
+  | {
+      type: "sentence"; // a sentence of the idea being written, as soon as it is complete (DESIGN §8)
+      index: number; // the idea
+      attempt: number; // a regenerated idea starts again at attempt + 1
+      text: string;
+      section: IdeaFieldPath;
+      strengths: number[]; // eps in use while it was written (DIMENSIONS order); empty: no steering
+      scores: Scores | null; // the reward models' scores of the idea up to and including it
     }
   | { type: "done"; ideas: number; attempts: number; parsedFirstTry: number };
 
@@ -51,6 +67,8 @@ export type GenerateIdeasOptions = {
   steering?: { vector: ControlVector; eps: number[] };
   /** Dynamic control: the sentence-level decoder sets the strengths sentence by sentence; needs a local model. */
   dynamic?: DynamicControl;
+  /** Also yield a `sentence` event for every sentence as it is written (the server's SSE stream, the UI). */
+  sentences?: boolean;
 };
 
 export const IDEA_LIMITS = { maxN: 64, maxTokens: 2_048, maxAttempts: 16 } as const;
@@ -69,14 +87,15 @@ export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions
   const mode = o.promptMode ?? (await promptModeOf(o.backend));
   const stats = { attempts: 0, parsedFirstTry: 0 };
   for (let index = 0; index < o.n; index++) {
-    const made = await oneIdea(paper, { ...o, mode, index });
+    const made = o.sentences
+      ? yield* drain<IdeaEvent, Made>((emit) => oneIdea(paper, { ...o, mode, index, emit }))
+      : await oneIdea(paper, { ...o, mode, index });
     stats.attempts += made.attempts;
     if (made.attempts === 1 && !made.repaired) stats.parsedFirstTry++;
     const scores = o.rewardModel
       ? ((await scoreIdeas([made.idea], { model: o.rewardModel, cache: o.scoreCache }))[0] ?? null)
       : null;
     const text = renderIdea(made.idea);
-    // Static control holds one strength vector for every sentence of the idea.
     // Static control holds one strength vector for every sentence; dynamic control recorded its own per sentence.
     const strengths = o.steering ? splitSentences(text).map(() => [...(o.steering?.eps ?? [])]) : made.strengths;
     yield { type: "idea", index, text, scores, related: o.related ?? [], ...made, strengths };
@@ -87,15 +106,17 @@ export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions
 type Made = { idea: Idea; seed: number; attempts: number; repaired: boolean; strengths: number[][] };
 
 /** One idea: attempts until one parses (strictly, or by repair without invented text). */
+type Emit = (e: IdeaEvent) => void;
+
 async function oneIdea(
   paper: SourcePaper,
-  o: GenerateIdeasOptions & { mode: PromptMode; index: number },
+  o: GenerateIdeasOptions & { mode: PromptMode; index: number; emit?: Emit },
 ): Promise<Made> {
   const missing: string[] = [];
   for (let attempt = 0; attempt < o.maxAttempts; attempt++) {
     o.signal?.throwIfAborted();
     const seed = attemptSeed(o.seed, o.index, attempt);
-    const sampled = await sample(paper, { ...o, seed });
+    const sampled = await sample(paper, { ...o, seed, attempt });
     const text = sampled.text.trim();
     const { strengths } = sampled;
     const strict = tryParse(text);
@@ -113,14 +134,29 @@ async function oneIdea(
   );
 }
 
-/** One generation: the policy's raw prompt, or a chat for other models; with dynamic control, its strengths. */
+/**
+ * One generation: the policy's raw prompt, or a chat for other models; with dynamic control, its strengths. With
+ * `emit`, each sentence is also reported as it completes, with the strengths in use and the running scores.
+ */
 async function sample(
   paper: SourcePaper,
-  o: GenerateIdeasOptions & { mode: PromptMode; seed: number },
+  o: GenerateIdeasOptions & { mode: PromptMode; seed: number; index: number; attempt: number; emit?: Emit },
 ): Promise<{ text: string; strengths: number[][] }> {
-  const sampling = { maxTokens: o.maxTokens, temperature: o.temperature, topP: o.topP, seed: o.seed, signal: o.signal };
+  const stream = sentenceEvents(o);
+  const sampling = {
+    maxTokens: o.maxTokens,
+    temperature: o.temperature,
+    topP: o.topP,
+    seed: o.seed,
+    signal: o.signal,
+    onText: stream?.push,
+  };
   const backend = o.backend;
-  const plain = (text: string) => ({ text, strengths: [] });
+  const done = async <T>(r: T) => {
+    await stream?.end();
+    return r;
+  };
+  const plain = (text: string) => done({ text, strengths: [] });
   if (!isLocalModel(backend)) return plain((await backend.chat(chatPrompt(paper), sampling)).text);
   if (o.dynamic) {
     if (o.mode === "chat")
@@ -131,11 +167,12 @@ async function sample(
       o.mode === "policy"
         ? await policyPrompt(backend, paper, o.maxPromptTokens)
         : { tokens: await plainPrompt(backend, paper, o.maxPromptTokens), endToken: undefined };
-    const g = await generateWithDynamicControl(backend, p.tokens, o.dynamic, {
+    const dyn = { ...o.dynamic, onDecision: stream?.decided };
+    const g = await generateWithDynamicControl(backend, p.tokens, dyn, {
       ...sampling,
       stopTokens: p.endToken === undefined ? undefined : [p.endToken],
     });
-    return { text: g.text, strengths: strengthsOf(g.decisions) };
+    return done({ text: g.text, strengths: strengthsOf(g.decisions) });
   }
   if (o.steering) backend.setControlVector(o.steering.vector, 1);
   try {
@@ -149,6 +186,46 @@ async function sample(
   } finally {
     if (o.steering) backend.clearControlVector();
   }
+}
+
+/**
+ * Sentence events for one generation: text chunks in (`push`), each completed sentence out through `emit` with its
+ * section, the strengths in use (`decided` updates them under dynamic control) and the reward models' scores of the
+ * idea so far, in order (scoring is chained); `end` flushes the last sentence and waits for the chain.
+ */
+function sentenceEvents(o: GenerateIdeasOptions & { index: number; attempt: number; emit?: Emit }) {
+  const emit = o.emit;
+  if (!emit) return null;
+  let eps = o.steering ? [...o.steering.eps] : [];
+  let chain = Promise.resolve();
+  const watcher = sentenceWatcher((text, prefix) => {
+    const strengths = [...eps];
+    chain = chain.then(async () => {
+      const scores = o.rewardModel
+        ? ((await scoreIdeas([prefix.slice(0, MAX_IDEA_CHARS)], { model: o.rewardModel, cache: o.scoreCache }))[0] ??
+          null)
+        : null;
+      emit({
+        type: "sentence",
+        index: o.index,
+        attempt: o.attempt,
+        text,
+        section: sectionOf(prefix),
+        strengths,
+        scores,
+      });
+    });
+  });
+  return {
+    push: (chunk: string) => watcher.push(chunk),
+    decided: (d: Decision) => {
+      eps = [...d.eps];
+    },
+    end: async () => {
+      watcher.end();
+      await chain;
+    },
+  };
 }
 
 /** Every field has text: a layout with an empty field is as broken as one without the field. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
+import { splitSentences } from "../datasets/index.js";
 import { parseIdea } from "../idea/index.js";
 import { generateIdeas } from "../ideas/index.js";
 import { openLlama } from "../llm/index.js";
@@ -65,14 +66,33 @@ test("POST /api/ideas answers JSON or streams SSE with generate's records; bad b
     data: JSON.parse(m[2] as string),
   }));
   assert.deepEqual(
-    events.map((e) => e.event),
+    events.filter((e) => e.event !== "sentence").map((e) => e.event),
     ["idea", "idea", "done"],
   );
   assert.deepEqual(
-    events.slice(0, 2).map((e) => e.data.seed),
+    events.filter((e) => e.event === "idea").map((e) => e.data.seed),
     body.ideas.map((i) => i.seed),
     "the same seed gives the same ideas over either transport",
   );
+  // Each idea is preceded by its sentences as they were written, with section and running scores.
+  const n = splitSentences(SAMPLE_IDEA_TEXT).length;
+  for (const idea of [0, 1]) {
+    const sentences = events.filter((e) => e.event === "sentence" && e.data.index === idea).map((e) => e.data);
+    assert.equal(sentences.length, n, `idea ${idea}: one event per sentence`);
+    assert.deepEqual(
+      sentences.map((x) => x.text),
+      splitSentences(SAMPLE_IDEA_TEXT),
+    );
+    assert.equal(sentences[0]?.section, "title");
+    assert.equal(sentences.at(-1)?.section, "experimentPlan.evaluation");
+    for (const x of sentences) {
+      assert.deepEqual(x.strengths, [], "no steering, no strengths");
+      for (const d of ["novelty", "feasibility", "effectiveness"]) assert.ok(x.scores[d] > 0 && x.scores[d] < 1);
+    }
+    const ideaAt = events.findIndex((e) => e.event === "idea" && e.data.index === idea);
+    const lastSentenceAt = events.findLastIndex((e) => e.event === "sentence" && e.data.index === idea);
+    assert.ok(lastSentenceAt < ideaAt, "sentences stream before their idea is complete");
+  }
 
   const bad = await post(server.url, { paper: { title: "" }, n: 99 });
   assert.equal(bad.status, 400);

@@ -26,7 +26,11 @@ export type IdeasRequest = z.infer<typeof IdeasRequest>;
 
 /** What the ideas routes need: generation itself (the CLI wires generateIdeas to a backend), paper lookup, provenance. */
 export type IdeasApiDeps = {
-  generate(paper: SourcePaper, o: { n: number; seed: number; signal: AbortSignal }): AsyncIterable<IdeaEvent>;
+  /** `sentences`: also yield a `sentence` event per sentence as it is written (the SSE stream asks for them). */
+  generate(
+    paper: SourcePaper,
+    o: { n: number; seed: number; signal: AbortSignal; sentences: boolean },
+  ): AsyncIterable<IdeaEvent>;
   findPaper?(id: string): SourcePaper | null;
   meta: { backend: string; models: Record<string, string> };
 };
@@ -47,14 +51,15 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
       const weights = body.weights ? (normaliseWeights(body.weights) ?? undefined) : undefined;
       const stop = new AbortController();
       c.req.raw.signal.addEventListener("abort", () => stop.abort(), { once: true });
-      const events = deps.generate(paper, { n: body.n, seed: body.seed, signal: stop.signal });
+      const sse = (c.req.header("accept") ?? "").includes("text/event-stream");
+      const events = deps.generate(paper, { n: body.n, seed: body.seed, signal: stop.signal, sentences: sse });
       const record = (e: Extract<IdeaEvent, { type: "idea" }>): IdeaRecord => ideaRecord(e, { ...deps.meta, weights });
-      if (!(c.req.header("accept") ?? "").includes("text/event-stream")) {
+      if (!sse) {
         const ideas: IdeaRecord[] = [];
         let done: IdeaEvent | undefined;
         for await (const e of events)
           if (e.type === "idea") ideas.push(record(e));
-          else done = e;
+          else if (e.type === "done") done = e;
         return c.json({ ideas, done });
       }
       return streamSSE(c, async (sse) => {

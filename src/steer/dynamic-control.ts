@@ -15,6 +15,8 @@ export type DynamicControl = {
   score(texts: string[]): Promise<Scores[]>;
   /** Draw strengths around the decoder's output (training); absent: its output as is. */
   rng?: Rng;
+  /** Told each decision as it is made (sentence events carry the strengths in use). */
+  onDecision?: (d: Decision) => void;
 };
 
 const NEUTRAL: Scores = { novelty: 0.5, feasibility: 0.5, effectiveness: 0.5 };
@@ -40,6 +42,7 @@ export async function generateWithDynamicControl(
     const x = decoderFeatures(dyn.weights, sectionOf(prefix), scores);
     const eps = decideStrengths(dyn.decoder, x, dyn.rng);
     decisions.push({ x, eps });
+    dyn.onDecision?.({ x, eps });
     model.setControlVector(combineControllers(dyn.controllers, eps), 1);
   };
   let done = 0;

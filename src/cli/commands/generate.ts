@@ -144,7 +144,7 @@ Examples:
         const done: Extract<IdeaEvent, { type: "idea" }>[] = [];
         for await (const e of events) {
           if (e.type === "idea") done.push(e);
-          else if (!flags.json) process.stdout.write(rankingSummary(done, weights, flags.dedup));
+          else if (e.type === "done" && !flags.json) process.stdout.write(rankingSummary(done, weights, flags.dedup));
           const saved =
             e.type === "idea" && history
               ? history.save([{ ...e, run, weights, backend: backend.name, models, paper: toSavedPaper(paper) }])[0]
@@ -207,6 +207,7 @@ function render(
   e: IdeaEvent,
   o: { json?: boolean; backend: string; models: Record<string, string>; weights: Scores; saved?: number },
 ): string {
+  if (e.type === "sentence") return ""; // the CLI prints whole ideas
   if (e.type === "done")
     return o.json
       ? ""

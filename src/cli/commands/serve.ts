@@ -90,6 +90,7 @@ async function serveUntilInterrupted(
         scoreCache,
         related: relatedWork(library, paper),
         signal: o.signal,
+        sentences: o.sentences,
       }),
     findPaper: (id) => {
       const p = library?.get(id);
