@@ -12,9 +12,9 @@
  *   npx tsx bench/rm.ts [--model models/reward] [--n 2700] [--seed 20261205] [--threads 2]
  */
 import { spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRng } from "../src/core/index.js";
 import { ReviewRecord, readJsonlGz } from "../src/datasets/index.js";
@@ -23,6 +23,7 @@ import { DIMENSIONS } from "../src/idea/index.js";
 import {
   abstractAsIdea,
   createScoreCache,
+  ENSEMBLE_RM_FORMAT,
   loadRewardModel,
   loadTfidfRewardModel,
   loadTransformerRewardModel,
@@ -69,9 +70,19 @@ record("layout: title + abstract -> idea text (abstractAsIdea)", n, layout);
 // The floor at each batch size: what the same model costs with everything but its arithmetic taken away.
 const floor = new Map<number, string>();
 const opened: RewardModel = loadRewardModel(modelDir);
-const isTransformer = (opened as { file?: { format?: string } }).file?.format === TRANSFORMER_RM_FORMAT;
-if (isTransformer) {
-  const loaded = loadTransformerRewardModel(modelDir);
+// A transformer model, or an ensemble with a transformer member: its plain forward pass is the floor.
+const formatOf = (dir: string) =>
+  (JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as { format: string }).format;
+const transformerDir =
+  formatOf(modelDir) === TRANSFORMER_RM_FORMAT
+    ? modelDir
+    : formatOf(modelDir) === ENSEMBLE_RM_FORMAT
+      ? (JSON.parse(readFileSync(join(modelDir, "model.json"), "utf8")) as { members: { dir: string }[] }).members
+          .map((m) => resolve(modelDir, m.dir))
+          .find((d) => formatOf(d) === TRANSFORMER_RM_FORMAT)
+      : undefined;
+if (transformerDir) {
+  const loaded = loadTransformerRewardModel(transformerDir);
   const { model: net, tokenizer } = loaded.network;
   const maxTokens = loaded.file.maxTokens;
   const tok = await time(() => texts.map((t) => rewardTokens(tokenizer, t, maxTokens)))();
