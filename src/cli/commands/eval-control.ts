@@ -81,7 +81,7 @@ Examples:
       const evaluators: ControlEvaluator[] = [
         { name: "rm (training)", model: loadRewardModel(resolve(flags.rm)), independent: false },
         ...(flags.independentRm.length ? flags.independentRm : [SHIPPED_TFIDF_MODEL_DIR]).map((d) => ({
-          name: `${d.split("/").pop()} (independent)`,
+          name: `${d.split("/").filter(Boolean).pop()} (independent)`,
           model: loadRewardModel(resolve(d)),
           independent: true,
         })),
