@@ -63,3 +63,9 @@ export function runSummary(
   const lines = Object.entries(figures).map(([k, v]) => `${k}\t${v.toFixed(4)}`);
   return `run: ${runDir}\n${wrote[0]}: ${wrote[1]}\n${lines.join("\n")}\n`;
 }
+
+/** The two options every training command has: a config file under the flags, and the run folder to resume. */
+export const addRunOptions = (cmd: Command, configOf: string): Command =>
+  cmd
+    .option("--train-config <file>", `JSON file with ${configOf} config fields (under flags)`)
+    .option("--resume <run-dir>", "continue a run from its newest intact checkpoint (its own config.json is used)");

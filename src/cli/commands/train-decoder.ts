@@ -8,7 +8,7 @@ import {
 } from "../../train/index.js";
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
-import { runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
+import { addRunOptions, runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
 
 const DECODER_FLAGS = configFlags({
   section: "decoder",
@@ -39,10 +39,8 @@ export function addTrainDecoderCommand(train: Command): void {
     .description(
       "the sentence-level decoder: strengths per sentence from (weights, section, scores so far), by policy gradient on the final weighted reward",
     )
-    .option("--out <file>", "decoder file to write (default: <policy>/controllers/decoder.json)")
-    .option("--train-config <file>", "JSON file with decoder config fields (under flags)")
-    .option("--resume <run-dir>", "continue a run from its newest intact checkpoint");
-  addProgressOption(addConfigFlags(cmd, DECODER_FLAGS))
+    .option("--out <file>", "decoder file to write (default: <policy>/controllers/decoder.json)");
+  addProgressOption(addConfigFlags(addRunOptions(cmd, "decoder"), DECODER_FLAGS))
     .addHelpText(
       "after",
       `

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { type RlConfig, RlConfig as RlConfigSchema, resolveRlConfig, trainRl } from "../../train/index.js";
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
-import { runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
+import { addRunOptions, runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
 
 const RL_FLAGS = configFlags({
   section: "rl",
@@ -44,10 +44,8 @@ export function addTrainRlCommand(train: Command): void {
       "--out <dir>",
       "policy folder to write (model.gguf, tokenizer.json, controllers/<dimension>.gguf)",
       "models/policy-rl",
-    )
-    .option("--train-config <file>", "JSON file with RL config fields (under flags)")
-    .option("--resume <run-dir>", "continue a run from its newest intact checkpoint");
-  addProgressOption(addConfigFlags(cmd, RL_FLAGS))
+    );
+  addProgressOption(addConfigFlags(addRunOptions(cmd, "RL"), RL_FLAGS))
     .addHelpText(
       "after",
       `

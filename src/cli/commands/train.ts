@@ -33,7 +33,7 @@ import {
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
-import { readJsonObject, runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
+import { addRunOptions, readJsonObject, runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
 import type { RegisterCommands } from "./index.js";
 import { addTrainDecoderCommand } from "./train-decoder.js";
 import { addTrainEnsembleCommand } from "./train-ensemble.js";
@@ -126,10 +126,8 @@ Examples:
     .command("sft")
     .description(
       "supervised fine-tuning on the SFT pairs: the loss on idea tokens only, per-epoch evaluation and samples",
-    )
-    .option("--train-config <file>", "JSON file with SFT config fields (under flags)")
-    .option("--resume <run-dir>", "continue a run from its newest intact checkpoint (its own config.json is used)");
-  addProgressOption(addConfigFlags(sftCmd, SFT_FLAGS))
+    );
+  addProgressOption(addConfigFlags(addRunOptions(sftCmd, "SFT"), SFT_FLAGS))
     .addHelpText(
       "after",
       `
@@ -151,10 +149,8 @@ Examples:
     .option(
       "--targets <list>",
       `comma-separated matrices to adapt (${LORA_TARGETS.join(", ")}; default attn_q,attn_k,attn_v,attn_output)`,
-    )
-    .option("--train-config <file>", "JSON file with LoRA config fields (under flags)")
-    .option("--resume <run-dir>", "continue a run from its newest intact checkpoint");
-  addProgressOption(addConfigFlags(loraCmd, LORA_FLAGS))
+    );
+  addProgressOption(addConfigFlags(addRunOptions(loraCmd, "LoRA"), LORA_FLAGS))
     .addHelpText(
       "after",
       `
@@ -186,10 +182,8 @@ Examples:
       "--out <dir>",
       "reward-model folder to write (model.json, backbone.gguf, tokenizer.json)",
       "models/reward-transformer",
-    )
-    .option("--train-config <file>", "JSON file with reward-model config fields (under flags)")
-    .option("--resume <run-dir>", "continue a run from its newest intact checkpoint");
-  addProgressOption(addConfigFlags(rmCmd, RM_FLAGS))
+    );
+  addProgressOption(addConfigFlags(addRunOptions(rmCmd, "reward-model"), RM_FLAGS))
     .addHelpText(
       "after",
       `
