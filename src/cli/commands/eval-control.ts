@@ -34,7 +34,15 @@ type EvalControlFlags = {
   progress: boolean;
 };
 
-const DEFAULT_SYSTEMS = [`prompting=${SHIPPED_MODEL_PATH}:none`, `sft=${SHIPPED_POLICY_PATH}:none`];
+// The LDC ablation on the shipped models: the base model prompted, SFT, and the RL policy bare, static and dynamic.
+const RL_POLICY = join(dirname(SHIPPED_POLICY_PATH), "..", "policy-rl", "model.gguf");
+const DEFAULT_SYSTEMS = [
+  `prompting=${SHIPPED_MODEL_PATH}:none`,
+  `sft=${SHIPPED_POLICY_PATH}:none`,
+  ...(existsSync(RL_POLICY)
+    ? ["none", "static", "dynamic"].map((c) => `rl${c === "none" ? "" : `+${c}`}=${RL_POLICY}:${c}`)
+    : []),
+];
 
 /** `ideasteer eval control`: the 15-point grid on held-out papers, per system and evaluator (issue 12 §5). */
 export function addEvalControlCommand(ev: Command): void {
@@ -42,7 +50,7 @@ export function addEvalControlCommand(ev: Command): void {
     .description("do the weights steer the ideas? the simplex grid on held-out papers, per system and evaluator")
     .option(
       "--system <name=model.gguf:control>",
-      "a row of the ablation table: a policy GGUF and none | static | dynamic (repeatable; default: prompting and sft)",
+      "a row of the ablation table: a policy GGUF and none | static | dynamic (repeatable; default: the shipped base model prompted, SFT, and models/policy-rl bare, static and dynamic)",
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
