@@ -25,8 +25,13 @@ import { bestCheckpoint } from "./best-checkpoint.js";
 import { loadCheckpoint } from "./checkpoint.js";
 import { DecoderConfig } from "./decoder-config.js";
 import { promptFiles, readPrompts } from "./rl.js";
+import { RlConfig } from "./rl-config.js";
 import { sampleWeights } from "./rl-objective.js";
-import { distinct2, type RlPrompt } from "./rl-rollouts.js";
+import { isDegenerate, PROBE_WEIGHTS, type RlPrompt } from "./rl-rollouts.js";
+
+// The same bound as RL's default: ideas that repeat themselves earn nothing here either.
+const DEGENERATE_DISTINCT2 = RlConfig.parse({}).minDistinct2;
+
 import type { DataSource, StageParts, TrainLoss, TrainStage } from "./train-stage.js";
 import { train } from "./trainer.js";
 
@@ -146,8 +151,9 @@ async function episode(env: Env, prompt: RlPrompt, w: Scores, seed: number, expl
       stopTokens: [env.tokenizer.tokenId("<|end|>")],
     },
   );
-  const degenerate = g.text.trim() === "" || distinct2(g.text) < 0.3;
-  const r = degenerate ? 0 : weightedSum((await score([g.text.slice(0, 32_000)]))[0] as Scores, w);
+  const r = isDegenerate(g.text, DEGENERATE_DISTINCT2)
+    ? 0
+    : weightedSum((await score([g.text.slice(0, 32_000)]))[0] as Scores, w);
   return { decisions: g.decisions, reward: r };
 }
 
@@ -211,12 +217,7 @@ function reinforce(
  * strengths (its output, no exploration) against static control (eps = epsMax · w), the mean final w · r of each.
  */
 async function evaluateDecoder(env: Env, papers: RlPrompt[]): Promise<Record<string, number>> {
-  const grid: Scores[] = [
-    { novelty: 1, feasibility: 0, effectiveness: 0 },
-    { novelty: 0, feasibility: 1, effectiveness: 0 },
-    { novelty: 0, feasibility: 0, effectiveness: 1 },
-    { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 },
-  ];
+  const grid = PROBE_WEIGHTS;
   let dynamic = 0;
   let fixed = 0;
   const n = grid.length * papers.length;
@@ -232,8 +233,10 @@ async function evaluateDecoder(env: Env, papers: RlPrompt[]): Promise<Record<str
 
 /** A decoder that always answers epsMax · w: zero first layer, output biases at logit(w_k) (clamped). */
 function staticDecoder(dec: SentenceDecoder, w: Scores): SentenceDecoder {
-  const logit = (p: number) =>
-    Math.log(Math.min(1 - 1e-6, Math.max(1e-6, p)) / (1 - Math.min(1 - 1e-6, Math.max(1e-6, p))));
+  const logit = (p: number) => {
+    const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+    return Math.log(q / (1 - q));
+  };
   return {
     ...dec,
     w1: new Float32Array(dec.w1.length),

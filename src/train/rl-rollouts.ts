@@ -37,11 +37,12 @@ export type RlBatch = {
   T: number;
   targets: Int32Array; // next token per position (0 where none)
   action: Float32Array; // 1 where the next token was sampled
-  segment: Int32Array; // per position: index of its sentence within the row (-1: not an action)
+  segment: Int32Array; // per position: index of its sentence within the row (-1: not an action, or sequence credit)
   advantage: Float32Array; // [B]
   eps: Float32Array; // [B * 3], times controllerScale: the factor the stored controllers are multiplied by
   logpOld: Float32Array; // per position, under the weights that sampled
   logpRef: Float32Array; // per position, under the SFT reference without controllers
+  steering: ReturnType<typeof rowSteering>; // per layer [B*T, D], the controllers' values when the batch was drawn
   rollouts: Rollout[];
   stats: Record<string, number>;
 };
@@ -56,6 +57,18 @@ export function steerVectors(c: Controllers, eps: readonly number[], nLayers: nu
   };
   return [...combineControllers({ vectors, epsMax: 1, dir: "" }, eps)];
 }
+
+/** Text that earns no reward whatever the reward models say: empty, or repeating itself (distinct-2 below the bound). */
+export const isDegenerate = (text: string, minDistinct2: number): boolean =>
+  text.trim() === "" || distinct2(text) < minDistinct2;
+
+/** The weights held-out evaluations of RL and the decoder probe: the simplex's three corners and its centre. */
+export const PROBE_WEIGHTS: readonly Scores[] = [
+  { novelty: 1, feasibility: 0, effectiveness: 0 },
+  { novelty: 0, feasibility: 1, effectiveness: 0 },
+  { novelty: 0, feasibility: 0, effectiveness: 1 },
+  { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 },
+];
 
 /** distinct-2: unique word bigrams / bigrams. Low values mean the text repeats itself (a reward-hacking sign). */
 export function distinct2(text: string): number {
@@ -149,7 +162,7 @@ async function sampleRollouts(o: RolloutSourceOptions, rng: Rng): Promise<Rollou
     { model: o.reward, cache: o.cache },
   );
   return drafts.map((d, i) => {
-    const degenerate = d.text.trim() === "" || distinct2(d.text) < cfg.minDistinct2;
+    const degenerate = isDegenerate(d.text, cfg.minDistinct2);
     const rewards = degenerate ? { novelty: 0, feasibility: 0, effectiveness: 0 } : (scored[i] as Scores);
     return { ...d, rewards, degenerate };
   });
@@ -233,13 +246,14 @@ function layoutBatch(o: RolloutSourceOptions, rollouts: Rollout[]): RlBatch {
   rollouts.forEach((r, b) => {
     const seq = [...r.prompt.tokens, ...r.completion];
     const n = r.prompt.tokens.length;
-    const ends = sentenceEnds(tokenizer, r.completion);
+    // Sentence boundaries cost a decode per token: only sentence credit reads them.
+    const ends = cfg.credit === "sentence" ? sentenceEnds(tokenizer, r.completion) : null;
     for (let t = 0; t < Math.min(T, seq.length); t++) tokens[b * T + t] = seq[t] as number;
     for (let t = 0; t + 1 < seq.length && t < T; t++) {
       targets[b * T + t] = seq[t + 1] as number;
       if (t + 1 >= n) {
         action[b * T + t] = 1;
-        segment[b * T + t] = ends.findIndex((e) => t + 1 - n < e);
+        if (ends) segment[b * T + t] = ends.findIndex((e) => t + 1 - n < e);
       }
     }
     eps.set(
@@ -259,10 +273,12 @@ function layoutBatch(o: RolloutSourceOptions, rollouts: Rollout[]): RlBatch {
     eps,
     logpOld: new Float32Array(0),
     logpRef: new Float32Array(0),
+    steering: [],
     rollouts,
     stats: {},
   };
-  batch.logpOld = rowLogProbs(o.policy, batch, rowSteering(o.controllers, batch, o.policy.config.nLayers));
+  batch.steering = rowSteering(o.controllers, batch, o.policy.config.nLayers);
+  batch.logpOld = rowLogProbs(o.policy, batch, batch.steering);
   batch.logpRef = rowLogProbs(o.reference, batch, undefined);
   batch.stats = rolloutStats(rollouts, batch, zeroVariance);
   return batch;

@@ -8,7 +8,7 @@ import { DIMENSIONS } from "../idea/index.js";
 import { isLocalModel, openLlama } from "../llm/index.js";
 import { readControlVectorGguf } from "../steer/index.js";
 import { resumeVersusWhole, tempDir, writeSftDataset, writeTinyBaseModel } from "../testing/index.js";
-import { readMetrics, resolveRlConfig, rlStage, trainRl } from "./index.js";
+import { readMetrics, resolveRlConfig, rlStage, train, trainRl } from "./index.js";
 
 async function fixture(t: import("node:test").TestContext) {
   const dir = tempDir(t);
@@ -122,4 +122,24 @@ test("llama.cpp with a control vector and the engine with the same steering agre
   });
   assert.ok(maxDiff < 1e-3, `max |Δ log p| ${maxDiff}`);
   assert.ok(steerEffect > 1e-2, `the control vector changes the log-probabilities (${steerEffect})`);
+});
+
+test("with one update per batch, sentence credit (macro actions) trains exactly as sequence credit does", async (t) => {
+  const { dir, config } = await fixture(t);
+  const short = { ...config, maxSteps: 2, evalEvery: 2, checkpointEvery: 2, sampleEvery: 0 };
+  const run = (credit: "sequence" | "sentence") =>
+    train(rlStage({ home: dir }), {
+      config: resolveRlConfig({ ...short, credit }),
+      runsRoot: join(dir, credit),
+      log: silentLogger,
+    });
+  const [a, b] = [await run("sequence"), await run("sentence")];
+  for (const [name, p] of a.parts.model.params) {
+    const q = b.parts.model.params.get(name)?.data as Float32Array;
+    let maxDiff = 0;
+    p.data.forEach((x, i) => {
+      maxDiff = Math.max(maxDiff, Math.abs(x - (q[i] as number)));
+    });
+    assert.ok(maxDiff < 1e-5, `${name}: ${maxDiff}`);
+  }
 });

@@ -15,7 +15,7 @@ import {
   tokenLogProbs,
   writeLlamaGguf,
 } from "../engine/index.js";
-import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
+import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import { SHIPPED_POLICY_PATH } from "../llm/index.js";
 import { createScoreCache, loadRewardModel, type RewardModel, SHIPPED_TRANSFORMER_RM_DIR } from "../reward/index.js";
 import { writeControlVectorGguf } from "../steer/index.js";
@@ -27,9 +27,9 @@ import {
   type Controllers,
   createRolloutSource,
   openRolloutSampler,
+  PROBE_WEIGHTS,
   type RlBatch,
   type RlPrompt,
-  rowSteering,
   steerVectors,
 } from "./rl-rollouts.js";
 import { readSftRows, tokenizeSftRow } from "./sft-data.js";
@@ -167,9 +167,8 @@ function newControllers(nLayers: number, dModel: number, from: number): Controll
 function rlLoss(policy: LlamaModel, controllers: Controllers, cfg: RlConfig): TrainLoss<RlBatch> {
   const run = (b: RlBatch, gradScale: number) => {
     const grad = gradScale !== 0;
-    const steer = grad
-      ? trainableSteering(controllers, b, policy.config.nLayers)
-      : rowSteering(controllers, b, policy.config.nLayers);
+    // The batch's steering was built when it was drawn; the controllers have not moved since (one update per batch).
+    const steer = grad ? trainableSteering(controllers, b) : b.steering;
     const logits = policy.forward(b.tokens, b.B, b.T, { grad, steer });
     const lp = tokenLogProbs(logits, b.targets);
     const seed = new Float32Array(lp.size);
@@ -233,8 +232,8 @@ function sentenceSurrogate(b: RlBatch, logp: ArrayLike<number>, clip: number) {
 }
 
 /** Per-row steering [B*T, D] per layer as an op whose backward adds Σ_rows eps_b,k · g_row into each v_k,l. */
-function trainableSteering(c: Controllers, b: RlBatch, nLayers: number) {
-  const constant = rowSteering(c, b, nLayers);
+function trainableSteering(c: Controllers, b: RlBatch) {
+  const constant = b.steering;
   const K = DIMENSIONS.length;
   return constant.map((s, l) => {
     if (!s) return undefined;
@@ -272,12 +271,7 @@ async function evaluateControl(o: {
 }): Promise<Record<string, number>> {
   const { cfg } = o;
   const end = o.tokenizer.tokenId("<|end|>");
-  const grid: Scores[] = [
-    { novelty: 1, feasibility: 0, effectiveness: 0 },
-    { novelty: 0, feasibility: 1, effectiveness: 0 },
-    { novelty: 0, feasibility: 0, effectiveness: 1 },
-    { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 },
-  ];
+  const grid = PROBE_WEIGHTS;
   const out: Record<string, number> = {};
   let weighted = 0;
   const sampler = await openRolloutSampler(o);
