@@ -4,7 +4,9 @@
  *      each step) beside the engine's own KV-cached decoder (same weights, same steering, same prompt);
  *   2. static control: llama.cpp decoding with a control vector beside the same decoding without one;
  *   3. dynamic control: the sentence-level decoder (a strength decision and a reward-model call on the prefix at
- *      every sentence) beside unsteered decoding: wall time and reward-model calls per idea.
+ *      every sentence) beside unsteered decoding: wall time and reward-model calls per idea;
+ *   4. best-of-K per sentence (what openai servers get instead of control vectors), here over llama.cpp's raw-text
+ *      completion without HTTP: K candidates per sentence, all scored; wall time per kept token and tokens sampled.
  *
  *   npx tsx bench/rl.ts [--ideas 4] [--tokens 256] [--threads 1]
  */
@@ -20,9 +22,11 @@ import {
   setNumThreads,
   writeLlamaGguf,
 } from "../src/engine/index.js";
+import { POLICY_END, policyPromptText } from "../src/ideas/index.js";
 import { openLlama, SHIPPED_POLICY_PATH } from "../src/llm/index.js";
 import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../src/reward/index.js";
-import { combineControllers, generateWithDynamicControl, initDecoder } from "../src/steer/index.js";
+import { combineControllers, generateBestOfK, generateWithDynamicControl, initDecoder } from "../src/steer/index.js";
+import { SAMPLE_PAPER } from "../src/testing/index.js";
 import { loadBaseModel, openRolloutSampler, resolveRlConfig } from "../src/train/index.js";
 import { benchArg } from "./bench-arg.js";
 
@@ -118,6 +122,25 @@ const decode = async (mode: "none" | "static" | "dynamic") => {
 const plain = await decode("none");
 const fixed = await decode("static");
 const dyn = await decode("dynamic");
+const bestOf = Number(benchArg("best-of", "4"));
+const best = { tokens: 0, s: 0, generated: 0, scored: 0 };
+{
+  const t0 = performance.now();
+  const text = policyPromptText(SAMPLE_PAPER);
+  for (let i = 0; i < ideas; i++) {
+    const o = { k: bestOf, weights, score: (texts: string[]) => scoreIdeas(texts, { model: reward }) };
+    const g = await generateBestOfK((p, s) => backend.complete(p, s), text, o, {
+      maxTokens: tokens,
+      temperature: 1,
+      seed: 100 + i,
+      stop: [POLICY_END],
+    });
+    best.tokens += (await backend.tokenize(g.text)).length;
+    best.generated += g.cost.generatedTokens;
+    best.scored += g.cost.scoredTexts;
+  }
+  best.s = (performance.now() - t0) / 1000;
+}
 await backend.close();
 
 console.log(
@@ -136,7 +159,11 @@ for (const [name, r, calls] of [
   ["baseline: unsteered", plain, 0],
   ["static control vector", fixed, 0],
   ["dynamic: decoder + prefix scores per sentence", dyn, rmCalls / ideas],
+  [`best-of-${bestOf} per sentence (tokens kept)`, best, best.scored / ideas],
 ] as const)
   console.log(
     `| ${name} | ${r.tokens} | ${r.s.toFixed(2)} | ${perToken(r).toFixed(2)} | ${((perToken(r) / perToken(plain) - 1) * 100).toFixed(1)}% | ${calls.toFixed(1)} |`,
   );
+console.log(
+  `\nbest-of-${bestOf}: ${best.generated} tokens sampled for ${best.tokens} kept (${(best.generated / Math.max(1, best.tokens)).toFixed(1)}x), ${(best.scored / ideas).toFixed(1)} texts scored per idea`,
+);

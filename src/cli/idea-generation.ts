@@ -1,9 +1,11 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { NotFoundError } from "../core/index.js";
-import { modelHash, type RelatedWork, type SourcePaper } from "../ideas/index.js";
+import { dirname, join } from "node:path";
+import { ConfigError, NotFoundError } from "../core/index.js";
+import type { Scores } from "../idea/index.js";
+import { type GenerateIdeasOptions, modelHash, type RelatedWork, type SourcePaper } from "../ideas/index.js";
 import type { PaperStore } from "../library/index.js";
 import { SHIPPED_POLICY_PATH } from "../llm/index.js";
+import { loadControllerSet, loadDecoder, staticSteering } from "../steer/index.js";
 import type { CliContext } from "./context.js";
 
 /** builtin with no model path generates with the SFT policy (the home's, then the shipped one). */
@@ -42,3 +44,51 @@ export function modelHashes(ctx: CliContext, rewardDir: string, lora?: string): 
   if (lora) models.lora = modelHash(lora);
   return models;
 }
+
+export const CONTROL_MODES = ["auto", "none", "static", "dynamic", "best-of-k"] as const;
+export type ControlMode = (typeof CONTROL_MODES)[number];
+
+/**
+ * What a control mode asks of generateIdeas: auto (dynamic where the model has controllers and a decoder, else none);
+ * none; best-of-k (K candidates per sentence, the reward models keep one;
+ * any backend, and what dynamic means on openai, which takes no control vectors); static (eps = eps-max · w through
+ * the controllers in `controllersDir` or its controllers/); dynamic (the sentence-level decoder, decoder.json beside
+ * them, sets the strengths sentence by sentence).
+ */
+export function controlOptions(
+  mode: string,
+  o: {
+    controllersDir?: string;
+    openai: boolean;
+    bestOf: number;
+    weights: Scores;
+    score: (texts: string[]) => Promise<Scores[]>;
+  },
+): Pick<GenerateIdeasOptions, "steering" | "dynamic" | "bestOfK"> {
+  if (!(CONTROL_MODES as readonly string[]).includes(mode))
+    throw new ConfigError(`--control ${mode}`, `use ${CONTROL_MODES.join(", ")}`);
+  if (mode === "auto") return controlOptions(hasDecoder(o.controllersDir) && !o.openai ? "dynamic" : "none", o);
+  if (mode === "none") return {};
+  if (mode === "best-of-k" || (mode === "dynamic" && o.openai))
+    return { bestOfK: { k: o.bestOf, weights: o.weights, score: o.score } };
+  const dir = o.controllersDir;
+  if (!dir)
+    throw new ConfigError(`--control ${mode} needs controllers`, "pass --controllers <dir with controllers/*.gguf>");
+  const set = loadControllerSet(dir);
+  if (mode === "static") return { steering: staticSteering(set, o.weights) };
+  const decoderPath = decoderFile(dir);
+  if (!decoderPath)
+    throw new ConfigError(
+      `--control dynamic needs a sentence-level decoder beside the controllers in ${dir}`,
+      "train one with `ideasteer train decoder --policy <dir>`, or use --control static",
+    );
+  return { dynamic: { controllers: set, decoder: loadDecoder(decoderPath), weights: o.weights, score: o.score } };
+}
+
+/** The sentence-level decoder beside a model's controllers, if there is one. */
+const decoderFile = (dir: string) =>
+  [join(dir, "controllers", "decoder.json"), join(dir, "decoder.json")].find((p) => existsSync(p));
+const hasDecoder = (dir: string | undefined) =>
+  dir !== undefined &&
+  decoderFile(dir) !== undefined &&
+  existsSync(join(dirname(decoderFile(dir) as string), "novelty.gguf"));

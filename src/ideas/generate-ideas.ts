@@ -1,20 +1,25 @@
 import { IdeasteerError } from "../core/index.js";
-import { splitSentences } from "../datasets/index.js";
+import { plainIdeaPrompt, splitSentences } from "../datasets/index.js";
 import { type Idea, type IdeaFieldPath, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
-import { type ControlVector, isLocalModel, type LlmBackend } from "../llm/index.js";
+import { type ControlVector, isLocalModel, type LlmBackend, type SamplingOptions } from "../llm/index.js";
 import { MAX_IDEA_CHARS, type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import {
+  type BestOfK,
+  type BestOfKCost,
   type Decision,
   type DynamicControl,
+  generateBestOfK,
   generateWithDynamicControl,
   sectionOf,
   strengthsOf,
 } from "../steer/index.js";
 import {
   chatPrompt,
+  POLICY_END,
   type PromptMode,
   plainPrompt,
   policyPrompt,
+  policyPromptText,
   promptModeOf,
   type SourcePaper,
 } from "./idea-prompt.js";
@@ -36,6 +41,7 @@ export type IdeaEvent =
       attempts: number; // generations this idea took (regenerated when the layout did not parse)
       repaired: boolean; // the layout was repaired (fields found under other labels), never filled in
       strengths: number[][]; // eps per sentence (DIMENSIONS order); empty: no steering
+      compute?: BestOfKCost; // what best-of-K spent on the attempt that gave this idea
     }
   | {
       type: "sentence"; // a sentence of the idea being written, as soon as it is complete (DESIGN §8)
@@ -67,6 +73,8 @@ export type GenerateIdeasOptions = {
   steering?: { vector: ControlVector; eps: number[] };
   /** Dynamic control: the sentence-level decoder sets the strengths sentence by sentence; needs a local model. */
   dynamic?: DynamicControl;
+  /** Best-of-K per sentence by the reward models (any backend that continues raw text: openai's /v1/completions). */
+  bestOfK?: BestOfK;
   /** Also yield a `sentence` event for every sentence as it is written (the server's SSE stream, the UI). */
   sentences?: boolean;
 };
@@ -103,7 +111,14 @@ export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions
   yield { type: "done", ideas: o.n, ...stats };
 }
 
-type Made = { idea: Idea; seed: number; attempts: number; repaired: boolean; strengths: number[][] };
+type Made = {
+  idea: Idea;
+  seed: number;
+  attempts: number;
+  repaired: boolean;
+  strengths: number[][];
+  compute?: BestOfKCost;
+};
 
 /** One idea: attempts until one parses (strictly, or by repair without invented text). */
 type Emit = (e: IdeaEvent) => void;
@@ -118,11 +133,12 @@ async function oneIdea(
     const seed = attemptSeed(o.seed, o.index, attempt);
     const sampled = await sample(paper, { ...o, seed, attempt });
     const text = sampled.text.trim();
-    const { strengths } = sampled;
+    const { strengths, compute } = sampled;
+    const made = { seed, attempts: attempt + 1, strengths, ...(compute ? { compute } : {}) };
     const strict = tryParse(text);
-    if (strict && isWhole(strict)) return { idea: strict, seed, attempts: attempt + 1, repaired: false, strengths };
+    if (strict && isWhole(strict)) return { idea: strict, repaired: false, ...made };
     const r = repairIdea(text);
-    if (r.idea && isWhole(r.idea)) return { idea: r.idea, seed, attempts: attempt + 1, repaired: true, strengths };
+    if (r.idea && isWhole(r.idea)) return { idea: r.idea, repaired: true, ...made };
     missing.push(r.missing.join(", ") || "an empty field");
   }
   throw new IdeasteerError(
@@ -141,7 +157,7 @@ async function oneIdea(
 async function sample(
   paper: SourcePaper,
   o: GenerateIdeasOptions & { mode: PromptMode; seed: number; index: number; attempt: number; emit?: Emit },
-): Promise<{ text: string; strengths: number[][] }> {
+): Promise<{ text: string; strengths: number[][]; compute?: BestOfKCost }> {
   const stream = sentenceEvents(o);
   const sampling = {
     maxTokens: o.maxTokens,
@@ -157,6 +173,11 @@ async function sample(
     return r;
   };
   const plain = (text: string) => done({ text, strengths: [] });
+  if (o.bestOfK) {
+    const { text, cost } = await bestOfKSample(paper, { ...o, sampling });
+    stream?.push(text);
+    return done({ text, strengths: [], compute: cost });
+  }
   if (!isLocalModel(backend)) return plain((await backend.chat(chatPrompt(paper), sampling)).text);
   if (o.dynamic) {
     if (o.mode === "chat")
@@ -186,6 +207,21 @@ async function sample(
   } finally {
     if (o.steering) backend.clearControlVector();
   }
+}
+
+/** Best-of-K per sentence over the backend's raw-text completion, from the policy's or the plain prompt as text. */
+function bestOfKSample(
+  paper: SourcePaper,
+  o: GenerateIdeasOptions & { mode: PromptMode; sampling: Omit<SamplingOptions, "onText"> },
+) {
+  const bestOfK = o.bestOfK as BestOfK;
+  if (o.mode === "chat")
+    throw new IdeasteerError("E_INPUT", "best-of-K with a chat prompt", {
+      hint: "best-of-K continues raw text (/v1/completions): pass --prompt policy (a server running an ideasteer policy) or --prompt plain",
+    });
+  const prompt = o.mode === "policy" ? policyPromptText(paper) : plainIdeaPrompt(paper.title, paper.abstract);
+  const stop = o.mode === "policy" ? [POLICY_END] : undefined;
+  return generateBestOfK((p, s) => o.backend.complete(p, s), prompt, bestOfK, { ...o.sampling, stop });
 }
 
 /**
@@ -260,15 +296,16 @@ function checkOptions(o: GenerateIdeasOptions): void {
   if (o.maxAttempts < 1 || o.maxAttempts > IDEA_LIMITS.maxAttempts)
     bad(`maxAttempts = ${o.maxAttempts}`, `use 1-${IDEA_LIMITS.maxAttempts}`);
   if (!(o.temperature >= 0 && o.temperature <= 2)) bad(`temperature = ${o.temperature}`, "use 0-2");
-  if (o.dynamic && o.steering) bad("both static and dynamic control", "choose one");
+  if ([o.dynamic, o.steering, o.bestOfK].filter(Boolean).length > 1)
+    bad("more than one kind of control", "choose one of static, dynamic or best-of-K");
   if (o.dynamic && !isLocalModel(o.backend))
     bad(
       `dynamic control with the ${o.backend.name} backend`,
-      "the sentence-level decoder needs a local model (builtin or llama); best-of-K for openai servers is not built yet",
+      "the sentence-level decoder needs a local model (builtin or llama); or best-of-K (--best-of) for openai servers",
     );
   if (o.steering && !isLocalModel(o.backend))
     bad(
       `steering with the ${o.backend.name} backend`,
-      "control vectors need a local model (builtin or llama); best-of-K for openai servers is not built yet",
+      "control vectors need a local model (builtin or llama); openai servers are steered by best-of-K (--control dynamic)",
     );
 }

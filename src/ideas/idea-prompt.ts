@@ -9,7 +9,8 @@ export type SourcePaper = { id?: string; title: string; abstract: string };
  * How a prompt reaches the model: the policy's own tokens; a chat asking for the layout; or the plain prompt a
  * LoRA adapter was trained on (datasets' plainIdeaPrompt, `train lora`).
  */
-export type PromptMode = "policy" | "chat" | "plain";
+export const PROMPT_MODES = ["policy", "chat", "plain"] as const;
+export type PromptMode = (typeof PROMPT_MODES)[number];
 
 const POLICY_TOKENS = ["<|paper|>", "<|idea|>", "<|end|>"] as const;
 
@@ -45,6 +46,18 @@ export async function policyPrompt(
     endToken: endTok?.[0] ?? -1,
     cut: body.length > room,
   };
+}
+
+export const POLICY_END = "<|end|>";
+
+/**
+ * The policy's prompt as text, for a server that runs an ideasteer policy and parses control tokens in prompts
+ * (`ideasteer serve`'s /v1/completions): the paper's own "<|" is written "< |" so a paper cannot close its block or
+ * open an idea, and the abstract is cut to `maxAbstractChars` (the server's tokenizer is not ours to count with).
+ */
+export function policyPromptText(paper: SourcePaper, maxAbstractChars = 2_000): string {
+  const defuse = (s: string) => oneLine(s).replaceAll("<|", "< |");
+  return `<|paper|>Title: ${defuse(paper.title)}\nAbstract: ${defuse(paper.abstract).slice(0, maxAbstractChars)}<|idea|>`;
 }
 
 export const IDEA_LAYOUT = [

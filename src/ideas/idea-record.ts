@@ -1,4 +1,5 @@
 import { EQUAL_WEIGHTS, type Idea, type Scores } from "../idea/index.js";
+import type { BestOfKCost } from "../steer/index.js";
 import type { IdeaEvent, RelatedWork } from "./generate-ideas.js";
 
 /** One idea as `generate --json` prints it and `POST /api/ideas` returns it (DESIGN §9): change only compatibly. */
@@ -13,6 +14,7 @@ export type IdeaRecord = {
   backend: string;
   models: Record<string, string>;
   seed: number;
+  compute?: BestOfKCost; // best-of-K only: candidates sampled and scored for this idea
 };
 
 export function ideaRecord(
@@ -30,5 +32,6 @@ export function ideaRecord(
     backend: meta.backend,
     models: meta.models,
     seed: e.seed,
+    ...(e.compute ? { compute: e.compute } : {}),
   };
 }

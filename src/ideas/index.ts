@@ -13,8 +13,11 @@ export {
 export {
   chatPrompt,
   IDEA_LAYOUT,
+  POLICY_END,
+  PROMPT_MODES,
   type PromptMode,
   policyPrompt,
+  policyPromptText,
   promptModeOf,
   type SourcePaper,
 } from "./idea-prompt.js";

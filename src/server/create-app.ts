@@ -5,10 +5,11 @@ import type { Logger } from "../core/index.js";
 import type { LlmBackend } from "../llm/index.js";
 import { type IdeasApiDeps, ideasRoutes } from "./ideas-routes.js";
 import { limitBody } from "./limit-body.js";
-import { openAiCompatRoutes, openAiError } from "./openai-compat.js";
+import { type OpenAiCompatDeps, openAiCompatRoutes, openAiError } from "./openai-compat.js";
 import { openApiDocument } from "./openapi.js";
 import { type RateLimitOptions, rateLimit } from "./rate-limit.js";
 import { type RewardApiDeps, rewardRoutes } from "./reward-routes.js";
+import type { Turns } from "./turns.js";
 
 export type AppDeps = {
   backend: LlmBackend;
@@ -20,6 +21,8 @@ export type AppDeps = {
   ideas?: IdeasApiDeps; // mounts POST /api/ideas
   rewards?: RewardApiDeps; // mounts POST /reward/openrlhf and POST /api/rewards
   rateLimit?: RateLimitOptions; // per-client token buckets; absent: no limit
+  turns?: Turns; // one generation at a time across routes (a local model; /api/ideas takes its turns here too)
+  steer?: OpenAiCompatDeps["steer"]; // a chat's `weights` -> control vector; absent: weights are refused
 };
 
 /** The HTTP app: a table of contents of mounted routes (STYLE H3), guarded by a bearer token when one is set. */
@@ -40,6 +43,8 @@ export function createApp(deps: AppDeps): Hono {
       modelId: deps.modelId,
       defaultMaxTokens: deps.defaultMaxTokens ?? 512,
       log: deps.log,
+      turns: deps.turns,
+      steer: deps.steer,
     }),
   );
   // A mounted app's own notFound is not consulted, so unknown paths are answered here, in the same error shape.

@@ -4,8 +4,8 @@ import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { parseIdea } from "../idea/index.js";
-import { generateIdeas } from "../ideas/index.js";
-import { openLlama } from "../llm/index.js";
+import { type GenerateIdeasOptions, generateIdeas } from "../ideas/index.js";
+import { type LlmBackend, openLlama } from "../llm/index.js";
 import { loadRewardModel } from "../reward/index.js";
 import { SAMPLE_IDEA_TEXT, SAMPLE_PAPER, scriptedBackend, tempDir, writeTinyPolicy } from "../testing/index.js";
 import { type IdeasApiDeps, startServer } from "./index.js";
@@ -24,17 +24,7 @@ test("POST /api/ideas answers JSON or streams SSE with generate's records; bad b
   t.after(() => backend.close());
   const rewardModel = loadRewardModel();
   const ideas: IdeasApiDeps = {
-    generate: (paper, o) =>
-      generateIdeas(paper, {
-        backend,
-        ...o,
-        temperature: 0,
-        topP: 1,
-        maxTokens: 200,
-        maxPromptTokens: 96,
-        maxAttempts: 2,
-        rewardModel,
-      }),
+    ...depsOver(backend, { maxTokens: 200, maxAttempts: 2, rewardModel }),
     findPaper: (id) => (id === "p1" ? { id, ...SAMPLE_PAPER } : null),
     meta: { backend: backend.name, models: { policy: "sha256:test" } },
   };
@@ -98,7 +88,7 @@ test("POST /api/ideas answers JSON or streams SSE with generate's records; bad b
   assert.equal(bad.status, 400);
   assert.match(JSON.stringify(await bad.json()), /invalid_body/);
   const steer = await post(server.url, { paper: SAMPLE_PAPER, control: "dynamic" });
-  assert.equal(steer.status, 400, "steering is refused until it exists, not ignored");
+  assert.equal(steer.status, 400, "a control the server cannot run is refused, not ignored");
   const missing = await post(server.url, { paper: { id: "nope" } });
   assert.equal(missing.status, 404);
   const spec = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
@@ -132,6 +122,7 @@ test("a client that hangs up stops the generation", async () => {
         maxAttempts: 1,
       }),
     meta: { backend: "scripted", models: {} },
+    controls: ["none"],
   };
   const server = await startServer({
     backend: slow,
@@ -160,3 +151,27 @@ test("a client that hangs up stops the generation", async () => {
     await server.close();
   }
 });
+
+test("a model that never writes the layout gets a 500 that says so, not 'internal error'", async (t) => {
+  const backend = scriptedBackend(() => "no layout here");
+  const ideas = depsOver(backend, { maxTokens: 64, maxAttempts: 2 });
+  const server = await startServer({ backend, modelId: "m", ideas, log: silentLogger, host: "127.0.0.1", port: 0 });
+  t.after(() => server.close());
+  const res = await post(server.url, { paper: SAMPLE_PAPER, n: 1 });
+  assert.equal(res.status, 500);
+  const { error } = (await res.json()) as { error: { message: string; code: string } };
+  assert.equal(error.code, "generation_failed");
+  assert.match(error.message, /no attempt of 2 gave the layout .*raise --max-attempts/);
+});
+
+/** The ideas routes over generateIdeas on `backend` (greedy, a short paper budget), without control. */
+function depsOver(
+  backend: LlmBackend,
+  o: Pick<GenerateIdeasOptions, "maxTokens" | "maxAttempts" | "rewardModel">,
+): IdeasApiDeps {
+  return {
+    generate: (paper, r) => generateIdeas(paper, { backend, ...r, temperature: 0, topP: 1, maxPromptTokens: 96, ...o }),
+    meta: { backend: backend.name, models: {} },
+    controls: ["none"],
+  };
+}

@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { Logger } from "../core/index.js";
-import { normaliseWeights } from "../idea/index.js";
+import { EQUAL_WEIGHTS, normaliseWeights, type Scores } from "../idea/index.js";
 import { type IdeaEvent, type IdeaRecord, ideaRecord, type SourcePaper } from "../ideas/index.js";
 import { invalidBody, openAiError } from "./openai-compat.js";
 import { zodJson } from "./zod-json.js";
@@ -19,7 +19,8 @@ export const IdeasRequest = z.object({
     .object({ novelty: z.number().min(0), feasibility: z.number().min(0), effectiveness: z.number().min(0) })
     .refine((w) => w.novelty + w.feasibility + w.effectiveness > 0, "weights must not all be 0")
     .optional(),
-  control: z.enum(["dynamic", "static", "none"]).optional(),
+  control: z.enum(["none", "static", "dynamic", "best-of-k"]).default("none"),
+  bestOf: z.number().int().min(1).max(16).default(4), // candidates per sentence for best-of-k
   seed: z.number().int().min(0).max(2_147_483_647).default(1),
 });
 export type IdeasRequest = z.infer<typeof IdeasRequest>;
@@ -29,8 +30,18 @@ export type IdeasApiDeps = {
   /** `sentences`: also yield a `sentence` event per sentence as it is written (the SSE stream asks for them). */
   generate(
     paper: SourcePaper,
-    o: { n: number; seed: number; signal: AbortSignal; sentences: boolean },
+    o: {
+      n: number;
+      seed: number;
+      signal: AbortSignal;
+      sentences: boolean;
+      weights: Scores;
+      control: IdeasRequest["control"];
+      bestOf: number;
+    },
   ): AsyncIterable<IdeaEvent>;
+  /** The control modes this server can run (static and dynamic need controllers beside the model). */
+  controls: readonly IdeasRequest["control"][];
   findPaper?(id: string): SourcePaper | null;
   meta: { backend: string; models: Record<string, string> };
 };
@@ -44,15 +55,25 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
   new Hono()
     .post("/ideas", zodJson(IdeasRequest, invalidBody), async (c) => {
       const body = c.req.valid("json");
-      // Steering needs the dimensional controllers (issue 12): asking for it is refused, never silently ignored.
-      if (body.control && body.control !== "none")
-        throw new HTTPException(400, { message: `control "${body.control}" is not available yet; use "none"` });
+      // A control this server cannot run is refused, never silently ignored.
+      if (!deps.controls.includes(body.control))
+        throw new HTTPException(400, {
+          message: `control "${body.control}" is not available here; use one of ${deps.controls.join(", ")}`,
+        });
       const paper = resolvePaper(body.paper, deps);
-      const weights = body.weights ? (normaliseWeights(body.weights) ?? undefined) : undefined;
+      const weights = (body.weights && normaliseWeights(body.weights)) || EQUAL_WEIGHTS;
       const stop = new AbortController();
       c.req.raw.signal.addEventListener("abort", () => stop.abort(), { once: true });
       const sse = (c.req.header("accept") ?? "").includes("text/event-stream");
-      const events = deps.generate(paper, { n: body.n, seed: body.seed, signal: stop.signal, sentences: sse });
+      const events = deps.generate(paper, {
+        n: body.n,
+        seed: body.seed,
+        signal: stop.signal,
+        sentences: sse,
+        weights,
+        control: body.control,
+        bestOf: body.bestOf,
+      });
       const record = (e: Extract<IdeaEvent, { type: "idea" }>): IdeaRecord => ideaRecord(e, { ...deps.meta, weights });
       if (!sse) {
         const ideas: IdeaRecord[] = [];

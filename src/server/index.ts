@@ -11,3 +11,4 @@ export {
   rewardRoutes,
 } from "./reward-routes.js";
 export { isLoopbackHost, type RunningServer, type ServerOptions, startServer } from "./start-server.js";
+export { createTurns, type Turns } from "./turns.js";

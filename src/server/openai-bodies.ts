@@ -35,7 +35,11 @@ export const ChatMessageIn = z.object({
   content: z.union([z.string(), z.array(TextPart)]),
 });
 
-export const ChatBody = z.object({ ...Sampling, messages: z.array(ChatMessageIn).min(1) });
+/** ideasteer's extra field: the weights steer the answer through the model's controllers (static control). */
+const Weights = z
+  .object({ novelty: z.number().min(0), feasibility: z.number().min(0), effectiveness: z.number().min(0) })
+  .refine((w) => w.novelty + w.feasibility + w.effectiveness > 0, "weights must not all be 0");
+export const ChatBody = z.object({ ...Sampling, messages: z.array(ChatMessageIn).min(1), weights: Weights.nullish() });
 export type ChatBody = z.infer<typeof ChatBody>;
 
 export const CompletionBody = z.object({

@@ -6,19 +6,28 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import type { Logger } from "../core/index.js";
 import { BudgetExceededError, IdeasteerError, InputError, NotFoundError } from "../core/index.js";
+import { normaliseWeights, type Scores } from "../idea/index.js";
 import {
   type ChatMessage,
   ContextLengthError,
+  type ControlVector,
   type Generation,
+  isLocalModel,
   type JsonSchema,
   type LlmBackend,
+  type LocalModel,
   type SamplingOptions,
 } from "../llm/index.js";
 import { ChatBody, CompletionBody, EmbeddingsBody } from "./openai-bodies.js";
+import type { Turns } from "./turns.js";
 import { zodJson } from "./zod-json.js";
 
 export type OpenAiCompatDeps = {
   backend: LlmBackend;
+  /** Where the routes take turns with the other generating routes (a local model's one context). */
+  turns?: Turns;
+  /** The control vector for a chat's `weights` (Σ_k eps_k v_k); absent: `weights` are refused. */
+  steer?: (weights: Scores) => ControlVector;
   modelId: string; // the id GET /v1/models lists and requests must name (or omit)
   defaultMaxTokens: number; // when a request gives neither max_tokens nor max_completion_tokens
   log: Logger;
@@ -46,12 +55,22 @@ export const openAiCompatRoutes = (deps: OpenAiCompatDeps) =>
         role: m.role === "developer" ? "system" : m.role,
         content: typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join(""),
       }));
-      return respond(c, deps, "chat", body, (s) => deps.backend.chat(messages, s));
+      const weights = body.weights ? normaliseWeights(body.weights) : null;
+      if (weights && !(deps.steer && isLocalModel(deps.backend)))
+        throw new HTTPException(400, {
+          message:
+            "this server has no controllers: weights cannot steer it (serve a policy with controllers/ beside it)",
+        });
+      return respond(c, deps, "chat", body, (s) =>
+        weights
+          ? steered(deps, weights, () => deps.backend.chat(messages, s))
+          : inTurn(deps, () => deps.backend.chat(messages, s)),
+      );
     })
     .post("/completions", zodJson(CompletionBody, invalidBody), (c) => {
       const body = c.req.valid("json");
       const prompt = typeof body.prompt === "string" ? body.prompt : (body.prompt[0] as string);
-      return respond(c, deps, "completion", body, (s) => deps.backend.complete(prompt, s));
+      return respond(c, deps, "completion", body, (s) => inTurn(deps, () => deps.backend.complete(prompt, s)));
     })
     .post("/embeddings", zodJson(EmbeddingsBody, invalidBody), async (c) => {
       const body = c.req.valid("json");
@@ -79,6 +98,22 @@ export const openAiCompatRoutes = (deps: OpenAiCompatDeps) =>
       const { status, error } = openAiError(err, deps.log);
       return c.json({ error }, status);
     });
+
+const inTurn = <T>(deps: OpenAiCompatDeps, fn: () => Promise<T>) => (deps.turns ? deps.turns.run(fn) : fn());
+
+/** One generation under the weights' control vector, set and cleared inside the same turn. */
+function steered<T>(deps: OpenAiCompatDeps, weights: Scores, fn: () => Promise<T>): Promise<T> {
+  const model = deps.backend as LlmBackend & LocalModel;
+  const vector = (deps.steer as (w: Scores) => ControlVector)(weights);
+  return inTurn(deps, async () => {
+    model.setControlVector(vector, 1);
+    try {
+      return await fn();
+    } finally {
+      model.clearControlVector();
+    }
+  });
+}
 
 async function respond(
   c: Context,
@@ -262,6 +297,13 @@ export function openAiError(err: unknown, log: Logger): { status: ContentfulStat
     return {
       status: 429,
       error: { message: withHint(err.message, err.hint), type: "insufficient_quota", code: "insufficient_quota" },
+    };
+  }
+  if (err instanceof IdeasteerError && err.code === "E_GENERATE") {
+    // The model never wrote the layout: the request was fine, the answer says what failed and what to try.
+    return {
+      status: 500,
+      error: { message: withHint(err.message, err.hint), type: "server_error", code: "generation_failed" },
     };
   }
   if (err instanceof IdeasteerError && err.code.startsWith("E_LLM_")) {

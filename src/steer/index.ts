@@ -1,5 +1,8 @@
 // Dimensional controllers (DESIGN §4): contrast extraction for any GGUF model and llama.cpp control-vector files.
 // The sentence-level decoder and dynamic control (strengths set sentence by sentence).
+
+export { BEST_OF_K_LIMITS, type BestOfK, type BestOfKCost, generateBestOfK } from "./best-of-k.js";
+export { type ContrastMode, contrastSets, type LabelledText } from "./contrast-sets.js";
 export { readControlVectorGguf, writeControlVectorGguf } from "./control-vector-file.js";
 export { type ControllerSet, combineControllers, loadControllerSet, staticSteering } from "./controller-set.js";
 export {
@@ -22,4 +25,5 @@ export {
   type SentenceDecoder,
   saveDecoder,
   sectionOf,
+  warmStartAtStatic,
 } from "./sentence-decoder.js";

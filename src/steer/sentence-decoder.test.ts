@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createRng } from "../core/index.js";
+import { DIMENSIONS, IDEA_FIELDS } from "../idea/index.js";
 import { tempDir } from "../testing/index.js";
 import {
   accumulateDecisionGrad,
@@ -13,6 +14,7 @@ import {
   loadDecoder,
   saveDecoder,
   sectionOf,
+  warmStartAtStatic,
 } from "./index.js";
 
 const W = { novelty: 0.6, feasibility: 0.3, effectiveness: 0.1 };
@@ -73,4 +75,29 @@ test("strengths stay in [0, epsMax]; a fresh decoder answers epsMax / 2; section
   saveDecoder(path, dec, { test: true });
   const back = loadDecoder(path);
   assert.deepEqual(decideStrengths(back, x), decideStrengths(dec, x));
+});
+
+test("a warm-started decoder answers static control's strengths, epsMax · w, whatever the section and prefix scores", () => {
+  const rng = createRng(5);
+  const dec = initDecoder({ hidden: 16, epsMax: 0.1, sigma: 0.02, rng });
+  const worst = () => {
+    let err = 0;
+    for (let i = 0; i < 200; i++) {
+      const e = [rng.next(), rng.next(), rng.next()];
+      const w = { novelty: e[0] as number, feasibility: e[1] as number, effectiveness: e[2] as number };
+      const total = w.novelty + w.feasibility + w.effectiveness;
+      for (const d of DIMENSIONS) w[d] /= total;
+      const section = IDEA_FIELDS[i % IDEA_FIELDS.length] as (typeof IDEA_FIELDS)[number];
+      const scores = { novelty: rng.next(), feasibility: rng.next(), effectiveness: rng.next() };
+      const eps = decideStrengths(dec, decoderFeatures(w, section, scores));
+      DIMENSIONS.forEach((d, k) => {
+        err = Math.max(err, Math.abs((eps[k] as number) - 0.1 * w[d]));
+      });
+    }
+    return err;
+  };
+  assert.ok(worst() > 0.03, "a fresh decoder answers epsMax / 2, far from epsMax · w");
+  const mse = warmStartAtStatic(dec, createRng(6));
+  assert.ok(Math.sqrt(mse) < 0.005, `rmse ${Math.sqrt(mse)}`);
+  assert.ok(worst() < 0.02, `worst error ${worst()} (a fifth of epsMax)`);
 });

@@ -111,6 +111,49 @@ export function accumulateDecisionGrad(
   }
 }
 
+/**
+ * Starts the decoder at static control: fits its output to epsMax · w over random inputs (w uniform on the simplex,
+ * any section, any prefix scores) by gradient descent on ½‖mean(x) − epsMax · w‖². Policy gradient then starts from
+ * what static control already achieves instead of from epsMax / 2 everywhere. The squared error's gradient is
+ * REINFORCE's with eps = the target and coef = −sigma², so the same backward serves both.
+ * Returns the final mean squared error (in eps units²).
+ */
+export function warmStartAtStatic(dec: SentenceDecoder, rng: Rng, o = { steps: 1000, batch: 32, lr: 2 }): number {
+  const grad: DecoderWeights = {
+    hidden: dec.hidden,
+    w1: new Float32Array(dec.w1.length),
+    b1: new Float32Array(dec.b1.length),
+    w2: new Float32Array(dec.w2.length),
+    b2: new Float32Array(dec.b2.length),
+  };
+  const scale = o.lr / (o.batch * dec.epsMax ** 2); // the error is in eps units: epsMax² sets its scale
+  let mse = 0;
+  for (let step = 0; step < o.steps; step++) {
+    for (const g of [grad.w1, grad.b1, grad.w2, grad.b2]) g.fill(0);
+    mse = 0;
+    for (let b = 0; b < o.batch; b++) {
+      const e = DIMENSIONS.map(() => -Math.log(1 - rng.next()));
+      const total = e.reduce((a, x) => a + x, 0);
+      const w = Object.fromEntries(DIMENSIONS.map((d, k) => [d, (e[k] as number) / total])) as Scores;
+      const section = IDEA_FIELDS[Math.floor(rng.next() * IDEA_FIELDS.length)] as IdeaFieldPath;
+      const scores = Object.fromEntries(DIMENSIONS.map((d) => [d, rng.next()])) as Scores;
+      const x = decoderFeatures(w, section, scores);
+      const target = DIMENSIONS.map((d) => dec.epsMax * w[d]);
+      const { mean } = decoderForward(dec, x);
+      mse += mean.reduce((a, m, k) => a + (m - (target[k] as number)) ** 2, 0) / (K * o.batch);
+      accumulateDecisionGrad(dec, grad, x, target, -(dec.sigma ** 2));
+    }
+    for (const [p, g] of [
+      [dec.w1, grad.w1],
+      [dec.b1, grad.b1],
+      [dec.w2, grad.w2],
+      [dec.b2, grad.b2],
+    ] as const)
+      for (let i = 0; i < p.length; i++) p[i] = (p[i] as number) - scale * (g[i] as number);
+  }
+  return mse;
+}
+
 export const DECODER_FORMAT = "ideasteer-sentence-decoder";
 const DecoderFile = z.object({
   format: z.literal(DECODER_FORMAT),

@@ -23,6 +23,10 @@ export const DecoderConfig = TrainerConfig.extend({
   maxNewTokens: z.number().int().min(8).default(256).describe("idea tokens sampled at most"),
   temperature: z.number().positive().max(2).default(1).describe("sampling temperature"),
   hidden: z.number().int().positive().default(16).describe("the decoder's hidden units"),
+  init: z
+    .enum(["static", "random"])
+    .default("static")
+    .describe("static: start from static control's strengths (eps = epsMax · w), fitted before any rollout"),
   sigma: z
     .number()
     .positive()

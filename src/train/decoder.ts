@@ -20,6 +20,7 @@ import {
   loadControllerSet,
   type SentenceDecoder,
   saveDecoder,
+  warmStartAtStatic,
 } from "../steer/index.js";
 import { bestCheckpoint } from "./best-checkpoint.js";
 import { loadCheckpoint } from "./checkpoint.js";
@@ -72,6 +73,10 @@ export function decoderStage(o: {
         sigma: cfg.sigma * controllers.epsMax,
         rng: createRng(cfg.seed),
       });
+      if (cfg.init === "static") {
+        const mse = warmStartAtStatic(decoder, createRng(cfg.seed + 1));
+        run.log.info("decoder starts at static control", { rmse: Math.sqrt(mse), epsMax: controllers.epsMax });
+      }
       const params = new Map<string, Param>(
         PARAM_NAMES.map((name, i) => {
           const data = [decoder.w1, decoder.b1, decoder.w2, decoder.b2][i] as Float32Array;

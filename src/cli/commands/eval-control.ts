@@ -36,9 +36,13 @@ type EvalControlFlags = {
 
 // The LDC ablation on the shipped models: the base model prompted, SFT, and the RL policy bare, static and dynamic.
 const RL_POLICY = join(dirname(SHIPPED_POLICY_PATH), "..", "policy-rl", "model.gguf");
+const SFT_CONTROLLERS = join(dirname(SHIPPED_POLICY_PATH), "controllers");
 const DEFAULT_SYSTEMS = [
   `prompting=${SHIPPED_MODEL_PATH}:none`,
   `sft=${SHIPPED_POLICY_PATH}:none`,
+  ...(existsSync(join(SFT_CONTROLLERS, "novelty.gguf")) ? [`sft+static=${SHIPPED_POLICY_PATH}:static`] : []),
+  ...(existsSync(join(SFT_CONTROLLERS, "decoder.json")) ? [`sft+dynamic=${SHIPPED_POLICY_PATH}:dynamic`] : []),
+  `sft+best-of-4=${SHIPPED_POLICY_PATH}:best-of-4`,
   ...(existsSync(RL_POLICY)
     ? ["none", "static", "dynamic"].map((c) => `rl${c === "none" ? "" : `+${c}`}=${RL_POLICY}:${c}`)
     : []),
@@ -50,7 +54,7 @@ export function addEvalControlCommand(ev: Command): void {
     .description("do the weights steer the ideas? the simplex grid on held-out papers, per system and evaluator")
     .option(
       "--system <name=model.gguf:control>",
-      "a row of the ablation table: a policy GGUF and none | static | dynamic (repeatable; default: the shipped base model prompted, SFT, and models/policy-rl bare, static and dynamic)",
+      "a row of the ablation table: a policy GGUF and none | static | dynamic | best-of-<k> (repeatable; default: the shipped base model prompted; the SFT policy bare, with its contrast controllers static and dynamic, and best-of-4; models/policy-rl bare, static and dynamic)",
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
@@ -118,13 +122,14 @@ Examples:
     });
 }
 
-type SystemSpec = { name: string; modelPath: string; control: "none" | "static" | "dynamic" };
+type SystemSpec = { name: string; modelPath: string; control: "none" | "static" | "dynamic"; bestOf?: number };
 
 function parseSystem(spec: string): SystemSpec {
-  const m = /^([^=]+)=(.+):(none|static|dynamic)$/.exec(spec);
-  if (!m) throw new ConfigError(`--system ${spec}`, "write name=model.gguf:none, :static or :dynamic");
+  const m = /^([^=]+)=(.+):(none|static|dynamic|best-of-(\d+))$/.exec(spec);
+  if (!m) throw new ConfigError(`--system ${spec}`, "write name=model.gguf:none, :static, :dynamic or :best-of-<k>");
   const modelPath = resolve(m[2] as string);
   if (!existsSync(modelPath)) throw new ConfigError(`--system ${spec}: ${modelPath} not found`, "pass a GGUF file");
+  if (m[4]) return { name: m[1] as string, modelPath, control: "none", bestOf: Number(m[4]) };
   return { name: m[1] as string, modelPath, control: m[3] as SystemSpec["control"] };
 }
 
@@ -155,9 +160,11 @@ async function openSystem(
       maxAttempts: 3,
       steering: controllers && !decoder ? staticSteering(controllers, w) : undefined,
       dynamic: controllers && decoder ? { controllers, decoder, weights: w, score } : undefined,
+      bestOfK: s.bestOf ? { k: s.bestOf, weights: w, score } : undefined,
     }))
       if (e.type === "idea") return e.text;
     return "";
   };
-  return { system: { name: s.name, steers: controllers !== null, generate }, close: () => backend.close() };
+  const steers = controllers !== null || s.bestOf !== undefined;
+  return { system: { name: s.name, steers, generate }, close: () => backend.close() };
 }

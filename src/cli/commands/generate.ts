@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import type { Command } from "commander";
+import { dirname } from "node:path";
+import { type Command, Option } from "commander";
 import { ConfigError, NotFoundError } from "../../core/index.js";
 import { DIMENSIONS, EQUAL_WEIGHTS, type Scores, weightsFrom } from "../../idea/index.js";
 import {
   dedupIdeas,
-  type GenerateIdeasOptions,
   generateIdeas,
   type IdeaEvent,
   IdeaStore,
   ideaRecord,
+  PROMPT_MODES,
+  type PromptMode,
   type RelatedWork,
   rankIdeas,
   readPaperFile,
@@ -19,9 +19,8 @@ import {
 import { PaperStore } from "../../library/index.js";
 import { isLocalModel } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
-import { loadControllerSet, loadDecoder, staticSteering } from "../../steer/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
-import { modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
+import { controlOptions, modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
@@ -29,6 +28,8 @@ type GenerateFlags = LlmFlags & {
   weights?: string;
   control: string;
   controllers?: string;
+  bestOf: number;
+  prompt?: PromptMode;
   dedup: number;
   paper?: string;
   paperFile?: string;
@@ -66,8 +67,19 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
     )
     .option(
       "--control <mode>",
-      "none | static (eps = eps-max * weights for the whole idea, through the controllers) | dynamic (the sentence-level decoder)",
-      "none",
+      "auto | none | static (eps = eps-max * weights for the whole idea, through the controllers) | dynamic (the sentence-level decoder; openai: best-of-K) | best-of-k; auto: dynamic where controllers and a decoder sit beside the model (the shipped policy), none otherwise",
+      "auto",
+    )
+    .option(
+      "--best-of <k>",
+      "best-of-K: candidates per sentence, kept by the reward models (--control dynamic on openai, or --control best-of-k)",
+      intFlag("--best-of"),
+      4,
+    )
+    .addOption(
+      new Option("--prompt <mode>", "policy | plain | chat (default: found from the model; openai: chat)").choices([
+        ...PROMPT_MODES,
+      ]),
     )
     .option(
       "--controllers <dir>",
@@ -110,9 +122,13 @@ Examples:
     const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
     const rewardModel = loadRewardModel(rewardDir);
     const scoreCache = createScoreCache();
-    const control = controlFor(flags, ctx, weights, (texts) =>
-      scoreIdeas(texts, { model: rewardModel, cache: scoreCache }),
-    );
+    const control = controlOptions(flags.control, {
+      controllersDir: flags.controllers ?? (ctx.config.llm.modelPath ? dirname(ctx.config.llm.modelPath) : undefined),
+      openai: ctx.config.llm.backend === "openai",
+      bestOf: flags.bestOf,
+      weights,
+      score: (texts) => scoreIdeas(texts, { model: rewardModel, cache: scoreCache }),
+    });
     const models = modelHashes(ctx, rewardDir, flags.lora);
     await withBackend(ctx, async (backend) => {
       if (flags.lora) {
@@ -124,7 +140,7 @@ Examples:
         await backend.addLora(flags.lora, 1);
       }
       const events = generateIdeas(paper, {
-        promptMode: flags.lora ? "plain" : undefined,
+        promptMode: flags.prompt ?? (flags.lora ? "plain" : undefined),
         backend,
         n: flags.n,
         seed: flags.seed,
@@ -218,36 +234,6 @@ function render(
     : "";
   const id = o.saved === undefined ? "" : ` [saved as ${o.saved}]`;
   return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}${id}\n\n${e.text}\n\n`;
-}
-
-/**
- * --control: none; static (eps = eps-max · w through the controllers beside the model, or in --controllers); dynamic
- * (the sentence-level decoder, controllers/decoder.json, sets the strengths sentence by sentence).
- */
-function controlFor(
-  flags: GenerateFlags,
-  ctx: CliContext,
-  weights: Scores,
-  score: (texts: string[]) => Promise<Scores[]>,
-): Pick<GenerateIdeasOptions, "steering" | "dynamic"> {
-  if (flags.control === "none") return {};
-  if (flags.control !== "static" && flags.control !== "dynamic")
-    throw new ConfigError(`--control ${flags.control}`, "use none, static or dynamic");
-  const dir = flags.controllers ?? (ctx.config.llm.modelPath ? dirname(ctx.config.llm.modelPath) : undefined);
-  if (!dir)
-    throw new ConfigError(
-      `--control ${flags.control} needs controllers`,
-      "pass --controllers <dir with controllers/*.gguf>",
-    );
-  const set = loadControllerSet(dir);
-  if (flags.control === "static") return { steering: staticSteering(set, weights) };
-  const decoderPath = [join(dir, "controllers", "decoder.json"), join(dir, "decoder.json")].find((p) => existsSync(p));
-  if (!decoderPath)
-    throw new ConfigError(
-      `--control dynamic needs a sentence-level decoder beside the controllers in ${dir}`,
-      "train one with `ideasteer train decoder --policy <dir>`, or use --control static",
-    );
-  return { dynamic: { controllers: set, decoder: loadDecoder(decoderPath), weights, score } };
 }
 
 /** "n,f,e" -> weights on the simplex; none given: equal. */

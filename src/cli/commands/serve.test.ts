@@ -2,11 +2,21 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import OpenAI from "openai";
 import { LlmConfig } from "../../config/index.js";
+import type { IdeaRecord } from "../../ideas/index.js";
 import { openOpenAi } from "../../llm/index.js";
-import { tempDir, tinyLlamaConfig, writeRandomLlamaModel } from "../../testing/index.js";
+import {
+  SAMPLE_IDEA_TEXT,
+  SAMPLE_PAPER,
+  tempDir,
+  tinyLlamaConfig,
+  writeRandomLlamaModel,
+  writeTinyControllers,
+  writeTinyPolicy,
+} from "../../testing/index.js";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
@@ -19,24 +29,105 @@ test("ideasteer serve: a GGUF file served under /v1 until SIGTERM, reachable by 
     config: tinyLlamaConfig({ nLayers: 1, nHeads: 2, nKvHeads: 2, contextLength: 128, tiedEmbeddings: true }),
     seed: 9,
   });
+  const { child, url, stdout, stderr } = await startServe(t, home, ["--backend", "llama", "--model-path", modelPath]);
+  assert.match(
+    stdout,
+    /^serving tiny-model \(llama:tiny-model\.gguf\) at http:\/\/127\.0\.0\.1:\d+\/v1, ideas at http:\/\/127\.0\.0\.1:\d+\/api\/ideas$/m,
+  );
+
+  const client = await openOpenAi({ llm: LlmConfig.parse({ baseUrl: url, model: "", cache: "off" }) });
+  assert.equal(client.model, "tiny-model");
+  const g = await client.chat([{ role: "user", content: "hi" }], { maxTokens: 3, temperature: 0 });
+  assert.equal(g.usage.completionTokens, 3);
+  const steered = await fetch(`${url}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      messages: [{ role: "user", content: "hi" }],
+      weights: { novelty: 1, feasibility: 0, effectiveness: 0 },
+    }),
+  });
+  assert.equal(steered.status, 400, "no controllers beside this model: weights are refused, not ignored");
+  assert.match(await steered.text(), /no controllers/);
+
+  child.kill("SIGTERM");
+  const [code] = await once(child, "exit");
+  assert.equal(code, 0, stderr());
+});
+
+test("ideasteer serve: /api/ideas steers with the controllers beside the policy (static) and refuses what it cannot run", {
+  timeout: 120_000,
+}, async (t) => {
+  const home = tempDir(t);
+  const modelPath = await writeTinyPolicy(join(home, "policy"), { ...SAMPLE_PAPER, idea: SAMPLE_IDEA_TEXT });
+  writeTinyControllers(join(home, "policy"));
+  const { url } = await startServe(t, home, ["--backend", "builtin", "--model-path", modelPath]);
+  const post = async (body: object) => {
+    const res = await fetch(url.replace(/\/v1$/, "/api/ideas"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ paper: SAMPLE_PAPER, n: 1, ...body }),
+    });
+    return { status: res.status, body: (await res.json()) as { ideas?: IdeaRecord[]; error?: { message: string } } };
+  };
+
+  const weights = { novelty: 2, feasibility: 1, effectiveness: 1 };
+  const fixed = await post({ control: "static", weights });
+  assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
+  const idea = fixed.body.ideas?.[0] as IdeaRecord;
+  assert.ok(idea.strengths.length > 0, "a strength vector per sentence");
+  for (const eps of idea.strengths)
+    assert.deepEqual(eps, [0.5, 0.25, 0.25], "eps = eps-max (1) x the normalised weights");
+
+  // The chat endpoint's extra field: weights steer the answer through the same controllers, set and cleared in
+  // one turn (a plain request after a steered one answers as before it).
+  const chat = async (extra: object) => {
+    const res = await fetch(`${url}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        messages: [{ role: "user", content: "An idea?" }],
+        max_tokens: 24,
+        temperature: 0,
+        ...extra,
+      }),
+    });
+    const body = (await res.json()) as { choices: { message: { content: string } }[] };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    return body.choices[0]?.message.content;
+  };
+  const before = await chat({});
+  const pushed = await chat({ weights: { novelty: 1, feasibility: 0, effectiveness: 0 } });
+  assert.notEqual(pushed, before, "the weights moved the answer");
+  assert.equal(await chat({}), before, "the control vector was cleared after the steered answer");
+
+  // The official client, streaming, with the extra field in its body: the same steered answer.
+  const client = new OpenAI({ baseURL: url, apiKey: "unused-on-loopback" });
+  const [model] = (await client.models.list()).data;
+  // ideasteer's extra field rides in the body the client sends.
+  const body: OpenAI.Chat.ChatCompletionCreateParamsStreaming & { weights: Record<string, number> } = {
+    model: model?.id ?? "",
+    messages: [{ role: "user", content: "An idea?" }],
+    max_tokens: 24,
+    temperature: 0,
+    stream: true,
+    weights: { novelty: 1, feasibility: 0, effectiveness: 0 },
+  };
+  const stream = await client.chat.completions.create(body);
+  let streamed = "";
+  for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? "";
+  assert.equal(streamed, pushed);
+
+  const dynamic = await post({ control: "dynamic" });
+  assert.equal(dynamic.status, 400, "no decoder beside the controllers: refused, not ignored");
+  assert.match(dynamic.body.error?.message ?? "", /use one of none, best-of-k, static$/);
+});
+
+/** `ideasteer serve <args> --port 0` in a child process; resolves once it prints where it listens. */
+async function startServe(t: TestContext, home: string, args: string[]) {
   const child = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      MAIN,
-      "--home",
-      home,
-      "--log-level",
-      "warn",
-      "serve",
-      "--backend",
-      "llama",
-      "--model-path",
-      modelPath,
-      "--port",
-      "0",
-    ],
+    ["--import", "tsx", MAIN, "--home", home, "--log-level", "warn", "serve", ...args, "--port", "0"],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1" } },
   );
   t.after(() => child.kill("SIGKILL"));
@@ -53,17 +144,5 @@ test("ideasteer serve: a GGUF file served under /v1 until SIGTERM, reachable by 
     });
     child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
-  assert.match(
-    stdout,
-    /^serving tiny-model \(llama:tiny-model\.gguf\) at http:\/\/127\.0\.0\.1:\d+\/v1, ideas at http:\/\/127\.0\.0\.1:\d+\/api\/ideas$/m,
-  );
-
-  const client = await openOpenAi({ llm: LlmConfig.parse({ baseUrl: url, model: "", cache: "off" }) });
-  assert.equal(client.model, "tiny-model");
-  const g = await client.chat([{ role: "user", content: "hi" }], { maxTokens: 3, temperature: 0 });
-  assert.equal(g.usage.completionTokens, 3);
-
-  child.kill("SIGTERM");
-  const [code] = await once(child, "exit");
-  assert.equal(code, 0, stderr);
-});
+  return { child, url, stdout, stderr: () => stderr };
+}

@@ -1,13 +1,17 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { ServerConfig } from "../../config/index.js";
+import type { Scores } from "../../idea/index.js";
 import { generateIdeas } from "../../ideas/index.js";
 import { PaperStore } from "../../library/index.js";
-import type { LlmBackend } from "../../llm/index.js";
-import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
-import { type IdeasApiDeps, isLoopbackHost, startServer } from "../../server/index.js";
+import { isLocalModel, type LlmBackend } from "../../llm/index.js";
+import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
+import { createTurns, type IdeasApiDeps, type IdeasRequest, isLoopbackHost, startServer } from "../../server/index.js";
+import { loadControllerSet, staticSteering } from "../../steer/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor } from "../context.js";
-import { modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
+import { controlOptions, modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
@@ -75,23 +79,32 @@ async function serveUntilInterrupted(
   const library = PaperStore.exists(dbPath) ? PaperStore.open(dbPath, { readonly: true, log }) : null;
   const rewardModel = loadRewardModel(opts.rewardDir);
   const scoreCache = createScoreCache(); // shared: /api/ideas and the reward routes rescore the same texts
+  const controllersDir = config.llm.modelPath ? dirname(config.llm.modelPath) : undefined;
+  const score = (texts: string[]) => scoreIdeas(texts, { model: rewardModel, cache: scoreCache });
+  const turns = createTurns();
+  const controls = controlsFor(backend, controllersDir);
   const ideas: IdeasApiDeps = {
+    // One generation at a time, shared with /v1: a request's control vector must not reach another's tokens.
     generate: (paper, o) =>
-      generateIdeas(paper, {
-        backend,
-        n: o.n,
-        seed: o.seed,
-        temperature: 0.8,
-        topP: 0.95,
-        maxTokens: 512,
-        maxPromptTokens: 480,
-        maxAttempts: 6,
-        rewardModel,
-        scoreCache,
-        related: relatedWork(library, paper),
-        signal: o.signal,
-        sentences: o.sentences,
-      }),
+      turns.iterate(() =>
+        generateIdeas(paper, {
+          backend,
+          n: o.n,
+          seed: o.seed,
+          temperature: 0.8,
+          topP: 0.95,
+          maxTokens: 512,
+          maxPromptTokens: 480,
+          maxAttempts: 6,
+          rewardModel,
+          scoreCache,
+          related: relatedWork(library, paper),
+          signal: o.signal,
+          sentences: o.sentences,
+          ...controlOptions(o.control, { controllersDir, openai: false, bestOf: o.bestOf, weights: o.weights, score }),
+        }),
+      ),
+    controls,
     findPaper: (id) => {
       const p = library?.get(id);
       return p ? { id: p.id, title: p.title, abstract: p.abstract } : null;
@@ -108,6 +121,9 @@ async function serveUntilInterrupted(
     port: config.server.port,
     token: config.server.token || undefined,
     rateLimit: rateLimitOf(config.server),
+    turns,
+    // A chat's weights steer through the same controllers as static control.
+    steer: controls.includes("static") ? chatSteering(controllersDir as string) : undefined,
   });
   const rewards = opts.rewardRoutes ? `, rewards at ${server.url}/reward/openrlhf and /api/rewards` : "";
   process.stdout.write(
@@ -117,6 +133,28 @@ async function serveUntilInterrupted(
   log.info("shutting down");
   await server.close();
   library?.close();
+}
+
+/**
+ * What /api/ideas can run here: best-of-K wherever the model continues raw text (a local model: our policy's or the
+ * plain prompt), static and dynamic where controllers (and a decoder) sit beside the model.
+ */
+function controlsFor(backend: LlmBackend, dir: string | undefined): IdeasRequest["control"][] {
+  if (!isLocalModel(backend)) return ["none"];
+  const has = (f: string) =>
+    dir !== undefined && [join(dir, f), join(dir, "controllers", f)].some((p) => existsSync(p));
+  return [
+    "none",
+    "best-of-k",
+    ...(has("novelty.gguf") ? (["static"] as const) : []),
+    ...(has("novelty.gguf") && has("decoder.json") ? (["dynamic"] as const) : []),
+  ];
+}
+
+/** Weights -> Σ_k eps_k v_k through the controllers beside the model (loaded once). */
+function chatSteering(dir: string) {
+  const set = loadControllerSet(dir);
+  return (weights: Scores) => staticSteering(set, weights).vector;
 }
 
 /** -1 (the default): no limit on loopback, 600 requests per minute per client beyond it. */

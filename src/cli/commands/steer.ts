@@ -1,17 +1,35 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
-import { ConfigError, createProgress, IdeasteerError } from "../../core/index.js";
+import { type Command, Option } from "commander";
+import { ConfigError, createProgress, createRng, IdeasteerError } from "../../core/index.js";
 import { newestDataset } from "../../datasets/index.js";
-import { DIMENSIONS, type Dimension } from "../../idea/index.js";
+import { DIMENSIONS } from "../../idea/index.js";
 import { isLocalModel } from "../../llm/index.js";
-import { extractController, writeControlVectorGguf } from "../../steer/index.js";
+import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../../reward/index.js";
+import {
+  type ContrastMode,
+  contrastSets,
+  extractController,
+  type LabelledText,
+  writeControlVectorGguf,
+} from "../../steer/index.js";
 import { readRmPapers } from "../../train/index.js";
-import { contextFor, intFlag } from "../context.js";
+import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
-type ExtractFlags = LlmFlags & { dataset?: string; perSide: number; out: string; progress: boolean };
+type ExtractFlags = LlmFlags & {
+  dataset?: string;
+  perSide: number;
+  contrast: ContrastMode;
+  labels: "reviews" | "rm";
+  rm: string;
+  pool: number;
+  seed: number;
+  epsMax: number;
+  out: string;
+  progress: boolean;
+};
 
 export const registerSteerCommands: RegisterCommands = (program: Command) => {
   const steer = program.command("steer").description("dimensional controllers (DESIGN §4)");
@@ -20,6 +38,29 @@ export const registerSteerCommands: RegisterCommands = (program: Command) => {
     .description("contrast-extract one controller per dimension from a GGUF model: llama.cpp control-vector files")
     .option("--dataset <dir>", "dataset folder with rm.<dimension>.train.jsonl (default: the newest)")
     .option("--per-side <n>", "ideas with the highest and the lowest labels per dimension", intFlag("--per-side"), 32)
+    .addOption(
+      new Option("--contrast <mode>", "rank by a dimension's label (absolute) or by it minus the others' (relative)")
+        .choices(["relative", "absolute"])
+        .default("relative"),
+    )
+    .addOption(
+      new Option("--labels <source>", "rank by the reviews' labels or by a reward model's scores of the same ideas")
+        .choices(["rm", "reviews"])
+        .default("rm"),
+    )
+    .option(
+      "--rm <dir>",
+      "the reward model for --labels rm (default: the transformer RL trains against; the TF-IDF ridge stays an independent evaluator)",
+      SHIPPED_TRANSFORMER_RM_DIR,
+    )
+    .option(
+      "--eps-max <x>",
+      "the strength at weight 1, in typical hidden-state norms (generate and eval read it from controllers.json)",
+      floatFlag("--eps-max"),
+      0.1,
+    )
+    .option("--pool <n>", "training ideas the reward model scores for --labels rm", intFlag("--pool"), 2_000)
+    .option("--seed <n>", "which ideas make the --labels rm pool", intFlag("--seed"), 1)
     .option("--out <dir>", "folder for <dimension>.gguf and controllers.json", "controllers")
     .option("--no-progress", "no progress bar");
   addLlmOptions(extract)
@@ -35,7 +76,7 @@ Example:
       const ctx = contextFor(cmd, llmFlagValues(flags));
       const dataset = flags.dataset ?? newestDataset(ctx.config.home, "rm.effectiveness.train.jsonl");
       if (!dataset) throw new ConfigError("no reward-model dataset", "run `ideasteer data build` or pass --dataset");
-      const sides = contrastSets(resolve(dataset), flags.perSide);
+      const sides = await contrastSetsOf(resolve(dataset), flags);
       const out = resolve(flags.out);
       mkdirSync(out, { recursive: true });
       await withBackend(ctx, async (backend) => {
@@ -43,7 +84,15 @@ Example:
           throw new IdeasteerError("E_CONFIG", `${backend.name} exposes no hidden states`, {
             hint: "use --backend llama --model-path <model.gguf> (openai servers are steered by best-of-K instead)",
           });
-        const summary: Record<string, unknown> = { model: backend.name, dataset, perSide: flags.perSide };
+        const summary: Record<string, unknown> = {
+          model: backend.name,
+          dataset,
+          perSide: flags.perSide,
+          epsMax: flags.epsMax,
+          command: `ideasteer ${process.argv.slice(2).join(" ")}`,
+          contrast: flags.contrast,
+          labels: flags.labels === "rm" ? { rm: flags.rm, pool: flags.pool, seed: flags.seed } : "reviews",
+        };
         for (const d of DIMENSIONS) {
           const bar = createProgress({
             label: `controller ${d}`,
@@ -62,17 +111,27 @@ Example:
     });
 };
 
-/** Per dimension: the training ideas with the highest and the lowest labels, z-scored within their venue-year. */
-function contrastSets(dataset: string, perSide: number): Record<Dimension, { high: string[]; low: string[] }> {
-  const papers = readRmPapers(dataset, "train", true);
-  return Object.fromEntries(
-    DIMENSIONS.map((d, k) => {
-      const ranked = papers
-        .filter((p) => !Number.isNaN(p.targets[k] as number))
-        .sort((a, b) => (b.targets[k] as number) - (a.targets[k] as number));
-      if (ranked.length < 2 * perSide)
-        throw new ConfigError(`${d}: ${ranked.length} labelled ideas, fewer than 2 x --per-side`, "lower --per-side");
-      return [d, { high: ranked.slice(0, perSide).map((p) => p.text), low: ranked.slice(-perSide).map((p) => p.text) }];
-    }),
-  ) as Record<Dimension, { high: string[]; low: string[] }>;
+/**
+ * The training ideas ranked by their review labels (z-scored within their venue-year), or a seeded pool of them by a
+ * reward model's scores: the reviews are noisy (reviewers barely agree on novelty and feasibility), the reward
+ * model's scores are what the steered ideas are judged by.
+ */
+async function contrastSetsOf(dataset: string, flags: ExtractFlags) {
+  let ideas: LabelledText[] = readRmPapers(dataset, "train", true);
+  if (flags.labels === "rm") {
+    const pool = createRng(flags.seed)
+      .shuffle([...ideas])
+      .slice(0, flags.pool);
+    const scores = await scoreIdeas(
+      pool.map((x) => x.text),
+      { model: loadRewardModel(resolve(flags.rm)) },
+    );
+    ideas = pool.map((x, i) => ({ text: x.text, targets: DIMENSIONS.map((d) => scores[i]?.[d] ?? Number.NaN) }));
+  }
+  try {
+    return contrastSets(ideas, flags.perSide, flags.contrast);
+  } catch (e) {
+    if (e instanceof RangeError) throw new ConfigError(e.message, "lower --per-side (or raise --pool)");
+    throw e;
+  }
 }
