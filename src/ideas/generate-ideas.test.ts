@@ -174,10 +174,11 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
   const bad = cli("generate", "--paper-file", paperFile, "--weights", "0,0,0");
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--weights 0,0,0/);
-  const steer = cli("generate", "--paper-file", paperFile, "--control", "dynamic");
+  // A policy without controllers beside it (the shipped one has them).
+  const steer = cli("generate", "--paper-file", paperFile, "--model-path", modelPath, "--control", "dynamic");
   assert.equal(steer.status, 1);
   assert.match(steer.stderr, /controller[\s\S]*train rl/, "dynamic control without controllers says how to get them");
-  const noControllers = cli("generate", "--paper-file", paperFile, "--control", "static");
+  const noControllers = cli("generate", "--paper-file", paperFile, "--model-path", modelPath, "--control", "static");
   assert.equal(noControllers.status, 1);
   assert.match(noControllers.stderr, /controllers[\s\S]*train rl/);
 });

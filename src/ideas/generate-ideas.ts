@@ -1,11 +1,18 @@
 import { IdeasteerError } from "../core/index.js";
 import { plainIdeaPrompt, splitSentences } from "../datasets/index.js";
 import { type Idea, type IdeaFieldPath, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
-import { type ControlVector, isLocalModel, type LlmBackend, type SamplingOptions } from "../llm/index.js";
+import {
+  type ControlVector,
+  isLocalModel,
+  type LlmBackend,
+  type SamplingOptions,
+  type TokenStep,
+} from "../llm/index.js";
 import { MAX_IDEA_CHARS, type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import {
   type BestOfK,
   type BestOfKCost,
+  createLayoutGuard,
   type Decision,
   type DynamicControl,
   generateBestOfK,
@@ -195,17 +202,25 @@ async function sample(
     });
     return done({ text: g.text, strengths: strengthsOf(g.decisions) });
   }
-  if (o.steering) backend.setControlVector(o.steering.vector, 1);
+  // Static control: one vector for the whole idea, off while a line's label is written (createLayoutGuard); a chat
+  // template gives no per-token hook, so there it stays on throughout.
+  const guard = o.steering ? createLayoutGuard(backend) : null;
+  const steered = guard ? { onToken: (step: TokenStep) => guard.sync(step.text) } : {};
+  if (o.steering) guard?.steer(o.steering.vector, "");
   try {
     if (o.mode === "policy") {
       const p = await policyPrompt(backend, paper, o.maxPromptTokens);
-      return plain((await backend.generate(p.tokens, { ...sampling, stopTokens: [p.endToken] })).text);
+      return plain((await backend.generate(p.tokens, { ...sampling, ...steered, stopTokens: [p.endToken] })).text);
     }
     if (o.mode === "plain")
-      return plain((await backend.generate(await plainPrompt(backend, paper, o.maxPromptTokens), sampling)).text);
+      return plain(
+        (await backend.generate(await plainPrompt(backend, paper, o.maxPromptTokens), { ...sampling, ...steered }))
+          .text,
+      );
+    if (o.steering) backend.setControlVector(o.steering.vector, 1);
     return plain((await backend.chat(chatPrompt(paper), sampling)).text);
   } finally {
-    if (o.steering) backend.clearControlVector();
+    guard?.end();
   }
 }
 

@@ -2,6 +2,7 @@ import type { Rng } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
 import type { LocalModel, StepwiseOptions } from "../llm/index.js";
 import { type ControllerSet, combineControllers } from "./controller-set.js";
+import { createLayoutGuard } from "./layout-guard.js";
 import { decideStrengths, decoderFeatures, type SentenceDecoder, sectionOf } from "./sentence-decoder.js";
 
 /** One decision of the decoder: its input and the strengths it chose (training reads them back). */
@@ -27,7 +28,8 @@ const finishedSentences = (text: string) => (text.match(/[.!?](?=\s)|\n/g) ?? []
 /**
  * Generates with dynamic control (DESIGN §4): before the first token and at every sentence boundary the decoder
  * reads (w, section, the reward models' scores of the text so far) and sets the strengths for the next sentence,
- * applied as one control vector Σ_k eps_k v_k per layer from the next token on. Returns the text, the tokens, and
+ * applied as one control vector Σ_k eps_k v_k per layer from the next token on (off while a line's label is written:
+ * createLayoutGuard). Returns the text, the tokens, and
  * every decision (eps per sentence). The control vector is cleared afterwards.
  */
 export async function generateWithDynamicControl(
@@ -43,8 +45,9 @@ export async function generateWithDynamicControl(
     const eps = decideStrengths(dyn.decoder, x, dyn.rng);
     decisions.push({ x, eps });
     dyn.onDecision?.({ x, eps });
-    model.setControlVector(combineControllers(dyn.controllers, eps), 1);
+    guard.steer(combineControllers(dyn.controllers, eps), prefix);
   };
+  const guard = createLayoutGuard(model);
   let done = 0;
   try {
     await decide("");
@@ -55,12 +58,12 @@ export async function generateWithDynamicControl(
         if (n > done) {
           done = n;
           await decide(step.text);
-        }
+        } else guard.sync(step.text);
       },
     });
     return { text: g.text, tokens: g.tokens, decisions, finishReason: g.finishReason };
   } finally {
-    model.clearControlVector();
+    guard.end();
   }
 }
 

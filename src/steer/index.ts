@@ -12,6 +12,7 @@ export {
   strengthsOf,
 } from "./dynamic-control.js";
 export { extractController } from "./extract-controllers.js";
+export { createLayoutGuard, writingLabel } from "./layout-guard.js";
 export {
   accumulateDecisionGrad,
   DECODER_FORMAT,
