@@ -19,7 +19,7 @@ async function fixture(t: import("node:test").TestContext) {
   const dir = tempDir(t);
   const policy = join(dir, "policy");
   await writeTinyPolicy(policy, { ...SAMPLE_PAPER, idea: SAMPLE_IDEA_TEXT });
-  writeTinyControllers(policy, { scale: 0.6 });
+  writeTinyControllers(policy, { scale: 0.3 }); // mild: the memorised idea keeps its sentences under them
   const dataset = join(dir, "dataset");
   mkdirSync(dataset);
   const prompt = `<|paper|>Title: ${SAMPLE_PAPER.title}\nAbstract: ${SAMPLE_PAPER.abstract}<|idea|>`;
