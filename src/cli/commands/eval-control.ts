@@ -42,7 +42,6 @@ const DEFAULT_SYSTEMS = [
   `sft=${SHIPPED_POLICY_PATH}:none`,
   ...(existsSync(join(SFT_CONTROLLERS, "novelty.gguf")) ? [`sft+static=${SHIPPED_POLICY_PATH}:static`] : []),
   ...(existsSync(join(SFT_CONTROLLERS, "decoder.json")) ? [`sft+dynamic=${SHIPPED_POLICY_PATH}:dynamic`] : []),
-  `sft+best-of-4=${SHIPPED_POLICY_PATH}:best-of-4`,
   ...(existsSync(RL_POLICY)
     ? ["none", "static", "dynamic"].map((c) => `rl${c === "none" ? "" : `+${c}`}=${RL_POLICY}:${c}`)
     : []),
@@ -54,7 +53,7 @@ export function addEvalControlCommand(ev: Command): void {
     .description("do the weights steer the ideas? the simplex grid on held-out papers, per system and evaluator")
     .option(
       "--system <name=model.gguf:control>",
-      "a row of the ablation table: a policy GGUF and none | static | dynamic | best-of-<k> (repeatable; default: the shipped base model prompted; the SFT policy bare, with its contrast controllers static and dynamic, and best-of-4; models/policy-rl bare, static and dynamic)",
+      "a row of the ablation table: a policy GGUF and none | static | dynamic | best-of-<k> (repeatable; default: the shipped base model prompted; the SFT policy bare and with its contrast controllers static and dynamic; models/policy-rl bare, static and dynamic; best-of-<k> only when asked: it samples k candidates per sentence)",
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
