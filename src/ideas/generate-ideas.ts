@@ -225,10 +225,7 @@ async function sample(
 }
 
 /** Best-of-K per sentence over the backend's raw-text completion, from the policy's or the plain prompt as text. */
-function bestOfKSample(
-  paper: SourcePaper,
-  o: GenerateIdeasOptions & { mode: PromptMode; sampling: Omit<SamplingOptions, "onText"> },
-) {
+function bestOfKSample(paper: SourcePaper, o: GenerateIdeasOptions & { mode: PromptMode; sampling: SamplingOptions }) {
   const bestOfK = o.bestOfK as BestOfK;
   if (o.mode === "chat")
     throw new IdeasteerError("E_INPUT", "best-of-K with a chat prompt", {
@@ -236,7 +233,9 @@ function bestOfKSample(
     });
   const prompt = o.mode === "policy" ? policyPromptText(paper) : plainIdeaPrompt(paper.title, paper.abstract);
   const stop = o.mode === "policy" ? [POLICY_END] : undefined;
-  return generateBestOfK((p, s) => o.backend.complete(p, s), prompt, bestOfK, { ...o.sampling, stop });
+  // Candidates are not streamed: only the sentences kept are the idea's (the caller streams the text kept).
+  const { onText: _candidates, ...sampling } = o.sampling;
+  return generateBestOfK((p, s) => o.backend.complete(p, s), prompt, bestOfK, { ...sampling, stop });
 }
 
 /**

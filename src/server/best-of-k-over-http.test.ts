@@ -46,6 +46,7 @@ test("best-of-K per sentence through an OpenAI-compatible server moves each dime
 
   const ideas = async (k: number, weights: Scores) => {
     const out: Extract<IdeaEvent, { type: "idea" }>[] = [];
+    const streamed: Extract<IdeaEvent, { type: "sentence" }>[] = [];
     for (const [i, paper] of PAPERS.entries())
       for await (const e of generateIdeas(paper, {
         backend: client,
@@ -60,8 +61,16 @@ test("best-of-K per sentence through an OpenAI-compatible server moves each dime
         rewardModel: rm,
         scoreCache: cache,
         bestOfK: { k, weights, score },
-      }))
-        if (e.type === "idea") out.push(e);
+        sentences: true,
+      })) {
+        if (e.type === "sentence") streamed.push(e);
+        if (e.type === "idea") {
+          // The sentence events carry the kept sentences only, never a discarded candidate.
+          for (const x of streamed.splice(0))
+            if (x.attempt === e.attempts - 1) assert.ok(e.text.includes(x.text.trim()), x.text);
+          out.push(e);
+        }
+      }
     return out;
   };
   const mean = (xs: Extract<IdeaEvent, { type: "idea" }>[], d: Dimension) =>
