@@ -14,7 +14,7 @@ import { readSftRows } from "../../train/index.js";
 const PAPERS = 8; // held-out papers per steering direction
 const EPS = 0.1; // a tenth of a typical hidden state: strong enough to move the scores, mild enough for the layout
 
-test("steer extract on real reviews: each contrast controller moves the shipped reward model's score of its dimension the way it is pushed, through llama.cpp", async (t) => {
+test("steer extract on real data: each contrast controller moves the reward model's score of its dimension the way it is pushed, through llama.cpp", async (t) => {
   if (!requireSharedData(t)) return;
   const home = tempDir(t);
   const { outDir } = await buildDatasets({
