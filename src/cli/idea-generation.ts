@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { ConfigError, NotFoundError } from "../core/index.js";
 import type { Scores } from "../idea/index.js";
 import { type GenerateIdeasOptions, modelHash, type RelatedWork, type SourcePaper } from "../ideas/index.js";
@@ -67,7 +67,11 @@ export function controlOptions(
 ): Pick<GenerateIdeasOptions, "steering" | "dynamic" | "bestOfK"> {
   if (!(CONTROL_MODES as readonly string[]).includes(mode))
     throw new ConfigError(`--control ${mode}`, `use ${CONTROL_MODES.join(", ")}`);
-  if (mode === "auto") return controlOptions(hasDecoder(o.controllersDir) && !o.openai ? "dynamic" : "none", o);
+  if (mode === "auto")
+    return controlOptions(
+      !o.openai && availableControls(o.controllersDir, true).includes("dynamic") ? "dynamic" : "none",
+      o,
+    );
   if (mode === "none") return {};
   if (mode === "best-of-k" || (mode === "dynamic" && o.openai))
     return { bestOfK: { k: o.bestOf, weights: o.weights, score: o.score } };
@@ -85,10 +89,24 @@ export function controlOptions(
   return { dynamic: { controllers: set, decoder: loadDecoder(decoderPath), weights: o.weights, score: o.score } };
 }
 
+/**
+ * The control modes a model folder supports: none; best-of-k on a local model (it continues raw text); static
+ * where controllers sit in it or its controllers/; dynamic where a decoder sits beside them.
+ */
+export function availableControls(dir: string | undefined, local: boolean): Exclude<ControlMode, "auto">[] {
+  const controllers = dir !== undefined && controllerFolder(dir) !== undefined;
+  return [
+    "none",
+    ...(local ? (["best-of-k"] as const) : []),
+    ...(controllers ? (["static"] as const) : []),
+    ...(controllers && decoderFile(dir as string) ? (["dynamic"] as const) : []),
+  ];
+}
+
+/** Where a model folder keeps its controllers: the folder itself or its controllers/ (as loadControllerSet reads). */
+const controllerFolder = (dir: string) =>
+  [dir, join(dir, "controllers")].find((d) => existsSync(join(d, "novelty.gguf")));
+
 /** The sentence-level decoder beside a model's controllers, if there is one. */
 const decoderFile = (dir: string) =>
   [join(dir, "controllers", "decoder.json"), join(dir, "decoder.json")].find((p) => existsSync(p));
-const hasDecoder = (dir: string | undefined) =>
-  dir !== undefined &&
-  decoderFile(dir) !== undefined &&
-  existsSync(join(dirname(decoderFile(dir) as string), "novelty.gguf"));

@@ -69,3 +69,14 @@ export const addRunOptions = (cmd: Command, configOf: string): Command =>
   cmd
     .option("--train-config <file>", `JSON file with ${configOf} config fields (under flags)`)
     .option("--resume <run-dir>", "continue a run from its newest intact checkpoint (its own config.json is used)");
+
+/** The flags of the stages that learn from episodes (train rl, train decoder): reward, prompts, groups, budget. */
+export const EPISODE_FLAG_FIELDS = {
+  rewardModel: "<dir>",
+  dataset: "<dir>",
+  prompts: "<n>",
+  groupSize: "<n>",
+  maxNewTokens: "<n>",
+  maxSteps: "<n>",
+  lr: "<x>",
+} as const;

@@ -15,4 +15,4 @@ export {
   renderIdea,
 } from "./idea.js";
 export { completeIdea, type LooseParse, type PartialIdea, parseIdeaLoose, repairIdea } from "./parse-idea-loose.js";
-export { EQUAL_WEIGHTS, normaliseWeights, weightedSum, weightsFrom } from "./weights.js";
+export { EQUAL_WEIGHTS, normaliseWeights, sampleWeights, weightedSum, weightsFrom } from "./weights.js";

@@ -1,3 +1,4 @@
+import type { Rng } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "./dimensions.js";
 
 /** The user's weights for the three dimensions: non-negative, on the simplex (they sum to 1). */
@@ -43,3 +44,10 @@ export function weightsFrom(value: unknown): Scores | null {
 
 /** w · scores: the one scalar a weighted ranking or a reward uses. */
 export const weightedSum = (scores: Scores, w: Scores): number => DIMENSIONS.reduce((a, d) => a + w[d] * scores[d], 0);
+
+/** Weights drawn uniformly on the simplex, w ~ Dirichlet(1, 1, 1) (normalised Exp(1) draws): what RL trains on. */
+export function sampleWeights(rng: Rng): Scores {
+  const e = DIMENSIONS.map(() => -Math.log(1 - rng.next()));
+  const s = e.reduce((a, b) => a + b, 0);
+  return Object.fromEntries(DIMENSIONS.map((d, k) => [d, (e[k] as number) / s])) as Scores;
+}

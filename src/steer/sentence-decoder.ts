@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { CorruptFileError, type Rng, writeFileAtomic } from "../core/index.js";
-import { DIMENSIONS, IDEA_FIELDS, IDEA_LABELS, type IdeaFieldPath, type Scores } from "../idea/index.js";
+import { DIMENSIONS, IDEA_FIELDS, IDEA_LABELS, type IdeaFieldPath, type Scores, sampleWeights } from "../idea/index.js";
 
 /**
  * The sentence-level decoder (DESIGN §4): at each sentence boundary a small network reads
@@ -132,9 +132,7 @@ export function warmStartAtStatic(dec: SentenceDecoder, rng: Rng, o = { steps: 1
     for (const g of [grad.w1, grad.b1, grad.w2, grad.b2]) g.fill(0);
     mse = 0;
     for (let b = 0; b < o.batch; b++) {
-      const e = DIMENSIONS.map(() => -Math.log(1 - rng.next()));
-      const total = e.reduce((a, x) => a + x, 0);
-      const w = Object.fromEntries(DIMENSIONS.map((d, k) => [d, (e[k] as number) / total])) as Scores;
+      const w = sampleWeights(rng);
       const section = IDEA_FIELDS[Math.floor(rng.next() * IDEA_FIELDS.length)] as IdeaFieldPath;
       const scores = Object.fromEntries(DIMENSIONS.map((d) => [d, rng.next()])) as Scores;
       const x = decoderFeatures(w, section, scores);

@@ -1,4 +1,3 @@
-import type { Rng } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
 
 /**
@@ -6,14 +5,8 @@ import { DIMENSIONS, type Scores } from "../idea/index.js";
  * implements above it, as a CleanRL file shows them. The RL stage composes them; tests pin each one.
  */
 
-/**
- * Control weights per prompt: w ~ Dirichlet(1, 1, 1), uniform on the simplex (normalised Exp(1) draws).
- */
-export function sampleWeights(rng: Rng): Scores {
-  const e = DIMENSIONS.map(() => -Math.log(1 - rng.next()));
-  const s = e.reduce((a, b) => a + b, 0);
-  return Object.fromEntries(DIMENSIONS.map((d, k) => [d, (e[k] as number) / s])) as Scores;
-}
+/** Control weights per prompt: w ~ Dirichlet(1, 1, 1) (idea/'s sampler, shared with the decoder's warm start). */
+export { sampleWeights } from "../idea/index.js";
 
 /**
  * Log-sigmoid reward transform ("Transforming and Combining Rewards", Wang et al. 2024): u = log σ(r − r_ref),

@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { ServerConfig } from "../../config/index.js";
 import type { Scores } from "../../idea/index.js";
@@ -7,11 +6,11 @@ import { generateIdeas } from "../../ideas/index.js";
 import { PaperStore } from "../../library/index.js";
 import { isLocalModel, type LlmBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
-import { createTurns, type IdeasApiDeps, type IdeasRequest, isLoopbackHost, startServer } from "../../server/index.js";
+import { createTurns, type IdeasApiDeps, isLoopbackHost, startServer } from "../../server/index.js";
 import { loadControllerSet, staticSteering } from "../../steer/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor } from "../context.js";
-import { controlOptions, modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
+import { availableControls, controlOptions, modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
@@ -82,7 +81,8 @@ async function serveUntilInterrupted(
   const controllersDir = config.llm.modelPath ? dirname(config.llm.modelPath) : undefined;
   const score = (texts: string[]) => scoreIdeas(texts, { model: rewardModel, cache: scoreCache });
   const turns = createTurns();
-  const controls = controlsFor(backend, controllersDir);
+  // What /api/ideas can run here: best-of-K on a local model, static and dynamic with controllers (and a decoder).
+  const controls = availableControls(controllersDir, isLocalModel(backend));
   const ideas: IdeasApiDeps = {
     // One generation at a time, shared with /v1: a request's control vector must not reach another's tokens.
     generate: (paper, o) =>
@@ -133,22 +133,6 @@ async function serveUntilInterrupted(
   log.info("shutting down");
   await server.close();
   library?.close();
-}
-
-/**
- * What /api/ideas can run here: best-of-K wherever the model continues raw text (a local model: our policy's or the
- * plain prompt), static and dynamic where controllers (and a decoder) sit beside the model.
- */
-function controlsFor(backend: LlmBackend, dir: string | undefined): IdeasRequest["control"][] {
-  if (!isLocalModel(backend)) return ["none"];
-  const has = (f: string) =>
-    dir !== undefined && [join(dir, f), join(dir, "controllers", f)].some((p) => existsSync(p));
-  return [
-    "none",
-    "best-of-k",
-    ...(has("novelty.gguf") ? (["static"] as const) : []),
-    ...(has("novelty.gguf") && has("decoder.json") ? (["dynamic"] as const) : []),
-  ];
 }
 
 /** Weights -> Σ_k eps_k v_k through the controllers beside the model (loaded once). */

@@ -8,20 +8,20 @@ import {
 } from "../../train/index.js";
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
-import { addRunOptions, runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
+import {
+  addRunOptions,
+  EPISODE_FLAG_FIELDS,
+  runSummary,
+  stageOptions,
+  untilInterrupted,
+} from "../train-run-options.js";
 
 const DECODER_FLAGS = configFlags({
   section: "decoder",
   schema: DecoderConfigSchema,
   fields: {
     policy: "<dir>",
-    rewardModel: "<dir>",
-    dataset: "<dir>",
-    prompts: "<n>",
-    groupSize: "<n>",
-    maxNewTokens: "<n>",
-    maxSteps: "<n>",
-    lr: "<x>",
+    ...EPISODE_FLAG_FIELDS,
     sigma: "<x>",
     hidden: "<n>",
     evalPapers: "<n>",

@@ -3,20 +3,20 @@ import type { Command } from "commander";
 import { type RlConfig, RlConfig as RlConfigSchema, resolveRlConfig, trainRl } from "../../train/index.js";
 import { addConfigFlags, configFlags, type FlagsOf } from "../config-flags.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
-import { addRunOptions, runSummary, stageOptions, untilInterrupted } from "../train-run-options.js";
+import {
+  addRunOptions,
+  EPISODE_FLAG_FIELDS,
+  runSummary,
+  stageOptions,
+  untilInterrupted,
+} from "../train-run-options.js";
 
 const RL_FLAGS = configFlags({
   section: "rl",
   schema: RlConfigSchema,
   fields: {
     init: "<path>",
-    rewardModel: "<dir>",
-    dataset: "<dir>",
-    prompts: "<n>",
-    groupSize: "<n>",
-    maxNewTokens: "<n>",
-    maxSteps: "<n>",
-    lr: "<x>",
+    ...EPISODE_FLAG_FIELDS,
     klCoef: "<x>",
     clip: "<x>",
     epsMax: "<x>",
