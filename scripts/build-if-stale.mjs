@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Builds one part of the package (native | ts) unless its output is newer than every input.
+// Builds one part of the package (native | ts | web) unless its output is newer than every input.
 // npm runs it at install and prepare, and npm 11 runs those again when `npx ideasteer` in the
 // checkout installs the checkout into npx's cache: after `npm ci` that must cost nothing, and it
 // must not rebuild files that running processes (a test suite) are using.
-// Usage: node scripts/build-if-stale.mjs native|ts [--force | --check]   (--check: exit 1 when stale, build nothing)
+// Usage: node scripts/build-if-stale.mjs native|ts|web [--force | --check]   (--check: exit 1 when stale, build nothing)
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -23,6 +23,12 @@ const PARTS = {
       run("tsc", ["-p", "tsconfig.build.json"]);
       chmodSync(join(root, "dist", "cli", "main.js"), 0o755); // the package's bin, linked by npm before a rebuild
     },
+  },
+  // The web UI that `ideasteer serve` serves at / (vite empties web/dist first).
+  web: {
+    output: "web/dist/index.html",
+    inputs: ["web/src", "web/index.html", "web/vite.config.ts", "package.json"],
+    build: () => run("vite", ["build", "--config", "web/vite.config.ts"]),
   },
 };
 
@@ -44,7 +50,7 @@ function run(cmd, args) {
 const [name, flag] = process.argv.slice(2);
 const part = PARTS[name];
 if (!part) {
-  console.error("usage: node scripts/build-if-stale.mjs native|ts [--force | --check]");
+  console.error("usage: node scripts/build-if-stale.mjs native|ts|web [--force | --check]");
   process.exit(2);
 }
 const out = join(root, part.output);

@@ -150,9 +150,14 @@ export class IdeaStore {
   }
 
   get(id: number): SavedIdea {
+    const found = this.find(id);
+    if (!found) throw new NotFoundError("idea", String(id), "list saved ideas with: ideasteer ideas list");
+    return found;
+  }
+
+  find(id: number): SavedIdea | null {
     const row = this.db.prepare<[number], Row>(`${SELECT} WHERE i.id = ?`).get(id);
-    if (!row) throw new NotFoundError("idea", String(id), "list saved ideas with: ideasteer ideas list");
-    return fromRow(row);
+    return row ? fromRow(row) : null;
   }
 
   /** A 1-5 score of one idea. */

@@ -44,6 +44,8 @@ export type IdeasApiDeps = {
   controls: readonly IdeasRequest["control"][];
   findPaper?(id: string): SourcePaper | null;
   meta: { backend: string; models: Record<string, string> };
+  /** Keeps a finished idea in the history; its id goes out with the idea (`id`), so a client can rate it. */
+  save?(record: IdeaRecord, paper: SourcePaper): number;
 };
 
 /**
@@ -74,9 +76,12 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
         control: body.control,
         bestOf: body.bestOf,
       });
-      const record = (e: Extract<IdeaEvent, { type: "idea" }>): IdeaRecord => ideaRecord(e, { ...deps.meta, weights });
+      const record = (e: Extract<IdeaEvent, { type: "idea" }>): IdeaRecord & { id?: number } => {
+        const r = ideaRecord(e, { ...deps.meta, weights });
+        return deps.save ? { id: deps.save(r, paper), ...r } : r;
+      };
       if (!sse) {
-        const ideas: IdeaRecord[] = [];
+        const ideas: (IdeaRecord & { id?: number })[] = [];
         let done: IdeaEvent | undefined;
         for await (const e of events)
           if (e.type === "idea") ideas.push(record(e));

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { ExportQuery, HistoryQuery, PreferenceRequest, RatingRequest } from "./history-routes.js";
 import { IdeasRequest } from "./ideas-routes.js";
+import { PaperSearchQuery } from "./library-routes.js";
 import { ChatBody, CompletionBody, EmbeddingsBody } from "./openai-bodies.js";
 import { OpenRlhfRewardRequest, RewardRequest } from "./reward-routes.js";
 
@@ -7,8 +9,17 @@ const json = (schema: z.ZodType) => ({ "application/json": { schema: z.toJSONSch
 const error = { description: "error: {error: {message, type, code}}" };
 
 /** GET /openapi.json: every route with its request schema, generated from the same zod schemas that validate them. */
-export function openApiDocument(o: { ideas: boolean; rewards?: boolean }): Record<string, unknown> {
+export function openApiDocument(o: {
+  ideas: boolean;
+  rewards?: boolean;
+  library?: boolean;
+  history?: boolean;
+  runs?: boolean;
+}): Record<string, unknown> {
   const paths: Record<string, unknown> = {
+    "/api/info": {
+      get: { summary: "what this server offers: model, controls, mounted routes", responses: ok("info") },
+    },
     "/v1/models": { get: { summary: "the served model", responses: { 200: { description: "model list" } } } },
     "/v1/chat/completions": {
       post: {
@@ -65,5 +76,85 @@ export function openApiDocument(o: { ideas: boolean; rewards?: boolean }): Recor
       },
     };
   }
+  if (o.library) {
+    paths["/api/papers"] = {
+      get: {
+        summary: "BM25 search of the library; snippets mark matches with U+0002 ... U+0003",
+        parameters: query(PaperSearchQuery),
+        responses: { ...ok("{query, papers: SearchHit[]}"), 400: error },
+      },
+    };
+    paths["/api/papers/{id}"] = {
+      get: {
+        summary: "a paper and its nearest papers",
+        parameters: [pathId],
+        responses: { ...ok("{paper, similar}"), 404: error },
+      },
+    };
+  }
+  if (o.history) {
+    paths["/api/history"] = {
+      get: {
+        summary: "saved ideas, newest first",
+        parameters: query(HistoryQuery),
+        responses: ok("{ideas: SavedIdea[]}"),
+      },
+    };
+    paths["/api/history/export"] = {
+      get: {
+        summary: "saved ideas as Markdown or JSON, or their related work as BibTeX",
+        parameters: query(ExportQuery),
+        responses: { ...ok("the export, as an attachment"), 400: error, 404: error },
+      },
+    };
+    paths["/api/history/{id}"] = {
+      get: { summary: "one saved idea", parameters: [pathId], responses: { ...ok("{idea}"), 404: error } },
+    };
+    paths["/api/history/{id}/rating"] = {
+      post: {
+        summary: "rate an idea 1-5 (kept as reward-model data)",
+        parameters: [pathId],
+        requestBody: { required: true, content: json(RatingRequest) },
+        responses: { ...ok("{idea}"), 400: error, 404: error },
+      },
+    };
+    paths["/api/history/preference"] = {
+      post: {
+        summary: "prefer one idea over another (kept as reward-model data)",
+        requestBody: { required: true, content: json(PreferenceRequest) },
+        responses: { ...ok("{better, worse}"), 400: error, 404: error },
+      },
+    };
+  }
+  if (o.runs) {
+    paths["/api/runs"] = { get: { summary: "training runs, newest first", responses: ok("{runs}") } };
+    paths["/api/runs/{id}/metrics"] = {
+      get: {
+        summary: "a run's metrics.jsonl as JSON",
+        parameters: [pathId],
+        responses: { ...ok("{keys, records}"), 404: error, 413: error },
+      },
+    };
+    paths["/api/runs/{id}/curves.svg"] = {
+      get: {
+        summary: "a run's curves as SVG",
+        parameters: [pathId],
+        responses: { ...ok("image/svg+xml"), 404: error },
+      },
+    };
+  }
   return { openapi: "3.1.0", info: { title: "ideasteer", version: "0.1" }, paths };
+}
+
+const ok = (description: string) => ({ 200: { description } });
+const pathId = { name: "id", in: "path", required: true, schema: { type: "string" } };
+
+/** A query schema's fields as OpenAPI parameters. */
+function query(schema: z.ZodObject): Record<string, unknown>[] {
+  return Object.entries(schema.shape).map(([name, field]) => ({
+    name,
+    in: "query",
+    required: !(field as z.ZodType).safeParse(undefined).success,
+    schema: z.toJSONSchema(field as z.ZodType, { io: "input", unrepresentable: "any" }),
+  }));
 }

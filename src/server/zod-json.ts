@@ -15,3 +15,13 @@ export const zodJson = <S extends z.ZodType>(
     const parsed = schema.safeParse(value);
     return parsed.success ? parsed.data : invalid(parsed.error.issues, c);
   });
+
+/** The same for the query string: `c.req.valid("query")` is typed, a bad query never reaches the handler. */
+export const zodQuery = <S extends z.ZodType>(
+  schema: S,
+  invalid: (issues: z.core.$ZodIssue[], c: Context) => Response,
+) =>
+  validator("query", (value, c): z.output<S> | Response => {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? parsed.data : invalid(parsed.error.issues, c);
+  });

@@ -1,5 +1,7 @@
 // Test support only: helpers for the suite and the benches. No production module imports this folder
 // (scripts/check-doors.ts enforces it), and the package does not ship it.
+
+export { artifactsDir, launchChromium } from "./browser.js";
 export { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 export { extractLlamaCppFiles } from "./llama-cpp-source.js";
 export { obedientBackend, scriptedBackend } from "./obedient-backend.js";
@@ -20,6 +22,7 @@ export {
 export { resumeVersusWhole } from "./resume-check.js";
 export { runCli } from "./run-cli.js";
 export { attachReferences, type CitingRecord, openSampleLibrary, readCitingRecord } from "./sample-library.js";
+export { type ServeChild, startServeChild } from "./serve-child.js";
 export {
   type FixturePair,
   SAMPLE_IDEA_TEXT,

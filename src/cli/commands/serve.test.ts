@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
-import { type TestContext, test } from "node:test";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { LlmConfig } from "../../config/index.js";
@@ -11,6 +10,7 @@ import { openOpenAi } from "../../llm/index.js";
 import {
   SAMPLE_IDEA_TEXT,
   SAMPLE_PAPER,
+  startServeChild,
   tempDir,
   tinyLlamaConfig,
   writeRandomLlamaModel,
@@ -18,7 +18,7 @@ import {
   writeTinyPolicy,
 } from "../../testing/index.js";
 
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const _MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
 test("ideasteer serve: a GGUF file served under /v1 until SIGTERM, reachable by the openai backend", {
   timeout: 120_000,
@@ -29,10 +29,15 @@ test("ideasteer serve: a GGUF file served under /v1 until SIGTERM, reachable by 
     config: tinyLlamaConfig({ nLayers: 1, nHeads: 2, nKvHeads: 2, contextLength: 128, tiedEmbeddings: true }),
     seed: 9,
   });
-  const { child, url, stdout, stderr } = await startServe(t, home, ["--backend", "llama", "--model-path", modelPath]);
+  const { child, url, stdout, stderr } = await startServeChild(t, home, [
+    "--backend",
+    "llama",
+    "--model-path",
+    modelPath,
+  ]);
   assert.match(
     stdout,
-    /^serving tiny-model \(llama:tiny-model\.gguf\) at http:\/\/127\.0\.0\.1:\d+\/v1, ideas at http:\/\/127\.0\.0\.1:\d+\/api\/ideas$/m,
+    /^serving tiny-model \(llama:tiny-model\.gguf\) at http:\/\/127\.0\.0\.1:\d+\/v1, ideas at http:\/\/127\.0\.0\.1:\d+\/api\/ideas, the web UI at http:\/\/127\.0\.0\.1:\d+\/$/m,
   );
 
   const client = await openOpenAi({ llm: LlmConfig.parse({ baseUrl: url, model: "", cache: "off" }) });
@@ -61,7 +66,7 @@ test("ideasteer serve: /api/ideas steers with the controllers beside the policy 
   const home = tempDir(t);
   const modelPath = await writeTinyPolicy(join(home, "policy"), { ...SAMPLE_PAPER, idea: SAMPLE_IDEA_TEXT });
   writeTinyControllers(join(home, "policy"));
-  const { url } = await startServe(t, home, ["--backend", "builtin", "--model-path", modelPath]);
+  const { url } = await startServeChild(t, home, ["--backend", "builtin", "--model-path", modelPath]);
   const post = async (body: object) => {
     const res = await fetch(url.replace(/\/v1$/, "/api/ideas"), {
       method: "POST",
@@ -122,27 +127,3 @@ test("ideasteer serve: /api/ideas steers with the controllers beside the policy 
   assert.equal(dynamic.status, 400, "no decoder beside the controllers: refused, not ignored");
   assert.match(dynamic.body.error?.message ?? "", /use one of none, best-of-k, static$/);
 });
-
-/** `ideasteer serve <args> --port 0` in a child process; resolves once it prints where it listens. */
-async function startServe(t: TestContext, home: string, args: string[]) {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", MAIN, "--home", home, "--log-level", "warn", "serve", ...args, "--port", "0"],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1" } },
-  );
-  t.after(() => child.kill("SIGKILL"));
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (b: Buffer) => {
-    stderr += b.toString();
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString();
-      const m = /at (http:\/\/\S+\/v1)[,\n]/.exec(stdout);
-      if (m) resolve(m[1] as string);
-    });
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  return { child, url, stdout, stderr: () => stderr };
-}

@@ -1,12 +1,12 @@
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { ServerConfig } from "../../config/index.js";
 import type { Scores } from "../../idea/index.js";
-import { generateIdeas } from "../../ideas/index.js";
+import { generateIdeas, IdeaStore, type SourcePaper } from "../../ideas/index.js";
 import { PaperStore } from "../../library/index.js";
 import { isLocalModel, type LlmBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
-import { createTurns, type IdeasApiDeps, isLoopbackHost, startServer } from "../../server/index.js";
+import { createTurns, type IdeasApiDeps, isLoopbackHost, startServer, WEB_UI_DIR } from "../../server/index.js";
 import { loadControllerSet, staticSteering } from "../../steer/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor } from "../context.js";
@@ -27,7 +27,7 @@ const SERVE_FLAGS = configFlags({
 });
 
 type ServeFlags = LlmFlags &
-  FlagsOf<typeof SERVE_FLAGS> & { modelId?: string; rewardRoutes?: boolean; rewardModel?: string };
+  FlagsOf<typeof SERVE_FLAGS> & { modelId?: string; rewardRoutes?: boolean; rewardModel?: string; ui: boolean };
 
 export const registerServeCommands: RegisterCommands = (program: Command) => {
   const serve = program
@@ -40,6 +40,7 @@ export const registerServeCommands: RegisterCommands = (program: Command) => {
       "also serve the reward models: POST /reward/openrlhf (OpenRLHF --remote_rm_url) and /api/rewards",
     )
     .option("--reward-model <dir>", "reward model folder for scoring and the reward routes (default: the shipped one)")
+    .option("--no-ui", "do not serve the web UI at / (the API routes stay)")
     .addHelpText(
       "after",
       `
@@ -62,6 +63,7 @@ Examples:
           modelId: flags.modelId,
           rewardDir: flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR,
           rewardRoutes: flags.rewardRoutes ?? false,
+          ui: flags.ui,
         }),
       );
     });
@@ -69,13 +71,15 @@ Examples:
 
 /** Serves `backend` under /v1 until SIGINT or SIGTERM, then closes the server (the caller closes the backend). */
 async function serveUntilInterrupted(
-  opts: CliContext & { backend: LlmBackend; modelId?: string; rewardDir: string; rewardRoutes: boolean },
+  opts: CliContext & { backend: LlmBackend; modelId?: string; rewardDir: string; rewardRoutes: boolean; ui: boolean },
 ): Promise<void> {
   const { backend, config, log } = opts;
   // "llama:qwen.gguf" -> "qwen", "openai:gpt-4o" -> "gpt-4o"
   const modelId = opts.modelId ?? backend.name.replace(/^[a-z]+:/, "").replace(/\.gguf$/i, "");
   const dbPath = config.library.dbPath;
   const library = PaperStore.exists(dbPath) ? PaperStore.open(dbPath, { readonly: true, log }) : null;
+  const history = IdeaStore.open(dbPath); // what /api/ideas generates is kept, with its provenance, like `generate`
+  const run = `serve-${new Date().toISOString().slice(0, 19)}`;
   const rewardModel = loadRewardModel(opts.rewardDir);
   const scoreCache = createScoreCache(); // shared: /api/ideas and the reward routes rescore the same texts
   const controllersDir = config.llm.modelPath ? dirname(config.llm.modelPath) : undefined;
@@ -110,6 +114,7 @@ async function serveUntilInterrupted(
       return p ? { id: p.id, title: p.title, abstract: p.abstract } : null;
     },
     meta: { backend: backend.name, models: modelHashes(opts, opts.rewardDir) },
+    save: (r, paper) => history.save([{ ...r, run, paper: savedPaper(paper) }])[0] as number,
   };
   const server = await startServer({
     backend,
@@ -124,16 +129,24 @@ async function serveUntilInterrupted(
     turns,
     // A chat's weights steer through the same controllers as static control.
     steer: controls.includes("static") ? chatSteering(controllersDir as string) : undefined,
+    library: library ?? undefined,
+    history: { store: history, bibLookup: (id) => library?.get(id) ?? null },
+    runsRoot: join(config.home, "runs"),
+    webUi: opts.ui ? WEB_UI_DIR : undefined,
   });
   const rewards = opts.rewardRoutes ? `, rewards at ${server.url}/reward/openrlhf and /api/rewards` : "";
+  const ui = opts.ui ? `, the web UI at ${server.url}/` : "";
   process.stdout.write(
-    `serving ${modelId} (${backend.name}) at ${server.url}/v1, ideas at ${server.url}/api/ideas${rewards}\n`,
+    `serving ${modelId} (${backend.name}) at ${server.url}/v1, ideas at ${server.url}/api/ideas${rewards}${ui}\n`,
   );
   await interrupted();
   log.info("shutting down");
   await server.close();
+  history.close();
   library?.close();
 }
+
+const savedPaper = (p: SourcePaper) => ({ id: p.id ?? null, title: p.title, abstract: p.abstract });
 
 /** Weights -> Σ_k eps_k v_k through the controllers beside the model (loaded once). */
 function chatSteering(dir: string) {
