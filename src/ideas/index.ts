@@ -26,3 +26,4 @@ export { IDEAS_SCHEMA_VERSION, IdeaStore, type NewIdea, type SavedIdea } from ".
 export { modelHash } from "./model-hash.js";
 export { MAX_PAPER_FILE_BYTES, readPaperFile } from "./paper-input.js";
 export { type BibPaper, relatedBibtex } from "./related-bibtex.js";
+export { type CompareFn, MAX_TOURNAMENT_IDEAS, type PairChoice, tournamentRank } from "./tournament.js";

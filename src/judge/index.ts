@@ -1,3 +1,4 @@
+export { type CompareOptions, compareIdeas, DEFAULT_COMPARE_OPTIONS, type PairVerdict } from "./compare-ideas.js";
 export {
   type DataFence,
   dataFence,

@@ -7,7 +7,10 @@ export {
   type OversizeAction,
 } from "./cap-fields.js";
 export { contentWords, STOPWORDS } from "./content-words.js";
+export { type DenseBuildOptions, type DenseHit, DenseIndex, type DenseStatus } from "./dense/dense-index.js";
+export { embedText, fitLsa, type LsaModel, paperText } from "./dense/lsa-model.js";
 export { formatFromName, INPUT_FORMATS, type InputFormat, sniffFormat } from "./detect-format.js";
+export { MAX_QUERY_CHARS, relatedPapers, SEARCH_MODES, type SearchMode, searchLibrary } from "./hybrid-search.js";
 export { type FileReport, type IngestOptions, type IngestReport, ingestFiles, StrictIngestError } from "./ingest.js";
 export { normalizeTitle, titleId } from "./normalize-title.js";
 export {
@@ -35,3 +38,4 @@ export {
 } from "./store/paper-store.js";
 // The FTS5 query builders, for benches that compare the planner with a naive query.
 export { andQuery, orQuery, termCounts } from "./store/query-terms.js";
+export { singular, wordForms } from "./word-forms.js";

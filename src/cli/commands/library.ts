@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { InputError } from "../../core/index.js";
+import { ConfigError, createProgress, InputError } from "../../core/index.js";
 import {
+  DenseIndex,
   type Highlight,
   INPUT_FORMATS,
   type IngestReport,
@@ -9,7 +10,10 @@ import {
   type LibraryStats,
   type Paper,
   PaperStore,
+  SEARCH_MODES,
   type SearchHit,
+  type SearchMode,
+  searchLibrary,
 } from "../../library/index.js";
 import { type CliContext, contextFor, intFlag } from "../context.js";
 import { addProgressOption, type ProgressFlag } from "../progress-option.js";
@@ -22,6 +26,7 @@ const OPTIMIZE_AFTER_INSERTS = 5000;
 
 type AddFlags = ProgressFlag & { strict?: boolean; format?: string; batchSize?: number; force?: boolean };
 type ListFlags = { limit: number; offset?: number; json?: boolean };
+type SearchFlags = ListFlags & { mode?: string };
 
 export const registerLibraryCommands: RegisterCommands = (program: Command) => {
   const library = program.command("library").description("the paper library: add papers, search, show, similar, stats");
@@ -69,19 +74,63 @@ Re-running an interrupted add resumes after the last committed batch.`,
     .option("--limit <n>", "how many results", intFlag("--limit"), 10)
     .option("--offset <n>", "skip this many results (paging)", intFlag("--offset"))
     .option("--json", "JSON output: [{id, title, score, snippet, venue, year}]")
+    .option(
+      "--mode <mode>",
+      `${SEARCH_MODES.join(" | ")} (default: hybrid once \`library index\` has built the dense index, else bm25)`,
+    )
     .addHelpText(
       "after",
       `
+Scores: bm25 (higher is better), dense (cosine), hybrid (reciprocal-rank fusion of the two).
 Examples:
   $ ideasteer library search "controllable reinforcement learning for research idea generation"
-  $ ideasteer library search "gaussian splatting" --limit 5 --json`,
+  $ ideasteer library search "gaussian splatting" --limit 5 --json
+  $ ideasteer library search "robots that learn from people" --mode dense`,
     )
-    .action((query: string, flags: ListFlags, cmd: Command) => {
+    .action((query: string, flags: SearchFlags, cmd: Command) => {
       withStore(cmd, (store) => {
         const json = flags.json ?? false;
-        const hits = store.search(query, { limit: flags.limit, offset: flags.offset, highlight: highlightFor(json) });
-        process.stdout.write(json ? `${JSON.stringify(hits, null, 2)}\n` : renderHits(hits, flags.offset ?? 0));
+        const dense = DenseIndex.exists(store.path) ? DenseIndex.open(store.path, { readonly: true }) : null;
+        try {
+          const mode = searchMode(flags.mode, dense !== null);
+          const o = { limit: flags.limit, offset: flags.offset, highlight: highlightFor(json), mode };
+          const hits = searchLibrary(store, dense, query, o);
+          process.stdout.write(json ? `${JSON.stringify(hits, null, 2)}\n` : renderHits(hits, flags.offset ?? 0));
+        } finally {
+          dense?.close();
+        }
       });
+    });
+
+  const index = library
+    .command("index")
+    .description("build the dense (LSA) index for hybrid search: incremental (new and changed papers only), resumable")
+    .option("--refit", "fit a new model on the library and embed every paper again")
+    .option("--status", "only say how far the index is");
+  addProgressOption(index)
+    .addHelpText(
+      "after",
+      `
+The first build fits the model on a seeded sample of up to 20,000 papers, then embeds every paper; later builds
+embed only papers added or changed since. Ctrl-C (or a kill) keeps every finished batch: run it again to go on.
+Examples:
+  $ ideasteer library index
+  $ ideasteer library index --status`,
+    )
+    .action(async (flags: ProgressFlag & { refit?: boolean; status?: boolean }, cmd: Command) => {
+      const { config } = contextFor(cmd);
+      PaperStore.open(config.library.dbPath).close(); // creates or migrates the library the index lives in
+      const dense = DenseIndex.open(config.library.dbPath);
+      try {
+        if (!flags.status) await buildIndex(dense, flags);
+        const s = dense.status();
+        const model = s.model
+          ? `model ${s.model.id} (${s.model.dim} dims, fitted on ${s.model.fittedOn} papers)`
+          : "no model";
+        process.stdout.write(`${s.indexed} of ${s.papers} papers indexed, ${s.pending} pending; ${model}\n`);
+      } finally {
+        dense.close();
+      }
     });
 
   library
@@ -159,6 +208,41 @@ async function addPapers(
   });
   if (report.inserted >= OPTIMIZE_AFTER_INSERTS) store.optimize();
   return report;
+}
+
+/** Embeds what is pending with a progress line; the first SIGINT/SIGTERM stops after the batch in flight. */
+async function buildIndex(dense: DenseIndex, flags: ProgressFlag & { refit?: boolean }): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const progress = createProgress({ label: "index", unit: "papers", enabled: flags.progress });
+  try {
+    const r = await dense.build({
+      refit: flags.refit,
+      signal: stop.signal,
+      onProgress: (done, total) => {
+        progress.setTotal(total);
+        progress.set(done);
+      },
+    });
+    progress.done();
+    if (stop.signal.aborted) process.stdout.write("stopped: run `ideasteer library index` again to go on\n");
+    else process.stdout.write(`embedded ${r.embedded} papers${r.fitted ? " (new model)" : ""}\n`);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** The mode asked, or the best one available; dense and hybrid need the index. */
+function searchMode(given: string | undefined, indexed: boolean): SearchMode {
+  if (given === undefined) return indexed ? "hybrid" : "bm25";
+  if (!(SEARCH_MODES as readonly string[]).includes(given))
+    throw new ConfigError(`unknown --mode "${given}"`, `use one of ${SEARCH_MODES.join(", ")}`);
+  if (given !== "bm25" && !indexed)
+    throw new ConfigError(`--mode ${given} needs the dense index`, "build it with: ideasteer library index");
+  return given as SearchMode;
 }
 
 function withStore(cmd: Command, fn: (store: PaperStore) => void): void {

@@ -86,6 +86,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: "search without Porter stemming (it merged generation and general); plurals fold at query time",
+    up: (db) => {
+      db.exec(`
+        DROP TABLE papers_fts;
+        CREATE VIRTUAL TABLE papers_fts USING fts5(
+          title, abstract, keywords_text, body_text,
+          content='papers', content_rowid='pk',
+          tokenize='unicode61 remove_diacritics 2'
+        );
+        INSERT INTO papers_fts(papers_fts, rank) VALUES('rank', 'bm25(${BM25_WEIGHTS.join(", ")})');
+        INSERT INTO papers_fts(papers_fts) VALUES('rebuild');
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

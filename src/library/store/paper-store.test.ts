@@ -193,3 +193,43 @@ test("search and similar on real papers: a title finds its paper first, also wit
   );
   assert.ok(stats.dbBytes > 0);
 });
+
+test("search folds plurals but never merges words that share a stem (generation vs general)", (t) => {
+  const store = openTemp(t);
+  store.upsert([
+    paper({ id: "g/1", title: "Text generation with diffusion", abstract: "We generate text." }),
+    paper({ id: "g/2", title: "A general theory of bandits", abstract: "Regret bounds in general." }),
+  ]);
+  assert.deepEqual(
+    store.search("generation").map((h) => h.id),
+    ["g/1"],
+  );
+  assert.deepEqual(
+    store.search("general").map((h) => h.id),
+    ["g/2"],
+  );
+  assert.deepEqual(
+    store.search("diffusions").map((h) => h.id),
+    ["g/1"],
+    "a plural finds the singular",
+  );
+  assert.deepEqual(
+    store.search("bandit").map((h) => h.id),
+    ["g/2"],
+    "a singular finds the plural",
+  );
+});
+
+test("a library made with the stemming index is migrated: its index is rebuilt and searches the old papers", (t) => {
+  const path = join(tempDir(t), "library.sqlite");
+  const raw = new Database(path);
+  migrate(raw, path, 2);
+  raw
+    .prepare("INSERT INTO papers (id, title_norm, title, abstract, source, updated_at) VALUES (?, ?, ?, ?, 'jsonl', 0)")
+    .run("old/1", "textgeneration", "Text generation", "Old abstract about generation.");
+  raw.close();
+  const store = PaperStore.open(path);
+  t.after(() => store.close());
+  assert.equal(store.search("generation")[0]?.id, "old/1");
+  assert.deepEqual(store.search("general"), [], "the porter index would have matched general");
+});

@@ -7,7 +7,7 @@ import { newPaper, type Paper } from "../paper.js";
 import { migrate, SCHEMA_VERSION } from "./migrations.js";
 import { fromRow, mergePapers, type PaperColumns, type PaperRow, titleKey, toColumns } from "./paper-row.js";
 import { type RankedTerm, rankTerms, searchPlan, similarPlan, stripFieldLabels } from "./query-plan.js";
-import { termCounts } from "./query-terms.js";
+import { quoteTerm, termCounts } from "./query-terms.js";
 
 /** One search result; `score` is BM25 negated, so higher is better. Snippet marks matches with `highlight`. */
 export type SearchHit = {
@@ -327,6 +327,14 @@ export class PaperStore {
       .map(publicHit);
   }
 
+  /** Search hits for rows found elsewhere (the dense index): the abstract's head as the snippet, `scores` as given. */
+  hitsByPk(found: readonly { pk: number; score: number }[]): SearchHit[] {
+    return found.flatMap(({ pk, score }) => {
+      const r = this.stmts.plainRow.get(pk);
+      return r ? [{ ...publicHit(r), score }] : [];
+    });
+  }
+
   private runQuery(match: string, limit: number, hl: Highlight) {
     return this.stmts.search.all(hl.open, hl.close, match, limit);
   }
@@ -339,7 +347,7 @@ export class PaperStore {
   private docFreq(term: string): number {
     let df = this.dfCache.get(term);
     if (df === undefined) {
-      df = this.stmts.df.get(`"${term}"`)?.n ?? 0;
+      df = this.stmts.df.get(quoteTerm(term))?.n ?? 0;
       this.dfCache.set(term, df);
     }
     return df;

@@ -5,16 +5,28 @@
  * a quoted string.
  */
 import { contentWords } from "../content-words.js";
+import { singular, wordForms } from "../word-forms.js";
 
-/** Distinct terms in first-seen order with their counts in the text. */
+/** Distinct terms (singular: "models" and "model" are one term) in first-seen order with their counts in the text. */
 export function termCounts(text: string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const t of contentWords(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const w of contentWords(text)) {
+    const t = singular(w);
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
   return counts;
 }
 
-/** A term as an FTS5 string literal. Tokens hold only letters and digits, so no escaping is needed beyond the quotes. */
-export const quoteTerm = (t: string): string => `"${t.replaceAll('"', '""')}"`;
+const quoteWord = (w: string): string => `"${w.replaceAll('"', '""')}"`;
+
+/**
+ * A term as an FTS5 query of its forms: `"model"` or `("model" OR "models")`. Tokens hold only letters and digits,
+ * so no escaping is needed beyond the quotes.
+ */
+export function quoteTerm(t: string): string {
+  const forms = wordForms(t);
+  return forms.length === 1 ? quoteWord(t) : `(${forms.map(quoteWord).join(" OR ")})`;
+}
 
 export const andQuery = (terms: readonly string[]): string => terms.map(quoteTerm).join(" AND ");
 export const orQuery = (terms: readonly string[]): string => terms.map(quoteTerm).join(" OR ");
