@@ -86,6 +86,27 @@ test("library add / search / show / similar / stats through the real CLI on a te
   const missing = await cli(["--home", home, "library", "show", "no/such-paper"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no paper with id no\/such-paper/);
+
+  // Dense and hybrid need the index, and say how to build it; then all three modes answer.
+  const noIndex = await cli(["--home", home, "library", "search", target.title, "--mode", "hybrid"]);
+  assert.equal(noIndex.code, 1);
+  assert.match(noIndex.stderr, /needs the dense index[\s\S]*ideasteer library index/);
+  const index = await cli(["--home", home, "library", "index", "--no-progress"]);
+  assert.equal(index.code, 0, index.stderr);
+  assert.match(
+    index.stdout,
+    /embedded 301 papers \(new model\)\n301 of 301 papers indexed, 0 pending; model [0-9a-f]{16}/,
+  );
+  const incremental = await cli(["--home", home, "library", "index", "--no-progress"]);
+  assert.match(incremental.stdout, /^embedded 0 papers\n/, "a second build has nothing to do");
+  for (const mode of ["bm25", "dense", "hybrid"]) {
+    const r = await cli(["--home", home, "library", "search", target.title, "--mode", mode, "--json", "--limit", "3"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as SearchHit[])[0]?.id, target.id, `${mode} finds a paper by its title`);
+  }
+  const bogus = await cli(["--home", home, "library", "search", "x", "--mode", "semantic"]);
+  assert.equal(bogus.code, 1);
+  assert.match(bogus.stderr, /unknown --mode "semantic"/);
 });
 
 test("bad input: skipped and counted with exit 1; --strict stops with file and line", {
