@@ -28,6 +28,7 @@ export const LAYERS = [
   "train",
   "ideas",
   "eval",
+  "digest",
   "server",
   "index.ts", // the package entry (src/index.ts): the public API of the folders below the server
   "cli",

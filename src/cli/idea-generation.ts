@@ -1,10 +1,18 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfigError, NotFoundError } from "../core/index.js";
 import type { Scores } from "../idea/index.js";
-import { type GenerateIdeasOptions, modelHash, type RelatedWork, type SourcePaper } from "../ideas/index.js";
-import type { PaperStore } from "../library/index.js";
-import { SHIPPED_POLICY_PATH } from "../llm/index.js";
+import {
+  type GenerateIdeasOptions,
+  generateIdeas,
+  type IdeaEvent,
+  modelHash,
+  type RelatedWork,
+  type SourcePaper,
+} from "../ideas/index.js";
+import { DenseIndex, PaperStore, relatedPapers } from "../library/index.js";
+import { type LlmBackend, SHIPPED_POLICY_PATH } from "../llm/index.js";
+import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import { loadControllerSet, loadDecoder, staticSteering } from "../steer/index.js";
 import type { CliContext } from "./context.js";
 
@@ -23,15 +31,38 @@ export function withPolicyDefault(ctx: CliContext): CliContext {
   return { ...ctx, config: { ...ctx.config, llm: { ...llm, modelPath } } };
 }
 
-/** What an idea builds on: the paper itself, then its nearest prior work in the library (when there is one). */
-export function relatedWork(library: PaperStore | null, paper: SourcePaper): RelatedWork[] {
-  const source: RelatedWork = { id: paper.id ?? "(paper file)", title: paper.title, role: "source" };
+/** The library as generation reads it: the paper store and, once `library index` has built it, the dense index. */
+export type LibraryHandle = { store: PaperStore; dense: DenseIndex | null; close(): void };
+
+/** The home's library opened read-only, or null when there is none yet. */
+export function openLibrary(dbPath: string, log?: CliContext["log"]): LibraryHandle | null {
+  if (!PaperStore.exists(dbPath)) return null;
+  const store = PaperStore.open(dbPath, { readonly: true, log });
+  const dense = DenseIndex.exists(dbPath) ? DenseIndex.open(dbPath, { readonly: true }) : null;
+  return {
+    store,
+    dense,
+    close: () => {
+      dense?.close();
+      store.close();
+    },
+  };
+}
+
+/**
+ * What an idea builds on: the source paper(s), then their nearest prior work in the library (hybrid retrieval:
+ * BM25 fused with the dense index when it exists).
+ */
+export function relatedWork(library: LibraryHandle | null, paper: SourcePaper, sources?: SourcePaper[]): RelatedWork[] {
+  const given = sources ?? [paper];
+  const source = given.map((p): RelatedWork => ({ id: p.id ?? "(paper file)", title: p.title, role: "source" }));
+  const excludeIds = given.flatMap((p) => (p.id ? [p.id] : []));
   const prior = library
-    ? library
-        .similarToText(`${paper.title}\n${paper.abstract}`, { limit: 3, excludeIds: paper.id ? [paper.id] : [] })
-        .map((h): RelatedWork => ({ id: h.id, title: h.title, role: "prior", year: h.year }))
+    ? relatedPapers(library.store, library.dense, `${paper.title}\n${paper.abstract}`, { limit: 3, excludeIds }).map(
+        (h): RelatedWork => ({ id: h.id, title: h.title, role: "prior", year: h.year }),
+      )
     : [];
-  return [source, ...prior];
+  return [...source, ...prior];
 }
 
 /** Content hashes of the models behind an idea (the policy, the reward model, a LoRA adapter). */
@@ -43,6 +74,53 @@ export function modelHashes(ctx: CliContext, rewardDir: string, lora?: string): 
   };
   if (lora) models.lora = modelHash(lora);
   return models;
+}
+
+/** Sampling as `generate` defaults to it (and `serve` uses for /api/ideas). */
+export const SAMPLING_DEFAULTS = {
+  temperature: 0.8,
+  topP: 0.95,
+  maxTokens: 512,
+  maxPromptTokens: 480, // the cut `train sft` trained with
+  maxAttempts: 6,
+} as const;
+
+/**
+ * Ideas for one paper at a time, as `generate` makes them on a backend that is already open: sampled with
+ * SAMPLING_DEFAULTS, steered by the control mode for each call's weights (auto: the decoder beside the shipped
+ * policy), scored by the reward model, related to the paper's nearest prior work in the library. For callers that
+ * generate for many papers with their own weights each (`digest run`).
+ */
+export function paperIdeas(o: {
+  ctx: CliContext;
+  backend: LlmBackend;
+  rewardModel: RewardModel;
+  scoreCache: ScoreCache;
+  library: LibraryHandle | null;
+  control: string;
+  bestOf: number;
+  seed: number;
+}): (paper: SourcePaper, g: { n: number; weights: Scores }) => AsyncIterable<IdeaEvent> {
+  const { llm } = o.ctx.config;
+  const controllersDir = llm.modelPath ? dirname(llm.modelPath) : undefined;
+  const score = (texts: string[]) => scoreIdeas(texts, { model: o.rewardModel, cache: o.scoreCache });
+  return (paper, g) =>
+    generateIdeas(paper, {
+      backend: o.backend,
+      n: g.n,
+      seed: o.seed,
+      ...SAMPLING_DEFAULTS,
+      rewardModel: o.rewardModel,
+      scoreCache: o.scoreCache,
+      related: relatedWork(o.library, paper),
+      ...controlOptions(o.control, {
+        controllersDir,
+        openai: llm.backend === "openai",
+        bestOf: o.bestOf,
+        weights: g.weights,
+        score,
+      }),
+    });
 }
 
 export const CONTROL_MODES = ["auto", "none", "static", "dynamic", "best-of-k"] as const;

@@ -6,5 +6,14 @@ export {
   loadConfig,
   resolveHome,
 } from "./load-config.js";
-export { Config, DatasetsConfig, JudgeConfig, LibraryConfig, LlmConfig, LogConfig, ServerConfig } from "./schema.js";
+export {
+  Config,
+  DatasetsConfig,
+  DigestConfig,
+  JudgeConfig,
+  LibraryConfig,
+  LlmConfig,
+  LogConfig,
+  ServerConfig,
+} from "./schema.js";
 export { defaultSharedDataDir } from "./shared-data-dir.js";

@@ -102,6 +102,60 @@ export const ServerConfig = z.object({
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
+/**
+ * `ideasteer digest`: saved searches mailed to subscribers. The SMTP password is not a field: it is read from
+ * IDEASTEER_SMTP_PASS only, so it never sits in a config file or the process list.
+ */
+export const DigestConfig = z.object({
+  smtpHost: z.string().default("").describe("SMTP server that sends the digests (required to send)"),
+  smtpPort: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .default(587)
+    .describe("SMTP port (465 with smtpSecure, 587 or 25 without)"),
+  smtpSecure: z
+    .boolean()
+    .default(false)
+    .describe("TLS from the first byte (port 465); false: STARTTLS when the server offers it"),
+  smtpUser: z
+    .string()
+    .default("")
+    .describe("SMTP login (the password comes from IDEASTEER_SMTP_PASS); empty: no login"),
+  smtpTimeoutS: z
+    .number()
+    .positive()
+    .default(30)
+    .describe("seconds to connect, to get the greeting, and of silence on the connection before giving up"),
+  from: z
+    .string()
+    .default("")
+    .describe('sender of the digests, e.g. "ideasteer <digest@example.org>" (required to send)'),
+  publicUrl: z
+    .string()
+    .refine((u) => u === "" || /^https?:\/\/[^\s"'<>]+$/.test(u), "publicUrl is an http:// or https:// URL")
+    .default("")
+    .describe(
+      "where subscribers reach `ideasteer serve` (the unsubscribe link); default http://<server.host>:<server.port>",
+    ),
+  maxPapers: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(10)
+    .describe("a new subscription's papers per email at most (the best BM25 matches; the email counts the rest)"),
+  ideas: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(2)
+    .describe("a new subscription's ideas per paper, best first by its weights"),
+});
+export type DigestConfig = z.infer<typeof DigestConfig>;
+
 /** A data folder; left empty, `resolvePaths` fills in defaultSharedDataDir(). */
 const dataDirField = (holding: string) =>
   z.string().default("").describe(`folder ${holding} (default ../shared/data beside the checkout)`);
@@ -204,5 +258,6 @@ export const Config = z.object({
   datasets: DatasetsConfig.default(DatasetsConfig.parse({})),
   server: ServerConfig.default(ServerConfig.parse({})),
   judge: JudgeConfig.default(JudgeConfig.parse({})),
+  digest: DigestConfig.default(DigestConfig.parse({})),
 });
 export type Config = z.infer<typeof Config>;

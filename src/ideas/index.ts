@@ -1,5 +1,6 @@
 // The generation pipeline (DESIGN §8): prompts, steered generation, scoring, the idea history and its exports.
 
+export { combinePapers, MAX_COMBINED_PAPERS } from "./combine-papers.js";
 export { dedupIdeas, rankIdeas, weightedScore } from "./dedup-rank.js";
 export { EXPORT_FORMATS, type ExportFormat, exportIdeas } from "./export-ideas.js";
 export {

@@ -3,6 +3,7 @@ import { bearerAuth } from "hono/bearer-auth";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "../core/index.js";
 import type { LlmBackend } from "../llm/index.js";
+import { type DigestApiDeps, digestRoutes } from "./digest-routes.js";
 import { type HistoryApiDeps, historyRoutes } from "./history-routes.js";
 import { type IdeasApiDeps, ideasRoutes } from "./ideas-routes.js";
 import { type LibraryApiDeps, libraryRoutes } from "./library-routes.js";
@@ -31,6 +32,7 @@ export type AppDeps = {
   history?: HistoryApiDeps; // mounts the idea history: /api/history...
   runsRoot?: string; // mounts GET /api/runs... over the training runs in this folder
   webUi?: string; // the built UI's folder: mounts GET / (the UI shell is public; its API calls carry the token)
+  digest?: DigestApiDeps; // mounts GET and POST /digest/unsubscribe (public: the link's token authorises it)
 };
 
 /** The HTTP app: a table of contents of mounted routes (STYLE H3), guarded by a bearer token when one is set. */
@@ -39,6 +41,8 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.rateLimit && deps.rateLimit.perMinute > 0) app.use("*", rateLimit(deps.rateLimit));
   // Before the token check: the page holds no data, and a browser cannot send a bearer token when it navigates.
   if (deps.webUi) mountWebUi(app, deps.webUi);
+  // Before the token check too: a subscriber's mail client has only the link, whose unguessable token is the key.
+  if (deps.digest) app.route("/digest", digestRoutes(deps.digest, deps.log));
   if (deps.token) app.use("*", bearerAuth({ token: deps.token }));
   app.use("*", limitBody(deps.maxBodyBytes ?? 4 * 1024 * 1024));
   const mounted = {
@@ -47,6 +51,7 @@ export function createApp(deps: AppDeps): Hono {
     library: Boolean(deps.library),
     history: Boolean(deps.history),
     runs: Boolean(deps.runsRoot),
+    digest: Boolean(deps.digest),
   };
   app.get("/openapi.json", (c) => c.json(openApiDocument(mounted)));
   // What this server offers, for clients that adapt (the UI hides what is not mounted).

@@ -1,4 +1,5 @@
 export { type AppDeps, createApp } from "./create-app.js";
+export { type DigestApiDeps, digestRoutes, UnsubscribeQuery } from "./digest-routes.js";
 export { type HistoryApiDeps, historyRoutes } from "./history-routes.js";
 export { type IdeasApiDeps, IdeasRequest, ideasRoutes } from "./ideas-routes.js";
 export { type LibraryApiDeps, libraryRoutes, MATCH_CLOSE, MATCH_OPEN } from "./library-routes.js";

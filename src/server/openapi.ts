@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UnsubscribeQuery } from "./digest-routes.js";
 import { ExportQuery, HistoryQuery, PreferenceRequest, RatingRequest } from "./history-routes.js";
 import { IdeasRequest } from "./ideas-routes.js";
 import { PaperSearchQuery } from "./library-routes.js";
@@ -15,6 +16,7 @@ export function openApiDocument(o: {
   library?: boolean;
   history?: boolean;
   runs?: boolean;
+  digest?: boolean;
 }): Record<string, unknown> {
   const paths: Record<string, unknown> = {
     "/api/info": {
@@ -140,6 +142,31 @@ export function openApiDocument(o: {
         summary: "a run's curves as SVG",
         parameters: [pathId],
         responses: { ...ok("image/svg+xml"), 404: error },
+      },
+    };
+  }
+  if (o.digest) {
+    const page = (description: string) => ({ description, content: { "text/html": { schema: { type: "string" } } } });
+    const notFound = page("the token is unknown or malformed");
+    paths["/digest/unsubscribe"] = {
+      get: {
+        summary: "the digest email's unsubscribe link: a page with a confirm button; changes nothing (no bearer token)",
+        parameters: query(UnsubscribeQuery),
+        responses: { 200: page("the confirm page"), 404: notFound },
+      },
+      post: {
+        summary:
+          "unsubscribes the token's subscription: the page's button, or RFC 8058 one-click (body List-Unsubscribe=One-Click); no bearer token",
+        parameters: query(UnsubscribeQuery),
+        requestBody: {
+          required: false,
+          content: {
+            "application/x-www-form-urlencoded": {
+              schema: { type: "object", properties: { "List-Unsubscribe": { type: "string", const: "One-Click" } } },
+            },
+          },
+        },
+        responses: { 200: page("unsubscribed (again: still unsubscribed)"), 404: notFound },
       },
     };
   }

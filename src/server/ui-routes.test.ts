@@ -72,7 +72,7 @@ async function uiServer(t: TestContext, token?: string) {
   writeFileSync(join(home, "metrics.jsonl"), '{"step":1,"secret":1}\n'); // what runs/.. would reach
   const server = await startTestServer(t, {
     token,
-    library,
+    library: { store: library, dense: null },
     history: { store: history, bibLookup: (id) => library.get(id) },
     runsRoot: runs,
     webUi: ui,
@@ -123,7 +123,15 @@ test("GET /api/papers searches with marked snippets; a paper page by id (slashes
   assert.equal((await fetch(`${s.url}/api/papers/iclr2020/abc`)).status, 200, "an unencoded slash works too");
   assert.equal((await fetch(`${s.url}/api/papers/nope`)).status, 404);
   assert.equal((await fetch(`${s.url}/api/papers/${"x".repeat(5000)}`)).status, 400);
-  for (const q of ["", "?q=", "?q=a&limit=1000", "?q=a&limit=x", `?q=${"a".repeat(600)}`])
+  for (const q of [
+    "",
+    "?q=",
+    "?q=a&limit=1000",
+    "?q=a&limit=x",
+    `?q=${"a".repeat(600)}`,
+    "?q=a&mode=dense",
+    "?q=a&mode=x",
+  ])
     assert.equal((await fetch(`${s.url}/api/papers${q}`)).status, 400, q);
 });
 

@@ -2,6 +2,7 @@
 // (scripts/check-doors.ts enforces it), and the package does not ship it.
 
 export { artifactsDir, launchChromium } from "./browser.js";
+export { type CliChild, type CliResult, runCliAsync, startCli } from "./cli-child.js";
 export { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";
 export { extractLlamaCppFiles } from "./llama-cpp-source.js";
 export { obedientBackend, scriptedBackend } from "./obedient-backend.js";
@@ -32,6 +33,7 @@ export {
   writeTinyBaseModel,
 } from "./sft-fixture.js";
 export { hasSharedData, requireSharedData, SHARED_DATA, sharedPath } from "./shared-data.js";
+export { type ReceivedEmail, type SinkAnswer, type SmtpSink, startSmtpSink } from "./smtp-sink.js";
 export { tempDir } from "./temp-dir.js";
 export { startTestServer } from "./test-server.js";
 export { openTinyLlama } from "./tiny-llama.js";

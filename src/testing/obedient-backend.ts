@@ -67,8 +67,14 @@ export function scriptedBackend(reply: (messages: ChatMessage[]) => string): Llm
     name: "scripted",
     capabilities: capabilitiesOf({ chat: true }),
     prompts,
-    complete: async (prompt) => answer([{ role: "user", content: prompt }]),
-    chat: async (messages) => answer(messages),
+    // The whole reply is one streamed piece, as a server streaming it would deliver it.
+    complete: async (prompt, o) => streamed(answer([{ role: "user", content: prompt }]), o?.onText),
+    chat: async (messages, o) => streamed(answer(messages), o?.onText),
     close: async () => undefined,
   };
+}
+
+function streamed(g: Generation, onText?: (text: string) => void): Generation {
+  if (g.text) onText?.(g.text);
+  return g;
 }

@@ -2,26 +2,39 @@ import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
 import { type Command, Option } from "commander";
 import { ConfigError, NotFoundError } from "../../core/index.js";
-import { DIMENSIONS, EQUAL_WEIGHTS, type Scores, weightsFrom } from "../../idea/index.js";
+import { DIMENSIONS, type Scores } from "../../idea/index.js";
 import {
+  combinePapers,
   dedupIdeas,
   generateIdeas,
   type IdeaEvent,
   IdeaStore,
   ideaRecord,
+  MAX_COMBINED_PAPERS,
+  MAX_TOURNAMENT_IDEAS,
   PROMPT_MODES,
   type PromptMode,
   type RelatedWork,
   rankIdeas,
   readPaperFile,
   type SourcePaper,
+  tournamentRank,
 } from "../../ideas/index.js";
-import { PaperStore } from "../../library/index.js";
-import { isLocalModel } from "../../llm/index.js";
+import { compareIdeas } from "../../judge/index.js";
+import { searchLibrary } from "../../library/index.js";
+import { isLocalModel, type LlmBackend, openBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
-import { controlOptions, modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
+import {
+  controlOptions,
+  type LibraryHandle,
+  modelHashes,
+  openLibrary,
+  relatedWork,
+  withPolicyDefault,
+} from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
+import { parseWeightsFlag } from "../weights-flag.js";
 import type { RegisterCommands } from "./index.js";
 
 type GenerateFlags = LlmFlags & {
@@ -32,8 +45,16 @@ type GenerateFlags = LlmFlags & {
   prompt?: PromptMode;
   dedup: number;
   paper?: string;
+  papers?: string;
+  topic?: string;
+  topicPapers: number;
   paperFile?: string;
   paperIndex: number;
+  rank: string;
+  judgeBackend?: string;
+  judgeModelPath?: string;
+  judgeBaseUrl?: string;
+  judgeModel?: string;
   n: number;
   seed: number;
   temperature: number;
@@ -53,6 +74,26 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
     .option("--paper <id>", "a paper in the library")
     .option("--paper-file <file>", 'a JSON {"title","abstract"}, a paper-listing page, Markdown or PDF')
     .option("--paper-index <i>", "which paper of a file with several (0: the first)", intFlag("--paper-index"), 0)
+    .option("--papers <ids>", `2-${MAX_COMBINED_PAPERS} library ids, comma-separated: ideas that combine them`)
+    .option("--topic <query>", "a topic: ideas from the library's best matches for it (hybrid search)")
+    .option(
+      "--topic-papers <k>",
+      "how many of the topic's best matches the ideas combine",
+      intFlag("--topic-papers"),
+      2,
+    )
+    .addOption(
+      new Option(
+        "--rank <how>",
+        `score (w · the reward models' scores) | tournament (a judge compares every pair in both orders; at most ${MAX_TOURNAMENT_IDEAS} ideas)`,
+      )
+        .choices(["score", "tournament"])
+        .default("score"),
+    )
+    .option("--judge-backend <kind>", "the tournament's judge: llama | openai (default: the generating backend)")
+    .option("--judge-model-path <gguf>", "the judge's GGUF (--judge-backend llama)")
+    .option("--judge-base-url <url>", "the judge's OpenAI-compatible server (--judge-backend openai)")
+    .option("--judge-model <name>", "the judge's model name on that server")
     .option("-n, --n <n>", "ideas to generate", intFlag("-n"), 4)
     .option("--seed <s>", "same seed, same ideas", intFlag("--seed"), 1)
     .option(
@@ -116,7 +157,7 @@ Examples:
   $ ideasteer generate --paper-file paper.pdf --backend llama --model-path ~/models/qwen2.5-7b-instruct-q4_k_m.gguf`,
   );
   cmd.action(async (flags: GenerateFlags, self: Command) => {
-    const weights = parseWeights(flags.weights);
+    const weights = parseWeightsFlag(flags.weights);
     const ctx = withPolicyDefault(contextFor(self, llmFlagValues(flags)));
     const { paper, related } = await sourceAndRelated(ctx, flags);
     const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
@@ -160,7 +201,11 @@ Examples:
         const done: Extract<IdeaEvent, { type: "idea" }>[] = [];
         for await (const e of events) {
           if (e.type === "idea") done.push(e);
-          else if (e.type === "done" && !flags.json) process.stdout.write(rankingSummary(done, weights, flags.dedup));
+          else if (e.type === "done" && !flags.json) {
+            const tournament =
+              flags.rank === "tournament" ? await judgeTournament(ctx, flags, backend, paper, done, weights) : null;
+            process.stdout.write(rankingSummary(done, weights, flags.dedup, tournament));
+          }
           const saved =
             e.type === "idea" && history
               ? history.save([{ ...e, run, weights, backend: backend.name, models, paper: toSavedPaper(paper) }])[0]
@@ -174,28 +219,69 @@ Examples:
   });
 };
 
-/** The paper (from the library or a file) and what the ideas are related to: it, and its nearest prior work. */
+/**
+ * The source (a library paper, a file's paper, several library papers combined, or a topic's best matches
+ * combined) and what the ideas are related to: the source papers, then their nearest prior work.
+ */
 async function sourceAndRelated(
   ctx: CliContext,
   flags: GenerateFlags,
 ): Promise<{ paper: SourcePaper; related: RelatedWork[] }> {
-  if ((flags.paper === undefined) === (flags.paperFile === undefined))
-    throw new NotFoundError("paper", "(none)", "give exactly one of --paper <library id> or --paper-file <file>");
-  const dbPath = ctx.config.library.dbPath;
-  const library = PaperStore.exists(dbPath) ? PaperStore.open(dbPath, { readonly: true, log: ctx.log }) : null;
+  const given = [flags.paper, flags.paperFile, flags.papers, flags.topic].filter((x) => x !== undefined).length;
+  if (given !== 1)
+    throw new NotFoundError(
+      "paper",
+      "(none)",
+      "give exactly one of --paper <library id>, --paper-file <file>, --papers <id,id>, --topic <query>",
+    );
+  const library = openLibrary(ctx.config.library.dbPath, ctx.log);
   try {
-    const paper = flags.paper !== undefined ? fromLibrary(library, flags.paper) : await fromFile(ctx, flags);
-    return { paper, related: relatedWork(library, paper) };
+    const sources = flags.paperFile !== undefined ? [await fromFile(ctx, flags)] : fromLibrary(library, flags);
+    const paper = combinePapers(sources);
+    return { paper, related: relatedWork(library, paper, sources) };
   } finally {
     library?.close();
   }
 }
 
-function fromLibrary(library: PaperStore | null, id: string): SourcePaper {
-  const p = library?.get(id);
-  if (!p)
-    throw new NotFoundError("paper", id, "find its id with: ideasteer library search <words>, or use --paper-file");
-  return { id: p.id, title: p.title, abstract: p.abstract };
+/** --paper, --papers or --topic: the library papers the ideas build on. */
+function fromLibrary(library: LibraryHandle | null, flags: GenerateFlags): SourcePaper[] {
+  const ids = flags.topic !== undefined ? topicIds(library, flags.topic, flags.topicPapers) : idsOf(flags);
+  return ids.map((id) => {
+    const p = library?.store.get(id);
+    if (!p)
+      throw new NotFoundError("paper", id, "find its id with: ideasteer library search <words>, or use --paper-file");
+    return { id: p.id, title: p.title, abstract: p.abstract };
+  });
+}
+
+function idsOf(flags: GenerateFlags): string[] {
+  if (flags.paper !== undefined) return [flags.paper];
+  const ids = [
+    ...new Set(
+      (flags.papers ?? "")
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (ids.length < 2 || ids.length > MAX_COMBINED_PAPERS)
+    throw new ConfigError(
+      `--papers takes 2-${MAX_COMBINED_PAPERS} distinct library ids`,
+      "e.g. --papers iclr2020/a,iclr2020/b",
+    );
+  return ids;
+}
+
+/** The topic's best matches in the library (hybrid search once the dense index exists). */
+function topicIds(library: LibraryHandle | null, topic: string, k: number): string[] {
+  if (k < 1 || k > MAX_COMBINED_PAPERS) throw new ConfigError(`--topic-papers takes 1-${MAX_COMBINED_PAPERS}`);
+  if (!library) throw new NotFoundError("library", "(empty)", "add papers first: ideasteer library add <file>");
+  const mode = library.dense ? "hybrid" : "bm25";
+  const hits = searchLibrary(library.store, library.dense, topic, { mode, limit: k });
+  if (hits.length === 0)
+    throw new NotFoundError("paper", `about "${topic}"`, "try other words, or: ideasteer library search <words>");
+  return hits.map((h) => h.id);
 }
 
 async function fromFile(ctx: CliContext, flags: GenerateFlags): Promise<SourcePaper> {
@@ -236,29 +322,67 @@ function render(
   return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}${id}\n\n${e.text}\n\n`;
 }
 
-/** "n,f,e" -> weights on the simplex; none given: equal. */
-function parseWeights(text: string | undefined): Scores {
-  if (text === undefined) return EQUAL_WEIGHTS;
-  const w = weightsFrom(text);
-  if (!w)
-    throw new ConfigError(
-      `--weights ${text}`,
-      "give three non-negative numbers, not all 0: novelty,feasibility,effectiveness",
+type Tournament = { order: number[]; comparisons: number };
+
+/**
+ * --rank tournament: the judge compares every pair of the best MAX_TOURNAMENT_IDEAS ideas (by the reward models) in
+ * both orders; the judge is the generating backend unless --judge-* name another.
+ */
+async function judgeTournament(
+  ctx: CliContext,
+  flags: GenerateFlags,
+  generator: LlmBackend,
+  paper: SourcePaper,
+  ideas: Extract<IdeaEvent, { type: "idea" }>[],
+  weights: Scores,
+): Promise<Tournament | null> {
+  if (ideas.length < 2) return null;
+  const entrants = rankIdeas(ideas, weights).slice(0, MAX_TOURNAMENT_IDEAS);
+  const judge = flags.judgeBackend
+    ? await openBackend(flags.judgeBackend as "llama" | "openai", {
+        llm: {
+          ...ctx.config.llm,
+          backend: flags.judgeBackend as "llama" | "openai",
+          modelPath: flags.judgeModelPath ?? "",
+          baseUrl: flags.judgeBaseUrl ?? ctx.config.llm.baseUrl,
+          model: flags.judgeModel ?? "",
+        },
+        home: ctx.config.home,
+        log: ctx.log,
+      })
+    : generator;
+  try {
+    const text = (i: number) => (ideas[entrants[i] as number] as { text: string }).text;
+    const r = await tournamentRank(
+      entrants.length,
+      (a, b) => compareIdeas(judge, { paper, a: text(a), b: text(b) }),
+      weights,
     );
-  return w;
+    return { order: r.order.map((i) => entrants[i] as number), comparisons: r.comparisons };
+  } finally {
+    if (judge !== generator) await judge.close();
+  }
 }
 
 /** After the ideas (text mode): their order by the user's weights, and which ones repeat a better-ranked idea. */
-function rankingSummary(ideas: Extract<IdeaEvent, { type: "idea" }>[], weights: Scores, threshold: number): string {
+function rankingSummary(
+  ideas: Extract<IdeaEvent, { type: "idea" }>[],
+  weights: Scores,
+  threshold: number,
+  tournament: Tournament | null = null,
+): string {
   if (ideas.length < 2) return "";
-  const order = rankIdeas(ideas, weights);
+  const order = tournament?.order ?? rankIdeas(ideas, weights);
   const { dropped } = dedupIdeas(
     ideas.map((e) => e.text),
     order,
     { threshold },
   );
   const w = DIMENSIONS.map((d) => weights[d].toFixed(2)).join("/");
-  const lines = [`ranked by your weights (n/f/e ${w}): ${order.map((i) => `idea ${i + 1}`).join(" > ")}`];
+  const by = tournament
+    ? `a judge tournament (${tournament.comparisons} comparisons) under your weights`
+    : "your weights";
+  const lines = [`ranked by ${by} (n/f/e ${w}): ${order.map((i) => `idea ${i + 1}`).join(" > ")}`];
   for (const d of dropped)
     lines.push(
       `idea ${d.index + 1} nearly repeats idea ${d.duplicateOf + 1} (cosine ${d.similarity.toFixed(2)}): set it aside`,

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerDataCommands } from "./data.js";
+import { registerDigestCommands } from "./digest.js";
 import { registerEvalCommands } from "./eval.js";
 import { registerGenerateCommands } from "./generate.js";
 import { registerIdeasCommands } from "./ideas.js";
@@ -24,4 +25,5 @@ export const COMMAND_GROUPS: RegisterCommands[] = [
   registerIdeasCommands,
   registerSteerCommands,
   registerEvalCommands,
+  registerDigestCommands,
 ];

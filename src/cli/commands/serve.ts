@@ -1,16 +1,24 @@
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { ServerConfig } from "../../config/index.js";
+import { DigestStore } from "../../digest/index.js";
 import type { Scores } from "../../idea/index.js";
 import { generateIdeas, IdeaStore, type SourcePaper } from "../../ideas/index.js";
-import { PaperStore } from "../../library/index.js";
 import { isLocalModel, type LlmBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
 import { createTurns, type IdeasApiDeps, isLoopbackHost, startServer, WEB_UI_DIR } from "../../server/index.js";
 import { loadControllerSet, staticSteering } from "../../steer/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor } from "../context.js";
-import { availableControls, controlOptions, modelHashes, relatedWork, withPolicyDefault } from "../idea-generation.js";
+import {
+  availableControls,
+  controlOptions,
+  modelHashes,
+  openLibrary,
+  relatedWork,
+  SAMPLING_DEFAULTS,
+  withPolicyDefault,
+} from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 
@@ -77,8 +85,10 @@ async function serveUntilInterrupted(
   // "llama:qwen.gguf" -> "qwen", "openai:gpt-4o" -> "gpt-4o"
   const modelId = opts.modelId ?? backend.name.replace(/^[a-z]+:/, "").replace(/\.gguf$/i, "");
   const dbPath = config.library.dbPath;
-  const library = PaperStore.exists(dbPath) ? PaperStore.open(dbPath, { readonly: true, log }) : null;
+  const handle = openLibrary(dbPath, log);
+  const library = handle?.store ?? null;
   const history = IdeaStore.open(dbPath); // what /api/ideas generates is kept, with its provenance, like `generate`
+  const digest = DigestStore.open(dbPath); // answers the unsubscribe links of `digest run`'s emails
   const run = `serve-${new Date().toISOString().slice(0, 19)}`;
   const rewardModel = loadRewardModel(opts.rewardDir);
   const scoreCache = createScoreCache(); // shared: /api/ideas and the reward routes rescore the same texts
@@ -95,14 +105,10 @@ async function serveUntilInterrupted(
           backend,
           n: o.n,
           seed: o.seed,
-          temperature: 0.8,
-          topP: 0.95,
-          maxTokens: 512,
-          maxPromptTokens: 480,
-          maxAttempts: 6,
+          ...SAMPLING_DEFAULTS,
           rewardModel,
           scoreCache,
-          related: relatedWork(library, paper),
+          related: relatedWork(handle, paper),
           signal: o.signal,
           sentences: o.sentences,
           ...controlOptions(o.control, { controllersDir, openai: false, bestOf: o.bestOf, weights: o.weights, score }),
@@ -129,10 +135,11 @@ async function serveUntilInterrupted(
     turns,
     // A chat's weights steer through the same controllers as static control.
     steer: controls.includes("static") ? chatSteering(controllersDir as string) : undefined,
-    library: library ?? undefined,
+    library: handle ? { store: handle.store, dense: handle.dense } : undefined,
     history: { store: history, bibLookup: (id) => library?.get(id) ?? null },
     runsRoot: join(config.home, "runs"),
     webUi: opts.ui ? WEB_UI_DIR : undefined,
+    digest: { store: digest },
   });
   const rewards = opts.rewardRoutes ? `, rewards at ${server.url}/reward/openrlhf and /api/rewards` : "";
   const ui = opts.ui ? `, the web UI at ${server.url}/` : "";
@@ -142,8 +149,9 @@ async function serveUntilInterrupted(
   await interrupted();
   log.info("shutting down");
   await server.close();
+  digest.close();
   history.close();
-  library?.close();
+  handle?.close();
 }
 
 const savedPaper = (p: SourcePaper) => ({ id: p.id ?? null, title: p.title, abstract: p.abstract });

@@ -7,7 +7,7 @@ import { newPaper, type Paper } from "../paper.js";
 import { migrate, SCHEMA_VERSION } from "./migrations.js";
 import { fromRow, mergePapers, type PaperColumns, type PaperRow, titleKey, toColumns } from "./paper-row.js";
 import { type RankedTerm, rankTerms, searchPlan, similarPlan, stripFieldLabels } from "./query-plan.js";
-import { quoteTerm, termCounts } from "./query-terms.js";
+import { andQuery, quoteTerm, termCounts } from "./query-terms.js";
 
 /** One search result; `score` is BM25 negated, so higher is better. Snippet marks matches with `highlight`. */
 export type SearchHit = {
@@ -325,6 +325,37 @@ export class PaperStore {
       .filter((r) => !excluded.has(r.pk))
       .slice(0, limit)
       .map(publicHit);
+  }
+
+  /** The newest paper's row number: rows are numbered in insertion order, so "added since" is a row range. */
+  latestPk(): number {
+    return (this.db.prepare("SELECT max(pk) AS pk FROM papers").get() as { pk: number | null }).pk ?? 0;
+  }
+
+  /**
+   * Papers added in the row range (afterPk, upToPk] that hold every term of `query`, best BM25 first, at most
+   * `limit`, and how many matched in all (what a digest of new papers needs).
+   */
+  matchAllAdded(
+    query: string,
+    o: { afterPk: number; upToPk: number; limit: number },
+  ): { hits: { pk: number; id: string; score: number }[]; matched: number } {
+    const terms = [...termCounts(query).keys()];
+    if (terms.length === 0 || o.upToPk <= o.afterPk) return { hits: [], matched: 0 };
+    const match = andQuery(terms); // quoted terms: the query cannot inject FTS5 syntax
+    const rows = this.db
+      .prepare<[string, number, number, number], { pk: number; id: string; rank: number }>(
+        `SELECT f.rowid AS pk, p.id AS id, f.rank AS rank FROM papers_fts f JOIN papers p ON p.pk = f.rowid
+         WHERE papers_fts MATCH ? AND f.rowid > ? AND f.rowid <= ? ORDER BY f.rank LIMIT ?`,
+      )
+      .all(match, o.afterPk, o.upToPk, o.limit);
+    const matched =
+      this.db
+        .prepare<[string, number, number], { n: number }>(
+          "SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ? AND rowid > ? AND rowid <= ?",
+        )
+        .get(match, o.afterPk, o.upToPk)?.n ?? 0;
+    return { hits: rows.map((r) => ({ pk: r.pk, id: r.id, score: -r.rank })), matched };
   }
 
   /** Search hits for rows found elsewhere (the dense index): the abstract's head as the snippet, `scores` as given. */
