@@ -42,6 +42,8 @@ test("generate --papers combines library papers; --topic takes the library's bes
     "both papers are the idea's sources",
   );
   assert.ok(idea?.related.every((r) => r.role === "source" || ![h.representation, h.symbolic].includes(r.id)));
+  const novelty = (idea as { retrievalNovelty?: number } | undefined)?.retrievalNovelty;
+  assert.ok(typeof novelty === "number" && novelty >= 0 && novelty <= 1, "retrieval novelty against the library");
 
   const topic = await runCliAsync(t, h.home, [
     "generate",
@@ -71,6 +73,7 @@ test("generate --rank tournament: a judge over HTTP compares every pair in both 
   // The judge prefers the longer idea on novelty, whichever side it is on; feasibility: always "A" (position bias).
   const judge = scriptedBackend((messages) => {
     const user = messages[messages.length - 1]?.content ?? "";
+    if (!(messages[0]?.content ?? "").startsWith("You compare two research ideas")) return judgement(user);
     const [a = "", b = ""] = [...user.matchAll(/label="[AB]">\n([\s\S]*?)\n<\/idea-/g)].map((m) => m[1] ?? "");
     return JSON.stringify({ novelty: a.length > b.length ? "A" : "B", feasibility: "A", effectiveness: "tie" });
   });
@@ -95,14 +98,15 @@ test("generate --rank tournament: a judge over HTTP compares every pair in both 
     `${server.url}/v1`,
     "--judge-model",
     "m",
+    "--judge",
   ]);
   assert.equal(r.code, 0, r.stderr);
-  const texts = [...r.stdout.matchAll(/^## Idea (\d+)[^\n]*\n\n([\s\S]*?)\n\n(?=## Idea|ranked by|\d+ ideas;)/gm)].map(
-    (m) => ({
-      index: Number(m[1]),
-      length: (m[2] ?? "").length,
-    }),
-  );
+  const texts = [
+    ...r.stdout.matchAll(/^## Idea (\d+)[^\n]*\n(?:\([^\n]*\)\n)?\n([\s\S]*?)\n\n(?=## Idea|ranked by|\d+ ideas;)/gm),
+  ].map((m) => ({
+    index: Number(m[1]),
+    length: (m[2] ?? "").length,
+  }));
   assert.equal(texts.length, 3);
   const expected = [...texts]
     .sort((x, y) => y.length - x.length)
@@ -113,5 +117,28 @@ test("generate --rank tournament: a judge over HTTP compares every pair in both 
     /ranked by a judge tournament \(6 comparisons\) under your weights \(n\/f\/e 1\.00\/0\.00\/0\.00\)/,
   );
   assert.ok(r.stdout.includes(`: ${expected}\n`), `longest first: ${expected}\n${r.stdout}`);
-  assert.equal(judge.prompts.length, 6, "3 pairs, each asked in both orders");
+  const comparisons = judge.prompts.filter((m) => (m[0]?.content ?? "").startsWith("You compare two research ideas"));
+  assert.equal(comparisons.length, 6, "3 pairs, each asked in both orders");
+  // --judge: each idea also carries the judge's scores (8, 7, 6 of 10) and its retrieval novelty.
+  const scored = [
+    ...r.stdout.matchAll(
+      /^\(retrieval novelty (\d\.\d\d); judge novelty (\S+), feasibility (\S+), effectiveness (\S+)\)$/gm,
+    ),
+  ];
+  assert.equal(scored.length, 3, r.stdout);
+  for (const m of scored) {
+    assert.ok(Number(m[1]) >= 0 && Number(m[1]) <= 1);
+    assert.ok(Number(m[2]) > Number(m[3]) && Number(m[3]) > Number(m[4]), "the judge's 8 > 7 > 6 came through");
+  }
 });
+
+/** A judge answer (judge-answer.ts) whose rationales name the idea's title words, as a sane judgement does. */
+function judgement(user: string): string {
+  const title = /Title: ([^\n]*)/.exec(user)?.[1] ?? "the idea";
+  const rationale = (what: string) => `${what} of "${title}": the method and its evaluation as described.`;
+  return JSON.stringify({
+    novelty: { rationale: rationale("Novelty"), citedIds: [], score: 8 },
+    feasibility: { rationale: rationale("Feasibility"), citedIds: [], score: 7 },
+    effectiveness: { rationale: rationale("Effectiveness"), citedIds: [], score: 6 },
+  });
+}

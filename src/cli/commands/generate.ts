@@ -20,7 +20,7 @@ import {
   type SourcePaper,
   tournamentRank,
 } from "../../ideas/index.js";
-import { compareIdeas } from "../../judge/index.js";
+import { compareIdeas, judgeIdea, retrievalNovelty } from "../../judge/index.js";
 import { searchLibrary } from "../../library/index.js";
 import { isLocalModel, type LlmBackend, openBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
@@ -51,6 +51,7 @@ type GenerateFlags = LlmFlags & {
   paperFile?: string;
   paperIndex: number;
   rank: string;
+  judge?: boolean;
   judgeBackend?: string;
   judgeModelPath?: string;
   judgeBaseUrl?: string;
@@ -90,7 +91,8 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
         .choices(["score", "tournament"])
         .default("score"),
     )
-    .option("--judge-backend <kind>", "the tournament's judge: llama | openai (default: the generating backend)")
+    .option("--judge", "also score each idea with the LLM judge (retrieval-augmented; the backend below)")
+    .option("--judge-backend <kind>", "the judge's backend: llama | openai (default: the generating backend)")
     .option("--judge-model-path <gguf>", "the judge's GGUF (--judge-backend llama)")
     .option("--judge-base-url <url>", "the judge's OpenAI-compatible server (--judge-backend openai)")
     .option("--judge-model <name>", "the judge's model name on that server")
@@ -159,65 +161,142 @@ Examples:
   cmd.action(async (flags: GenerateFlags, self: Command) => {
     const weights = parseWeightsFlag(flags.weights);
     const ctx = withPolicyDefault(contextFor(self, llmFlagValues(flags)));
-    const { paper, related } = await sourceAndRelated(ctx, flags);
-    const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
-    const rewardModel = loadRewardModel(rewardDir);
-    const scoreCache = createScoreCache();
-    const control = controlOptions(flags.control, {
-      controllersDir: flags.controllers ?? (ctx.config.llm.modelPath ? dirname(ctx.config.llm.modelPath) : undefined),
-      openai: ctx.config.llm.backend === "openai",
-      bestOf: flags.bestOf,
-      weights,
-      score: (texts) => scoreIdeas(texts, { model: rewardModel, cache: scoreCache }),
-    });
-    const models = modelHashes(ctx, rewardDir, flags.lora);
-    await withBackend(ctx, async (backend) => {
-      if (flags.lora) {
-        if (!isLocalModel(backend))
-          throw new ConfigError(
-            "--lora needs a local model",
-            "use --backend llama --model-path <the adapter's base .gguf>",
-          );
-        await backend.addLora(flags.lora, 1);
-      }
-      const events = generateIdeas(paper, {
-        promptMode: flags.prompt ?? (flags.lora ? "plain" : undefined),
-        backend,
-        n: flags.n,
-        seed: flags.seed,
-        temperature: flags.temperature,
-        topP: flags.topP,
-        maxTokens: flags.maxTokens,
-        maxPromptTokens: flags.lora ? 640 : 480, // the cuts `train lora` and `train sft` trained with
-        maxAttempts: flags.maxAttempts,
-        rewardModel,
-        scoreCache,
-        related,
-        ...control,
-      });
-      const history = flags.save ? IdeaStore.open(ctx.config.library.dbPath) : null;
-      const run = randomUUID().slice(0, 8);
-      try {
-        const done: Extract<IdeaEvent, { type: "idea" }>[] = [];
-        for await (const e of events) {
-          if (e.type === "idea") done.push(e);
-          else if (e.type === "done" && !flags.json) {
-            const tournament =
-              flags.rank === "tournament" ? await judgeTournament(ctx, flags, backend, paper, done, weights) : null;
-            process.stdout.write(rankingSummary(done, weights, flags.dedup, tournament));
-          }
-          const saved =
-            e.type === "idea" && history
-              ? history.save([{ ...e, run, weights, backend: backend.name, models, paper: toSavedPaper(paper) }])[0]
-              : undefined;
-          process.stdout.write(render(e, { json: flags.json, backend: backend.name, models, weights, saved }));
-        }
-      } finally {
-        history?.close();
-      }
-    });
+    const library = openLibrary(ctx.config.library.dbPath, ctx.log);
+    try {
+      await generateFor(ctx, flags, weights, library);
+    } finally {
+      library?.close();
+    }
   });
 };
+
+/** One `generate` run with the library open: the source, generation, extra scores, output, the history. */
+async function generateFor(ctx: CliContext, flags: GenerateFlags, weights: Scores, library: LibraryHandle | null) {
+  const { paper, related } = await sourceAndRelated(ctx, flags, library);
+  const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
+  const rewardModel = loadRewardModel(rewardDir);
+  const scoreCache = createScoreCache();
+  const control = controlOptions(flags.control, {
+    controllersDir: flags.controllers ?? (ctx.config.llm.modelPath ? dirname(ctx.config.llm.modelPath) : undefined),
+    openai: ctx.config.llm.backend === "openai",
+    bestOf: flags.bestOf,
+    weights,
+    score: (texts) => scoreIdeas(texts, { model: rewardModel, cache: scoreCache }),
+  });
+  const models = modelHashes(ctx, rewardDir, flags.lora);
+  await withBackend(ctx, async (backend) => {
+    if (flags.lora) {
+      if (!isLocalModel(backend))
+        throw new ConfigError(
+          "--lora needs a local model",
+          "use --backend llama --model-path <the adapter's base .gguf>",
+        );
+      await backend.addLora(flags.lora, 1);
+    }
+    const events = generateIdeas(paper, {
+      promptMode: flags.prompt ?? (flags.lora ? "plain" : undefined),
+      backend,
+      n: flags.n,
+      seed: flags.seed,
+      temperature: flags.temperature,
+      topP: flags.topP,
+      maxTokens: flags.maxTokens,
+      maxPromptTokens: flags.lora ? 640 : 480, // the cuts `train lora` and `train sft` trained with
+      maxAttempts: flags.maxAttempts,
+      rewardModel,
+      scoreCache,
+      related,
+      ...control,
+    });
+    const history = flags.save ? IdeaStore.open(ctx.config.library.dbPath) : null;
+    const judge = judgeBackend(ctx, flags, backend);
+    const run = randomUUID().slice(0, 8);
+    try {
+      const done: Extract<IdeaEvent, { type: "idea" }>[] = [];
+      for await (const e of events) {
+        if (e.type === "idea") done.push(e);
+        else if (e.type === "done" && !flags.json) {
+          const tournament =
+            flags.rank === "tournament" ? await judgeTournament(await judge.get(), paper, done, weights) : null;
+          process.stdout.write(rankingSummary(done, weights, flags.dedup, tournament));
+        }
+        const saved =
+          e.type === "idea" && history
+            ? history.save([{ ...e, run, weights, backend: backend.name, models, paper: toSavedPaper(paper) }])[0]
+            : undefined;
+        const extra =
+          e.type === "idea" ? await extraScores(e, { library, paper, judge: flags.judge ? judge : null }) : {};
+        process.stdout.write(render(e, { json: flags.json, backend: backend.name, models, weights, saved, extra }));
+      }
+    } finally {
+      history?.close();
+      await judge.close();
+    }
+  });
+}
+
+type ExtraScores = { retrievalNovelty?: number | null; judge?: Scores };
+
+/**
+ * Scores beside the reward models': retrieval novelty against the library (1 - the highest similarity to the
+ * papers search finds for the idea, the source papers left out), and the LLM judge's when --judge.
+ */
+async function extraScores(
+  e: Extract<IdeaEvent, { type: "idea" }>,
+  o: { library: LibraryHandle | null; paper: SourcePaper; judge: JudgeBackend | null },
+): Promise<ExtraScores> {
+  const sources = e.related.filter((r) => r.role === "source").map((r) => r.id);
+  const out: ExtraScores = {};
+  if (o.library) {
+    const r = await retrievalNovelty({ library: o.library.store }, e.idea, { excludeIds: sources });
+    out.retrievalNovelty = r.novelty;
+  }
+  if (o.judge) {
+    const sourcePaperId = o.paper.id && !o.paper.id.includes("+") ? o.paper.id : null;
+    const j = await judgeIdea(
+      { backend: await o.judge.get(), library: o.library?.store ?? EMPTY_LIBRARY },
+      {
+        idea: e.idea,
+        sourcePaperId,
+      },
+    );
+    out.judge = j.scores;
+  }
+  return out;
+}
+
+const EMPTY_LIBRARY = { similarToText: () => [], get: () => null };
+
+type JudgeBackend = { get(): Promise<LlmBackend>; close(): Promise<void> };
+
+/** The judge's backend, opened on first use: --judge-backend and its flags, else the generating backend. */
+function judgeBackend(ctx: CliContext, flags: GenerateFlags, generator: LlmBackend): JudgeBackend {
+  let opened: Promise<LlmBackend> | null = null;
+  const kind = flags.judgeBackend;
+  if (kind !== undefined && kind !== "llama" && kind !== "openai")
+    throw new ConfigError(`unknown --judge-backend "${kind}"`, "use llama or openai");
+  return {
+    get: () => {
+      if (!kind) return Promise.resolve(generator);
+      opened ??= openBackend(kind, {
+        llm: {
+          ...ctx.config.llm,
+          backend: kind,
+          modelPath: flags.judgeModelPath ?? "",
+          baseUrl: flags.judgeBaseUrl ?? ctx.config.llm.baseUrl,
+          model: flags.judgeModel ?? "",
+        },
+        home: ctx.config.home,
+        log: ctx.log,
+      });
+      return opened;
+    },
+    close: async () => {
+      const b = await opened?.catch(() => null);
+      await b?.close();
+    },
+  };
+}
 
 /**
  * The source (a library paper, a file's paper, several library papers combined, or a topic's best matches
@@ -226,6 +305,7 @@ Examples:
 async function sourceAndRelated(
   ctx: CliContext,
   flags: GenerateFlags,
+  _library: LibraryHandle | null,
 ): Promise<{ paper: SourcePaper; related: RelatedWork[] }> {
   const given = [flags.paper, flags.paperFile, flags.papers, flags.topic].filter((x) => x !== undefined).length;
   if (given !== 1)
@@ -307,62 +387,52 @@ const toSavedPaper = (p: SourcePaper) => ({ id: p.id ?? null, title: p.title, ab
 
 function render(
   e: IdeaEvent,
-  o: { json?: boolean; backend: string; models: Record<string, string>; weights: Scores; saved?: number },
+  o: {
+    json?: boolean;
+    backend: string;
+    models: Record<string, string>;
+    weights: Scores;
+    saved?: number;
+    extra?: ExtraScores;
+  },
 ): string {
   if (e.type === "sentence") return ""; // the CLI prints whole ideas
   if (e.type === "done")
     return o.json
       ? ""
       : `${e.ideas} ideas; ${e.parsedFirstTry} in the layout at the first try, ${e.attempts} generations in all\n`;
-  if (o.json) return `${JSON.stringify(ideaRecord(e, o))}\n`;
+  if (o.json) return `${JSON.stringify({ ...ideaRecord(e, o), ...o.extra })}\n`;
   const scores = e.scores
     ? DIMENSIONS.map((d) => `${d} ${(e.scores as Record<string, number>)[d]?.toFixed(2)}`).join(", ")
     : "";
   const id = o.saved === undefined ? "" : ` [saved as ${o.saved}]`;
-  return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}${id}\n\n${e.text}\n\n`;
+  const more = [
+    o.extra?.retrievalNovelty != null ? `retrieval novelty ${o.extra.retrievalNovelty.toFixed(2)}` : "",
+    o.extra?.judge ? `judge ${DIMENSIONS.map((d) => `${d} ${o.extra?.judge?.[d].toFixed(2)}`).join(", ")}` : "",
+  ].filter(Boolean);
+  const extra = more.length ? `\n(${more.join("; ")})` : "";
+  return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}${id}${extra}\n\n${e.text}\n\n`;
 }
 
-type Tournament = { order: number[]; comparisons: number };
-
-/**
- * --rank tournament: the judge compares every pair of the best MAX_TOURNAMENT_IDEAS ideas (by the reward models) in
- * both orders; the judge is the generating backend unless --judge-* name another.
- */
+/** --rank tournament: the judge compares every pair of the best MAX_TOURNAMENT_IDEAS ideas in both orders. */
 async function judgeTournament(
-  ctx: CliContext,
-  flags: GenerateFlags,
-  generator: LlmBackend,
+  judge: LlmBackend,
   paper: SourcePaper,
   ideas: Extract<IdeaEvent, { type: "idea" }>[],
   weights: Scores,
 ): Promise<Tournament | null> {
   if (ideas.length < 2) return null;
   const entrants = rankIdeas(ideas, weights).slice(0, MAX_TOURNAMENT_IDEAS);
-  const judge = flags.judgeBackend
-    ? await openBackend(flags.judgeBackend as "llama" | "openai", {
-        llm: {
-          ...ctx.config.llm,
-          backend: flags.judgeBackend as "llama" | "openai",
-          modelPath: flags.judgeModelPath ?? "",
-          baseUrl: flags.judgeBaseUrl ?? ctx.config.llm.baseUrl,
-          model: flags.judgeModel ?? "",
-        },
-        home: ctx.config.home,
-        log: ctx.log,
-      })
-    : generator;
-  try {
-    const text = (i: number) => (ideas[entrants[i] as number] as { text: string }).text;
-    const r = await tournamentRank(
-      entrants.length,
-      (a, b) => compareIdeas(judge, { paper, a: text(a), b: text(b) }),
-      weights,
-    );
-    return { order: r.order.map((i) => entrants[i] as number), comparisons: r.comparisons };
-  } finally {
-    if (judge !== generator) await judge.close();
-  }
+  const text = (i: number) => (ideas[entrants[i] as number] as { text: string }).text;
+  const r = await tournamentRank(
+    entrants.length,
+    (a, b) => compareIdeas(judge, { paper, a: text(a), b: text(b) }),
+    weights,
+  );
+  return { order: r.order.map((i) => entrants[i] as number), comparisons: r.comparisons };
 }
+
+type Tournament = { order: number[]; comparisons: number };
 
 /** After the ideas (text mode): their order by the user's weights, and which ones repeat a better-ranked idea. */
 function rankingSummary(
