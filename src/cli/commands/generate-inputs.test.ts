@@ -9,6 +9,7 @@ const EXAMPLES = new URL("../../../examples/listing.txt", import.meta.url).pathn
 function exampleHome(t: import("node:test").TestContext) {
   const home = tempDir(t);
   assert.equal(runCli(home, ["library", "add", EXAMPLES]).status, 0);
+  assert.equal(runCli(home, ["library", "index", "--no-progress"]).status, 0); // hybrid search, embedding dedup
   const ids = (q: string) =>
     (JSON.parse(runCli(home, ["library", "search", q, "--json", "--limit", "1"]).stdout) as { id: string }[])[0]?.id ??
     "";

@@ -104,7 +104,7 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
     )
     .option(
       "--dedup <cosine>",
-      "near-duplicate threshold of the ranking summary (TF-IDF cosine)",
+      "near-duplicate threshold of the ranking summary (cosine of the dense index's embeddings; TF-IDF without one)",
       floatFlag("--dedup"),
       0.9,
     )
@@ -218,7 +218,8 @@ async function generateFor(ctx: CliContext, flags: GenerateFlags, weights: Score
         else if (e.type === "done" && !flags.json) {
           const tournament =
             flags.rank === "tournament" ? await judgeTournament(await judge.get(), paper, done, weights) : null;
-          process.stdout.write(rankingSummary(done, weights, flags.dedup, tournament));
+          const dedup = { threshold: flags.dedup, embeddings: embedIdeas(library, done) };
+          process.stdout.write(rankingSummary(done, weights, dedup, tournament));
         }
         const saved =
           e.type === "idea" && history
@@ -434,11 +435,17 @@ async function judgeTournament(
 
 type Tournament = { order: number[]; comparisons: number };
 
+/** The ideas in the dense index's embedding space (LSA), when the library has one: what near-duplicates compare. */
+function embedIdeas(library: LibraryHandle | null, ideas: { text: string }[]): Float32Array[] | undefined {
+  const vectors = ideas.map((e) => library?.dense?.embed(e.text) ?? null);
+  return vectors.every((v): v is Float32Array => v !== null) ? vectors : undefined;
+}
+
 /** After the ideas (text mode): their order by the user's weights, and which ones repeat a better-ranked idea. */
 function rankingSummary(
   ideas: Extract<IdeaEvent, { type: "idea" }>[],
   weights: Scores,
-  threshold: number,
+  dedup: { threshold: number; embeddings?: Float32Array[] },
   tournament: Tournament | null = null,
 ): string {
   if (ideas.length < 2) return "";
@@ -446,7 +453,7 @@ function rankingSummary(
   const { dropped } = dedupIdeas(
     ideas.map((e) => e.text),
     order,
-    { threshold },
+    dedup,
   );
   const w = DIMENSIONS.map((d) => weights[d].toFixed(2)).join("/");
   const by = tournament
@@ -455,7 +462,7 @@ function rankingSummary(
   const lines = [`ranked by ${by} (n/f/e ${w}): ${order.map((i) => `idea ${i + 1}`).join(" > ")}`];
   for (const d of dropped)
     lines.push(
-      `idea ${d.index + 1} nearly repeats idea ${d.duplicateOf + 1} (cosine ${d.similarity.toFixed(2)}): set it aside`,
+      `idea ${d.index + 1} nearly repeats idea ${d.duplicateOf + 1} (${dedup.embeddings ? "embedding" : "TF-IDF"} cosine ${d.similarity.toFixed(2)}): set it aside`,
     );
   return `${lines.join("\n")}\n`;
 }

@@ -134,6 +134,12 @@ export class DenseIndex {
     return { fitted, embedded, removed };
   }
 
+  /** `text` as a unit vector of the index's model (null without a model): what near-duplicate checks compare. */
+  embed(text: string): Float32Array | null {
+    const model = this.loadModel();
+    return model ? embedText(model, text) : null;
+  }
+
   /** The `limit` papers nearest to `text` by cosine (vectors are unit length: a dot product). */
   search(text: string, limit: number): DenseHit[] {
     const model = this.loadModel();
