@@ -49,6 +49,12 @@ export function openLibrary(dbPath: string, log?: CliContext["log"]): LibraryHan
   };
 }
 
+/** Texts in the dense index's space when the library has one (near-duplicate checks compare these), else undefined. */
+export function embedTexts(library: LibraryHandle | null, texts: readonly string[]): Float32Array[] | undefined {
+  const vectors = texts.map((t) => library?.dense?.embed(t) ?? null);
+  return vectors.every((v): v is Float32Array => v !== null) ? vectors : undefined;
+}
+
 /**
  * What an idea builds on: the source paper(s), then their nearest prior work in the library (hybrid retrieval:
  * BM25 fused with the dense index when it exists).

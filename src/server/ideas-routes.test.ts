@@ -40,9 +40,16 @@ test("POST /api/ideas answers JSON or streams SSE with generate's records; bad b
   assert.equal(res.status, 200);
   const body = (await res.json()) as {
     ideas: { text: string; weights: Record<string, number>; seed: number }[];
-    done: { type: string };
+    done: { type: string; ranking: { order: number[]; dropped: { index: number; duplicateOf: number }[] } };
   };
   assert.equal(body.ideas.length, 2);
+  // This tiny policy writes the same idea twice: the ranking keeps the first and sets the other aside.
+  const { order, dropped } = body.done.ranking;
+  assert.equal(order.length, 1);
+  assert.deepEqual(
+    dropped.map((d) => [d.index, d.duplicateOf]),
+    [[1 - (order[0] as number), order[0]]],
+  );
   for (const i of body.ideas) {
     assert.deepEqual(parseIdea(i.text), parseIdea(SAMPLE_IDEA_TEXT));
     assert.deepEqual(i.weights, { novelty: 0.5, feasibility: 0.25, effectiveness: 0.25 });

@@ -4,7 +4,14 @@ import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { Logger } from "../core/index.js";
 import { EQUAL_WEIGHTS, normaliseWeights, type Scores } from "../idea/index.js";
-import { type IdeaEvent, type IdeaRecord, ideaRecord, type SourcePaper } from "../ideas/index.js";
+import {
+  dedupIdeas,
+  type IdeaEvent,
+  type IdeaRecord,
+  ideaRecord,
+  rankIdeas,
+  type SourcePaper,
+} from "../ideas/index.js";
 import { invalidBody, openAiError } from "./openai-compat.js";
 import { zodJson } from "./zod-json.js";
 
@@ -21,6 +28,7 @@ export const IdeasRequest = z.object({
     .optional(),
   control: z.enum(["none", "static", "dynamic", "best-of-k"]).default("none"),
   bestOf: z.number().int().min(1).max(16).default(4), // candidates per sentence for best-of-k
+  dedup: z.number().min(0).max(1).default(0.9), // near-duplicate cosine threshold of the final ranking
   seed: z.number().int().min(0).max(2_147_483_647).default(1),
 });
 export type IdeasRequest = z.infer<typeof IdeasRequest>;
@@ -46,7 +54,12 @@ export type IdeasApiDeps = {
   meta: { backend: string; models: Record<string, string> };
   /** Keeps a finished idea in the history; its id goes out with the idea (`id`), so a client can rate it. */
   save?(record: IdeaRecord, paper: SourcePaper): number;
+  /** Texts as vectors for the near-duplicate check (the library's dense index); absent: TF-IDF cosine. */
+  embed?(texts: string[]): Float32Array[] | undefined;
 };
+
+/** The ideas best first by w · scores, and the near-duplicates of a better-ranked idea, set aside and listed. */
+export type Ranking = { order: number[]; dropped: { index: number; duplicateOf: number; similarity: number }[] };
 
 /**
  * The ideas API: with `Accept: text/event-stream` an SSE stream (`idea` events carrying the same objects as
@@ -76,16 +89,23 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
         control: body.control,
         bestOf: body.bestOf,
       });
+      const finished: IdeaRecord[] = [];
       const record = (e: Extract<IdeaEvent, { type: "idea" }>): IdeaRecord & { id?: number } => {
         const r = ideaRecord(e, { ...deps.meta, weights });
+        finished.push(r);
         return deps.save ? { id: deps.save(r, paper), ...r } : r;
       };
+      // `done` carries the ranking: every idea is in by then.
+      const ranked = (e: Extract<IdeaEvent, { type: "done" }>) => ({
+        ...e,
+        ranking: ranking(finished, weights, body.dedup, deps),
+      });
       if (!sse) {
         const ideas: (IdeaRecord & { id?: number })[] = [];
-        let done: IdeaEvent | undefined;
+        let done: ReturnType<typeof ranked> | undefined;
         for await (const e of events)
           if (e.type === "idea") ideas.push(record(e));
-          else if (e.type === "done") done = e;
+          else if (e.type === "done") done = ranked(e);
         return c.json({ ideas, done });
       }
       return streamSSE(c, async (sse) => {
@@ -93,7 +113,8 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
         try {
           for await (const e of events) {
             if (sse.aborted) break;
-            await sse.writeSSE({ event: e.type, data: JSON.stringify(e.type === "idea" ? record(e) : e) });
+            const data = e.type === "idea" ? record(e) : e.type === "done" ? ranked(e) : e;
+            await sse.writeSSE({ event: e.type, data: JSON.stringify(data) });
           }
         } catch (e) {
           if (!sse.aborted) await sse.writeSSE({ event: "error", data: JSON.stringify(openAiError(e, log).error) });
@@ -104,6 +125,17 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
       const { status, error } = openAiError(err, log);
       return c.json({ error }, status);
     });
+
+function ranking(ideas: IdeaRecord[], weights: Scores, threshold: number, deps: IdeasApiDeps): Ranking {
+  const order = rankIdeas(ideas, weights);
+  const texts = ideas.map((i) => i.text);
+  const { kept, dropped } = dedupIdeas(texts, order, { threshold, embeddings: deps.embed?.(texts) });
+  const at = (i: number) => (ideas[i] as IdeaRecord).index; // positions -> the ideas' own indices
+  return {
+    order: kept.map(at),
+    dropped: dropped.map((d) => ({ index: at(d.index), duplicateOf: at(d.duplicateOf), similarity: d.similarity })),
+  };
+}
 
 function resolvePaper(p: IdeasRequest["paper"], deps: IdeasApiDeps): SourcePaper {
   if (!("id" in p)) return p;

@@ -54,6 +54,8 @@ export type ServerInfo = {
   controls: Control[];
   mounted: Record<"ideas" | "library" | "history" | "runs" | "rewards", boolean>;
 };
+/** The server's final order (best first by w · s) and the near-duplicates it set aside (idea indices). */
+export type Ranking = { order: number[]; dropped: { index: number; duplicateOf: number; similarity: number }[] };
 export type RunSummary = { id: string; stage: string; metricsBytes: number; updated: string };
 
 /** The snippet's match markers (src/server/library-routes.ts). */
@@ -110,7 +112,7 @@ export type GenerateRequest = { paper: PaperInput; n: number; weights: Scores; c
 export type StreamEvent =
   | { type: "sentence"; data: SentenceEvent }
   | { type: "idea"; data: IdeaRecord }
-  | { type: "done"; data: { ideas: number; attempts: number } }
+  | { type: "done"; data: { ideas: number; attempts: number; ranking: Ranking } }
   | { type: "error"; data: { message: string } };
 
 /**
@@ -153,7 +155,3 @@ function parseEvent(block: string): StreamEvent | null {
   if (data.length === 0) return null;
   return { type, data: JSON.parse(data.join("\n")) } as StreamEvent;
 }
-
-/** w · s: what the ideas are ranked by. */
-export const weighted = (w: Scores, s: Scores | null) =>
-  s ? DIMENSIONS.reduce((sum, d) => sum + w[d] * s[d], 0) : Number.NEGATIVE_INFINITY;

@@ -27,6 +27,7 @@ import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
 import {
   controlOptions,
+  embedTexts,
   type LibraryHandle,
   modelHashes,
   openLibrary,
@@ -218,7 +219,13 @@ async function generateFor(ctx: CliContext, flags: GenerateFlags, weights: Score
         else if (e.type === "done" && !flags.json) {
           const tournament =
             flags.rank === "tournament" ? await judgeTournament(await judge.get(), paper, done, weights) : null;
-          const dedup = { threshold: flags.dedup, embeddings: embedIdeas(library, done) };
+          const dedup = {
+            threshold: flags.dedup,
+            embeddings: embedTexts(
+              library,
+              done.map((e) => e.text),
+            ),
+          };
           process.stdout.write(rankingSummary(done, weights, dedup, tournament));
         }
         const saved =
@@ -434,12 +441,6 @@ async function judgeTournament(
 }
 
 type Tournament = { order: number[]; comparisons: number };
-
-/** The ideas in the dense index's embedding space (LSA), when the library has one: what near-duplicates compare. */
-function embedIdeas(library: LibraryHandle | null, ideas: { text: string }[]): Float32Array[] | undefined {
-  const vectors = ideas.map((e) => library?.dense?.embed(e.text) ?? null);
-  return vectors.every((v): v is Float32Array => v !== null) ? vectors : undefined;
-}
 
 /** After the ideas (text mode): their order by the user's weights, and which ones repeat a better-ranked idea. */
 function rankingSummary(

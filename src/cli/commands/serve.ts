@@ -13,6 +13,7 @@ import { type CliContext, contextFor } from "../context.js";
 import {
   availableControls,
   controlOptions,
+  embedTexts,
   modelHashes,
   openLibrary,
   relatedWork,
@@ -121,6 +122,7 @@ async function serveUntilInterrupted(
     },
     meta: { backend: backend.name, models: modelHashes(opts, opts.rewardDir) },
     save: (r, paper) => history.save([{ ...r, run, paper: savedPaper(paper) }])[0] as number,
+    embed: (texts) => embedTexts(handle, texts),
   };
   const server = await startServer({
     backend,

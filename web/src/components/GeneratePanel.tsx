@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import { type Control, type IdeaRecord, type PaperInput, type Scores, streamIdeas, weighted } from "../api";
+import { type Control, type IdeaRecord, type PaperInput, type Ranking, type Scores, streamIdeas } from "../api";
 import { Compare } from "./Compare";
 import { IdeaCard, type IdeaView } from "./IdeaCard";
 import { WeightPicker } from "./WeightPicker";
@@ -17,6 +17,7 @@ export function GeneratePanel({ paper, controls }: { paper: PaperInput; controls
   const [running, setRunning] = useState(false);
   const [error, setError] = useState("");
   const [picked, setPicked] = useState<number[]>([]);
+  const [ranking, setRanking] = useState<Ranking | null>(null);
   const stop = useRef<AbortController | null>(null);
   useEffect(() => () => stop.current?.abort(), []); // leaving the page hangs up: the server stops generating
 
@@ -26,6 +27,7 @@ export function GeneratePanel({ paper, controls }: { paper: PaperInput; controls
     stop.current = abort;
     setIdeas([]);
     setPicked([]);
+    setRanking(null);
     setError("");
     setRunning(true);
     try {
@@ -34,6 +36,7 @@ export function GeneratePanel({ paper, controls }: { paper: PaperInput; controls
         (e) => {
           if (e.type === "sentence") setIdeas((v) => withSentence(v, e.data.index, e.data));
           else if (e.type === "idea") setIdeas((v) => withRecord(v, e.data));
+          else if (e.type === "done") setRanking(e.data.ranking);
           else if (e.type === "error") setError(e.data.message);
         },
         abort.signal,
@@ -47,12 +50,8 @@ export function GeneratePanel({ paper, controls }: { paper: PaperInput; controls
 
   const complete = ideas.filter((i) => i.record);
   const done = !running && complete.length > 0;
-  // Ranked by w · s once every idea is in; while they stream, in the order they are written.
-  const shown = done
-    ? [...ideas].sort(
-        (a, b) => weighted(weights, b.record?.scores ?? null) - weighted(weights, a.record?.scores ?? null),
-      )
-    : ideas;
+  // The server's ranking once every idea is in (near-duplicates last, marked); while they stream, as written.
+  const shown = done && ranking ? rankedViews(ideas, ranking) : ideas;
   const maxStrength = Math.max(1e-9, ...ideas.flatMap((i) => i.sentences.flatMap((s) => s.strengths.map(Math.abs))));
   const [pa, pb] = picked.map((id) => complete.find((i) => i.record?.id === id)?.record);
 
@@ -115,7 +114,8 @@ export function GeneratePanel({ paper, controls }: { paper: PaperInput; controls
           <IdeaCard
             key={v.index}
             view={v}
-            rank={done ? i + 1 : null}
+            rank={done && !duplicateOf(ranking, v.index, ideas) ? i + 1 : null}
+            duplicateOf={duplicateOf(ranking, v.index, ideas)}
             maxStrength={maxStrength}
             selected={v.record?.id !== undefined && picked.includes(v.record.id)}
             onSelect={(on) => {
@@ -138,6 +138,18 @@ const StrengthLegend = () => (
     <span className="key effectiveness">effectiveness</span>; the chart: the reward models' scores as the idea grew.
   </p>
 );
+
+/** The ideas in the ranking's order, then the near-duplicates it set aside. */
+function rankedViews(views: IdeaView[], r: Ranking): IdeaView[] {
+  const at = (index: number) => views.filter((v) => v.index === index);
+  return [...r.order.flatMap(at), ...r.dropped.flatMap((d) => at(d.index))];
+}
+
+/** The title of the idea that `index` nearly repeats, if the ranking set it aside. */
+function duplicateOf(r: Ranking | null, index: number, views: IdeaView[]): string | null {
+  const d = r?.dropped.find((x) => x.index === index);
+  return d ? (views.find((v) => v.index === d.duplicateOf)?.record?.idea.title ?? `idea ${d.duplicateOf + 1}`) : null;
+}
 
 const clampInt = (s: string, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(Number(s) || lo)));
 

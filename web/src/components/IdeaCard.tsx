@@ -17,12 +17,14 @@ export type IdeaView = { index: number; sentences: SentenceEvent[]; record: Idea
 export function IdeaCard({
   view,
   rank,
+  duplicateOf = null,
   maxStrength,
   selected,
   onSelect,
 }: {
   view: IdeaView;
   rank: number | null;
+  duplicateOf?: string | null; // the title of the better-ranked idea it nearly repeats
   maxStrength: number;
   selected: boolean;
   onSelect: (on: boolean) => void;
@@ -30,12 +32,18 @@ export function IdeaCard({
   const { record, sentences } = view;
   const title = record?.idea.title ?? sentences.find((s) => s.section === "title")?.text ?? "…";
   return (
-    <article className={`idea ${record ? "complete" : "writing"}`} data-testid="idea" aria-busy={!record}>
+    <article
+      className={`idea ${record ? "complete" : "writing"}${duplicateOf ? " duplicate" : ""}`}
+      data-testid="idea"
+      aria-busy={!record}
+    >
       <header>
         <h3>
           {rank !== null && <span className="rank">#{rank}</span>} {title}
         </h3>
-        <span className="status">{record ? "done" : "writing…"}</span>
+        <span className="status">
+          {duplicateOf ? `near-duplicate of "${duplicateOf}": set aside` : record ? "done" : "writing…"}
+        </span>
       </header>
       <ol className="sentences">
         {sentences.map((s, i) => (
