@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, getToken, type ServerInfo, setToken } from "./api";
+import { Alert } from "./components/Alert";
 import { HistoryPage, PaperPage, RunsPage, SearchPage } from "./pages";
 
 type Route = { page: "search" } | { page: "paper"; id: string } | { page: "history" } | { page: "runs" };
@@ -62,9 +63,7 @@ export function App() {
         {needsToken ? (
           <TokenForm onSaved={connect} />
         ) : error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
+          <Alert message={error} />
         ) : !info ? (
           <p role="status">connecting…</p>
         ) : (

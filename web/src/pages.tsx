@@ -10,6 +10,7 @@ import {
   type SavedIdea,
   type SearchHit,
 } from "./api";
+import { Alert } from "./components/Alert";
 import { Compare } from "./components/Compare";
 import { GeneratePanel } from "./components/GeneratePanel";
 import { Rating } from "./components/IdeaCard";
@@ -47,11 +48,7 @@ export function SearchPage({ controls }: { controls: Control[] }) {
           <button type="submit">Search</button>
         </div>
       </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <Alert message={error} />}
       {hits && (
         <ul className="hits" aria-label="search results">
           {hits.length === 0 && <li>No papers match.</li>}
@@ -124,12 +121,7 @@ export function PaperPage({ id, controls }: { id: string; controls: Control[] })
     setData(null);
     api.paper(id).then(setData, (e: Error) => setError(e.message));
   }, [id]);
-  if (error)
-    return (
-      <p className="error" role="alert">
-        {error}
-      </p>
-    );
+  if (error) return <Alert message={error} />;
   if (!data) return <p role="status">loading…</p>;
   const { paper, similar } = data;
   const meta = [paper.venue, paper.year, paper.authors.slice(0, 4).join(", ")].filter(Boolean).join(" · ");
@@ -224,12 +216,7 @@ export function HistoryPage() {
       (e: Error) => setError(e.message),
     );
   };
-  if (error)
-    return (
-      <p className="error" role="alert">
-        {error}
-      </p>
-    );
+  if (error) return <Alert message={error} />;
   if (!ideas) return <p role="status">loading…</p>;
   const [a, b] = picked.map((id) => ideas.find((i) => i.id === id));
   return (
@@ -296,12 +283,7 @@ export function RunsPage() {
       (url) => setOpen({ id, url }),
       (e: Error) => setError(e.message),
     );
-  if (error)
-    return (
-      <p className="error" role="alert">
-        {error}
-      </p>
-    );
+  if (error) return <Alert message={error} />;
   if (!runs) return <p role="status">loading…</p>;
   return (
     <>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { type Control, type IdeaRecord, type PaperInput, type Ranking, type Scores, streamIdeas } from "../api";
+import { Alert } from "./Alert";
 import { Compare } from "./Compare";
 import { IdeaCard, type IdeaView } from "./IdeaCard";
 import { WeightPicker } from "./WeightPicker";
@@ -94,11 +95,7 @@ export function GeneratePanel({ paper, controls }: { paper: PaperInput; controls
           )}
         </div>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <Alert message={error} />}
       {running && (
         <p role="status">
           writing idea {Math.min(complete.length + 1, n)} of {n}…
