@@ -8,6 +8,7 @@ import { LlmConfig } from "../../config/index.js";
 import type { IdeaRecord } from "../../ideas/index.js";
 import { openOpenAi } from "../../llm/index.js";
 import {
+  runCli,
   SAMPLE_IDEA_TEXT,
   SAMPLE_PAPER,
   startServeChild,
@@ -126,4 +127,25 @@ test("ideasteer serve: /api/ideas steers with the controllers beside the policy 
   const dynamic = await post({ control: "dynamic" });
   assert.equal(dynamic.status, 400, "no decoder beside the controllers: refused, not ignored");
   assert.match(dynamic.body.error?.message ?? "", /use one of none, best-of-k, static$/);
+});
+
+test("ideasteer serve --index: the dense index is built beside serving, and hybrid search switches on when it is ready", {
+  timeout: 120_000,
+}, async (t) => {
+  const home = tempDir(t);
+  const listing = new URL("../../../examples/listing.txt", import.meta.url).pathname;
+  assert.equal(runCli(home, ["library", "add", listing]).status, 0);
+  const { url } = await startServeChild(t, home, ["--index", "--no-ui"]);
+  const base = url.replace(/\/v1$/, "");
+  const dense = () => fetch(`${base}/api/papers?q=symbolic+mathematics&mode=dense`);
+  let status = 0;
+  for (const end = Date.now() + 60_000; Date.now() < end && status !== 200; ) {
+    status = (await dense()).status;
+    if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(status, 200, "dense search answers once the background build is done");
+  const body = (await (await dense()).json()) as { papers: { title: string }[] };
+  assert.match(body.papers[0]?.title ?? "", /Symbolic Mathematics/);
+  const hybrid = (await (await fetch(`${base}/api/papers?q=symbolic`)).json()) as { mode: string };
+  assert.equal(hybrid.mode, "hybrid", "the default mode follows the index");
 });

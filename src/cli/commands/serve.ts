@@ -4,6 +4,7 @@ import { ServerConfig } from "../../config/index.js";
 import { DigestStore } from "../../digest/index.js";
 import type { Scores } from "../../idea/index.js";
 import { generateIdeas, IdeaStore, type SourcePaper } from "../../ideas/index.js";
+import { DenseIndex } from "../../library/index.js";
 import { isLocalModel, type LlmBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
 import { createTurns, type IdeasApiDeps, isLoopbackHost, startServer, WEB_UI_DIR } from "../../server/index.js";
@@ -14,6 +15,7 @@ import {
   availableControls,
   controlOptions,
   embedTexts,
+  type LibraryHandle,
   modelHashes,
   openLibrary,
   relatedWork,
@@ -36,7 +38,13 @@ const SERVE_FLAGS = configFlags({
 });
 
 type ServeFlags = LlmFlags &
-  FlagsOf<typeof SERVE_FLAGS> & { modelId?: string; rewardRoutes?: boolean; rewardModel?: string; ui: boolean };
+  FlagsOf<typeof SERVE_FLAGS> & {
+    modelId?: string;
+    rewardRoutes?: boolean;
+    rewardModel?: string;
+    ui: boolean;
+    index?: boolean;
+  };
 
 export const registerServeCommands: RegisterCommands = (program: Command) => {
   const serve = program
@@ -50,6 +58,10 @@ export const registerServeCommands: RegisterCommands = (program: Command) => {
     )
     .option("--reward-model <dir>", "reward model folder for scoring and the reward routes (default: the shipped one)")
     .option("--no-ui", "do not serve the web UI at / (the API routes stay)")
+    .option(
+      "--index",
+      "bring the library's dense index up to date in the background (new and changed papers); hybrid search uses it once built",
+    )
     .addHelpText(
       "after",
       `
@@ -73,6 +85,7 @@ Examples:
           rewardDir: flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR,
           rewardRoutes: flags.rewardRoutes ?? false,
           ui: flags.ui,
+          index: flags.index ?? false,
         }),
       );
     });
@@ -80,7 +93,14 @@ Examples:
 
 /** Serves `backend` under /v1 until SIGINT or SIGTERM, then closes the server (the caller closes the backend). */
 async function serveUntilInterrupted(
-  opts: CliContext & { backend: LlmBackend; modelId?: string; rewardDir: string; rewardRoutes: boolean; ui: boolean },
+  opts: CliContext & {
+    backend: LlmBackend;
+    modelId?: string;
+    rewardDir: string;
+    rewardRoutes: boolean;
+    ui: boolean;
+    index: boolean;
+  },
 ): Promise<void> {
   const { backend, config, log } = opts;
   // "llama:qwen.gguf" -> "qwen", "openai:gpt-4o" -> "gpt-4o"
@@ -137,7 +157,7 @@ async function serveUntilInterrupted(
     turns,
     // A chat's weights steer through the same controllers as static control.
     steer: controls.includes("static") ? chatSteering(controllersDir as string) : undefined,
-    library: handle ? { store: handle.store, dense: handle.dense } : undefined,
+    library: handle ?? undefined, // read per request: a background index build swaps its dense index in
     history: { store: history, bibLookup: (id) => library?.get(id) ?? null },
     runsRoot: join(config.home, "runs"),
     webUi: opts.ui ? WEB_UI_DIR : undefined,
@@ -148,8 +168,10 @@ async function serveUntilInterrupted(
   process.stdout.write(
     `serving ${modelId} (${backend.name}) at ${server.url}/v1, ideas at ${server.url}/api/ideas${rewards}${ui}\n`,
   );
+  const indexing = opts.index && handle ? indexInBackground(dbPath, handle, log) : null;
   await interrupted();
   log.info("shutting down");
+  await indexing?.stop();
   await server.close();
   digest.close();
   history.close();
@@ -157,6 +179,43 @@ async function serveUntilInterrupted(
 }
 
 const savedPaper = (p: SourcePaper) => ({ id: p.id ?? null, title: p.title, abstract: p.abstract });
+
+/**
+ * `serve --index`: an incremental build of the dense index beside serving (batches of 100 papers, each committed,
+ * the event loop free between them); when it ends the library handle reads the new vectors.
+ */
+function indexInBackground(dbPath: string, handle: LibraryHandle, log: CliContext["log"]) {
+  const abort = new AbortController();
+  let lastLog = 0;
+  const done = (async () => {
+    const writer = DenseIndex.open(dbPath);
+    try {
+      const r = await writer.build({
+        batch: 100,
+        signal: abort.signal,
+        onProgress: (n, total) => {
+          if (Date.now() - lastLog < 5_000 && n < total) return;
+          lastLog = Date.now();
+          log.info("dense index", { embedded: n, of: total });
+        },
+      });
+      if (abort.signal.aborted) return;
+      if (handle.dense) handle.dense.refresh();
+      else handle.dense = DenseIndex.open(dbPath, { readonly: true });
+      log.info("dense index ready: hybrid search", { embedded: r.embedded, fitted: r.fitted });
+    } catch (e) {
+      log.error("dense index build failed; search stays as it was", { error: e });
+    } finally {
+      writer.close();
+    }
+  })();
+  return {
+    stop: async () => {
+      abort.abort();
+      await done;
+    },
+  };
+}
 
 /** Weights -> Σ_k eps_k v_k through the controllers beside the model (loaded once). */
 function chatSteering(dir: string) {

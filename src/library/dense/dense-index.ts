@@ -161,6 +161,12 @@ export class DenseIndex {
     return best;
   }
 
+  /** Forgets the loaded model and vectors, so the next search reads what another process's build wrote. */
+  refresh(): void {
+    this.model = null;
+    this.matrix = null;
+  }
+
   close(): void {
     this.db.close();
   }

@@ -24,7 +24,8 @@ export const paperText = (p: { title: string; abstract: string }): string => `${
 /** Fits the model on `texts` (a sample of the library is enough: a few thousand papers fix the directions). */
 export function fitLsa(texts: readonly string[], o: LsaFitOptions = {}): LsaModel {
   const counts = texts.map((t) => termCounts(t));
-  const vocab = chooseVocabulary(counts, o.maxVocab ?? 50_000, o.minDf ?? 2);
+  // A term in one paper only is noise in a large library but may be all a small one has.
+  const vocab = chooseVocabulary(counts, o.maxVocab ?? 50_000, o.minDf ?? (texts.length < 1_000 ? 1 : 2));
   const df = new Float64Array(vocab.size);
   for (const c of counts) for (const t of c.keys()) if (vocab.has(t)) df[vocab.get(t) as number] += 1;
   const idf = Float32Array.from(df, (d) => Math.log((texts.length + 1) / (d + 1)) + 1);
