@@ -131,6 +131,35 @@ test("generate --rank tournament: a judge over HTTP compares every pair in both 
     assert.ok(Number(m[1]) >= 0 && Number(m[1]) <= 1);
     assert.ok(Number(m[2]) > Number(m[3]) && Number(m[3]) > Number(m[4]), "the judge's 8 > 7 > 6 came through");
   }
+  // --json: the lines wait for the tournament and come out in its order, each with its rank.
+  const json = await runCliAsync(t, h.home, [
+    "generate",
+    "--paper",
+    h.mpc,
+    "-n",
+    "2",
+    "--seed",
+    "5",
+    "--no-save",
+    "--json",
+    "--weights",
+    "1,0,0",
+    "--rank",
+    "tournament",
+    "--judge-backend",
+    "openai",
+    "--judge-base-url",
+    `${server.url}/v1`,
+    "--judge-model",
+    "m",
+  ]);
+  assert.equal(json.code, 0, json.stderr);
+  const ranked = lines(json.stdout) as (IdeaRecord & { rank: number })[];
+  assert.deepEqual(
+    ranked.map((x) => x.rank),
+    [1, 2],
+  );
+  assert.ok((ranked[0]?.text.length ?? 0) >= (ranked[1]?.text.length ?? 0), "the judge's pick (the longer) first");
 });
 
 /** A judge answer (judge-answer.ts) whose rationales name the idea's title words, as a sane judgement does. */

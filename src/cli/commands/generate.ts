@@ -214,19 +214,25 @@ async function generateFor(ctx: CliContext, flags: GenerateFlags, weights: Score
     const run = randomUUID().slice(0, 8);
     try {
       const done: Extract<IdeaEvent, { type: "idea" }>[] = [];
+      // --json with a tournament: the lines wait for it and come out in its order, each with its "rank".
+      const held: string[] = [];
+      const holdJson = flags.json === true && flags.rank === "tournament";
       for await (const e of events) {
         if (e.type === "idea") done.push(e);
-        else if (e.type === "done" && !flags.json) {
+        else if (e.type === "done") {
           const tournament =
             flags.rank === "tournament" ? await judgeTournament(await judge.get(), paper, done, weights) : null;
-          const dedup = {
-            threshold: flags.dedup,
-            embeddings: embedTexts(
-              library,
-              done.map((e) => e.text),
-            ),
-          };
-          process.stdout.write(rankingSummary(done, weights, dedup, tournament));
+          if (holdJson) process.stdout.write(inOrder(held, tournament?.order));
+          if (!flags.json) {
+            const dedup = {
+              threshold: flags.dedup,
+              embeddings: embedTexts(
+                library,
+                done.map((x) => x.text),
+              ),
+            };
+            process.stdout.write(rankingSummary(done, weights, dedup, tournament));
+          }
         }
         const saved =
           e.type === "idea" && history
@@ -234,7 +240,9 @@ async function generateFor(ctx: CliContext, flags: GenerateFlags, weights: Score
             : undefined;
         const extra =
           e.type === "idea" ? await extraScores(e, { library, paper, judge: flags.judge ? judge : null }) : {};
-        process.stdout.write(render(e, { json: flags.json, backend: backend.name, models, weights, saved, extra }));
+        const out = render(e, { json: flags.json, backend: backend.name, models, weights, saved, extra });
+        if (holdJson && e.type === "idea") held.push(out);
+        else process.stdout.write(out);
       }
     } finally {
       history?.close();
@@ -441,6 +449,14 @@ async function judgeTournament(
 }
 
 type Tournament = { order: number[]; comparisons: number };
+
+/** Held JSON lines (one per idea, in generation order) in `order`, each with its 1-based "rank"; unranked last. */
+function inOrder(lines: string[], order: number[] = []): string {
+  const rest = lines.map((_, i) => i).filter((i) => !order.includes(i));
+  return [...order, ...rest]
+    .map((i, k) => `${JSON.stringify({ ...(JSON.parse(lines[i] as string) as object), rank: k + 1 })}\n`)
+    .join("");
+}
 
 /** After the ideas (text mode): their order by the user's weights, and which ones repeat a better-ranked idea. */
 function rankingSummary(
