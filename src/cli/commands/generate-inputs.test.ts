@@ -82,25 +82,13 @@ test("generate --rank tournament: a judge over HTTP compares every pair in both 
   const server = await startTestServer(t, {
     backend: { ...judge, capabilities: { ...judge.capabilities, jsonSchema: true } },
   });
-  const r = await runCliAsync(t, h.home, [
-    "generate",
-    "--paper",
-    h.mpc,
-    "-n",
-    "3",
-    "--no-save",
-    "--weights",
-    "1,0,0",
-    "--rank",
-    "tournament",
-    "--judge-backend",
-    "openai",
-    "--judge-base-url",
-    `${server.url}/v1`,
-    "--judge-model",
-    "m",
-    "--judge",
-  ]);
+  // Novelty only, ranked by a tournament whose judge is the server above.
+  const tournament = (...more: string[]) =>
+    runCliAsync(t, h.home, [
+      ...["generate", "--paper", h.mpc, "--no-save", "--weights", "1,0,0", "--rank", "tournament"],
+      ...["--judge-backend", "openai", "--judge-base-url", `${server.url}/v1`, "--judge-model", "m", ...more],
+    ]);
+  const r = await tournament("-n", "3", "--judge");
   assert.equal(r.code, 0, r.stderr);
   const texts = [
     ...r.stdout.matchAll(/^## Idea (\d+)[^\n]*\n(?:\([^\n]*\)\n)?\n([\s\S]*?)\n\n(?=## Idea|ranked by|\d+ ideas;)/gm),
@@ -132,27 +120,7 @@ test("generate --rank tournament: a judge over HTTP compares every pair in both 
     assert.ok(Number(m[2]) > Number(m[3]) && Number(m[3]) > Number(m[4]), "the judge's 8 > 7 > 6 came through");
   }
   // --json: the lines wait for the tournament and come out in its order, each with its rank.
-  const json = await runCliAsync(t, h.home, [
-    "generate",
-    "--paper",
-    h.mpc,
-    "-n",
-    "2",
-    "--seed",
-    "5",
-    "--no-save",
-    "--json",
-    "--weights",
-    "1,0,0",
-    "--rank",
-    "tournament",
-    "--judge-backend",
-    "openai",
-    "--judge-base-url",
-    `${server.url}/v1`,
-    "--judge-model",
-    "m",
-  ]);
+  const json = await tournament("-n", "2", "--seed", "5", "--json");
   assert.equal(json.code, 0, json.stderr);
   const ranked = lines(json.stdout) as (IdeaRecord & { rank: number })[];
   assert.deepEqual(

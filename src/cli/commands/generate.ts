@@ -268,7 +268,7 @@ async function extraScores(
     out.retrievalNovelty = r.novelty;
   }
   if (o.judge) {
-    const sourcePaperId = o.paper.id && !o.paper.id.includes("+") ? o.paper.id : null;
+    const sourcePaperId = sources.length === 1 && o.paper.id ? o.paper.id : null; // a combined source has no one paper
     const j = await judgeIdea(
       { backend: await o.judge.get(), library: o.library?.store ?? EMPTY_LIBRARY },
       {
