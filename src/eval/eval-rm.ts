@@ -11,6 +11,7 @@ import {
   type RewardSplits,
   saveTfidfRewardModel,
   scoreIdeas,
+  type TargetMode,
   type TfidfRewardConfig,
   trainTfidfReward,
   venueYear,
@@ -49,17 +50,16 @@ export type DimensionResult = {
   scorers: ScorerResult[]; // the baseline first
   ceiling: RankingReport;
   vsBaseline: { name: string; diff: number | null; ci: Interval | null }[];
-  chosen: { alpha: number; standardize: boolean };
+  chosen: TargetMode & { alpha: number };
   candidates: Candidate[];
-  /** leave-one-venue-year-out per standardisation mode at its best val alpha; criterion = (val + LOVYO mean) / 2 */
-  lovyo: {
-    standardize: boolean;
+  /** leave-one-venue-year-out per target mode at its best val alpha; criterion = (val + LOVYO mean) / 2 */
+  lovyo: (TargetMode & {
     alpha: number;
     val: number;
     folds: LovyoFold[];
     mean: number | null;
     criterion: number;
-  }[];
+  })[];
 };
 export type EvalRmResult = {
   dataset: string;
@@ -74,6 +74,7 @@ export type EvalRmResult = {
 };
 
 export const BASELINE_NAME = "tfidf-ridge";
+const MULTITASK_NAME = "tfidf-multitask";
 
 /**
  * `ideasteer eval rm`: trains the TF-IDF ridge baseline on the train split (alpha and label
@@ -102,48 +103,29 @@ export async function evalRm(
   };
   const createdAt = new Date().toISOString();
   const provenance = { dataset, command: opts.command, createdAt };
-  // The standardisation mode is chosen on val plus leave-one-venue-year-out: the scorers are
-  // judged on a venue-year they never saw, which val (same venue-years as train) cannot show.
+  // The target mode is chosen on val plus leave-one-venue-year-out: the scorers are judged on a
+  // venue-year they never saw, which val (same venue-years as train) cannot show.
   const lovyoOf = new Map<Dimension, DimensionResult["lovyo"]>();
-  const chooseStandardize = (d: Dimension, finalists: Finalist[], { terms, vectorize }: Features) => {
-    const examples = SPLITS.flatMap((s) =>
-      data[d][s].map((r) => ({ row: vectorize(r.text), label: r.label, venue: r.venue, year: r.year, split: s })),
-    );
-    const runs = finalists.map((f) => {
-      const folds = leaveOneVenueYearOut(examples, {
-        alpha: f.alpha,
-        standardize: f.standardize,
-        minGroupSize: cfg.minGroupSize,
-        dims: terms,
-        tol: cfg.tol,
-        maxIter: cfg.maxIter,
-      });
+  const chooseFinalist = (d: Dimension, finalists: Finalist[], { vectorize }: Features) => {
+    const examples = SPLITS.flatMap((s) => data[d][s].map((r) => ({ ...r, row: vectorize(r.text) })));
+    const runs = finalists.map(({ fitExcluding, ...f }) => {
+      const folds = leaveOneVenueYearOut(examples, fitExcluding, cfg.minGroupSize);
       const vals = folds.map((x) => x.spearman).filter((v): v is number => v !== null);
       const mean = vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null;
       log.info(
-        `${d}: LOVYO alpha ${f.alpha} standardize ${f.standardize}: mean Spearman ${mean?.toFixed(4)} over ${vals.length} folds`,
+        `${d}: LOVYO alpha ${f.alpha} standardize ${f.standardize} auxiliary ${f.auxiliary}/${f.auxiliaryOnly}: mean Spearman ${mean?.toFixed(4)} over ${vals.length} folds`,
       );
       return { ...f, folds, mean, criterion: mean === null ? f.val : (f.val + mean) / 2 };
     });
-    lovyoOf.set(
-      d,
-      runs.map((r) => ({
-        standardize: r.standardize,
-        alpha: r.alpha,
-        val: r.val,
-        folds: r.folds,
-        mean: r.mean,
-        criterion: r.criterion,
-      })),
-    );
-    return runs.reduce((a, b) => (b.criterion > a.criterion ? b : a)).standardize;
+    lovyoOf.set(d, runs);
+    return runs.reduce((bi, r, i) => (r.criterion > (runs[bi] as (typeof runs)[number]).criterion ? i : bi), 0);
   };
   const { model, candidates } = trainTfidfReward(splits, {
     config: cfg,
-    name: BASELINE_NAME,
+    name: cfg.auxiliary.some((x) => x > 0) || cfg.auxiliaryOnly.some((x) => x > 0) ? MULTITASK_NAME : BASELINE_NAME,
     provenance,
     withinSpearman: within,
-    chooseStandardize: opts.lovyo ? chooseStandardize : undefined,
+    chooseFinalist: opts.lovyo ? chooseFinalist : undefined,
     log,
   });
 
@@ -190,6 +172,8 @@ export async function evalRm(
     const ceiling = evaluateRanking(humanCeilingInput(panel, opts.seed), ropts);
 
     const head = model.data.heads[d];
+    const sameMode = (m: TargetMode) =>
+      m.standardize === head.standardize && m.auxiliary === head.auxiliary && m.auxiliaryOnly === head.auxiliaryOnly;
     const lovyo = lovyoOf.get(d) ?? [];
     const coverage = Object.fromEntries(
       SPLITS.map((s) => {
@@ -205,9 +189,9 @@ export async function evalRm(
       [`rm/${d}/kendall_within`]: b.kendall,
       [`rm/${d}/pairwise_acc`]: b.pairwiseAccuracy,
       [`rm/${d}/val_spearman_within`]: candidates.find(
-        (c) => c.dimension === d && c.alpha === head.alpha && c.standardize === head.standardize,
+        (c) => c.dimension === d && c.alpha === head.alpha && sameMode(c),
       )?.valWithinSpearman,
-      [`rm/${d}/lovyo_spearman`]: lovyo.find((l) => l.standardize === head.standardize)?.mean ?? null,
+      [`rm/${d}/lovyo_spearman`]: lovyo.find(sameMode)?.mean ?? null,
       [`rm/${d}/label_noise`]: noise,
       [`ceiling/${d}/spearman_within`]: ceiling.withinSpearman,
     });
@@ -218,7 +202,12 @@ export async function evalRm(
       scorers,
       ceiling,
       vsBaseline,
-      chosen: { alpha: head.alpha, standardize: head.standardize },
+      chosen: {
+        alpha: head.alpha,
+        standardize: head.standardize,
+        auxiliary: head.auxiliary,
+        auxiliaryOnly: head.auxiliaryOnly,
+      },
       candidates: candidates.filter((c) => c.dimension === d),
       lovyo,
     });

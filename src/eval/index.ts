@@ -39,9 +39,9 @@ export {
 export { humanCeilingInput, type ReviewedPaper } from "./human-ceiling.js";
 export { labelNoise, reviewerValues } from "./label-noise.js";
 export {
+  type FitExcluding,
   type LovyoExample,
   type LovyoFold,
-  type LovyoOptions,
   leaveOneVenueYearOut,
 } from "./leave-one-venue-year-out.js";
 export {

@@ -23,6 +23,8 @@ function writeOneWordModel(dir: string, name: string, word: string): string {
   const head = {
     alpha: 1,
     standardize: false,
+    auxiliary: 0,
+    auxiliaryOnly: 0,
     bias: 0,
     weights: Float32Array.from(vocabulary.terms, (_, i) => (i === at ? 1 : 0)),
     reference: Float64Array.from([0, 0.25, 0.5, 0.75, 1]),

@@ -53,6 +53,7 @@ export {
   type Finalist,
   type LabelledText,
   type RewardSplits,
+  type TargetMode,
   type TrainTfidfOptions,
   trainTfidfReward,
   venueYear,

@@ -5,26 +5,33 @@ export type RidgeOptions = {
   tol: number; // stop when ||r|| <= tol · ||Xcᵀ yc||
   maxIter: number;
   init?: Float64Array; // warm start (e.g. the solution at the previous alpha)
+  weights?: readonly number[]; // per-row weights ω_i >= 0 (default 1)
 };
 export type RidgeFit = { w: Float64Array; bias: number; iterations: number; relResidual: number };
 
 /**
- * Ridge regression with an unpenalised intercept, solved to tolerance by conjugate gradient on the
- * normal equations of the centred problem:
- *   (Xcᵀ Xc + α I) w = Xcᵀ yc,   Xc = X − 1 μᵀ,  yc = y − ȳ,   b = ȳ − μ · w
+ * Weighted ridge regression with an unpenalised intercept, solved to tolerance by conjugate gradient
+ * on the normal equations of the centred problem (Ω = diag(ω), μ and ȳ the ω-weighted means):
+ *   (Xcᵀ Ω Xc + α I) w = Xcᵀ Ω yc,   Xc = X − 1 μᵀ,  yc = y − ȳ,   b = ȳ − μ · w
  * Xc is never formed (it would be dense): Xc v = X v − (μ · v) 1 and Xcᵀ u = Xᵀ u − μ Σu.
  * @example fitRidge(rows, labels, dims, { alpha: 1, tol: 1e-6, maxIter: 500 }).w // Float64Array(dims)
  */
 export function fitRidge(rows: readonly SparseRow[], y: readonly number[], dims: number, opts: RidgeOptions): RidgeFit {
   const n = rows.length;
+  const om = opts.weights ?? new Array<number>(n).fill(1);
+  if (om.length !== n) throw new Error(`fitRidge: ${om.length} weights for ${n} rows`);
+  const total = om.reduce((a, b) => a + b, 0);
   const mu = new Float64Array(dims);
-  for (const r of rows) for (let k = 0; k < r.idx.length; k++) mu[r.idx[k] as number] += (r.val[k] as number) / n;
-  const ybar = y.reduce((a, b) => a + b, 0) / n;
-  const yc = y.map((v) => v - ybar);
+  rows.forEach((r, i) => {
+    const s = (om[i] as number) / total;
+    for (let k = 0; k < r.idx.length; k++) mu[r.idx[k] as number] += (r.val[k] as number) * s;
+  });
+  const ybar = y.reduce((a, b, i) => a + b * (om[i] as number), 0) / total;
+  const yc = y.map((v, i) => (v - ybar) * (om[i] as number)); // Ω yc
 
   const xv = new Float64Array(n);
   const apply = (v: Float64Array, out: Float64Array) => {
-    // out = (Xcᵀ Xc + α I) v
+    // out = (Xcᵀ Ω Xc + α I) v
     let muv = 0;
     for (let j = 0; j < dims; j++) muv += (mu[j] as number) * (v[j] as number);
     let sumU = 0;
@@ -32,6 +39,7 @@ export function fitRidge(rows: readonly SparseRow[], y: readonly number[], dims:
       const r = rows[i] as SparseRow;
       let s = -muv;
       for (let k = 0; k < r.idx.length; k++) s += (r.val[k] as number) * (v[r.idx[k] as number] as number);
+      s *= om[i] as number;
       xv[i] = s;
       sumU += s;
     }
@@ -43,7 +51,7 @@ export function fitRidge(rows: readonly SparseRow[], y: readonly number[], dims:
     }
   };
 
-  const rhs = new Float64Array(dims); // Xcᵀ yc (Σ yc = 0, so the μ term vanishes)
+  const rhs = new Float64Array(dims); // Xcᵀ Ω yc (Σ ω yc = 0, so the μ term vanishes)
   for (let i = 0; i < n; i++) {
     const r = rows[i] as SparseRow;
     for (let k = 0; k < r.idx.length; k++) rhs[r.idx[k] as number] += (r.val[k] as number) * (yc[i] as number);

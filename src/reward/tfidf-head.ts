@@ -4,12 +4,21 @@ import type { SparseRow } from "./tfidf-vectorizer.js";
 export type TfidfHead = {
   alpha: number;
   standardize: boolean; // trained on labels z-scored within venue-year
+  auxiliary: number; // λ: weight of the paper's other labels in the target (multitask-targets.ts)
+  auxiliaryOnly: number; // ω: weight of papers labelled only on other dimensions
   bias: number;
   weights: Float32Array; // one per vocabulary term
   reference: Float64Array; // sorted raw predictions on the validation split: the [0, 1] map
 };
 
-export type HeadFitOptions = { alpha: number; standardize: boolean; tol: number; maxIter: number; init?: Float64Array };
+export type HeadFitOptions = {
+  alpha: number;
+  standardize: boolean;
+  tol: number;
+  maxIter: number;
+  init?: Float64Array;
+  weights?: readonly number[]; // per-row ridge weights (default 1)
+};
 
 /**
  * Per-venue-year standardisation: y' = (y − mean_g) / std_g within each venue-year g, so that a
@@ -43,10 +52,13 @@ export function fitTfidfHead(
   opts: HeadFitOptions,
 ): TfidfHead & { raw: Float64Array } {
   const y = opts.standardize ? standardizeWithin(labels, groups) : [...labels];
-  const fit = fitRidge(rows, y, dims, { alpha: opts.alpha, tol: opts.tol, maxIter: opts.maxIter, init: opts.init });
+  const { alpha, tol, maxIter, init, weights } = opts;
+  const fit = fitRidge(rows, y, dims, { alpha, tol, maxIter, init, weights });
   return {
     alpha: opts.alpha,
     standardize: opts.standardize,
+    auxiliary: 0,
+    auxiliaryOnly: 0,
     bias: fit.bias,
     weights: Float32Array.from(fit.w),
     reference: new Float64Array(0),

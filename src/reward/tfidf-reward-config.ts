@@ -21,6 +21,18 @@ export const TfidfRewardConfig = z
       .enum(["select", "on", "off"])
       .default("select")
       .describe("z-score training labels within each venue-year (select: try both, keep the better on val)"),
+    auxiliary: z
+      .array(z.number().min(0).max(100))
+      .min(1)
+      .default([0])
+      .describe(
+        "weights λ of a paper's other-dimension labels in the target (multi-task; 0 = this dimension alone); each is tried",
+      ),
+    auxiliaryOnly: z
+      .array(z.number().min(0).max(100))
+      .min(1)
+      .default([0])
+      .describe("weights ω of papers labelled only on other dimensions (0 = left out); each is tried"),
     minGroupSize: z
       .number()
       .int()

@@ -66,6 +66,8 @@ export function tfidfRewardModel(data: TfidfRewardData): TfidfRewardModel {
 const FileHead = z.object({
   alpha: z.number(),
   standardize: z.boolean(),
+  auxiliary: z.number().min(0).default(0),
+  auxiliaryOnly: z.number().min(0).default(0),
   bias: z.number(),
   weights: z.array(z.number()),
   reference: z.array(z.number()).min(1),
@@ -94,6 +96,8 @@ export function saveTfidfRewardModel(dir: string, data: TfidfRewardData): string
         {
           alpha: h.alpha,
           standardize: h.standardize,
+          auxiliary: h.auxiliary,
+          auxiliaryOnly: h.auxiliaryOnly,
           bias: r6(h.bias),
           weights: Array.from(h.weights, r6),
           reference: Array.from(h.reference, r6),
@@ -146,6 +150,8 @@ export function loadTfidfRewardModel(dirOrFile: string): TfidfRewardModel {
         {
           alpha: h.alpha,
           standardize: h.standardize,
+          auxiliary: h.auxiliary,
+          auxiliaryOnly: h.auxiliaryOnly,
           bias: h.bias,
           weights: Float32Array.from(h.weights),
           reference: Float64Array.from(h.reference).sort(),

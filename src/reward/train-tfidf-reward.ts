@@ -1,16 +1,23 @@
 import type { Logger } from "../core/index.js";
 import { DIMENSIONS, type Dimension } from "../idea/index.js";
+import { type Auxiliary, type LabelledText, multitaskTargets } from "./multitask-targets.js";
 import { fitTfidfHead, type TfidfHead } from "./tfidf-head.js";
 import type { TfidfRewardConfig } from "./tfidf-reward-config.js";
 import { type TfidfRewardData, type TfidfRewardModel, tfidfRewardModel } from "./tfidf-reward-model.js";
 import { fitVocabulary, type SparseRow, sparseDot, vectorize, vectorizerOf } from "./tfidf-vectorizer.js";
 
-/** What a reward model trains on: a labelled text and its venue-year (an RmRow has these fields). */
-export type LabelledText = { text: string; label: number; venue: string; year: number };
+export type { LabelledText } from "./multitask-targets.js";
 export type RewardSplits = Record<Dimension, { train: readonly LabelledText[]; val: readonly LabelledText[] }>;
 
 /** One candidate tried on val: its mean within-venue-year Spearman there. */
-export type Candidate = { dimension: Dimension; alpha: number; standardize: boolean; valWithinSpearman: number | null };
+export type Candidate = {
+  dimension: Dimension;
+  alpha: number;
+  standardize: boolean;
+  auxiliary: number;
+  auxiliaryOnly: number;
+  valWithinSpearman: number | null;
+};
 
 export type TrainTfidfOptions = {
   config: TfidfRewardConfig;
@@ -20,25 +27,48 @@ export type TrainTfidfOptions = {
   withinSpearman: (pred: readonly number[], label: readonly number[], groups: readonly string[]) => number | null;
   log?: Logger;
   /**
-   * Picks the standardisation mode from each mode's best-on-val candidate (e.g. by val plus a
-   * leave-one-venue-year-out check, which lives in eval/); default: the better on val.
+   * Picks one finalist (its index) among each mode's best-on-val candidate (e.g. by val plus a
+   * leave-one-venue-year-out check, which lives in eval/); default: the best on val.
    */
-  chooseStandardize?: (d: Dimension, finalists: Finalist[], features: Features) => boolean;
+  chooseFinalist?: (d: Dimension, finalists: Finalist[], features: Features) => number;
 };
 
 /** The fitted vocabulary's size and its (memoised) vectoriser. */
 export type Features = { terms: number; vectorize: (text: string) => SparseRow };
 
-/** The best alpha of one standardisation mode, on val. */
-export type Finalist = { standardize: boolean; alpha: number; val: number };
+/** A way of building the training targets: raw or standardised labels, or multi-task targets. */
+export type TargetMode = { standardize: boolean } & Auxiliary;
+
+/** The best alpha of one target mode on val, and how to refit it without one venue-year. */
+export type Finalist = TargetMode & {
+  alpha: number;
+  val: number;
+  fitExcluding: (venueYear: string) => { trainN: number; predict: (row: SparseRow) => number };
+};
 
 export const venueYear = (r: { venue: string; year: number }) => `${r.venue} ${r.year}`;
 
+/** The target modes a config asks for: plain labels (raw, standardised) and each multi-task pair. */
+function targetModes(cfg: TfidfRewardConfig): TargetMode[] {
+  const plain = (cfg.standardize === "select" ? [false, true] : [cfg.standardize === "on"]).map((standardize) => ({
+    standardize,
+    auxiliary: 0,
+    auxiliaryOnly: 0,
+  }));
+  const multitask = cfg.auxiliary.flatMap((auxiliary) =>
+    cfg.auxiliaryOnly
+      .filter((auxiliaryOnly) => auxiliary > 0 || auxiliaryOnly > 0)
+      .map((auxiliaryOnly) => ({ standardize: true, auxiliary, auxiliaryOnly })),
+  );
+  return [...plain, ...multitask];
+}
+
 /**
- * Trains the TF-IDF ridge baseline: one vocabulary on all training texts, then per dimension every
- * (alpha, standardisation) candidate on train; per mode the alpha with the best mean within-venue-year
- * Spearman on val, then the mode (by val, or by `chooseStandardize`); that head's val predictions
- * are stored as the [0, 1] map.
+ * Trains the TF-IDF ridge: one vocabulary on all training texts, then per dimension every (alpha,
+ * target mode) candidate on train; per mode the alpha with the best mean within-venue-year Spearman
+ * on val, then one mode (by val, or by `chooseFinalist`); that head's val predictions are stored
+ * as the [0, 1] map. Target modes: raw or venue-year-standardised labels, and, where the config
+ * asks, multi-task targets that mix in the paper's other labels (multitask-targets.ts).
  * @example const { model } = trainTfidfReward(splits, { config: TfidfRewardConfig.parse({}), name: "tfidf", provenance, withinSpearman })
  */
 export function trainTfidfReward(
@@ -60,52 +90,85 @@ export function trainTfidfReward(
   };
   log?.info(`tf-idf vocabulary: ${vocabulary.terms.length} terms from ${trainTexts.length} training texts`);
   const dims = vocabulary.terms.length;
+  const train = Object.fromEntries(DIMENSIONS.map((d) => [d, splits[d].train])) as Record<
+    Dimension,
+    readonly LabelledText[]
+  >;
   const candidates: Candidate[] = [];
   const heads = {} as Record<Dimension, TfidfHead>;
   for (const d of DIMENSIONS) {
-    const { train, val } = splits[d];
-    const X = train.map((r) => rowOf(r.text));
+    const { val } = splits[d];
     const Xv = val.map((r) => rowOf(r.text));
     const vLabels = val.map((r) => r.label);
     const vGroups = val.map(venueYear);
-    const modes = cfg.standardize === "select" ? [false, true] : [cfg.standardize === "on"];
-    // The best alpha per standardisation mode, on val.
-    const bestOf = new Map<boolean, { head: TfidfHead; score: number; valPred: number[] }>();
-    for (const standardize of modes) {
+    // Fits one head of a target mode on the training rows `keep` lets through.
+    const fitMode = (mode: TargetMode, alpha: number, keep?: (r: LabelledText) => boolean, init?: Float64Array) => {
+      const plain = mode.auxiliary === 0 && mode.auxiliaryOnly === 0;
+      const set = plain
+        ? (() => {
+            const rows = keep ? train[d].filter(keep) : [...train[d]];
+            return { rows, target: rows.map((r) => r.label), weight: undefined };
+          })()
+        : multitaskTargets(train, d, mode, keep);
+      const h = fitTfidfHead(
+        set.rows.map((r) => rowOf(r.text)),
+        set.target,
+        set.rows.map(venueYear),
+        dims,
+        {
+          alpha,
+          standardize: plain && mode.standardize,
+          tol: cfg.tol,
+          maxIter: cfg.maxIter,
+          init,
+          weights: set.weight,
+        },
+      );
+      return {
+        ...h,
+        standardize: mode.standardize,
+        auxiliary: mode.auxiliary,
+        auxiliaryOnly: mode.auxiliaryOnly,
+        n: set.rows.length,
+      };
+    };
+    // The best alpha per target mode, on val.
+    const finalists: (Finalist & { head: TfidfHead; valPred: number[] })[] = [];
+    for (const mode of targetModes(cfg)) {
       let init: Float64Array | undefined;
+      let best: { head: TfidfHead; score: number; valPred: number[] } | undefined;
       for (const alpha of [...cfg.alphas].sort((a, b) => b - a)) {
-        const h = fitTfidfHead(
-          X,
-          train.map((r) => r.label),
-          train.map(venueYear),
-          dims,
-          { alpha, standardize, tol: cfg.tol, maxIter: cfg.maxIter, init },
-        );
-        init = h.raw;
-        const valPred = Xv.map((r) => sparseDot(r, h.weights, h.bias));
+        const { raw, n: _n, ...head } = fitMode(mode, alpha, undefined, init);
+        init = raw;
+        const valPred = Xv.map((r) => sparseDot(r, head.weights, head.bias));
         const score = opts.withinSpearman(valPred, vLabels, vGroups);
-        candidates.push({ dimension: d, alpha, standardize, valWithinSpearman: score });
-        log?.info(`${d}: alpha ${alpha} standardize ${standardize}: val within-venue Spearman ${score?.toFixed(4)}`);
-        const prev = bestOf.get(standardize);
-        const { raw: _raw, ...head } = h;
-        if (score !== null && (!prev || score > prev.score)) bestOf.set(standardize, { head, score, valPred });
+        candidates.push({ dimension: d, alpha, ...mode, valWithinSpearman: score });
+        log?.info(
+          `${d}: alpha ${alpha} standardize ${mode.standardize} auxiliary ${mode.auxiliary}/${mode.auxiliaryOnly}: val within-venue Spearman ${score?.toFixed(4)}`,
+        );
+        if (score !== null && (!best || score > best.score)) best = { head, score, valPred };
       }
+      if (!best) continue;
+      const alpha = best.head.alpha;
+      finalists.push({
+        ...mode,
+        alpha,
+        val: best.score,
+        head: best.head,
+        valPred: best.valPred,
+        fitExcluding: (group) => {
+          const h = fitMode(mode, alpha, (r) => venueYear(r) !== group);
+          return { trainN: h.n, predict: (row) => sparseDot(row, h.weights, h.bias) };
+        },
+      });
     }
-    const finalists = [...bestOf.entries()].map(([standardize, b]) => ({
-      standardize,
-      alpha: b.head.alpha,
-      val: b.score,
-    }));
     if (finalists.length === 0)
       throw new Error(`no candidate for ${d} could be scored on val (too few venue-years with enough papers)`);
     const pick =
-      opts.chooseStandardize && finalists.length > 1
-        ? opts.chooseStandardize(d, finalists, { terms: dims, vectorize: rowOf })
-        : null;
-    const best =
-      pick !== null
-        ? (bestOf.get(pick) as { head: TfidfHead; valPred: number[] })
-        : [...bestOf.values()].reduce((a, b) => (b.score > a.score ? b : a));
+      opts.chooseFinalist && finalists.length > 1
+        ? opts.chooseFinalist(d, finalists, { terms: dims, vectorize: rowOf })
+        : finalists.reduce((bi, f, i, all) => (f.val > (all[bi] as Finalist).val ? i : bi), 0);
+    const best = finalists[pick] as (typeof finalists)[number];
     heads[d] = { ...best.head, reference: Float64Array.from(best.valPred).sort() };
   }
   const model = tfidfRewardModel({

@@ -27,6 +27,8 @@ type EvalRmFlags = {
   minDf?: number;
   minGroupSize?: number;
   standardize?: string;
+  auxiliary?: string;
+  auxiliaryOnly?: string;
 };
 
 /** The newest finished dataset folder under <home>/datasets that holds `file`. */
@@ -85,11 +87,14 @@ export const registerEvalCommands: RegisterCommands = (program: Command) => {
     .option("--min-df <n>", desc("minDf"), intFlag("--min-df"))
     .option("--min-group-size <n>", desc("minGroupSize"), intFlag("--min-group-size"))
     .option("--standardize <mode>", `${desc("standardize")}: select | on | off`)
+    .option("--auxiliary <list>", `${desc("auxiliary")} (comma-separated)`)
+    .option("--auxiliary-only <list>", `${desc("auxiliaryOnly")} (comma-separated)`)
     .addHelpText(
       "after",
       `
 Examples:
   $ ideasteer eval rm --out docs/reports --name rm-baseline
+  $ ideasteer eval rm --auxiliary 0,0.5,2 --auxiliary-only 0,1 --name rm-tfidf-multitask --save-model models/reward-tfidf-multitask
   $ ideasteer eval rm --save-model models/reward-tfidf --resamples 200 --no-lovyo`,
     )
     .action(async (flags: EvalRmFlags, self: Command) => {
@@ -100,6 +105,8 @@ Examples:
         minDf: flags.minDf,
         minGroupSize: flags.minGroupSize,
         standardize: flags.standardize,
+        auxiliary: flags.auxiliary?.split(",").map(Number),
+        auxiliaryOnly: flags.auxiliaryOnly?.split(",").map(Number),
       });
       if (!parsed.success)
         throw new IdeasteerError(

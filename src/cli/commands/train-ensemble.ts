@@ -28,7 +28,7 @@ export function addTrainEnsembleCommand(train: Command): void {
       "after",
       `
 Examples:
-  $ ideasteer train ensemble --member models/reward/transformer --member models/reward-tfidf --out models/reward`,
+  $ ideasteer train ensemble --member models/reward/transformer --member models/reward-tfidf-multitask --out models/reward`,
     )
     .action(async (flags: EnsembleFlags, cmd: Command) => {
       const { config, log } = contextFor(cmd);
