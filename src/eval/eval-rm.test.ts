@@ -7,7 +7,7 @@ import { createLogger, createRng } from "../core/index.js";
 import { DIMENSIONS } from "../idea/index.js";
 import { loadTfidfRewardModel, TfidfRewardConfig } from "../reward/index.js";
 import { tempDir } from "../testing/index.js";
-import { evalRm } from "./eval-rm.js";
+import { evalRm, paperHalf } from "./eval-rm.js";
 
 // Synthetic papers whose label grows with the share of "strong" words: a lexical model can learn it.
 const STRONG = ["scalable", "provable", "robust", "efficient", "general", "principled"];
@@ -25,8 +25,8 @@ const FILLER = [
   "agents",
 ];
 
-test("evalRm on a synthetic dataset: report with every section, LOVYO folds, a loadable model that ranks better than chance", async (t) => {
-  const dir = tempDir(t);
+/** Writes rm.<dimension>.<split>.jsonl and reviews.jsonl.gz of 270 synthetic papers in three venue-years. */
+function writeSyntheticDataset(dir: string): void {
   const rng = createRng(5);
   const pick = (xs: string[]) => xs[rng.int(xs.length)] as string;
   const reviews: unknown[] = [];
@@ -89,7 +89,11 @@ test("evalRm on a synthetic dataset: report with every section, LOVYO folds, a l
       }
   for (const [name, lines] of Object.entries(rows)) writeFileSync(join(dir, name), `${lines.join("\n")}\n`);
   writeFileSync(join(dir, "reviews.jsonl.gz"), gzipSync(reviews.map((r) => `${JSON.stringify(r)}\n`).join("")));
+}
 
+test("evalRm on a synthetic dataset: report with every section, LOVYO folds, a loadable model that ranks better than chance", async (t) => {
+  const dir = tempDir(t);
+  writeSyntheticDataset(dir);
   const out = join(dir, "report");
   const { result, reportPath, svgPath, modelPath } = await evalRm({
     datasetDir: dir,
@@ -133,4 +137,34 @@ test("evalRm on a synthetic dataset: report with every section, LOVYO folds, a l
   const [hi, lo] = await model.score([STRONG.join(" "), WEAK.join(" ")]);
   for (const d of DIMENSIONS) assert.ok((hi?.[d] as number) > (lo?.[d] as number), d);
   assert.equal(typeof model.data.metrics["rm/effectiveness/spearman_within"], "number");
+});
+
+test("--train-half: two models on disjoint halves of the training papers that cover it", async (t) => {
+  const dir = tempDir(t);
+  writeSyntheticDataset(dir);
+  const halves = Array.from({ length: 2000 }, (_, i) => paperHalf(`p${i}`));
+  const ones = halves.filter((h) => h === 1).length;
+  assert.ok(ones > 900 && ones < 1100, `${ones} of 2000 in half 1`);
+  const trainCount = async (trainHalf?: 0 | 1) => {
+    const { result } = await evalRm({
+      datasetDir: dir,
+      reviewsPath: join(dir, "reviews.jsonl.gz"),
+      outDir: join(dir, `report-${trainHalf}`),
+      reportName: "rm-half",
+      config: TfidfRewardConfig.parse({ minDf: 2, alphas: [10], minGroupSize: 20, standardize: "off" }),
+      models: [],
+      resamples: 10,
+      seed: 1,
+      lovyo: false,
+      command: "test",
+      trainHalf,
+      log: createLogger({ level: "silent" }),
+      progress: false,
+    });
+    const d = result.dimensions[0];
+    return Object.values(d?.coverage.train ?? {}).reduce((a, b) => a + b, 0);
+  };
+  const [all, a, b] = [await trainCount(), await trainCount(0), await trainCount(1)];
+  assert.equal(all, 180);
+  assert.ok(a > 0 && b > 0 && a + b === all, `${a} + ${b} of ${all}`);
 });

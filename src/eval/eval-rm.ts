@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createProgress, type Logger, writeFileAtomic } from "../core/index.js";
@@ -38,6 +39,8 @@ export type EvalRmOptions = {
   lovyo: boolean; // leave-one-venue-year-out folds for the baseline
   command: string; // recorded in the report and the saved model
   saveModelDir?: string; // also write the baseline there (the shipped models/reward-tfidf)
+  /** train on one half of the training papers only (by a hash of the paper id): two models on disjoint papers */
+  trainHalf?: 0 | 1;
   log: Logger;
   progress?: boolean;
 };
@@ -74,6 +77,10 @@ export type EvalRmResult = {
 };
 
 export const BASELINE_NAME = "tfidf-ridge";
+
+/** Which half (0 or 1) a paper falls in: a seedless hash, so two runs agree on disjoint halves. */
+export const paperHalf = (paperId: string): 0 | 1 =>
+  ((createHash("sha256").update(`half:${paperId}`).digest()[0] as number) & 1) as 0 | 1;
 const MULTITASK_NAME = "tfidf-multitask";
 
 /**
@@ -90,6 +97,8 @@ export async function evalRm(
   const data = Object.fromEntries(
     DIMENSIONS.map((d) => [d, Object.fromEntries(SPLITS.map((s) => [s, readRmSplit(opts.datasetDir, d, s)]))]),
   ) as Record<Dimension, Record<SplitName, RmExample[]>>;
+  if (opts.trainHalf !== undefined)
+    for (const d of DIMENSIONS) data[d].train = data[d].train.filter((r) => paperHalf(r.paperId) === opts.trainHalf);
   const dataset = opts.datasetDir.split("/").filter(Boolean).pop() ?? opts.datasetDir;
   const within = (p: readonly number[], l: readonly number[], g: readonly string[]) =>
     withinGroupSpearman(p, l, g, { minGroupSize: cfg.minGroupSize });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { IdeasteerError } from "../../core/index.js";
 import { newestDataset } from "../../datasets/index.js";
 import { evalLm, evalRm, evalSft } from "../../eval/index.js";
@@ -29,6 +29,7 @@ type EvalRmFlags = {
   standardize?: string;
   auxiliary?: string;
   auxiliaryOnly?: string;
+  trainHalf?: "a" | "b";
 };
 
 /** The newest finished dataset folder under <home>/datasets that holds `file`. */
@@ -89,6 +90,12 @@ export const registerEvalCommands: RegisterCommands = (program: Command) => {
     .option("--standardize <mode>", `${desc("standardize")}: select | on | off`)
     .option("--auxiliary <list>", `${desc("auxiliary")} (comma-separated)`)
     .option("--auxiliary-only <list>", `${desc("auxiliaryOnly")} (comma-separated)`)
+    .addOption(
+      new Option(
+        "--train-half <half>",
+        "train on one half of the training papers (a hash of the paper id): two models on disjoint papers",
+      ).choices(["a", "b"]),
+    )
     .addHelpText(
       "after",
       `
@@ -131,6 +138,7 @@ Examples:
         lovyo: flags.lovyo,
         command: `ideasteer ${process.argv.slice(2).join(" ")}`,
         saveModelDir: flags.saveModel,
+        trainHalf: flags.trainHalf === undefined ? undefined : flags.trainHalf === "a" ? 0 : 1,
         log,
       });
       for (const [k, v] of Object.entries(result.metrics))
