@@ -213,22 +213,33 @@ function renderControlReport(results: SystemResult[], o: EvalControlOptions, svg
   return lines.join("\n");
 }
 
-/** Where an evaluator used in training and an independent one disagree on a system's controllability's sign. */
-function disagreements(results: SystemResult[], evaluators: ControlEvaluator[]): string[] {
+/**
+ * Where the evaluator used in training and any independent one disagree on a system's controllability: opposite
+ * signs, or one a third of the other's size, once either reaches 0.05.
+ */
+export function disagreements(
+  results: SystemResult[],
+  evaluators: Pick<ControlEvaluator, "name" | "independent">[],
+): string[] {
   const trained = evaluators.findIndex((e) => !e.independent);
-  const indep = evaluators.findIndex((e) => e.independent);
-  if (trained < 0 || indep < 0) return [];
+  const independents = evaluators.flatMap((e, i) => (e.independent ? [i] : []));
+  if (trained < 0 || independents.length === 0) return [];
   const out: string[] = [];
   for (const r of results)
-    for (const d of DIMENSIONS) {
-      const a = (r.byEvaluator[trained] as SystemEvaluation).controllability[d];
-      const b = (r.byEvaluator[indep] as SystemEvaluation).controllability[d];
-      if (Math.abs(a) >= 0.05 && (Math.sign(a) !== Math.sign(b) || Math.abs(b) < Math.abs(a) / 3))
-        out.push(
-          `- ${r.name}, ${d}: ${evaluators[trained]?.name} sees ${f3(a)}, ${evaluators[indep]?.name} ${f3(b)}: the movement is not confirmed by the independent evaluator.`,
-        );
-    }
+    for (const indep of independents)
+      for (const d of DIMENSIONS) {
+        const a = (r.byEvaluator[trained] as SystemEvaluation).controllability[d];
+        const b = (r.byEvaluator[indep] as SystemEvaluation).controllability[d];
+        const big = Math.max(Math.abs(a), Math.abs(b));
+        if (big >= 0.05 && (Math.sign(a) !== Math.sign(b) || Math.min(Math.abs(a), Math.abs(b)) < big / 3))
+          out.push(
+            `- ${r.name}, ${d}: ${evaluators[trained]?.name} sees ${f3(a)}, ${evaluators[indep]?.name} ${f3(b)}.`,
+          );
+      }
   return out.length
     ? ["## Where the evaluators disagree", "", ...out, ""]
-    : ["The evaluators agree in sign and size on every system's controllability.", ""];
+    : [
+        "Every independent evaluator agrees with the training one in sign and size on every system's controllability.",
+        "",
+      ];
 }
