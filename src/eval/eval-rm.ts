@@ -117,7 +117,8 @@ export async function evalRm(
   const lovyoOf = new Map<Dimension, DimensionResult["lovyo"]>();
   const chooseFinalist = (d: Dimension, finalists: Finalist[], { vectorize }: Features) => {
     const examples = SPLITS.flatMap((s) => data[d][s].map((r) => ({ ...r, row: vectorize(r.text) })));
-    const runs = finalists.map(({ fitExcluding, ...f }) => {
+    const runs = finalists.map(({ fitExcluding, standardize, auxiliary, auxiliaryOnly, alpha, val }) => {
+      const f = { standardize, auxiliary, auxiliaryOnly, alpha, val };
       const folds = leaveOneVenueYearOut(examples, fitExcluding, cfg.minGroupSize);
       const vals = folds.map((x) => x.spearman).filter((v): v is number => v !== null);
       const mean = vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null;

@@ -63,6 +63,95 @@ function targetModes(cfg: TfidfRewardConfig): TargetMode[] {
   return [...plain, ...multitask];
 }
 
+/** What fitting a head needs besides its rows: the vectoriser, the vocabulary size and the solver settings. */
+type FitContext = {
+  train: Record<Dimension, readonly LabelledText[]>;
+  rowOf: (text: string) => SparseRow;
+  dims: number;
+  cfg: TfidfRewardConfig;
+};
+type Fitted = TfidfHead & { raw: Float64Array; n: number };
+type Scored = { head: TfidfHead; score: number; valPred: number[] };
+
+/** Fits dimension d's head in one target mode on the training rows `keep` lets through. */
+function fitMode(
+  c: FitContext,
+  d: Dimension,
+  mode: TargetMode,
+  alpha: number,
+  keep?: (r: LabelledText) => boolean,
+  init?: Float64Array,
+): Fitted {
+  const plain = mode.auxiliary === 0 && mode.auxiliaryOnly === 0;
+  const set = plain
+    ? { rows: keep ? c.train[d].filter(keep) : [...c.train[d]], weight: undefined }
+    : multitaskTargets(c.train, d, mode, keep);
+  const target = "target" in set ? set.target : set.rows.map((r) => r.label);
+  const h = fitTfidfHead(
+    set.rows.map((r) => c.rowOf(r.text)),
+    target,
+    set.rows.map(venueYear),
+    c.dims,
+    {
+      alpha,
+      standardize: plain && mode.standardize, // multi-task targets are standardised already
+      tol: c.cfg.tol,
+      maxIter: c.cfg.maxIter,
+      init,
+      weights: set.weight,
+    },
+  );
+  return {
+    ...h,
+    standardize: mode.standardize,
+    auxiliary: mode.auxiliary,
+    auxiliaryOnly: mode.auxiliaryOnly,
+    n: set.rows.length,
+  };
+}
+
+/** Per target mode of dimension d, the alpha with the best val score (a finalist); every candidate is recorded. */
+function finalistsOf(
+  c: FitContext,
+  d: Dimension,
+  val: readonly LabelledText[],
+  opts: TrainTfidfOptions,
+  candidates: Candidate[],
+): (Finalist & Scored)[] {
+  const Xv = val.map((r) => c.rowOf(r.text));
+  const vLabels = val.map((r) => r.label);
+  const vGroups = val.map(venueYear);
+  const finalists: (Finalist & Scored)[] = [];
+  for (const mode of targetModes(c.cfg)) {
+    let init: Float64Array | undefined;
+    let best: Scored | undefined;
+    for (const alpha of [...c.cfg.alphas].sort((a, b) => b - a)) {
+      const { raw, n: _n, ...head } = fitMode(c, d, mode, alpha, undefined, init);
+      init = raw; // warm start: the solution at the next larger alpha
+      const valPred = Xv.map((r) => sparseDot(r, head.weights, head.bias));
+      const score = opts.withinSpearman(valPred, vLabels, vGroups);
+      candidates.push({ dimension: d, alpha, ...mode, valWithinSpearman: score });
+      opts.log?.info(
+        `${d}: alpha ${alpha} standardize ${mode.standardize} auxiliary ${mode.auxiliary}/${mode.auxiliaryOnly}: val within-venue Spearman ${score?.toFixed(4)}`,
+      );
+      if (score !== null && (!best || score > best.score)) best = { head, score, valPred };
+    }
+    if (!best) continue;
+    const alpha = best.head.alpha;
+    finalists.push({
+      ...mode,
+      ...best,
+      alpha,
+      val: best.score,
+      fitExcluding: (group) => {
+        const h = fitMode(c, d, mode, alpha, (r) => venueYear(r) !== group);
+        return { trainN: h.n, predict: (row) => sparseDot(row, h.weights, h.bias) };
+      },
+    });
+  }
+  return finalists;
+}
+
 /**
  * Trains the TF-IDF ridge: one vocabulary on all training texts, then per dimension every (alpha,
  * target mode) candidate on train; per mode the alpha with the best mean within-venue-year Spearman
@@ -76,6 +165,7 @@ export function trainTfidfReward(
   opts: TrainTfidfOptions,
 ): { model: TfidfRewardModel; candidates: Candidate[]; vectorize: (text: string) => SparseRow } {
   const { config: cfg, log } = opts;
+  // 1. One vocabulary over every dimension's training texts, and a memoised vectoriser.
   const trainTexts = [...new Set(DIMENSIONS.flatMap((d) => splits[d].train.map((r) => r.text)))];
   const vocabulary = fitVocabulary(trainTexts, cfg);
   const vz = vectorizerOf(vocabulary, cfg.bigrams);
@@ -89,86 +179,21 @@ export function trainTfidfReward(
     return r;
   };
   log?.info(`tf-idf vocabulary: ${vocabulary.terms.length} terms from ${trainTexts.length} training texts`);
-  const dims = vocabulary.terms.length;
-  const train = Object.fromEntries(DIMENSIONS.map((d) => [d, splits[d].train])) as Record<
-    Dimension,
-    readonly LabelledText[]
-  >;
+  const train = Object.fromEntries(DIMENSIONS.map((d) => [d, splits[d].train])) as FitContext["train"];
+  const c: FitContext = { train, rowOf, dims: vocabulary.terms.length, cfg };
+
+  // 2. Per dimension: the finalists on val, then the one kept.
   const candidates: Candidate[] = [];
   const heads = {} as Record<Dimension, TfidfHead>;
   for (const d of DIMENSIONS) {
-    const { val } = splits[d];
-    const Xv = val.map((r) => rowOf(r.text));
-    const vLabels = val.map((r) => r.label);
-    const vGroups = val.map(venueYear);
-    // Fits one head of a target mode on the training rows `keep` lets through.
-    const fitMode = (mode: TargetMode, alpha: number, keep?: (r: LabelledText) => boolean, init?: Float64Array) => {
-      const plain = mode.auxiliary === 0 && mode.auxiliaryOnly === 0;
-      const set = plain
-        ? (() => {
-            const rows = keep ? train[d].filter(keep) : [...train[d]];
-            return { rows, target: rows.map((r) => r.label), weight: undefined };
-          })()
-        : multitaskTargets(train, d, mode, keep);
-      const h = fitTfidfHead(
-        set.rows.map((r) => rowOf(r.text)),
-        set.target,
-        set.rows.map(venueYear),
-        dims,
-        {
-          alpha,
-          standardize: plain && mode.standardize,
-          tol: cfg.tol,
-          maxIter: cfg.maxIter,
-          init,
-          weights: set.weight,
-        },
-      );
-      return {
-        ...h,
-        standardize: mode.standardize,
-        auxiliary: mode.auxiliary,
-        auxiliaryOnly: mode.auxiliaryOnly,
-        n: set.rows.length,
-      };
-    };
-    // The best alpha per target mode, on val.
-    const finalists: (Finalist & { head: TfidfHead; valPred: number[] })[] = [];
-    for (const mode of targetModes(cfg)) {
-      let init: Float64Array | undefined;
-      let best: { head: TfidfHead; score: number; valPred: number[] } | undefined;
-      for (const alpha of [...cfg.alphas].sort((a, b) => b - a)) {
-        const { raw, n: _n, ...head } = fitMode(mode, alpha, undefined, init);
-        init = raw;
-        const valPred = Xv.map((r) => sparseDot(r, head.weights, head.bias));
-        const score = opts.withinSpearman(valPred, vLabels, vGroups);
-        candidates.push({ dimension: d, alpha, ...mode, valWithinSpearman: score });
-        log?.info(
-          `${d}: alpha ${alpha} standardize ${mode.standardize} auxiliary ${mode.auxiliary}/${mode.auxiliaryOnly}: val within-venue Spearman ${score?.toFixed(4)}`,
-        );
-        if (score !== null && (!best || score > best.score)) best = { head, score, valPred };
-      }
-      if (!best) continue;
-      const alpha = best.head.alpha;
-      finalists.push({
-        ...mode,
-        alpha,
-        val: best.score,
-        head: best.head,
-        valPred: best.valPred,
-        fitExcluding: (group) => {
-          const h = fitMode(mode, alpha, (r) => venueYear(r) !== group);
-          return { trainN: h.n, predict: (row) => sparseDot(row, h.weights, h.bias) };
-        },
-      });
-    }
+    const finalists = finalistsOf(c, d, splits[d].val, opts, candidates);
     if (finalists.length === 0)
       throw new Error(`no candidate for ${d} could be scored on val (too few venue-years with enough papers)`);
     const pick =
       opts.chooseFinalist && finalists.length > 1
-        ? opts.chooseFinalist(d, finalists, { terms: dims, vectorize: rowOf })
+        ? opts.chooseFinalist(d, finalists, { terms: c.dims, vectorize: rowOf })
         : finalists.reduce((bi, f, i, all) => (f.val > (all[bi] as Finalist).val ? i : bi), 0);
-    const best = finalists[pick] as (typeof finalists)[number];
+    const best = finalists[pick] as Finalist & Scored;
     heads[d] = { ...best.head, reference: Float64Array.from(best.valPred).sort() };
   }
   const model = tfidfRewardModel({

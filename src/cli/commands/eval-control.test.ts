@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createRng } from "../../core/index.js";
@@ -34,6 +34,10 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
       .map((id) => JSON.stringify({ id: `x/${id}`, supportingId: `p/${id}`, prompt, target: SAMPLE_IDEA_TEXT }))
       .join("\n"),
   );
+  // The dynamic system reads a bare copy of the policy with the controllers named after the control (":<dir>").
+  const bare = join(home, "bare", "model.gguf");
+  mkdirSync(join(home, "bare"));
+  copyFileSync(modelPath, bare);
   const out = join(home, "reports");
   const r = runCli(home, [
     "eval",
@@ -53,7 +57,7 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     "--system",
     `static=${modelPath}:static`,
     "--system",
-    `dynamic=${modelPath}:dynamic`,
+    `dynamic=${bare}:dynamic:${join(home, "policy", "controllers")}`,
     "--independent-rm",
     join(process.cwd(), "models", "reward-tfidf"),
     "--out",

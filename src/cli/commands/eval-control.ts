@@ -53,7 +53,7 @@ export function addEvalControlCommand(ev: Command): void {
     .description("do the weights steer the ideas? the simplex grid on held-out papers, per system and evaluator")
     .option(
       "--system <name=model.gguf:control>",
-      "a row of the ablation table: a policy GGUF and none | static | dynamic | best-of-<k> (repeatable; default: the shipped base model prompted; the SFT policy bare and with its contrast controllers static and dynamic; models/policy-rl bare, static and dynamic; best-of-<k> only when asked: it samples k candidates per sentence)",
+      "a row of the ablation table: a policy GGUF and none | static | dynamic | best-of-<k>, optionally :<controllers dir> (default: beside the model) (repeatable; default: the shipped base model prompted; the SFT policy bare and with its contrast controllers static and dynamic; models/policy-rl bare, static and dynamic; best-of-<k> only when asked: it samples k candidates per sentence)",
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
@@ -121,15 +121,33 @@ Examples:
     });
 }
 
-type SystemSpec = { name: string; modelPath: string; control: "none" | "static" | "dynamic"; bestOf?: number };
+type SystemSpec = {
+  name: string;
+  modelPath: string;
+  control: "none" | "static" | "dynamic";
+  bestOf?: number;
+  controllersDir: string; // default: the model's folder (its controllers/ subfolder)
+};
 
+/** The decoder beside the controllers: <dir>/decoder.json or <dir>/controllers/decoder.json. */
+const decoderPath = (dir: string) =>
+  existsSync(join(dir, "decoder.json")) ? join(dir, "decoder.json") : join(dir, "controllers", "decoder.json");
+
+/** name=model.gguf:control[:controllers-dir] */
 function parseSystem(spec: string): SystemSpec {
-  const m = /^([^=]+)=(.+):(none|static|dynamic|best-of-(\d+))$/.exec(spec);
-  if (!m) throw new ConfigError(`--system ${spec}`, "write name=model.gguf:none, :static, :dynamic or :best-of-<k>");
+  const m = /^([^=]+)=(.+?):(none|static|dynamic|best-of-(\d+))(?::(.+))?$/.exec(spec);
+  if (!m)
+    throw new ConfigError(
+      `--system ${spec}`,
+      "write name=model.gguf:none, :static, :dynamic or :best-of-<k>, optionally followed by :<controllers dir>",
+    );
   const modelPath = resolve(m[2] as string);
   if (!existsSync(modelPath)) throw new ConfigError(`--system ${spec}: ${modelPath} not found`, "pass a GGUF file");
-  if (m[4]) return { name: m[1] as string, modelPath, control: "none", bestOf: Number(m[4]) };
-  return { name: m[1] as string, modelPath, control: m[3] as SystemSpec["control"] };
+  const controllersDir = m[5] ? resolve(m[5]) : dirname(modelPath);
+  if (!existsSync(controllersDir))
+    throw new ConfigError(`--system ${spec}: ${controllersDir} not found`, "pass a folder");
+  if (m[4]) return { name: m[1] as string, modelPath, control: "none", bestOf: Number(m[4]), controllersDir };
+  return { name: m[1] as string, modelPath, control: m[3] as SystemSpec["control"], controllersDir };
 }
 
 /**
@@ -142,9 +160,8 @@ async function openSystem(
 ): Promise<{ system: ControlSystem; close(): Promise<void> }> {
   const backend = await openLlama({ modelPath: s.modelPath, contextSize: 1024 });
   if (!isLocalModel(backend)) throw new Error("a builtin model is local");
-  const dir = dirname(s.modelPath);
-  const controllers = s.control === "none" ? null : loadControllerSet(dir);
-  const decoder = s.control === "dynamic" ? loadDecoder(join(dir, "controllers", "decoder.json")) : null;
+  const controllers = s.control === "none" ? null : loadControllerSet(s.controllersDir);
+  const decoder = s.control === "dynamic" ? loadDecoder(decoderPath(s.controllersDir)) : null;
   const cache = createScoreCache();
   const score = (texts: string[]) => scoreIdeas(texts, { model: trainingRm, cache });
   const generate = async (paper: { title: string; abstract: string }, w: Scores, seed: number) => {
