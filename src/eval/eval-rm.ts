@@ -77,11 +77,11 @@ export type EvalRmResult = {
 };
 
 export const BASELINE_NAME = "tfidf-ridge";
+const MULTITASK_NAME = "tfidf-multitask"; // the model trained when multi-task targets are tried
 
 /** Which half (0 or 1) a paper falls in: a seedless hash, so two runs agree on disjoint halves. */
 export const paperHalf = (paperId: string): 0 | 1 =>
   ((createHash("sha256").update(`half:${paperId}`).digest()[0] as number) & 1) as 0 | 1;
-const MULTITASK_NAME = "tfidf-multitask";
 
 /**
  * `ideasteer eval rm`: trains the TF-IDF ridge baseline on the train split (alpha and label
