@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
 import { ConfigError, createRng } from "../core/index.js";
+import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../reward/index.js";
 import { initDecoder, saveDecoder } from "../steer/index.js";
 import { tempDir, writeTinyControllers } from "../testing/index.js";
 import { controlOptions } from "./idea-generation.js";
@@ -33,4 +34,32 @@ test("--control: dynamic on a server is best-of-K; static reads the controllers;
     () => controlOptions("loud", base),
     (e: unknown) => e instanceof ConfigError && /use auto, none, static, dynamic, best-of-k/.test(e.hint ?? ""),
   );
+});
+
+test("dynamic control feeds the decoder the scores of the reward model it was trained against, not the ranking one", async (t) => {
+  const dir = tempDir(t);
+  writeTinyControllers(dir);
+  const rng = createRng(2);
+  const decoderPath = join(dir, "controllers", "decoder.json");
+  const tfidfDir = join(process.cwd(), "models", "reward-tfidf");
+  saveDecoder(decoderPath, initDecoder({ hidden: 4, epsMax: 1, sigma: 0.1, rng }), {
+    rewardModel: relative(dirname(decoderPath), tfidfDir),
+  });
+  let rankingCalls = 0;
+  const ranking = async (texts: string[]) => {
+    rankingCalls++;
+    return score(texts);
+  };
+  const base = { openai: false, bestOf: 3, weights, score: ranking, controllersDir: dir };
+  const texts = ["Title: Sparse attention\nMethod: We prune attention heads of large language models."];
+  const fed = await controlOptions("dynamic", base).dynamic?.score(texts);
+  assert.deepEqual(fed, await scoreIdeas(texts, { model: loadRewardModel(tfidfDir) }));
+  assert.equal(rankingCalls, 0, "the ranking reward model is not the decoder's input");
+  // A decoder file that names no reward model was trained on the default: the shipped transformer.
+  saveDecoder(decoderPath, initDecoder({ hidden: 4, epsMax: 1, sigma: 0.1, rng }), {});
+  const byDefault = await controlOptions("dynamic", base).dynamic?.score(texts);
+  assert.deepEqual(byDefault, await scoreIdeas(texts, { model: loadRewardModel(SHIPPED_TRANSFORMER_RM_DIR) }));
+  // Best-of-K selects by the ranking model.
+  await controlOptions("best-of-k", base).bestOfK?.score(texts);
+  assert.equal(rankingCalls, 1);
 });

@@ -12,8 +12,15 @@ import {
 } from "../ideas/index.js";
 import { DenseIndex, PaperStore, relatedPapers } from "../library/index.js";
 import { type LlmBackend, SHIPPED_POLICY_PATH } from "../llm/index.js";
-import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
-import { loadControllerSet, loadDecoder, staticSteering } from "../steer/index.js";
+import {
+  createScoreCache,
+  loadRewardModel,
+  type RewardModel,
+  type ScoreCache,
+  SHIPPED_TRANSFORMER_RM_DIR,
+  scoreIdeas,
+} from "../reward/index.js";
+import { decoderRewardModel, loadControllerSet, loadDecoder, staticSteering } from "../steer/index.js";
 import type { CliContext } from "./context.js";
 
 /** builtin with no model path generates with the SFT policy (the home's, then the shipped one). */
@@ -170,7 +177,18 @@ export function controlOptions(
       `--control dynamic needs a sentence-level decoder beside the controllers in ${dir}`,
       "train one with `ideasteer train decoder --policy <dir>`, or use --control static",
     );
-  return { dynamic: { controllers: set, decoder: loadDecoder(decoderPath), weights: o.weights, score: o.score } };
+  const decoder = loadDecoder(decoderPath);
+  return { dynamic: { controllers: set, decoder, weights: o.weights, score: decoderScores(decoderPath) } };
+}
+
+/**
+ * Scores from the reward model the decoder was trained against (its inputs), not the one that ranks the ideas:
+ * its file's `rewardModel`, else the transformer that `train decoder` uses by default.
+ */
+export function decoderScores(decoderPath: string): (texts: string[]) => Promise<Scores[]> {
+  const model = loadRewardModel(decoderRewardModel(decoderPath) ?? SHIPPED_TRANSFORMER_RM_DIR);
+  const cache = createScoreCache();
+  return (texts) => scoreIdeas(texts, { model, cache });
 }
 
 /**

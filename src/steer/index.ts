@@ -20,6 +20,7 @@ export {
   decideStrengths,
   decoderFeatures,
   decoderForward,
+  decoderRewardModel,
   FEATURES,
   initDecoder,
   loadDecoder,

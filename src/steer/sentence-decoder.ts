@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { CorruptFileError, type Rng, writeFileAtomic } from "../core/index.js";
 import { DIMENSIONS, IDEA_FIELDS, IDEA_LABELS, type IdeaFieldPath, type Scores, sampleWeights } from "../idea/index.js";
@@ -182,6 +183,17 @@ export function saveDecoder(path: string, dec: SentenceDecoder, provenance: Reco
     provenance,
   };
   writeFileAtomic(path, `${JSON.stringify(body)}\n`);
+}
+
+/**
+ * The reward model a decoder was trained against (provenance `rewardModel`, relative to the decoder's folder), or
+ * undefined where the file does not say: its scores are the decoder's inputs, so generation must feed the same ones.
+ */
+export function decoderRewardModel(path: string): string | undefined {
+  const parsed = DecoderFile.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  if (!parsed.success) throw new CorruptFileError(path, `not a sentence decoder: ${parsed.error.issues[0]?.message}`);
+  const rm = parsed.data.provenance.rewardModel;
+  return typeof rm === "string" && rm ? resolve(dirname(path), rm) : undefined;
 }
 
 export function loadDecoder(path: string): SentenceDecoder {

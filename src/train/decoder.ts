@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { createRng, type Logger, type Rng, rngFromState } from "../core/index.js";
 import { type BpeTokenizer, loadTokenizer, type Param, readLlamaGguf } from "../engine/index.js";
 import { DIMENSIONS, type Scores, weightedSum } from "../idea/index.js";
@@ -278,6 +278,8 @@ export async function trainDecoder(o: {
     const out = o.out ?? join(r.config.policy, "controllers", "decoder.json");
     saveDecoder(out, dec, {
       command: o.command,
+      // The scores it was trained on are its inputs: generation feeds the same reward model (relative to `out`).
+      rewardModel: relative(dirname(resolve(out)), resolve(r.config.rewardModel || SHIPPED_TRANSFORMER_RM_DIR)),
       checkpoint: best.dir,
       createdAt: new Date().toISOString(),
       metrics: best.record,

@@ -18,6 +18,7 @@ import {
 import { loadControllerSet, loadDecoder, staticSteering } from "../../steer/index.js";
 import { readSftRows } from "../../train/index.js";
 import { contextFor, intFlag } from "../context.js";
+import { decoderScores } from "../idea-generation.js";
 
 type EvalControlFlags = {
   system: string[];
@@ -162,6 +163,7 @@ async function openSystem(
   if (!isLocalModel(backend)) throw new Error("a builtin model is local");
   const controllers = s.control === "none" ? null : loadControllerSet(s.controllersDir);
   const decoder = s.control === "dynamic" ? loadDecoder(decoderPath(s.controllersDir)) : null;
+  const decoderScore = decoder ? decoderScores(decoderPath(s.controllersDir)) : null; // its inputs: its own reward model
   const cache = createScoreCache();
   const score = (texts: string[]) => scoreIdeas(texts, { model: trainingRm, cache });
   const generate = async (paper: { title: string; abstract: string }, w: Scores, seed: number) => {
@@ -175,7 +177,8 @@ async function openSystem(
       maxPromptTokens: 480,
       maxAttempts: 3,
       steering: controllers && !decoder ? staticSteering(controllers, w) : undefined,
-      dynamic: controllers && decoder ? { controllers, decoder, weights: w, score } : undefined,
+      dynamic:
+        controllers && decoder && decoderScore ? { controllers, decoder, weights: w, score: decoderScore } : undefined,
       bestOfK: s.bestOf ? { k: s.bestOf, weights: w, score } : undefined,
     }))
       if (e.type === "idea") return e.text;

@@ -138,7 +138,10 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
       intFlag("--max-attempts"),
       6,
     )
-    .option("--reward-model <dir>", "reward model folder (default: the shipped models/reward)")
+    .option(
+      "--reward-model <dir>",
+      "reward model folder that scores, ranks and selects best-of-K (default: the shipped models/reward); the dynamic decoder reads the one it was trained against",
+    )
     .option(
       "--lora <adapter.gguf>",
       "a LoRA adapter from `train lora` (llama backend): generates from the prompt it was trained on",
