@@ -20,7 +20,7 @@ import {
   SHIPPED_TRANSFORMER_RM_DIR,
   scoreIdeas,
 } from "../reward/index.js";
-import { decoderRewardModel, loadControllerSet, loadDecoder, staticSteering } from "../steer/index.js";
+import { loadControllerSet, loadDecoder, type SentenceDecoder, staticSteering } from "../steer/index.js";
 import type { CliContext } from "./context.js";
 
 /** builtin with no model path generates with the SFT policy (the home's, then the shipped one). */
@@ -178,17 +178,26 @@ export function controlOptions(
       "train one with `ideasteer train decoder --policy <dir>`, or use --control static",
     );
   const decoder = loadDecoder(decoderPath);
-  return { dynamic: { controllers: set, decoder, weights: o.weights, score: decoderScores(decoderPath) } };
+  return { dynamic: { controllers: set, decoder, weights: o.weights, score: decoderScores(decoder) } };
 }
+
+const decoderScorers = new Map<string, (texts: string[]) => Promise<Scores[]>>();
 
 /**
  * Scores from the reward model the decoder was trained against (its inputs), not the one that ranks the ideas:
- * its file's `rewardModel`, else the transformer that `train decoder` uses by default.
+ * its file's `rewardModel`, else the transformer that `train decoder` uses by default. Loaded once per process
+ * (serve and digest ask per request / per paper).
  */
-export function decoderScores(decoderPath: string): (texts: string[]) => Promise<Scores[]> {
-  const model = loadRewardModel(decoderRewardModel(decoderPath) ?? SHIPPED_TRANSFORMER_RM_DIR);
-  const cache = createScoreCache();
-  return (texts) => scoreIdeas(texts, { model, cache });
+export function decoderScores(decoder: SentenceDecoder): (texts: string[]) => Promise<Scores[]> {
+  const dir = decoder.rewardModel ?? SHIPPED_TRANSFORMER_RM_DIR;
+  let scorer = decoderScorers.get(dir);
+  if (!scorer) {
+    const model = loadRewardModel(dir);
+    const cache = createScoreCache();
+    scorer = (texts) => scoreIdeas(texts, { model, cache });
+    decoderScorers.set(dir, scorer);
+  }
+  return scorer;
 }
 
 /**
@@ -210,5 +219,6 @@ const controllerFolder = (dir: string) =>
   [dir, join(dir, "controllers")].find((d) => existsSync(join(d, "novelty.gguf")));
 
 /** The sentence-level decoder beside a model's controllers, if there is one. */
-const decoderFile = (dir: string) =>
+/** The sentence-level decoder beside the controllers in `dir` (its controllers/ or itself), if any. */
+export const decoderFile = (dir: string): string | undefined =>
   [join(dir, "controllers", "decoder.json"), join(dir, "decoder.json")].find((p) => existsSync(p));

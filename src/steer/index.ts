@@ -20,7 +20,6 @@ export {
   decideStrengths,
   decoderFeatures,
   decoderForward,
-  decoderRewardModel,
   FEATURES,
   initDecoder,
   loadDecoder,

@@ -17,7 +17,12 @@ export const FEATURES = DIMENSIONS.length + IDEA_FIELDS.length + DIMENSIONS.leng
 const K = DIMENSIONS.length;
 
 export type DecoderWeights = { hidden: number; w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float32Array };
-export type SentenceDecoder = DecoderWeights & { epsMax: number; sigma: number };
+export type SentenceDecoder = DecoderWeights & {
+  epsMax: number;
+  sigma: number;
+  /** the reward model it was trained against (its inputs are that model's scores), where its file names one */
+  rewardModel?: string;
+};
 
 /** Small random first layer, zero output layer: a fresh decoder outputs epsMax / 2 on every dimension. */
 export function initDecoder(o: { hidden: number; epsMax: number; sigma: number; rng: Rng }): SentenceDecoder {
@@ -185,17 +190,6 @@ export function saveDecoder(path: string, dec: SentenceDecoder, provenance: Reco
   writeFileAtomic(path, `${JSON.stringify(body)}\n`);
 }
 
-/**
- * The reward model a decoder was trained against (provenance `rewardModel`, relative to the decoder's folder), or
- * undefined where the file does not say: its scores are the decoder's inputs, so generation must feed the same ones.
- */
-export function decoderRewardModel(path: string): string | undefined {
-  const parsed = DecoderFile.safeParse(JSON.parse(readFileSync(path, "utf8")));
-  if (!parsed.success) throw new CorruptFileError(path, `not a sentence decoder: ${parsed.error.issues[0]?.message}`);
-  const rm = parsed.data.provenance.rewardModel;
-  return typeof rm === "string" && rm ? resolve(dirname(path), rm) : undefined;
-}
-
 export function loadDecoder(path: string): SentenceDecoder {
   const parsed = DecoderFile.safeParse(JSON.parse(readFileSync(path, "utf8")));
   if (!parsed.success) throw new CorruptFileError(path, `not a sentence decoder: ${parsed.error.issues[0]?.message}`);
@@ -215,5 +209,9 @@ export function loadDecoder(path: string): SentenceDecoder {
     b2: Float32Array.from(f.b2),
     epsMax: f.epsMax,
     sigma: f.sigma,
+    // provenance `rewardModel` is relative to the decoder's folder
+    ...(typeof f.provenance.rewardModel === "string" && f.provenance.rewardModel
+      ? { rewardModel: resolve(dirname(path), f.provenance.rewardModel) }
+      : {}),
   };
 }

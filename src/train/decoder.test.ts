@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
-import { decoderRewardModel, loadDecoder } from "../steer/index.js";
+import { loadDecoder } from "../steer/index.js";
 import {
   resumeVersusWhole,
   SAMPLE_IDEA_TEXT,
@@ -65,7 +65,7 @@ test("train decoder: episodes under dynamic control, REINFORCE, decoder vs stati
   assert.ok(existsSync(r.out));
   assert.equal(loadDecoder(r.out).epsMax, 1);
   // It names the reward model whose scores were its inputs, for generation to feed the same.
-  assert.equal(decoderRewardModel(r.out), join(process.cwd(), "models", "reward-tfidf"));
+  assert.equal(loadDecoder(r.out).rewardModel, join(process.cwd(), "models", "reward-tfidf"));
 });
 
 test("train decoder resumes from its checkpoint: the same episodes, the same decoder", async (t) => {

@@ -22,7 +22,7 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   saveDecoder(
     join(home, "policy", "controllers", "decoder.json"),
     initDecoder({ hidden: 4, epsMax: 1, sigma: 0.1, rng }),
-    {},
+    { rewardModel: join(process.cwd(), "models", "reward-tfidf") }, // a light one for its inputs (absolute stays)
   );
   // Held-out papers the tiny policy knows (it memorised one paper's idea), under two ids.
   const dataset = join(home, "dataset");

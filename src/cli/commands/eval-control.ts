@@ -18,7 +18,7 @@ import {
 import { loadControllerSet, loadDecoder, staticSteering } from "../../steer/index.js";
 import { readSftRows } from "../../train/index.js";
 import { contextFor, intFlag } from "../context.js";
-import { decoderScores } from "../idea-generation.js";
+import { decoderFile, decoderScores } from "../idea-generation.js";
 
 type EvalControlFlags = {
   system: string[];
@@ -130,9 +130,15 @@ type SystemSpec = {
   controllersDir: string; // default: the model's folder (its controllers/ subfolder)
 };
 
-/** The decoder beside the controllers: <dir>/decoder.json or <dir>/controllers/decoder.json. */
-const decoderPath = (dir: string) =>
-  existsSync(join(dir, "decoder.json")) ? join(dir, "decoder.json") : join(dir, "controllers", "decoder.json");
+function decoderIn(dir: string): string {
+  const path = decoderFile(dir);
+  if (!path)
+    throw new ConfigError(
+      `no sentence-level decoder in ${dir}`,
+      "train one with `ideasteer train decoder --policy <dir>`",
+    );
+  return path;
+}
 
 /** name=model.gguf:control[:controllers-dir] */
 function parseSystem(spec: string): SystemSpec {
@@ -162,8 +168,8 @@ async function openSystem(
   const backend = await openLlama({ modelPath: s.modelPath, contextSize: 1024 });
   if (!isLocalModel(backend)) throw new Error("a builtin model is local");
   const controllers = s.control === "none" ? null : loadControllerSet(s.controllersDir);
-  const decoder = s.control === "dynamic" ? loadDecoder(decoderPath(s.controllersDir)) : null;
-  const decoderScore = decoder ? decoderScores(decoderPath(s.controllersDir)) : null; // its inputs: its own reward model
+  const decoder = s.control === "dynamic" ? loadDecoder(decoderIn(s.controllersDir)) : null;
+  const decoderScore = decoder ? decoderScores(decoder) : null; // its inputs: its own reward model
   const cache = createScoreCache();
   const score = (texts: string[]) => scoreIdeas(texts, { model: trainingRm, cache });
   const generate = async (paper: { title: string; abstract: string }, w: Scores, seed: number) => {
