@@ -9,6 +9,7 @@ const Section = z.object({
   temperature: z.number().min(0).default(0.7).describe("sampling temperature"),
   method: z.enum(["tfidf", "embedding"]).default("tfidf").describe("how"),
   weighted: z.boolean().default(false).describe("weight by confidence"),
+  strict: z.boolean().default(true).describe("refuse broken rows"),
   secret: z.string().default("").describe("a key"),
 });
 const FLAGS = configFlags({
@@ -19,6 +20,7 @@ const FLAGS = configFlags({
     temperature: "<t>",
     method: "<name>",
     weighted: {},
+    strict: {},
     secret: { value: "<key>", note: " (env X)" },
   },
 });
@@ -37,6 +39,8 @@ test("a flag per field, named after it, described, typed and listed by the schem
     "--temperature <t>": "sampling temperature",
     "--method <name>": "how: tfidf | embedding",
     "--weighted": "weight by confidence",
+    "--strict": "refuse broken rows",
+    "--no-strict": "turn off --strict",
     "--secret <key>": "a key (env X)",
   });
 });
@@ -47,8 +51,12 @@ test("flag values land on their config paths; flags not given stay undefined", (
     "demo.temperature": 0.5,
     "demo.method": undefined,
     "demo.weighted": true,
+    "demo.strict": undefined,
     "demo.secret": undefined,
   });
+  // A field on by default is turned off by --no-<flag>, and left to the config file when neither is given.
+  assert.equal(parse(["--no-strict"]).values["demo.strict"], false);
+  assert.equal(parse(["--strict"]).values["demo.strict"], true);
   assert.throws(() => parse(["--top-k", "two"]), /--top-k must be a non-negative integer/);
   assert.throws(() => parse(["--temperature", "warm"]), /--temperature must be a number/);
 });

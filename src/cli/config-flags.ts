@@ -42,8 +42,11 @@ export function addConfigFlags<K extends string>(cmd: Command, block: ConfigFlag
     const choices = inner instanceof z.ZodEnum ? `: ${inner.options.join(" | ")}` : "";
     const description = `${field.description ?? ""}${choices}${spec.note ?? ""}`;
     const value = spec.value ?? "<value>";
-    if (inner instanceof z.ZodBoolean) cmd.option(flag, description);
-    else if (inner instanceof z.ZodNumber)
+    if (inner instanceof z.ZodBoolean) {
+      cmd.option(flag, description);
+      // On by default: `--no-x` turns it off. With both defined, commander leaves it undefined when neither is given.
+      if (field.parse(undefined) === true) cmd.option(`--no-${flag.slice(2)}`, `turn off ${flag}`);
+    } else if (inner instanceof z.ZodNumber)
       cmd.option(`${flag} ${value}`, description, inner.isInt ? intFlag(flag) : floatFlag(flag));
     else cmd.option(`${flag} ${value}`, description);
   }

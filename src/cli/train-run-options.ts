@@ -77,6 +77,7 @@ export const EPISODE_FLAG_FIELDS = {
   prompts: "<n>",
   groupSize: "<n>",
   maxNewTokens: "<n>",
+  requireLayout: {},
   maxSteps: "<n>",
   lr: "<x>",
 } as const;

@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createProgress, createRng, type Logger, writeFileAtomic } from "../core/index.js";
+import { ConfigError, createProgress, createRng, type Logger, writeFileAtomic } from "../core/index.js";
 import { DIMENSIONS, type Scores, weightedSum } from "../idea/index.js";
 import type { SourcePaper } from "../ideas/index.js";
 import type { RewardModel } from "../reward/index.js";
+import { type MetricsRecord, renderMetricsSvg } from "../train/index.js";
 import { type Interval, percentileInterval } from "./bootstrap.js";
 import { calibrationSvg } from "./calibration-svg.js";
 import {
@@ -14,6 +15,7 @@ import {
   paretoFront,
   simplexGrid,
 } from "./control-metrics.js";
+import { type GridPointVersus, versusBaseline, versusSummary } from "./control-versus.js";
 
 /** A way of generating ideas under weights: a model plus a control mode (a row of the ablation table). */
 export type ControlSystem = {
@@ -39,6 +41,8 @@ export type EvalControlOptions = {
   command: string;
   log: Logger;
   progress?: boolean;
+  /** A system's name: every other is compared with it grid point by grid point (RL against SFT). */
+  baseline?: string;
 };
 
 export type SystemEvaluation = {
@@ -52,7 +56,14 @@ export type SystemEvaluation = {
   front: Scores[];
   weightedReward: number; // mean over ideas of w · s
 };
-export type SystemResult = { name: string; ideas: number; failed: number; byEvaluator: SystemEvaluation[] };
+export type SystemResult = {
+  name: string;
+  ideas: number;
+  failed: number;
+  byEvaluator: SystemEvaluation[];
+  /** Against the baseline system, per evaluator (absent for the baseline itself and without one). */
+  versus?: { evaluator: string; points: GridPointVersus[] }[];
+};
 
 /**
  * `ideasteer eval control` (DESIGN §6, issue 12 §5): each system generates ideas for held-out papers at the 15 grid
@@ -62,12 +73,16 @@ export type SystemResult = { name: string; ideas: number; failed: number; byEval
  */
 export async function evalControl(o: EvalControlOptions): Promise<{ results: SystemResult[]; reportPath: string }> {
   const grid = simplexGrid();
+  if (o.baseline !== undefined && !o.systems.some((s) => s.name === o.baseline))
+    throw new ConfigError(`no system named ${o.baseline} to compare with`, "name one of the systems as the baseline");
   const results: SystemResult[] = [];
+  const samplesOf = new Map<string, ControlSample[][]>(); // per system, per evaluator
   for (const system of o.systems) {
     // 1. Ideas per (paper, grid point); a system that ignores weights generates once per paper and idea.
     const texts = await generateGrid(system, grid, o);
     // 2. Each evaluator scores them; 3. the figures.
     const byEvaluator: SystemEvaluation[] = [];
+    const perEvaluator: ControlSample[][] = [];
     for (const ev of o.evaluators) {
       const scores = await ev.model.score(texts.map((t) => t.text || " "));
       const samples: ControlSample[] = texts.map((t, i) => ({
@@ -75,16 +90,29 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
         weights: t.weights,
         scores: t.text ? (scores[i] as Scores) : { novelty: 0, feasibility: 0, effectiveness: 0 },
       }));
+      perEvaluator.push(samples);
       byEvaluator.push(figures(samples, grid, ev, o));
     }
+    samplesOf.set(system.name, perEvaluator);
     results.push({ name: system.name, ideas: texts.length, failed: texts.filter((t) => !t.text).length, byEvaluator });
     o.log.info(`${system.name}: ${texts.length} ideas scored by ${o.evaluators.length} evaluators`);
   }
+  // 4. Every system against the baseline, grid point by grid point.
+  const base = o.baseline === undefined ? undefined : samplesOf.get(o.baseline);
+  if (base)
+    for (const r of results.filter((x) => x.name !== o.baseline))
+      r.versus = o.evaluators.map((ev, e) => ({
+        evaluator: ev.name,
+        points: versusBaseline(samplesOf.get(r.name)?.[e] ?? [], base[e] ?? [], grid, o),
+      }));
+  // 5. The report.
   mkdirSync(o.outDir, { recursive: true });
   const svgName = `${o.reportName}-response.svg`;
   writeFileAtomic(join(o.outDir, svgName), responseSvg(results, grid));
+  const versusSvg = base ? `${o.reportName}-versus.svg` : undefined;
+  if (versusSvg) writeFileAtomic(join(o.outDir, versusSvg), versusSvgOf(results, o));
   const reportPath = join(o.outDir, `${o.reportName}.md`);
-  writeFileAtomic(reportPath, renderControlReport(results, o, svgName));
+  writeFileAtomic(reportPath, renderControlReport(results, o, svgName, versusSvg));
   return { results, reportPath };
 }
 
@@ -174,7 +202,12 @@ function responseSvg(results: SystemResult[], grid: Scores[]): string {
 const f3 = (x: number) => x.toFixed(3);
 const ci = (i: Interval | null | undefined) => (i ? ` [${f3(i.lo)}, ${f3(i.hi)}]` : "");
 
-function renderControlReport(results: SystemResult[], o: EvalControlOptions, svgName: string): string {
+function renderControlReport(
+  results: SystemResult[],
+  o: EvalControlOptions,
+  svgName: string,
+  versusSvg: string | undefined,
+): string {
   const evaluators = o.evaluators;
   const lines = [
     "# Dynamic control: do the weights steer the ideas?",
@@ -210,7 +243,46 @@ function renderControlReport(results: SystemResult[], o: EvalControlOptions, svg
     lines.push("");
   }
   lines.push(...disagreements(results, evaluators), `![response curves](${svgName})`, "");
+  if (versusSvg) lines.push(...versusSection(results, o), `![w · score per grid point](${versusSvg})`, "");
   return lines.join("\n");
+}
+
+/** Per system and evaluator: the 15 grid points, the baseline's and the system's w · score, the difference. */
+function versusSection(results: SystemResult[], o: EvalControlOptions): string[] {
+  const lines = [`## Against ${o.baseline}, grid point by grid point`, ""];
+  const w3 = (w: Scores) => `(${DIMENSIONS.map((d) => w[d].toFixed(2)).join(", ")})`;
+  for (const r of results)
+    for (const v of r.versus ?? []) {
+      const s = versusSummary(v.points);
+      lines.push(
+        `### ${r.name} against ${o.baseline} under ${v.evaluator}`,
+        "",
+        `Ahead at ${s.ahead} of ${v.points.length} grid points; the paired 95% interval lies above zero at ${s.surelyAhead} and below zero at ${s.surelyBehind}.`,
+        "",
+        `| w (novelty, feasibility, effectiveness) | ${o.baseline} w · score | ${r.name} w · score | difference [95% CI] |`,
+        "|---|---:|---:|---|",
+        ...v.points.map((p) => `| ${w3(p.weights)} | ${f3(p.baseline)} | ${f3(p.system)} | ${f3(p.diff)}${ci(p.ci)} |`),
+        "",
+      );
+    }
+  return lines;
+}
+
+/** One panel per evaluator: w · score at each grid point (x: its index in the grid), one line per system. */
+function versusSvgOf(results: SystemResult[], o: EvalControlOptions): string {
+  const baseline = results.find((r) => r.name === o.baseline);
+  const records = simplexGrid().map((w, g) => {
+    const record: MetricsRecord = { step: g + 1 };
+    for (const r of results)
+      for (const [e, ev] of r.byEvaluator.entries())
+        record[`${r.name} (${o.evaluators[e]?.name})`] = weightedSum(ev.means[g] as Scores, w);
+    return record;
+  });
+  const panels = o.evaluators.map((ev) => ({
+    title: `w · score per grid point, ${ev.name}`,
+    keys: [baseline, ...results.filter((r) => r !== baseline)].map((r) => `${r?.name} (${ev.name})`),
+  }));
+  return renderMetricsSvg(records, { panels, xLabel: "grid point (simplexGrid order, table above)" });
 }
 
 /**

@@ -14,5 +14,12 @@ export {
   parseIdea,
   renderIdea,
 } from "./idea.js";
-export { completeIdea, type LooseParse, type PartialIdea, parseIdeaLoose, repairIdea } from "./parse-idea-loose.js";
+export {
+  completeIdea,
+  type LooseParse,
+  type PartialIdea,
+  parseIdeaLoose,
+  readWholeIdea,
+  repairIdea,
+} from "./parse-idea-loose.js";
 export { EQUAL_WEIGHTS, normaliseWeights, sampleWeights, weightedSum, weightsFrom } from "./weights.js";

@@ -1,4 +1,4 @@
-import { type ExperimentPlan, IDEA_FIELDS, type Idea, type IdeaFieldPath } from "./idea.js";
+import { type ExperimentPlan, IDEA_FIELDS, type Idea, type IdeaFieldPath, isCompleteIdea, parseIdea } from "./idea.js";
 
 /** What the tolerant parser could recover: only the fields it found. */
 export type PartialIdea = Partial<Pick<Idea, "title" | "method">> & { experimentPlan?: Partial<ExperimentPlan> };
@@ -216,4 +216,26 @@ function tryJson(text: string): LooseParse | null {
 export function repairIdea(text: string): { idea: Idea | null; missing: IdeaFieldPath[]; warnings: string[] } {
   const loose = parseIdeaLoose(text);
   return { idea: completeIdea(loose), missing: loose.missing, warnings: loose.warnings };
+}
+
+/**
+ * What `generate` accepts as an idea: text in the exact layout with every field filled, or text that repair makes
+ * whole; null otherwise, with what is missing. RL rewards only what this accepts, as eval counts only that.
+ */
+export function readWholeIdea(
+  text: string,
+): { idea: Idea; repaired: boolean; missing?: undefined } | { idea: null; missing: string } {
+  const strict = tryParseIdea(text);
+  if (strict && isCompleteIdea(strict)) return { idea: strict, repaired: false };
+  const r = repairIdea(text);
+  if (r.idea && isCompleteIdea(r.idea)) return { idea: r.idea, repaired: true };
+  return { idea: null, missing: r.missing.join(", ") || "an empty field" };
+}
+
+function tryParseIdea(text: string): Idea | null {
+  try {
+    return parseIdea(text);
+  } catch {
+    return null;
+  }
 }

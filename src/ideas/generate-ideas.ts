@@ -1,6 +1,6 @@
 import { IdeasteerError } from "../core/index.js";
 import { plainIdeaPrompt, splitSentences } from "../datasets/index.js";
-import { type Idea, type IdeaFieldPath, parseIdea, renderIdea, repairIdea, type Scores } from "../idea/index.js";
+import { type Idea, type IdeaFieldPath, readWholeIdea, renderIdea, type Scores } from "../idea/index.js";
 import {
   type ControlVector,
   isLocalModel,
@@ -142,11 +142,9 @@ async function oneIdea(
     const text = sampled.text.trim();
     const { strengths, compute } = sampled;
     const made = { seed, attempts: attempt + 1, strengths, ...(compute ? { compute } : {}) };
-    const strict = tryParse(text);
-    if (strict && isWhole(strict)) return { idea: strict, repaired: false, ...made };
-    const r = repairIdea(text);
-    if (r.idea && isWhole(r.idea)) return { idea: r.idea, repaired: true, ...made };
-    missing.push(r.missing.join(", ") || "an empty field");
+    const whole = readWholeIdea(text);
+    if (whole.idea) return { idea: whole.idea, repaired: whole.repaired, ...made };
+    missing.push(whole.missing);
   }
   throw new IdeasteerError(
     "E_GENERATE",
@@ -276,20 +274,6 @@ function sentenceEvents(o: GenerateIdeasOptions & { index: number; attempt: numb
       await chain;
     },
   };
-}
-
-/** Every field has text: a layout with an empty field is as broken as one without the field. */
-const isWhole = (i: Idea): boolean =>
-  [i.title, i.method, i.experimentPlan.datasets, i.experimentPlan.baselines, i.experimentPlan.evaluation].every(
-    (x) => x.trim() !== "",
-  );
-
-function tryParse(text: string): Idea | null {
-  try {
-    return parseIdea(text);
-  } catch {
-    return null;
-  }
 }
 
 /** A seed per (run seed, idea, attempt): ideas are independent of n and of each other's retries. */

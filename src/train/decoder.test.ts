@@ -39,6 +39,7 @@ async function fixture(t: import("node:test").TestContext) {
     prompts: 1,
     groupSize: 2,
     maxNewTokens: 48,
+    requireLayout: false, // 48 tokens cut the memorised idea short: under the rule every reward would be 0
     maxSteps: 4,
     warmupSteps: 0,
     evalEvery: 2,

@@ -28,7 +28,7 @@ import { DecoderConfig } from "./decoder-config.js";
 import { promptFiles, readPrompts } from "./rl.js";
 import { RlConfig } from "./rl-config.js";
 import { sampleWeights } from "./rl-objective.js";
-import { isDegenerate, PROBE_WEIGHTS, type RlPrompt } from "./rl-rollouts.js";
+import { PROBE_WEIGHTS, type RlPrompt, rewardTexts } from "./rl-rollouts.js";
 
 // The same bound as RL's default: ideas that repeat themselves earn nothing here either.
 const DEGENERATE_DISTINCT2 = RlConfig.parse({}).minDistinct2;
@@ -156,9 +156,9 @@ async function episode(env: Env, prompt: RlPrompt, w: Scores, seed: number, expl
       stopTokens: [env.tokenizer.tokenId("<|end|>")],
     },
   );
-  const r = isDegenerate(g.text, DEGENERATE_DISTINCT2)
-    ? 0
-    : weightedSum((await score([g.text.slice(0, 32_000)]))[0] as Scores, w);
+  const rule = { minDistinct2: DEGENERATE_DISTINCT2, requireLayout: cfg.requireLayout, reward: env.reward };
+  const [judged] = await rewardTexts([g.text], { ...rule, cache: env.cache });
+  const r = weightedSum((judged as { rewards: Scores }).rewards, w);
   return { decisions: g.decisions, reward: r };
 }
 

@@ -45,7 +45,14 @@ export { rlStage, trainRl } from "./rl.js";
 export { RlConfig, resolveRlConfig } from "./rl-config.js";
 export { clippedSurrogate, gdpoAdvantages, k3Kl, logSigmoid, sampleWeights } from "./rl-objective.js";
 export type { Controllers, RlBatch, RlPrompt, Rollout, RolloutSampler } from "./rl-rollouts.js";
-export { createRolloutSource, distinct2, openRolloutSampler, steerVectors, transformRewards } from "./rl-rollouts.js";
+export {
+  createRolloutSource,
+  distinct2,
+  openRolloutSampler,
+  rewardTexts,
+  steerVectors,
+  transformRewards,
+} from "./rl-rollouts.js";
 export type { RmParts, RmValidationScore } from "./rm.js";
 export { rmStage, trainRm } from "./rm.js";
 export { RmConfig, resolveRmConfig, withRmSchedule } from "./rm-config.js";

@@ -17,7 +17,10 @@ const M = { left: 70, right: 20, top: 30, bottom: 40 };
  * Renders training curves as a standalone SVG: one panel per entry (shared step axis), each with
  * axes, ticks, grid lines and a legend naming its series. Keys absent from the records are skipped.
  */
-export function renderMetricsSvg(records: MetricsRecord[], o: { title?: string; panels?: PlotPanel[] } = {}): string {
+export function renderMetricsSvg(
+  records: MetricsRecord[],
+  o: { title?: string; panels?: PlotPanel[]; xLabel?: string } = {},
+): string {
   const panels = o.panels ?? DEFAULT_PANELS;
   const steps = records.map((r) => r.step);
   const xMin = steps.length ? Math.min(...steps) : 0;
@@ -29,7 +32,7 @@ export function renderMetricsSvg(records: MetricsRecord[], o: { title?: string; 
   ];
   if (o.title) parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">${escapeXml(o.title)}</text>`);
   panels.forEach((panel, i) => {
-    parts.push(renderPanel(records, panel, { y0: 30 + i * PANEL_H, xMin, xMax }));
+    parts.push(renderPanel(records, panel, { y0: 30 + i * PANEL_H, xMin, xMax, xLabel: o.xLabel ?? "step" }));
   });
   parts.push("</svg>");
   return `${parts.join("\n")}\n`;
@@ -38,7 +41,7 @@ export function renderMetricsSvg(records: MetricsRecord[], o: { title?: string; 
 function renderPanel(
   records: MetricsRecord[],
   panel: PlotPanel,
-  at: { y0: number; xMin: number; xMax: number },
+  at: { y0: number; xMin: number; xMax: number; xLabel: string },
 ): string {
   const series = panel.keys
     .map((key, i) => ({ key, color: COLORS[i % COLORS.length] as string, points: metricSeries(records, key) }))
@@ -76,7 +79,7 @@ function renderPanel(
   }
   out.push(`<line class="axis" x1="${x0}" y1="${bottom}" x2="${x1}" y2="${bottom}" stroke="black"/>`);
   out.push(`<line class="axis" x1="${x0}" y1="${top}" x2="${x0}" y2="${bottom}" stroke="black"/>`);
-  out.push(`<text x="${(x0 + x1) / 2}" y="${bottom + 32}" text-anchor="middle">step</text>`);
+  out.push(`<text x="${(x0 + x1) / 2}" y="${bottom + 32}" text-anchor="middle">${escapeXml(at.xLabel)}</text>`);
   series.forEach((s, i) => {
     const d = s.points.map(([x, y], j) => `${j === 0 ? "M" : "L"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
     out.push(

@@ -1,7 +1,7 @@
 import { createRng, type Rng, rngFromState } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { type BpeTokenizer, type LlamaModel, type Param, tensor, tokenLogProbs } from "../engine/index.js";
-import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
+import { DIMENSIONS, type Dimension, readWholeIdea, renderIdea, type Scores } from "../idea/index.js";
 import { openLlama, sharedLlamaRuntime } from "../llm/index.js";
 import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import { type ControllerSet, combineControllers } from "../steer/index.js";
@@ -22,8 +22,9 @@ export type Rollout = {
   eps: number[]; // strength per dimension, DIMENSIONS order
   completion: number[]; // sampled tokens, the end token included when the policy stopped
   text: string;
-  rewards: Scores; // what the reward models said (0 for degenerate text)
+  rewards: Scores; // what the reward models said (0 for degenerate text, and for text not in the layout)
   degenerate: boolean;
+  outOfLayout: boolean; // not a whole idea in the section-1 layout (counted only under requireLayout)
 };
 
 /**
@@ -61,6 +62,36 @@ export function steerVectors(c: Controllers, eps: readonly number[], nLayers: nu
 /** Text that earns no reward whatever the reward models say: empty, or repeating itself (distinct-2 below the bound). */
 export const isDegenerate = (text: string, minDistinct2: number): boolean =>
   text.trim() === "" || distinct2(text) < minDistinct2;
+
+/**
+ * What the reward models score for a sampled text: the idea as `generate` would return it (the layout rendered,
+ * repaired where repair makes it whole), or null when the text earns 0 on every dimension whatever they say:
+ * degenerate text, or, under `requireLayout`, text that is not a whole idea (`generate` regenerates such text and
+ * `eval control` counts it as 0, so rewarding it would train the policy towards failures; an idea cut off at
+ * maxNewTokens is one).
+ */
+export function rewardableText(text: string, o: { minDistinct2: number; requireLayout: boolean }): RewardableText {
+  if (isDegenerate(text, o.minDistinct2)) return { text: null, degenerate: true, outOfLayout: false };
+  if (!o.requireLayout) return { text, degenerate: false, outOfLayout: false };
+  const whole = readWholeIdea(text.trim());
+  return whole.idea
+    ? { text: renderIdea(whole.idea), degenerate: false, outOfLayout: false }
+    : { text: null, degenerate: false, outOfLayout: true };
+}
+type RewardableText = { text: string | null; degenerate: boolean; outOfLayout: boolean };
+
+/** Scores for sampled texts under the rule above: the reward models on what earns a reward, 0 elsewhere. */
+export async function rewardTexts(
+  texts: string[],
+  o: { minDistinct2: number; requireLayout: boolean; reward: RewardModel; cache?: ScoreCache },
+): Promise<(RewardableText & { rewards: Scores })[]> {
+  const judged = texts.map((t) => rewardableText(t, o));
+  const scorable = judged.flatMap((j) => (j.text === null ? [] : [j.text.slice(0, 32_000)]));
+  const scored = await scoreIdeas(scorable, { model: o.reward, cache: o.cache });
+  let next = 0;
+  const zero = { novelty: 0, feasibility: 0, effectiveness: 0 };
+  return judged.map((j) => ({ ...j, rewards: j.text === null ? zero : (scored[next++] as Scores) }));
+}
 
 /** The weights held-out evaluations of RL and the decoder probe: the simplex's three corners and its centre. */
 export const PROBE_WEIGHTS: readonly Scores[] = [
@@ -136,7 +167,7 @@ async function sampleRollouts(o: RolloutSourceOptions, rng: Rng): Promise<Rollou
   const { cfg, tokenizer, policy } = o;
   const end = tokenizer.tokenId("<|end|>");
   const sampler = await openRolloutSampler(o);
-  const drafts: Omit<Rollout, "rewards" | "degenerate">[] = [];
+  const drafts: Omit<Rollout, "rewards" | "degenerate" | "outOfLayout">[] = [];
   try {
     for (let p = 0; p < cfg.prompts; p++) {
       const prompt = o.prompts[rng.int(o.prompts.length)] as RlPrompt;
@@ -156,15 +187,13 @@ async function sampleRollouts(o: RolloutSourceOptions, rng: Rng): Promise<Rollou
   } finally {
     await sampler.close();
   }
-  const texts = drafts.map((d) => d.text);
-  const scored = await scoreIdeas(
-    texts.map((t) => t.slice(0, 32_000)),
-    { model: o.reward, cache: o.cache },
+  const judged = await rewardTexts(
+    drafts.map((d) => d.text),
+    { ...cfg, reward: o.reward, cache: o.cache },
   );
   return drafts.map((d, i) => {
-    const degenerate = isDegenerate(d.text, cfg.minDistinct2);
-    const rewards = degenerate ? { novelty: 0, feasibility: 0, effectiveness: 0 } : (scored[i] as Scores);
-    return { ...d, rewards, degenerate };
+    const { rewards, degenerate, outOfLayout } = judged[i] as (typeof judged)[number];
+    return { ...d, rewards, degenerate, outOfLayout };
   });
 }
 
@@ -344,6 +373,7 @@ function rolloutStats(rollouts: Rollout[], b: RlBatch, zeroVariance: number): Re
   out["rollout/length"] = mean(rollouts.map((r) => r.completion.length));
   out["rollout/distinct2"] = mean(rollouts.map((r) => distinct2(r.text)));
   out["rollout/degenerate"] = mean(rollouts.map((r) => (r.degenerate ? 1 : 0)));
+  out["rollout/out_of_layout"] = mean(rollouts.map((r) => (r.outOfLayout ? 1 : 0)));
   out["rollout/zero_variance_dims"] = zeroVariance;
   let ent = 0;
   let n = 0;

@@ -30,6 +30,7 @@ import {
   PROBE_WEIGHTS,
   type RlBatch,
   type RlPrompt,
+  rewardTexts,
   steerVectors,
 } from "./rl-rollouts.js";
 import { readSftRows, tokenizeSftRow } from "./sft-data.js";
@@ -285,7 +286,7 @@ async function evaluateControl(o: {
       );
       const texts: string[] = [];
       for (const p of o.papers) texts.push(o.tokenizer.decode((await sampler.sample(p.tokens, steer, rng, end)).ids));
-      const scores = await o.reward.score(texts.map((t) => t || " "));
+      const scores = (await rewardTexts(texts, { ...cfg, reward: o.reward })).map((r) => r.rewards);
       const mean = (d: Dimension) => scores.reduce((a, s) => a + s[d], 0) / Math.max(1, scores.length);
       const corner = DIMENSIONS.find((d) => w[d] === 1);
       if (corner) out[`rl/val_${corner}_at_its_corner`] = mean(corner);

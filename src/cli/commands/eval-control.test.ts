@@ -60,6 +60,8 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     `dynamic=${bare}:dynamic:${join(home, "policy", "controllers")}`,
     "--independent-rm",
     join(process.cwd(), "models", "reward-tfidf"),
+    "--baseline",
+    "sft",
     "--out",
     out,
     "--no-progress",
@@ -73,4 +75,14 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   assert.match(report, /\| static \| 30 \(\d+\) \|/);
   assert.match(report, /\| dynamic \| 30 \(\d+\) \|/);
   assert.match(readFileSync(join(out, "control-response.svg"), "utf8"), /^<svg/);
+  // Every other system against the baseline at each of the 15 grid points, under each evaluator.
+  assert.match(report, /## Against sft, grid point by grid point/);
+  for (const system of ["static", "dynamic"])
+    for (const ev of ["rm \\(training\\)", "reward-tfidf \\(independent\\)"]) {
+      const section = report.split(new RegExp(`### ${system} against sft under ${ev}`))[1]?.split("###")[0] ?? "";
+      assert.match(section, /Ahead at \d+ of 15 grid points/, `${system} under ${ev}`);
+      assert.equal(section.match(/^\| \(\d\.\d\d, /gm)?.length, 15, `${system} under ${ev}: a row per grid point`);
+    }
+  assert.doesNotMatch(report, /### sft against sft/);
+  assert.match(readFileSync(join(out, "control-versus.svg"), "utf8"), /^<svg/);
 });

@@ -32,6 +32,7 @@ type EvalControlFlags = {
   seed: number;
   out: string;
   name: string;
+  baseline?: string;
   progress: boolean;
 };
 
@@ -73,6 +74,10 @@ export function addEvalControlCommand(ev: Command): void {
     .option("--seed <n>", "generation and bootstrap seed", intFlag("--seed"), 1)
     .option("--out <dir>", "report folder", "docs/reports")
     .option("--name <name>", "report file name, without .md", "control")
+    .option(
+      "--baseline <system>",
+      "compare every other system with this one at each grid point (w · score, paired bootstrap), e.g. sft",
+    )
     .option("--no-progress", "no progress bars")
     .addHelpText(
       "after",
@@ -81,7 +86,9 @@ Examples:
   $ ideasteer eval control --papers 30
   $ ideasteer eval control --system sft=models/policy/model.gguf:none \\
       --system rl=models/policy-rl/model.gguf:none --system rl+static=models/policy-rl/model.gguf:static \\
-      --rm models/reward/transformer --independent-rm models/reward-tfidf`,
+      --rm models/reward/transformer --independent-rm models/reward-tfidf
+  $ ideasteer eval control --papers 40 --ideas-per-point 1 --baseline sft \\
+      --system sft=models/policy/model.gguf:none --system rl=models/policy-rl/model.gguf:none`,
     )
     .action(async (flags: EvalControlFlags, cmd: Command) => {
       const { config, log } = contextFor(cmd);
@@ -114,6 +121,7 @@ Examples:
           command: `ideasteer ${process.argv.slice(2).join(" ")}`,
           log,
           progress: flags.progress,
+          ...(flags.baseline === undefined ? {} : { baseline: flags.baseline }),
         });
         process.stdout.write(`${reportPath}\n`);
       } finally {
