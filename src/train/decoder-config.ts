@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IDEA_REWARD_FIELDS } from "./idea-reward-fields.js";
 import { mergeOverrides, parseStageConfig } from "./sft-config.js";
 import { checkTrainerConfig, TrainerConfig } from "./trainer-config.js";
 
@@ -20,16 +21,7 @@ export const DecoderConfig = TrainerConfig.extend({
   prompts: z.number().int().positive().default(4).describe("papers per step, each with its own weights"),
   groupSize: z.number().int().min(2).default(4).describe("ideas per paper: their mean reward is the baseline"),
   maxPromptTokens: z.number().int().min(8).default(480).describe("paper tokens kept in the prompt"),
-  maxNewTokens: z
-    .number()
-    .int()
-    .min(8)
-    .default(512)
-    .describe("idea tokens sampled at most (generate's default: a cut-off idea is out of the layout)"),
-  requireLayout: z
-    .boolean()
-    .default(true)
-    .describe("ideas that are not whole in the section-1 layout (strictly or by repair) earn 0 (as in train rl)"),
+  ...IDEA_REWARD_FIELDS,
   temperature: z.number().positive().max(2).default(1).describe("sampling temperature"),
   hidden: z.number().int().positive().default(16).describe("the decoder's hidden units"),
   init: z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IDEA_REWARD_FIELDS } from "./idea-reward-fields.js";
 import { mergeOverrides, parseStageConfig } from "./sft-config.js";
 import { checkTrainerConfig, TrainerConfig } from "./trainer-config.js";
 
@@ -19,12 +20,7 @@ export const RlConfig = TrainerConfig.extend({
   prompts: z.number().int().positive().default(4).describe("papers per step, each with its own weights"),
   groupSize: z.number().int().min(2).default(4).describe("ideas sampled per paper (G)"),
   maxPromptTokens: z.number().int().min(8).default(480).describe("paper tokens kept in the prompt"),
-  maxNewTokens: z
-    .number()
-    .int()
-    .min(8)
-    .default(512)
-    .describe("idea tokens sampled at most (generate's default: a cut-off idea is out of the layout)"),
+  ...IDEA_REWARD_FIELDS,
   rollouts: z
     .enum(["engine", "llama"])
     .default("engine")
@@ -62,10 +58,6 @@ export const RlConfig = TrainerConfig.extend({
     .max(1)
     .default(0.3)
     .describe("ideas whose distinct-bigram ratio is below this are degenerate: every reward 0"),
-  requireLayout: z
-    .boolean()
-    .default(true)
-    .describe("ideas that are not whole in the section-1 layout (strictly or by repair) earn 0 on every dimension"),
   lr: z.number().positive().default(1e-5).describe("peak learning rate"),
   minLr: z.number().min(0).default(1e-6).describe("learning rate at the end of the cosine decay"),
   warmupSteps: z.number().int().min(0).default(5).describe("linear warmup from 0 to lr"),
