@@ -369,7 +369,11 @@ function rolloutStats(rollouts: Rollout[], b: RlBatch, zeroVariance: number): Re
     out[`reward/${d}`] = mean(xs);
     out[`reward/${d}_std`] = sd(xs);
   }
-  out["reward/weighted"] = mean(rollouts.map((r) => DIMENSIONS.reduce((a, d) => a + r.weights[d] * r.rewards[d], 0)));
+  const weighted = (r: Rollout) => DIMENSIONS.reduce((a, d) => a + r.weights[d] * r.rewards[d], 0);
+  out["reward/weighted"] = mean(rollouts.map(weighted));
+  // Among ideas that earned a reward at all: whether RL raises the scores, not only the share of whole ideas.
+  const rewarded = rollouts.filter((r) => !r.outOfLayout && !r.degenerate);
+  if (rewarded.length) out["reward/weighted_rewarded"] = mean(rewarded.map(weighted));
   out["rollout/length"] = mean(rollouts.map((r) => r.completion.length));
   out["rollout/distinct2"] = mean(rollouts.map((r) => distinct2(r.text)));
   out["rollout/degenerate"] = mean(rollouts.map((r) => (r.degenerate ? 1 : 0)));

@@ -53,7 +53,14 @@ test("train rl: rollouts scored by the reward models, controllers learned, metri
   assert.equal(steps.length, 4);
   for (const s of steps) {
     for (const d of DIMENSIONS) assert.ok(Number.isFinite(s[`reward/${d}`]), `reward/${d} logged`);
-    for (const k of ["reward/weighted", "rl/kl", "rollout/length", "rollout/distinct2", "rollout/degenerate"])
+    for (const k of [
+      "reward/weighted",
+      "rl/kl",
+      "rollout/length",
+      "rollout/distinct2",
+      "rollout/degenerate",
+      "rollout/out_of_layout",
+    ])
       assert.ok(Number.isFinite(s[k]), `${k} logged`);
   }
   assert.ok((steps[3]?.["rl/kl"] as number) > 0, "the policy moved away from its reference");

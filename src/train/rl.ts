@@ -131,14 +131,21 @@ export function rlStage(o: { home: string; onSetup?: (p: RlParts) => void }): Tr
               text: r.text,
               rewards: r.rewards,
               degenerate: r.degenerate,
+              outOfLayout: r.outOfLayout,
             })),
         },
         plotPanels: [
           { title: "reward per dimension", keys: DIMENSIONS.map((d) => `reward/${d}`) },
-          { title: "weighted reward (train, val)", keys: ["reward/weighted", "rl/val_weighted_reward"] },
+          {
+            title: "weighted reward (train, the rewarded ideas only, val)",
+            keys: ["reward/weighted", "reward/weighted_rewarded", "rl/val_weighted_reward"],
+          },
           { title: "KL to SFT, entropy estimate", keys: ["rl/kl", "rollout/neg_logp"] },
           { title: "length (tokens)", keys: ["rollout/length"] },
-          { title: "distinct-2, degenerate share", keys: ["rollout/distinct2", "rollout/degenerate"] },
+          {
+            title: "distinct-2, degenerate and out-of-layout shares",
+            keys: ["rollout/distinct2", "rollout/degenerate", "rollout/out_of_layout"],
+          },
         ],
       };
       o.onSetup?.(parts);
