@@ -17,7 +17,7 @@ import {
   tempDir,
   writeTinyPolicy,
 } from "../testing/index.js";
-import { generateIdeas, type IdeaEvent, MAX_PAPER_FILE_BYTES, readPaperFile } from "./index.js";
+import { attemptSeed, generateIdeas, type IdeaEvent, MAX_PAPER_FILE_BYTES, readPaperFile } from "./index.js";
 
 const PAPER = SAMPLE_PAPER;
 const IDEA = SAMPLE_IDEA_TEXT;
@@ -56,6 +56,18 @@ test("a policy trained by the engine writes its idea through llama.cpp; ideas pa
   const sampled = { ...OPTIONS, temperature: 0.8, maxAttempts: 16, backend };
   const [a, b] = [await collect(generateIdeas(PAPER, sampled)), await collect(generateIdeas(PAPER, sampled))];
   assert.deepEqual(a, b, "same seed, same ideas");
+});
+
+test("nearby seeds share no idea: every (seed, idea, attempt) gets its own sampling seed", () => {
+  const seen = new Map<number, string>();
+  for (let seed = 0; seed < 64; seed++)
+    for (let index = 0; index < 8; index++)
+      for (let attempt = 0; attempt < 6; attempt++) {
+        const s = attemptSeed(seed, index, attempt);
+        const key = `${seed}/${index}/${attempt}`;
+        assert.equal(seen.get(s), undefined, `${key} draws the sampling seed of ${seen.get(s)}`);
+        seen.set(s, key);
+      }
 });
 
 test("output off the layout is repaired when every field is there, regenerated otherwise, and never returned broken", async () => {
@@ -204,6 +216,15 @@ test("static control applies the control vector while an idea is written, record
     collect(generateIdeas(PAPER, { ...once, steering: { vector: vectorOf(4), eps: [1, 0, 0] } })),
     /no attempt of 2 gave the layout/,
   );
+  // With three attempts the last is written without control: the idea comes out, and says it was not steered.
+  const fallback = (
+    await collect(generateIdeas(PAPER, { ...once, maxAttempts: 3, steering: { vector: vectorOf(4), eps: [1, 0, 0] } }))
+  )[0];
+  assert.ok(fallback?.type === "idea");
+  assert.equal(fallback.text, IDEA);
+  assert.equal(fallback.attempts, 3);
+  assert.equal(fallback.uncontrolled, true);
+  for (const row of fallback.strengths) assert.deepEqual(row, [0, 0, 0], "no strength was applied");
   // ...and is gone afterwards: unsteered generation writes the idea again, with no strengths.
   const after = (await collect(generateIdeas(PAPER, once)))[0];
   assert.ok(after?.type === "idea");

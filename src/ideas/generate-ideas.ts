@@ -49,6 +49,7 @@ export type IdeaEvent =
       repaired: boolean; // the layout was repaired (fields found under other labels), never filled in
       strengths: number[][]; // eps per sentence (DIMENSIONS order); empty: no steering
       compute?: BestOfKCost; // what best-of-K spent on the attempt that gave this idea
+      uncontrolled?: true; // control was asked for, but the steered attempts left the layout: written without it
     }
   | {
       type: "sentence"; // a sentence of the idea being written, as soon as it is complete (DESIGN §8)
@@ -111,8 +112,15 @@ export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions
       ? ((await scoreIdeas([made.idea], { model: o.rewardModel, cache: o.scoreCache }))[0] ?? null)
       : null;
     const text = renderIdea(made.idea);
-    // Static control holds one strength vector for every sentence; dynamic control recorded its own per sentence.
-    const strengths = o.steering ? splitSentences(text).map(() => [...(o.steering?.eps ?? [])]) : made.strengths;
+    // Static control holds one strength vector for every sentence; dynamic control recorded its own per sentence;
+    // an idea written without the control asked for says so, with zero strengths where strengths were expected.
+    const held = made.uncontrolled ? [0, 0, 0] : o.steering?.eps;
+    const strengths =
+      made.uncontrolled && !(o.steering || o.dynamic)
+        ? []
+        : held
+          ? splitSentences(text).map(() => [...held])
+          : made.strengths;
     yield { type: "idea", index, text, scores, related: o.related ?? [], ...made, strengths };
   }
   yield { type: "done", ideas: o.n, ...stats };
@@ -125,6 +133,7 @@ type Made = {
   repaired: boolean;
   strengths: number[][];
   compute?: BestOfKCost;
+  uncontrolled?: true;
 };
 
 /** One idea: attempts until one parses (strictly, or by repair without invented text). */
@@ -135,13 +144,26 @@ async function oneIdea(
   o: GenerateIdeasOptions & { mode: PromptMode; index: number; emit?: Emit },
 ): Promise<Made> {
   const missing: string[] = [];
+  const controlled = Boolean(o.steering || o.dynamic || o.bestOfK);
   for (let attempt = 0; attempt < o.maxAttempts; attempt++) {
     o.signal?.throwIfAborted();
     const seed = attemptSeed(o.seed, o.index, attempt);
-    const sampled = await sample(paper, { ...o, seed, attempt });
+    // Control must not cost the idea: the last third of the attempts write without it (a small policy leaves the
+    // layout more often under strong steering), and the idea says so.
+    const uncontrolled = controlled && attempt >= steeredAttempts(o.maxAttempts);
+    // (Best-of-K keeps its loop with K = 1: plain sampling through the same raw-text completion.)
+    const bestOfK = o.bestOfK && uncontrolled ? { ...o.bestOfK, k: 1 } : o.bestOfK;
+    const as = uncontrolled ? { ...o, steering: undefined, dynamic: undefined, bestOfK } : o;
+    const sampled = await sample(paper, { ...as, seed, attempt });
     const text = sampled.text.trim();
     const { strengths, compute } = sampled;
-    const made = { seed, attempts: attempt + 1, strengths, ...(compute ? { compute } : {}) };
+    const made = {
+      seed,
+      attempts: attempt + 1,
+      strengths,
+      ...(compute ? { compute } : {}),
+      ...(uncontrolled ? { uncontrolled: true as const } : {}),
+    };
     const whole = readWholeIdea(text);
     if (whole.idea) return { idea: whole.idea, repaired: whole.repaired, ...made };
     missing.push(whole.missing);
@@ -154,6 +176,9 @@ async function oneIdea(
     },
   );
 }
+
+/** Attempts written under the control asked for: all but the last third (at least one). */
+export const steeredAttempts = (maxAttempts: number): number => Math.max(1, maxAttempts - Math.floor(maxAttempts / 3));
 
 /**
  * One generation: the policy's raw prompt, or a chat for other models; with dynamic control, its strengths. With
@@ -276,11 +301,21 @@ function sentenceEvents(o: GenerateIdeasOptions & { index: number; attempt: numb
   };
 }
 
-/** A seed per (run seed, idea, attempt): ideas are independent of n and of each other's retries. */
+/**
+ * A seed per (run seed, idea, attempt): ideas are independent of n and of each other's retries. Each part goes
+ * through a full avalanche (murmur3's finaliser) before the next joins, so nearby seeds share no idea: a plain
+ * xor-and-multiply gave seed 1's second idea to seed 2 as its first.
+ */
 export function attemptSeed(seed: number, index: number, attempt: number): number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  for (const x of [index, attempt]) h = Math.imul(h ^ (x + 0x7f4a7c15), 0x85ebca6b) >>> 0;
+  let h = fmix32((seed ^ 0x9e3779b9) >>> 0);
+  for (const x of [index, attempt]) h = fmix32((h ^ Math.imul(x + 1, 0x7f4a7c15)) >>> 0);
   return h % 2_147_483_647;
+}
+
+function fmix32(h: number): number {
+  let z = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
 function checkOptions(o: GenerateIdeasOptions): void {

@@ -15,6 +15,7 @@ export type IdeaRecord = {
   models: Record<string, string>;
   seed: number;
   compute?: BestOfKCost; // best-of-K only: candidates sampled and scored for this idea
+  uncontrolled?: true; // control was asked for, but its attempts left the layout: this idea was written without it
 };
 
 export function ideaRecord(
@@ -33,5 +34,6 @@ export function ideaRecord(
     models: meta.models,
     seed: e.seed,
     ...(e.compute ? { compute: e.compute } : {}),
+    ...(e.uncontrolled ? { uncontrolled: true as const } : {}),
   };
 }

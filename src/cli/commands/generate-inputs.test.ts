@@ -82,10 +82,11 @@ test("generate --rank tournament: a judge over HTTP compares every pair in both 
   const server = await startTestServer(t, {
     backend: { ...judge, capabilities: { ...judge.capabilities, jsonSchema: true } },
   });
-  // Novelty only, ranked by a tournament whose judge is the server above.
+  // Novelty only, ranked by a tournament whose judge is the server above. Unsteered: steering is tested elsewhere,
+  // and the small policy leaves the layout more often under dynamic control.
   const tournament = (...more: string[]) =>
     runCliAsync(t, h.home, [
-      ...["generate", "--paper", h.mpc, "--no-save", "--weights", "1,0,0", "--rank", "tournament"],
+      ...["generate", "--paper", h.mpc, "--no-save", "--weights", "1,0,0", "--rank", "tournament", "--control", "none"],
       ...["--judge-backend", "openai", "--judge-base-url", `${server.url}/v1`, "--judge-model", "m", ...more],
     ]);
   const r = await tournament("-n", "3", "--judge");

@@ -428,6 +428,7 @@ function render(
   const more = [
     o.extra?.retrievalNovelty != null ? `retrieval novelty ${o.extra.retrievalNovelty.toFixed(2)}` : "",
     o.extra?.judge ? `judge ${DIMENSIONS.map((d) => `${d} ${o.extra?.judge?.[d].toFixed(2)}`).join(", ")}` : "",
+    e.uncontrolled ? "written without control: the steered attempts left the layout" : "",
   ].filter(Boolean);
   const extra = more.length ? `\n(${more.join("; ")})` : "";
   return `## Idea ${e.index + 1}${scores ? ` (${scores})` : ""}${id}${extra}\n\n${e.text}\n\n`;
