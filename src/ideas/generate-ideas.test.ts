@@ -225,6 +225,18 @@ test("static control applies the control vector while an idea is written, record
   assert.equal(fallback.attempts, 3);
   assert.equal(fallback.uncontrolled, true);
   for (const row of fallback.strengths) assert.deepEqual(row, [0, 0, 0], "no strength was applied");
+  // Without the fallback (eval control) every attempt is steered, and the idea fails.
+  await assert.rejects(
+    collect(
+      generateIdeas(PAPER, {
+        ...once,
+        maxAttempts: 3,
+        fallback: false,
+        steering: { vector: vectorOf(4), eps: [1, 0, 0] },
+      }),
+    ),
+    /no attempt of 3 gave the layout/,
+  );
   // ...and is gone afterwards: unsteered generation writes the idea again, with no strengths.
   const after = (await collect(generateIdeas(PAPER, once)))[0];
   assert.ok(after?.type === "idea");

@@ -85,6 +85,11 @@ export type GenerateIdeasOptions = {
   bestOfK?: BestOfK;
   /** Also yield a `sentence` event for every sentence as it is written (the server's SSE stream, the UI). */
   sentences?: boolean;
+  /**
+   * false: every attempt uses the control asked for, and an idea that never comes out is an error. Default true: the
+   * last third of the attempts write without it (`uncontrolled`). `eval control` turns it off to measure control.
+   */
+  fallback?: boolean;
 };
 
 export const IDEA_LIMITS = { maxN: 64, maxTokens: 2_048, maxAttempts: 16 } as const;
@@ -150,7 +155,7 @@ async function oneIdea(
     const seed = attemptSeed(o.seed, o.index, attempt);
     // Control must not cost the idea: the last third of the attempts write without it (a small policy leaves the
     // layout more often under strong steering), and the idea says so.
-    const uncontrolled = controlled && attempt >= steeredAttempts(o.maxAttempts);
+    const uncontrolled = controlled && o.fallback !== false && attempt >= steeredAttempts(o.maxAttempts);
     // (Best-of-K keeps its loop with K = 1: plain sampling through the same raw-text completion.)
     const bestOfK = o.bestOfK && uncontrolled ? { ...o.bestOfK, k: 1 } : o.bestOfK;
     const as = uncontrolled ? { ...o, steering: undefined, dynamic: undefined, bestOfK } : o;

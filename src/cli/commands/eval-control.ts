@@ -190,6 +190,7 @@ async function openSystem(
       maxTokens: 400,
       maxPromptTokens: 480,
       maxAttempts: 3,
+      fallback: false, // an idea the control could not write counts as failed, never as an unsteered one
       steering: controllers && !decoder ? staticSteering(controllers, w) : undefined,
       dynamic:
         controllers && decoder && decoderScore ? { controllers, decoder, weights: w, score: decoderScore } : undefined,
