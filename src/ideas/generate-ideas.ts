@@ -118,14 +118,15 @@ export async function* generateIdeas(paper: SourcePaper, o: GenerateIdeasOptions
       : null;
     const text = renderIdea(made.idea);
     // Static control holds one strength vector for every sentence; dynamic control recorded its own per sentence;
-    // an idea written without the control asked for says so, with zero strengths where strengths were expected.
-    const held = made.uncontrolled ? [0, 0, 0] : o.steering?.eps;
-    const strengths =
-      made.uncontrolled && !(o.steering || o.dynamic)
-        ? []
-        : held
-          ? splitSentences(text).map(() => [...held])
-          : made.strengths;
+    // an idea written without the control asked for has zero strengths where strengths were expected.
+    const perSentence = (eps: readonly number[]) => splitSentences(text).map(() => [...eps]);
+    const strengths = made.uncontrolled
+      ? o.steering || o.dynamic
+        ? perSentence([0, 0, 0])
+        : []
+      : o.steering
+        ? perSentence(o.steering.eps)
+        : made.strengths;
     yield { type: "idea", index, text, scores, related: o.related ?? [], ...made, strengths };
   }
   yield { type: "done", ideas: o.n, ...stats };

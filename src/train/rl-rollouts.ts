@@ -1,7 +1,7 @@
 import { createRng, type Rng, rngFromState } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { type BpeTokenizer, type LlamaModel, type Param, tensor, tokenLogProbs } from "../engine/index.js";
-import { DIMENSIONS, type Dimension, readWholeIdea, renderIdea, type Scores } from "../idea/index.js";
+import { DIMENSIONS, type Dimension, readWholeIdea, renderIdea, type Scores, weightedSum } from "../idea/index.js";
 import { openLlama, sharedLlamaRuntime } from "../llm/index.js";
 import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import { type ControllerSet, combineControllers } from "../steer/index.js";
@@ -369,7 +369,7 @@ function rolloutStats(rollouts: Rollout[], b: RlBatch, zeroVariance: number): Re
     out[`reward/${d}`] = mean(xs);
     out[`reward/${d}_std`] = sd(xs);
   }
-  const weighted = (r: Rollout) => DIMENSIONS.reduce((a, d) => a + r.weights[d] * r.rewards[d], 0);
+  const weighted = (r: Rollout) => weightedSum(r.rewards, r.weights);
   out["reward/weighted"] = mean(rollouts.map(weighted));
   // Among ideas that earned a reward at all: whether RL raises the scores, not only the share of whole ideas.
   const rewarded = rollouts.filter((r) => !r.outOfLayout && !r.degenerate);
