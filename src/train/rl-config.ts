@@ -10,6 +10,16 @@ import { checkTrainerConfig, TrainerConfig } from "./trainer-config.js";
  */
 export const RlConfig = TrainerConfig.extend({
   init: z.string().default("").describe("the SFT policy: a model folder, GGUF or checkpoint (default: models/policy)"),
+  reference: z
+    .string()
+    .default("")
+    .describe("the policy the KL term holds to: a model folder, GGUF or checkpoint (default: the init policy)"),
+  controllersInit: z
+    .string()
+    .default("")
+    .describe(
+      "controllers to start from, at the strength they were made for (`steer extract`'s folder or a policy folder with controllers/; default: zero)",
+    ),
   rewardModel: z
     .string()
     .default("")
@@ -31,6 +41,12 @@ export const RlConfig = TrainerConfig.extend({
   topP: z.number().positive().max(1).default(1).describe("rollout nucleus sampling (1: the full distribution)"),
   clip: z.number().positive().max(1).default(0.2).describe("PPO clip range ε"),
   klCoef: z.number().min(0).default(0.05).describe("β: weight of the per-token k3 KL to the SFT reference"),
+  klSteered: z
+    .boolean()
+    .default(false)
+    .describe(
+      "steer the KL reference with the rollout's controllers too: the KL holds the policy's weights, not the steering, to SFT",
+    ),
   epsMax: z.number().min(0).default(1).describe("controller strength at weight 1: eps_k = epsMax · w_k"),
   controllerScale: z
     .number()

@@ -308,7 +308,9 @@ function layoutBatch(o: RolloutSourceOptions, rollouts: Rollout[]): RlBatch {
   };
   batch.steering = rowSteering(o.controllers, batch, o.policy.config.nLayers);
   batch.logpOld = rowLogProbs(o.policy, batch, batch.steering);
-  batch.logpRef = rowLogProbs(o.reference, batch, undefined);
+  // By default the reference is unsteered, so the KL also charges the controllers' steering; klSteered charges
+  // only the policy's drift from SFT under the same steering (the layout rule then bounds the controllers).
+  batch.logpRef = rowLogProbs(o.reference, batch, cfg.klSteered ? batch.steering : undefined);
   batch.stats = rolloutStats(rollouts, batch, zeroVariance);
   return batch;
 }

@@ -1,12 +1,20 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
-import { createLlama, loadLlamaWeights, loadTokenizer, readLlamaGguf, tensor, tokenLogProbs } from "../engine/index.js";
+import {
+  createLlama,
+  loadLlamaWeights,
+  loadTokenizer,
+  readLlamaGguf,
+  tensor,
+  tokenLogProbs,
+  writeLlamaGguf,
+} from "../engine/index.js";
 import { DIMENSIONS } from "../idea/index.js";
 import { isLocalModel, openLlama } from "../llm/index.js";
-import { readControlVectorGguf } from "../steer/index.js";
+import { readControlVectorGguf, writeControlVectorGguf } from "../steer/index.js";
 import { resumeVersusWhole, tempDir, writeSftDataset, writeTinyBaseModel } from "../testing/index.js";
 import { readMetrics, resolveRlConfig, rlStage, train, trainRl } from "./index.js";
 
@@ -150,4 +158,60 @@ test("with one update per batch, sentence credit (macro actions) trains exactly 
     });
     assert.ok(maxDiff < 1e-5, `${name}: ${maxDiff}`);
   }
+});
+
+test("train rl --controllers-init starts from a set's directions at its strength; --reference and --kl-steered set what the KL holds to", async (t) => {
+  const { dir, modelDir, config } = await fixture(t);
+  // A controller set as `steer extract` writes it: one direction per layer from 1, and its strength at weight 1.
+  const D = readLlamaGguf(join(modelDir, "model.gguf")).config.dModel;
+  const set = join(dir, "contrast");
+  mkdirSync(set);
+  const source = DIMENSIONS.map((_, k) => Float32Array.from({ length: D }, (_, j) => Math.sin(j + 3 * k + 1)));
+  DIMENSIONS.forEach((d, k) => {
+    writeControlVectorGguf(join(set, `${d}.gguf`), [undefined, source[k]], { modelHint: "test" });
+  });
+  writeFileSync(join(set, "controllers.json"), JSON.stringify({ epsMax: 0.5 }));
+  // A reference unlike the init policy (its weights scaled), with the same shape and tokenizer.
+  const ref = join(dir, "reference");
+  mkdirSync(ref);
+  const g = readLlamaGguf(join(modelDir, "model.gguf"));
+  const tok = loadTokenizer(join(modelDir, "tokenizer.json"));
+  const weights = new Map([...g.weights].map(([k, v]) => [k, v.map((x) => x * 1.5)]));
+  writeLlamaGguf(join(ref, "model.gguf"), {
+    config: g.config,
+    weights,
+    tokenizer: tok.toGgufTokenizer(),
+    fileType: "F32",
+  });
+  copyFileSync(join(modelDir, "tokenizer.json"), join(ref, "tokenizer.json"));
+
+  const run = async (name: string, extra: Partial<typeof config>) => {
+    const out = join(dir, name);
+    const r = await trainRl({
+      config: resolveRlConfig({ ...config, maxSteps: 1, lr: 1e-7, minLr: 1e-8, evalEvery: 1, ...extra }),
+      home: dir,
+      out,
+      command: "test",
+      log: silentLogger,
+    });
+    const kl = readMetrics(join(r.runDir, "metrics.jsonl")).find((x) => x["rl/kl"] !== undefined)?.["rl/kl"];
+    return { out, kl: kl as number };
+  };
+  const started = await run("started", { controllersInit: set, epsMax: 1 });
+  for (const [k, d] of DIMENSIONS.entries()) {
+    // Exported in the units eps multiplies with rl-config's eps-max 1: 0.5 · u, steering as the set did.
+    const v = readControlVectorGguf(join(started.out, "controllers", `${d}.gguf`))[1] as Float32Array;
+    const u = source[k] as Float32Array;
+    const off = Math.max(...v.map((x, j) => Math.abs(x - 0.5 * (u[j] as number))));
+    assert.ok(off < 1e-3, `${d}: ${off} from 0.5 · the set's direction`);
+  }
+  assert.ok(started.kl > 1e-3, `the unsteered reference charges the steering at step 0: ${started.kl}`);
+  const steeredKl = await run("steered-kl", { controllersInit: set, epsMax: 1, klSteered: true });
+  assert.ok(Math.abs(steeredKl.kl) < 1e-6, `a reference steered alike charges nothing at step 0: ${steeredKl.kl}`);
+  const referenced = await run("referenced", { reference: ref });
+  assert.ok(referenced.kl > 1e-3, `KL to a reference unlike the policy at step 0: ${referenced.kl}`);
+  const plain = await run("plain", {});
+  assert.ok(Math.abs(plain.kl) < 1e-6, `KL to the init policy itself at step 0: ${plain.kl}`);
+  const zero = readControlVectorGguf(join(plain.out, "controllers", "novelty.gguf"))[1] as Float32Array;
+  assert.ok(Math.hypot(...zero) < 1e-3, "without --controllers-init the controllers start at zero");
 });

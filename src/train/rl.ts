@@ -6,6 +6,7 @@ import {
   type BpeTokenizer,
   createLlama,
   fromOp,
+  type LlamaConfig,
   type LlamaModel,
   llamaWeights,
   loadLlamaWeights,
@@ -18,7 +19,7 @@ import {
 import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import { SHIPPED_POLICY_PATH } from "../llm/index.js";
 import { createScoreCache, loadRewardModel, type RewardModel, SHIPPED_TRANSFORMER_RM_DIR } from "../reward/index.js";
-import { writeControlVectorGguf } from "../steer/index.js";
+import { type ControllerSet, loadControllerSet, writeControlVectorGguf } from "../steer/index.js";
 import { loadBaseModel } from "./base-model.js";
 import { loadCheckpoint } from "./checkpoint.js";
 import { RlConfig } from "./rl-config.js";
@@ -52,14 +53,15 @@ export function rlStage(o: { home: string; onSetup?: (p: RlParts) => void }): Tr
     name: "rl",
     config: RlConfig,
     setup(cfg, run) {
-      // 1. The policy (trained), its frozen SFT reference, the controllers, the reward models.
+      // 1. The policy (trained), its frozen reference (SFT), the controllers, the reward models.
       const base = loadBaseModel(cfg.init || SHIPPED_POLICY_PATH);
       const tokenizer = loadTokenizer(base.tokenizerPath);
       const policy = createLlama(base.llamaConfig, { seed: cfg.seed });
       loadLlamaWeights(policy, base.weights);
       const reference = createLlama(base.llamaConfig, { seed: cfg.seed });
-      loadLlamaWeights(reference, base.weights);
+      loadLlamaWeights(reference, cfg.reference ? referenceWeights(cfg.reference, base.llamaConfig) : base.weights);
       const controllers = newControllers(base.llamaConfig.nLayers, base.llamaConfig.dModel, cfg.controllerFrom);
+      if (cfg.controllersInit) startControllersFrom(controllers, loadControllerSet(cfg.controllersInit), cfg);
       const reward = loadRewardModel(cfg.rewardModel || SHIPPED_TRANSFORMER_RM_DIR);
       const params = new Map<string, Param>(cfg.frozenPolicy ? [] : [...policy.params]);
       for (const d of DIMENSIONS) for (const [l, v] of controllers[d].entries()) if (v) params.set(ctrlName(d, l), v);
@@ -164,6 +166,41 @@ function newControllers(nLayers: number, dModel: number, from: number): Controll
       ),
     ]),
   ) as Controllers;
+}
+
+/**
+ * Controllers that start where another set steers (e.g. contrast-extracted ones, `steer extract`), so RL refines
+ * directions that already move the ideas instead of learning them from zero. Generation applies epsMax_set · w · u,
+ * RL applies cfg.epsMax · controllerScale · w · v, so v = u · epsMax_set / (cfg.epsMax · controllerScale).
+ */
+function startControllersFrom(c: Controllers, set: ControllerSet, cfg: RlConfig): void {
+  if (cfg.epsMax === 0)
+    throw new ConfigError("--controllers-init needs eps-max > 0", "set --eps-max to 1 (the default)");
+  const scale = set.epsMax / (cfg.epsMax * cfg.controllerScale);
+  for (const d of DIMENSIONS) {
+    const from = set.vectors[d];
+    c[d].forEach((v, l) => {
+      const u = from[l];
+      if (!v || !u) return;
+      if (u.length !== v.data.length)
+        throw new ConfigError(
+          `controllers in ${set.dir} are ${u.length} wide at layer ${l}; the policy's width is ${v.data.length}`,
+          "extract controllers for this policy: `ideasteer steer extract --model-path <its model.gguf>`",
+        );
+      for (let j = 0; j < u.length; j++) v.data[j] = (u[j] as number) * scale;
+    });
+  }
+}
+
+/** The KL reference's weights: another policy of the same shape (e.g. SFT when RL continues from an RL policy). */
+function referenceWeights(path: string, config: LlamaConfig) {
+  const ref = loadBaseModel(path);
+  if (JSON.stringify(ref.llamaConfig) !== JSON.stringify(config))
+    throw new ConfigError(
+      `the reference ${path} is not shaped like the init policy`,
+      "pass a policy of the same base model",
+    );
+  return ref.weights;
 }
 
 /**

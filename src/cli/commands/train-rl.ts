@@ -16,8 +16,11 @@ const RL_FLAGS = configFlags({
   schema: RlConfigSchema,
   fields: {
     init: "<path>",
+    reference: "<path>",
+    controllersInit: "<dir>",
     ...EPISODE_FLAG_FIELDS,
     klCoef: "<x>",
+    klSteered: {},
     clip: "<x>",
     epsMax: "<x>",
     frozenPolicy: {},
@@ -56,6 +59,7 @@ metrics.jsonl: reward per dimension, the weighted reward, KL to the SFT policy, 
 Examples:
   $ ideasteer train rl --max-steps 50 --out ~/.ideasteer/models/policy-rl
   $ ideasteer train rl --max-steps 50 --reward-transform logsigmoid    # a probe: same seed, one change
+  $ ideasteer train rl --init models/policy-rl --reference models/policy --controllers-init models/policy/controllers
   $ ideasteer train rl --resume ~/.ideasteer/runs/rl-20261205-150000`,
     )
     .action(async (flags: RlFlags, self: Command) => {
