@@ -7,6 +7,8 @@ const evaluation = (name: string, independent: boolean, c: [number, number, numb
   independent,
   controllability: { novelty: c[0], feasibility: c[1], effectiveness: c[2] },
   controllabilityCi: {},
+  withinPaper: { novelty: c[0], feasibility: c[1], effectiveness: c[2] },
+  withinPaperCi: {},
   hypervolume: 0,
   hypervolumeCi: null,
   means: [],

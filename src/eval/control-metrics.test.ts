@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createRng } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
-import { controllability, gridMeans, hypervolume3d, paretoFront, simplexGrid } from "./control-metrics.js";
+import {
+  controllability,
+  controllabilityWithinPaper,
+  gridMeans,
+  hypervolume3d,
+  paretoFront,
+  simplexGrid,
+} from "./control-metrics.js";
 
 const s = (novelty: number, feasibility: number, effectiveness: number): Scores => ({
   novelty,
@@ -57,4 +64,26 @@ test("the Pareto front keeps non-dominated points once; controllability is 0 for
   const c = controllability(noisy);
   assert.ok(c.novelty > 0.3 && Math.abs(c.feasibility) < 0.15, JSON.stringify(c));
   assert.deepEqual(gridMeans(obeys, grid), grid);
+});
+
+test("within paper: a small effect of the weights that the spread between papers hides shows once each paper's mean is removed", () => {
+  const grid = simplexGrid();
+  // 30 papers whose base scores spread over 0.1-0.9, each idea moved by only 0.05 · w_k, plus a little noise.
+  const rng = createRng(4);
+  const base = Array.from({ length: 30 }, () => 0.1 + 0.8 * rng.next());
+  const samples = base.flatMap((b, p) =>
+    grid.map((w) => {
+      const scores = Object.fromEntries(DIMENSIONS.map((d) => [d, b + 0.05 * w[d] + 0.005 * rng.normal()])) as Scores;
+      return { paper: p, weights: w, scores };
+    }),
+  );
+  const plain = controllability(samples);
+  const within = controllabilityWithinPaper(samples);
+  for (const d of DIMENSIONS) {
+    assert.ok(plain[d] < 0.3, `${d}: the spread between papers hides the effect (${plain[d]})`);
+    assert.ok(within[d] > 0.9, `${d}: within paper the weights order the scores (${within[d]})`);
+  }
+  // A system that ignores the weights stays at 0 within paper too.
+  const ignores = base.flatMap((b, p) => grid.map((w) => ({ paper: p, weights: w, scores: s(b, b, b) })));
+  assert.deepEqual(controllabilityWithinPaper(ignores), s(0, 0, 0));
 });

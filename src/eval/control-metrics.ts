@@ -34,6 +34,28 @@ export function controllability(samples: readonly ControlSample[]): Scores {
   ) as Scores;
 }
 
+/**
+ * Controllability within paper: the same Spearman after each score has its paper's mean (over that paper's ideas)
+ * taken away. Ideas for one paper differ only in the weights and the sampling, so this reads how far the weights
+ * move an idea, without the spread between papers that the plain figure also has to overcome.
+ */
+export function controllabilityWithinPaper(samples: readonly ControlSample[]): Scores {
+  const sums = new Map<number, { n: number; s: Scores }>();
+  for (const x of samples) {
+    const m = sums.get(x.paper) ?? { n: 0, s: { novelty: 0, feasibility: 0, effectiveness: 0 } };
+    m.n++;
+    for (const d of DIMENSIONS) m.s[d] += x.scores[d];
+    sums.set(x.paper, m);
+  }
+  return controllability(
+    samples.map((x) => {
+      const m = sums.get(x.paper) as { n: number; s: Scores };
+      const scores = Object.fromEntries(DIMENSIONS.map((d) => [d, x.scores[d] - m.s[d] / m.n])) as Scores;
+      return { ...x, scores };
+    }),
+  );
+}
+
 /** The points no other point beats on every dimension (ties kept once). */
 export function paretoFront(points: readonly Scores[]): Scores[] {
   const dominates = (a: Scores, b: Scores) =>

@@ -10,6 +10,7 @@ import { calibrationSvg } from "./calibration-svg.js";
 import {
   type ControlSample,
   controllability,
+  controllabilityWithinPaper,
   gridMeans,
   hypervolume3d,
   paretoFront,
@@ -50,6 +51,9 @@ export type SystemEvaluation = {
   independent: boolean;
   controllability: Scores;
   controllabilityCi: Record<string, Interval | null>;
+  /** The same with each score less its paper's mean: the weights' effect without the spread between papers. */
+  withinPaper: Scores;
+  withinPaperCi: Record<string, Interval | null>;
   hypervolume: number;
   hypervolumeCi: Interval | null;
   means: Scores[]; // per grid point
@@ -153,21 +157,33 @@ function figures(
   const papers = [...new Set(samples.map((s) => s.paper))];
   const byPaper = new Map(papers.map((p) => [p, samples.filter((s) => s.paper === p)]));
   const rng = createRng(o.seed);
-  const draws = { hv: [] as number[], ...Object.fromEntries(DIMENSIONS.map((d) => [d, [] as number[]])) } as Record<
-    string,
-    number[]
-  >;
+  const draws = {
+    hv: [] as number[],
+    ...Object.fromEntries(
+      DIMENSIONS.flatMap((d) => [
+        [d, [] as number[]],
+        [`within/${d}`, [] as number[]],
+      ]),
+    ),
+  } as Record<string, number[]>;
   for (let r = 0; r < o.resamples; r++) {
     const drawn = papers.flatMap(() => byPaper.get(papers[rng.int(papers.length)] as number) ?? []);
     (draws.hv as number[]).push(hypervolume3d(gridMeans(drawn, grid), o.reference));
     const c = controllability(drawn);
-    for (const d of DIMENSIONS) (draws[d] as number[]).push(c[d]);
+    // A paper drawn twice keeps its id, so its mean is the same as once: centring reads the draw correctly.
+    const w = controllabilityWithinPaper(drawn);
+    for (const d of DIMENSIONS) {
+      (draws[d] as number[]).push(c[d]);
+      (draws[`within/${d}`] as number[]).push(w[d]);
+    }
   }
   return {
     evaluator: ev.name,
     independent: ev.independent,
     controllability: controllability(samples),
     controllabilityCi: Object.fromEntries(DIMENSIONS.map((d) => [d, percentileInterval(draws[d] as number[])])),
+    withinPaper: controllabilityWithinPaper(samples),
+    withinPaperCi: Object.fromEntries(DIMENSIONS.map((d) => [d, percentileInterval(draws[`within/${d}`] as number[])])),
     hypervolume: hypervolume3d(means, o.reference),
     hypervolumeCi: percentileInterval(draws.hv as number[]),
     means,
@@ -224,6 +240,8 @@ function renderControlReport(
     "",
     "**Controllability** = Spearman between the requested weight w_k and the realised score k over individual ideas (0: the weights do nothing).",
     "",
+    "**Within paper**: the same Spearman after each score has its paper's mean taken away. Papers differ in how well their ideas score whatever the weights; this figure leaves that spread out and reads how far the weights move one paper's ideas.",
+    "",
     "**Hypervolume** compares the systems that steer with each other. A system that ignores the weights puts all 15 grid means at one point (its hypervolume is one box), and the grid means of noisy samples spread apart, which enlarges a union of boxes by itself (the bootstrap, which duplicates papers, more so). An idea that failed to come out in the layout counts as 0 on every dimension.",
     "",
   ];
@@ -238,6 +256,13 @@ function renderControlReport(
       const x = r.byEvaluator[e] as SystemEvaluation;
       lines.push(
         `| ${r.name} | ${r.ideas} (${r.failed}) | ${DIMENSIONS.map((d) => `${f3(x.controllability[d])}${ci(x.controllabilityCi[d])}`).join(" | ")} | ${f3(x.hypervolume)}${ci(x.hypervolumeCi)} | ${f3(x.weightedReward)} |`,
+      );
+    }
+    lines.push("", "| system | within paper: novelty | feasibility | effectiveness |", "|---|---|---|---|");
+    for (const r of results) {
+      const x = r.byEvaluator[e] as SystemEvaluation;
+      lines.push(
+        `| ${r.name} | ${DIMENSIONS.map((d) => `${f3(x.withinPaper[d])}${ci(x.withinPaperCi[d])}`).join(" | ")} |`,
       );
     }
     lines.push("");

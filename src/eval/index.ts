@@ -6,6 +6,7 @@ export { type CalibrationPanel, calibrationSvg } from "./calibration-svg.js";
 export {
   type ControlSample,
   controllability,
+  controllabilityWithinPaper,
   gridMeans,
   hypervolume3d,
   paretoFront,
