@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
-import { ConfigError, createRng } from "../core/index.js";
+import { ConfigError, createRng, NotFoundError } from "../core/index.js";
 import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../reward/index.js";
 import { initDecoder, saveDecoder } from "../steer/index.js";
 import { tempDir, writeTinyControllers } from "../testing/index.js";
-import { controlOptions } from "./idea-generation.js";
+import { controlOptions, defaultPolicyPath } from "./idea-generation.js";
 
 const score = async (texts: string[]) => texts.map(() => ({ novelty: 0.5, feasibility: 0.5, effectiveness: 0.5 }));
 const weights = { novelty: 0.5, feasibility: 0.25, effectiveness: 0.25 };
@@ -62,4 +63,24 @@ test("dynamic control feeds the decoder the scores of the reward model it was tr
   // Best-of-K selects by the ranking model.
   await controlOptions("best-of-k", base).bestOfK?.score(texts);
   assert.equal(rankingCalls, 1);
+});
+
+test("the default policy: the home's RL policy, then the home's SFT policy, then the shipped RL policy, then SFT", (t) => {
+  const dir = tempDir(t);
+  const put = (path: string) => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, "");
+    return path;
+  };
+  const shippedRl = join(dir, "shipped", "policy-rl", "model.gguf");
+  const shippedSft = put(join(dir, "shipped", "policy", "model.gguf"));
+  const home = join(dir, "home");
+  assert.throws(() => defaultPolicyPath(home, [shippedRl]), NotFoundError, "nothing anywhere");
+  assert.equal(defaultPolicyPath(home, [shippedRl, shippedSft]), shippedSft, "only the shipped SFT policy");
+  put(shippedRl);
+  assert.equal(defaultPolicyPath(home, [shippedRl, shippedSft]), shippedRl, "the shipped RL policy before SFT");
+  const homeSft = put(join(home, "models", "policy", "model.gguf"));
+  assert.equal(defaultPolicyPath(home, [shippedRl, shippedSft]), homeSft, "the user's own policy first");
+  const homeRl = put(join(home, "models", "policy-rl", "model.gguf"));
+  assert.equal(defaultPolicyPath(home, [shippedRl, shippedSft]), homeRl, "the user's RL policy before their SFT one");
 });

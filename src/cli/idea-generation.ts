@@ -11,7 +11,7 @@ import {
   type SourcePaper,
 } from "../ideas/index.js";
 import { DenseIndex, PaperStore, relatedPapers } from "../library/index.js";
-import { type LlmBackend, SHIPPED_POLICY_PATH } from "../llm/index.js";
+import { type LlmBackend, SHIPPED_POLICY_PATH, SHIPPED_RL_POLICY_PATH } from "../llm/index.js";
 import {
   createScoreCache,
   loadRewardModel,
@@ -23,19 +23,25 @@ import {
 import { loadControllerSet, loadDecoder, type SentenceDecoder, staticSteering } from "../steer/index.js";
 import type { CliContext } from "./context.js";
 
-/** builtin with no model path generates with the SFT policy (the home's, then the shipped one). */
+/**
+ * The policy builtin generates with when no model path is given: the home's RL policy, else the home's SFT policy,
+ * else the shipped RL policy (its ideas score higher at every weight and its controllers steer:
+ * docs/reports/control-rl2.md), else the shipped SFT policy.
+ */
+export function defaultPolicyPath(home: string, shipped = [SHIPPED_RL_POLICY_PATH, SHIPPED_POLICY_PATH]): string {
+  const candidates = [join(home, "models", "policy-rl", "model.gguf"), join(home, "models", "policy", "model.gguf")];
+  candidates.push(...shipped);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found)
+    throw new NotFoundError("policy", candidates.join(" or "), "train one with `ideasteer train sft` and export it");
+  return found;
+}
+
+/** builtin with no model path generates with the default policy (defaultPolicyPath). */
 export function withPolicyDefault(ctx: CliContext): CliContext {
   const { llm } = ctx.config;
   if (llm.backend !== "builtin" || llm.modelPath) return ctx;
-  const candidates = [join(ctx.config.home, "models", "policy", "model.gguf"), SHIPPED_POLICY_PATH];
-  const modelPath = candidates.find((p) => existsSync(p));
-  if (!modelPath)
-    throw new NotFoundError(
-      "SFT policy",
-      candidates.join(" or "),
-      "train one with `ideasteer train sft` and export it",
-    );
-  return { ...ctx, config: { ...ctx.config, llm: { ...llm, modelPath } } };
+  return { ...ctx, config: { ...ctx.config, llm: { ...llm, modelPath: defaultPolicyPath(ctx.config.home) } } };
 }
 
 /** The library as generation reads it: the paper store and, once `library index` has built it, the dense index. */

@@ -34,7 +34,7 @@ export {
   openAiOptionsFor,
   openOpenAi,
 } from "./openai/index.js";
-export { SHIPPED_MODEL_PATH, SHIPPED_POLICY_PATH } from "./shipped-model.js";
+export { SHIPPED_MODEL_PATH, SHIPPED_POLICY_PATH, SHIPPED_RL_POLICY_PATH } from "./shipped-model.js";
 
 export const BACKEND_NAMES = ["builtin", "llama", "openai"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];

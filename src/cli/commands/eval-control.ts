@@ -6,7 +6,13 @@ import { newestDataset } from "../../datasets/index.js";
 import { type ControlEvaluator, type ControlSystem, evalControl, sftSourcePapers } from "../../eval/index.js";
 import type { Scores } from "../../idea/index.js";
 import { generateIdeas } from "../../ideas/index.js";
-import { isLocalModel, openLlama, SHIPPED_MODEL_PATH, SHIPPED_POLICY_PATH } from "../../llm/index.js";
+import {
+  isLocalModel,
+  openLlama,
+  SHIPPED_MODEL_PATH,
+  SHIPPED_POLICY_PATH,
+  SHIPPED_RL_POLICY_PATH,
+} from "../../llm/index.js";
 import {
   createScoreCache,
   loadRewardModel,
@@ -37,7 +43,7 @@ type EvalControlFlags = {
 };
 
 // The LDC ablation on the shipped models: the base model prompted, SFT, and the RL policy bare, static and dynamic.
-const RL_POLICY = join(dirname(SHIPPED_POLICY_PATH), "..", "policy-rl", "model.gguf");
+const RL_POLICY = SHIPPED_RL_POLICY_PATH;
 const SFT_CONTROLLERS = join(dirname(SHIPPED_POLICY_PATH), "controllers");
 const DEFAULT_SYSTEMS = [
   `prompting=${SHIPPED_MODEL_PATH}:none`,

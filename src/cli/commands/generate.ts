@@ -154,7 +154,8 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
   addLlmOptions(cmd).addHelpText(
     "after",
     `
-The builtin backend runs ideasteer's shipped SFT policy (models/policy): a small demonstration model.
+The builtin backend runs ideasteer's shipped RL policy (models/policy-rl, with its controllers and decoder): a small
+demonstration model.
 Real models: --backend llama --model-path <instruct model .gguf>, or --backend openai --base-url <server>/v1.
 
 Examples:

@@ -73,7 +73,7 @@ Examples:
   $ IDEASTEER_SERVER_TOKEN=s3cret ideasteer serve --host 0.0.0.0   # beyond loopback a token is required`,
     )
     .action(async (flags: ServeFlags, cmd: Command) => {
-      // builtin serves the SFT policy, so /api/ideas generates with the model trained for it.
+      // builtin serves the shipped policy, so /api/ideas generates with the model trained for it.
       const ctx = withPolicyDefault(
         contextFor(cmd, { ...llmFlagValues(flags), ...configFlagValues(SERVE_FLAGS, flags) }),
       );
