@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError, NotFoundError } from "../core/index.js";
-import type { Scores } from "../idea/index.js";
+import { DIMENSIONS, type Scores } from "../idea/index.js";
 import {
   type GenerateIdeasOptions,
   generateIdeas,
@@ -93,6 +93,27 @@ export function modelHashes(ctx: CliContext, rewardDir: string, lora?: string): 
   };
   if (lora) models.lora = modelHash(lora);
   return models;
+}
+
+/**
+ * Content hashes of what steered an idea besides the policy: the controllers (static or dynamic), and under dynamic
+ * control the decoder and the reward model whose scores it reads (additive keys of DESIGN §9's `models`).
+ */
+export function controlHashes(
+  control: Pick<GenerateIdeasOptions, "steering" | "dynamic">,
+  controllersDir?: string,
+): Record<string, string> {
+  const folder = controllersDir && (control.steering || control.dynamic) ? controllerFolder(controllersDir) : undefined;
+  if (!folder) return {};
+  const hashes: Record<string, string> = { controllers: modelHash(DIMENSIONS.map((d) => join(folder, `${d}.gguf`))) };
+  const decoderPath = control.dynamic ? decoderFile(controllersDir as string) : undefined;
+  if (control.dynamic && decoderPath) {
+    hashes.decoder = modelHash(decoderPath);
+    hashes.decoderReward = modelHash(
+      join(control.dynamic.decoder.rewardModel ?? SHIPPED_TRANSFORMER_RM_DIR, "model.json"),
+    );
+  }
+  return hashes;
 }
 
 /** Sampling as `generate` defaults to it (and `serve` uses for /api/ideas). */
@@ -224,7 +245,6 @@ export function availableControls(dir: string | undefined, local: boolean): Excl
 const controllerFolder = (dir: string) =>
   [dir, join(dir, "controllers")].find((d) => existsSync(join(d, "novelty.gguf")));
 
-/** The sentence-level decoder beside a model's controllers, if there is one. */
 /** The sentence-level decoder beside the controllers in `dir` (its controllers/ or itself), if any. */
 export const decoderFile = (dir: string): string | undefined =>
   [join(dir, "controllers", "decoder.json"), join(dir, "decoder.json")].find((p) => existsSync(p));

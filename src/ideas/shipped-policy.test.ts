@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DIMENSIONS, parseIdea } from "../idea/index.js";
-import { SHIPPED_POLICY_PATH } from "../llm/index.js";
+import { SHIPPED_POLICY_PATH, SHIPPED_RL_POLICY_PATH } from "../llm/index.js";
 import { runCli, tempDir } from "../testing/index.js";
+import { modelHash } from "./model-hash.js";
 
 const PAPER = fileURLToPath(new URL("../../examples/paper.json", import.meta.url));
 const LISTING = fileURLToPath(new URL("../../examples/listing.txt", import.meta.url));
@@ -14,7 +15,7 @@ const SKIP = existsSync(SHIPPED_POLICY_PATH) ? false : `no shipped policy at ${S
 const generate = (home: string, seed: string) =>
   runCli(home, ["generate", "--paper-file", PAPER, "-n", "4", "--json", "--seed", seed]);
 
-test("on a fresh machine (empty home), the shipped policy writes 4 well-formed, scored ideas for the example paper; same seed, same ideas", {
+test("on a fresh machine (empty home), the shipped policy writes 4 well-formed, scored ideas for the example paper; same seed, same ideas; the models named", {
   skip: SKIP,
 }, (t) => {
   const home = join(tempDir(t), "empty-home");
@@ -32,6 +33,20 @@ test("on a fresh machine (empty home), the shipped policy writes 4 well-formed, 
   }
   assert.equal(new Set(rows.map((r) => r.text)).size, 4, "four different ideas");
   assert.equal(generate(home, "7").stdout, a.stdout, "same seed, same output");
+  // The default is the RL policy under dynamic control: the idea names the policy, its controllers, its decoder and
+  // the reward model the decoder reads, besides the reward model that scored it.
+  const rl = dirname(SHIPPED_RL_POLICY_PATH);
+  const models = (JSON.parse(a.stdout.split("\n")[0] as string) as { models: Record<string, string> }).models;
+  assert.deepEqual(models, {
+    policy: modelHash(SHIPPED_RL_POLICY_PATH),
+    reward: modelHash(join(rl, "..", "reward", "model.json")),
+    controllers: modelHash(DIMENSIONS.map((d) => join(rl, "controllers", `${d}.gguf`))),
+    decoder: modelHash(join(rl, "controllers", "decoder.json")),
+    decoderReward: modelHash(join(rl, "..", "reward", "transformer", "model.json")),
+  });
+  const bare = runCli(home, ["generate", "--paper-file", PAPER, "-n", "1", "--json", "--control", "none"]);
+  assert.equal(bare.status, 0, bare.stderr);
+  assert.deepEqual(Object.keys((JSON.parse(bare.stdout) as { models: object }).models), ["policy", "reward"]);
 });
 
 test("a paper-listing page works as the paper file: --paper-index picks the paper", { skip: SKIP }, (t) => {

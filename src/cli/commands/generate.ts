@@ -26,6 +26,7 @@ import { isLocalModel, type LlmBackend, openBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
 import {
+  controlHashes,
   controlOptions,
   embedTexts,
   type LibraryHandle,
@@ -181,14 +182,16 @@ async function generateFor(ctx: CliContext, flags: GenerateFlags, weights: Score
   const rewardDir = flags.rewardModel ?? SHIPPED_REWARD_MODEL_DIR;
   const rewardModel = loadRewardModel(rewardDir);
   const scoreCache = createScoreCache();
+  const controllersDir =
+    flags.controllers ?? (ctx.config.llm.modelPath ? dirname(ctx.config.llm.modelPath) : undefined);
   const control = controlOptions(flags.control, {
-    controllersDir: flags.controllers ?? (ctx.config.llm.modelPath ? dirname(ctx.config.llm.modelPath) : undefined),
+    controllersDir,
     openai: ctx.config.llm.backend === "openai",
     bestOf: flags.bestOf,
     weights,
     score: (texts) => scoreIdeas(texts, { model: rewardModel, cache: scoreCache }),
   });
-  const models = modelHashes(ctx, rewardDir, flags.lora);
+  const models = { ...modelHashes(ctx, rewardDir, flags.lora), ...controlHashes(control, controllersDir) };
   await withBackend(ctx, async (backend) => {
     if (flags.lora) {
       if (!isLocalModel(backend))
