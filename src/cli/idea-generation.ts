@@ -96,25 +96,27 @@ export function modelHashes(ctx: CliContext, rewardDir: string, lora?: string): 
 }
 
 /**
- * Content hashes of what steered an idea besides the policy: the controllers (static or dynamic), and under dynamic
- * control the decoder and the reward model whose scores it reads (additive keys of DESIGN §9's `models`).
+ * Content hashes of what steered an idea besides the policy, for the control mode that ran: the controllers (static
+ * or dynamic), and under dynamic control the decoder and the reward model whose scores it reads (additive keys of
+ * DESIGN §9's `models`).
  */
-export function controlHashes(
-  control: Pick<GenerateIdeasOptions, "steering" | "dynamic">,
-  controllersDir?: string,
-): Record<string, string> {
-  const folder = controllersDir && (control.steering || control.dynamic) ? controllerFolder(controllersDir) : undefined;
+export function controlHashes(mode: string, controllersDir?: string): Record<string, string> {
+  const folder =
+    controllersDir && (mode === "static" || mode === "dynamic") ? controllerFolder(controllersDir) : undefined;
   if (!folder) return {};
   const hashes: Record<string, string> = { controllers: modelHash(DIMENSIONS.map((d) => join(folder, `${d}.gguf`))) };
-  const decoderPath = control.dynamic ? decoderFile(controllersDir as string) : undefined;
-  if (control.dynamic && decoderPath) {
+  const decoderPath = mode === "dynamic" ? decoderFile(controllersDir as string) : undefined;
+  if (decoderPath) {
     hashes.decoder = modelHash(decoderPath);
-    hashes.decoderReward = modelHash(
-      join(control.dynamic.decoder.rewardModel ?? SHIPPED_TRANSFORMER_RM_DIR, "model.json"),
-    );
+    const rm = loadDecoder(decoderPath).rewardModel ?? SHIPPED_TRANSFORMER_RM_DIR;
+    hashes.decoderReward = modelHash(join(rm, "model.json"));
   }
   return hashes;
 }
+
+/** The control mode generateIdeas options carry out (what controlOptions resolved auto to). */
+export const appliedControl = (c: Pick<GenerateIdeasOptions, "steering" | "dynamic" | "bestOfK">): ControlMode =>
+  c.dynamic ? "dynamic" : c.steering ? "static" : c.bestOfK ? "best-of-k" : "none";
 
 /** Sampling as `generate` defaults to it (and `serve` uses for /api/ideas). */
 export const SAMPLING_DEFAULTS = {

@@ -26,6 +26,7 @@ import { isLocalModel, type LlmBackend, openBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
 import {
+  appliedControl,
   controlHashes,
   controlOptions,
   embedTexts,
@@ -191,7 +192,10 @@ async function generateFor(ctx: CliContext, flags: GenerateFlags, weights: Score
     weights,
     score: (texts) => scoreIdeas(texts, { model: rewardModel, cache: scoreCache }),
   });
-  const models = { ...modelHashes(ctx, rewardDir, flags.lora), ...controlHashes(control, controllersDir) };
+  const models = {
+    ...modelHashes(ctx, rewardDir, flags.lora),
+    ...controlHashes(appliedControl(control), controllersDir),
+  };
   await withBackend(ctx, async (backend) => {
     if (flags.lora) {
       if (!isLocalModel(backend))

@@ -5,7 +5,8 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { LlmConfig } from "../../config/index.js";
-import type { IdeaRecord } from "../../ideas/index.js";
+import { DIMENSIONS } from "../../idea/index.js";
+import { type IdeaRecord, modelHash } from "../../ideas/index.js";
 import { openOpenAi } from "../../llm/index.js";
 import {
   runCli,
@@ -84,6 +85,11 @@ test("ideasteer serve: /api/ideas steers with the controllers beside the policy 
   assert.ok(idea.strengths.length > 0, "a strength vector per sentence");
   for (const eps of idea.strengths)
     assert.deepEqual(eps, [0.5, 0.25, 0.25], "eps = eps-max (1) x the normalised weights");
+  // The idea names the controllers that steered it; an unsteered one names only the policy and the reward model.
+  const controllers = DIMENSIONS.map((d) => join(home, "policy", "controllers", `${d}.gguf`));
+  assert.equal(idea.models.controllers, modelHash(controllers));
+  const bare = await post({ control: "none" });
+  assert.deepEqual(Object.keys((bare.body.ideas?.[0] as IdeaRecord).models), ["policy", "reward"]);
 
   // The chat endpoint's extra field: weights steer the answer through the same controllers, set and cleared in
   // one turn (a plain request after a steered one answers as before it).

@@ -13,6 +13,7 @@ import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../
 import { type CliContext, contextFor } from "../context.js";
 import {
   availableControls,
+  controlHashes,
   controlOptions,
   embedTexts,
   type LibraryHandle,
@@ -118,6 +119,7 @@ async function serveUntilInterrupted(
   const turns = createTurns();
   // What /api/ideas can run here: best-of-K on a local model, static and dynamic with controllers (and a decoder).
   const controls = availableControls(controllersDir, isLocalModel(backend));
+  const controlModels = new Map(controls.map((c) => [c, controlHashes(c, controllersDir)]));
   const ideas: IdeasApiDeps = {
     // One generation at a time, shared with /v1: a request's control vector must not reach another's tokens.
     generate: (paper, o) =>
@@ -141,6 +143,7 @@ async function serveUntilInterrupted(
       return p ? { id: p.id, title: p.title, abstract: p.abstract } : null;
     },
     meta: { backend: backend.name, models: modelHashes(opts, opts.rewardDir) },
+    controlModels: (control) => controlModels.get(control) ?? {},
     save: (r, paper) => history.save([{ ...r, run, paper: savedPaper(paper) }])[0] as number,
     embed: (texts) => embedTexts(handle, texts),
   };
