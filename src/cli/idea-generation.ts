@@ -29,8 +29,8 @@ import type { CliContext } from "./context.js";
  * docs/reports/control-rl2.md), else the shipped SFT policy.
  */
 export function defaultPolicyPath(home: string, shipped = [SHIPPED_RL_POLICY_PATH, SHIPPED_POLICY_PATH]): string {
-  const candidates = [join(home, "models", "policy-rl", "model.gguf"), join(home, "models", "policy", "model.gguf")];
-  candidates.push(...shipped);
+  const own = ["policy-rl", "policy"].map((name) => join(home, "models", name, "model.gguf"));
+  const candidates = [...own, ...shipped];
   const found = candidates.find((p) => existsSync(p));
   if (!found)
     throw new NotFoundError("policy", candidates.join(" or "), "train one with `ideasteer train sft` and export it");

@@ -43,15 +43,14 @@ type EvalControlFlags = {
 };
 
 // The LDC ablation on the shipped models: the base model prompted, SFT, and the RL policy bare, static and dynamic.
-const RL_POLICY = SHIPPED_RL_POLICY_PATH;
 const SFT_CONTROLLERS = join(dirname(SHIPPED_POLICY_PATH), "controllers");
 const DEFAULT_SYSTEMS = [
   `prompting=${SHIPPED_MODEL_PATH}:none`,
   `sft=${SHIPPED_POLICY_PATH}:none`,
   ...(existsSync(join(SFT_CONTROLLERS, "novelty.gguf")) ? [`sft+static=${SHIPPED_POLICY_PATH}:static`] : []),
   ...(existsSync(join(SFT_CONTROLLERS, "decoder.json")) ? [`sft+dynamic=${SHIPPED_POLICY_PATH}:dynamic`] : []),
-  ...(existsSync(RL_POLICY)
-    ? ["none", "static", "dynamic"].map((c) => `rl${c === "none" ? "" : `+${c}`}=${RL_POLICY}:${c}`)
+  ...(existsSync(SHIPPED_RL_POLICY_PATH)
+    ? ["none", "static", "dynamic"].map((c) => `rl${c === "none" ? "" : `+${c}`}=${SHIPPED_RL_POLICY_PATH}:${c}`)
     : []),
 ];
 
