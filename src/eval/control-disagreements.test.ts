@@ -13,6 +13,7 @@ const evaluation = (name: string, independent: boolean, c: [number, number, numb
   hypervolumeCi: null,
   means: [],
   front: [],
+  ceiling: { ceiling: 1, pairs: [] },
   weightedReward: 0,
 });
 

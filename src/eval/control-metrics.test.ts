@@ -4,6 +4,7 @@ import { createRng } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
 import {
   controllability,
+  controllabilityCeiling,
   controllabilityWithinPaper,
   gridMeans,
   hypervolume3d,
@@ -86,4 +87,36 @@ test("within paper: a small effect of the weights that the spread between papers
   // A system that ignores the weights stays at 0 within paper too.
   const ignores = base.flatMap((b, p) => grid.map((w) => ({ paper: p, weights: w, scores: s(b, b, b) })));
   assert.deepEqual(controllabilityWithinPaper(ignores), s(0, 0, 0));
+});
+
+test("the ceiling bounds every dimension's controllability at once, and scores that move as one hold it at 0.5", () => {
+  const grid = simplexGrid();
+  const rng = createRng(11);
+  // Scores that mix the requested weight, a quality shared by all three dimensions, and noise, in random amounts.
+  for (let trial = 0; trial < 300; trial++) {
+    const own = rng.next() * 3;
+    const shared = rng.next() * 3;
+    const noise = rng.next();
+    const samples = grid.flatMap((w) =>
+      Array.from({ length: 6 }, (_, p) => {
+        const q = shared * (w.novelty + w.feasibility * rng.next() + rng.next());
+        const score = (d: (typeof DIMENSIONS)[number]) => own * w[d] + q + noise * rng.next();
+        return { paper: p, weights: w, scores: s(score("novelty"), score("feasibility"), score("effectiveness")) };
+      }),
+    );
+    const c = controllability(samples);
+    const { ceiling } = controllabilityCeiling(samples);
+    assert.ok(Math.min(...DIMENSIONS.map((d) => c[d])) <= ceiling + 1e-9, `trial ${trial}: ${ceiling}`);
+  }
+  // Novelty and feasibility scored alike: that pair's score Spearman is 1 and its ceiling ½ √(2 (1 + γ)).
+  const alike = grid.map((w, p) => ({ paper: p, weights: w, scores: s(w.effectiveness, w.effectiveness, w.novelty) }));
+  const nf = controllabilityCeiling(alike).pairs.find((x) => x.pair.join() === "novelty,feasibility");
+  assert.ok(nf && Math.abs(nf.scoreRho - 1) < 1e-12);
+  assert.ok(Math.abs(nf.weightRho + 0.5) < 0.05, `grid weights: Spearman ${nf.weightRho}`);
+  assert.ok(Math.abs(nf.ceiling - Math.sqrt(2 * (1 + nf.weightRho)) / 2) < 1e-12);
+  assert.ok(nf.ceiling < 0.55);
+  assert.equal(controllabilityCeiling(alike).ceiling, nf.ceiling, "the tightest pair caps all three");
+  // Scores that follow the weights exactly leave room for a perfect score on every dimension.
+  const exact = grid.map((w, p) => ({ paper: p, weights: w, scores: w }));
+  assert.ok(controllabilityCeiling(exact).ceiling > 0.999);
 });

@@ -1,4 +1,4 @@
-import { DIMENSIONS, type Scores } from "../idea/index.js";
+import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
 import { spearmanRho } from "./rank-metrics.js";
 
 /**
@@ -104,4 +104,34 @@ export function gridMeans(samples: readonly ControlSample[], grid: readonly Scor
       DIMENSIONS.map((d) => [d, at.reduce((a, s) => a + s.scores[d], 0) / Math.max(1, at.length)]),
     ) as Scores;
   });
+}
+
+/** Two dimensions, the Spearman of their requested weights (γ) and of their realised scores (ρ), and the ceiling. */
+export type PairCeiling = { pair: [Dimension, Dimension]; weightRho: number; scoreRho: number; ceiling: number };
+
+/**
+ * How high controllability can go on every dimension at once, given how alike the ideas' scores are. Spearman is
+ * Pearson on ranks, so the ranks of (w_j, w_k, s_j, s_k) have a positive semi-definite correlation matrix with
+ * corr(w_j, w_k) = γ, corr(s_j, s_k) = ρ and controllabilities c_j, c_k. Averaging a solution with its j <-> k mirror
+ * keeps it feasible, and in the sum/difference basis the matrix splits into two 2 x 2 blocks, so
+ *   min(c_j, c_k) <= ½ [ √((1 + γ)(1 + ρ)) + √((1 − γ)(1 − ρ)) ]
+ * On the 15-point grid γ = −0.5: scores that move as one (ρ = 1) cap both at 0.5; ρ = 0.93 at 0.65; 0.8 on both
+ * needs ρ below 0.69. The ceiling is the smallest pair's bound: no system whose ideas' scores correlate like
+ * these can reach more on all three dimensions, however well it steers.
+ */
+export function controllabilityCeiling(samples: readonly ControlSample[]): { ceiling: number; pairs: PairCeiling[] } {
+  const pairs: PairCeiling[] = [];
+  for (const [i, a] of DIMENSIONS.entries())
+    for (const b of DIMENSIONS.slice(i + 1)) {
+      const rho = (f: (x: ControlSample) => Scores) =>
+        spearmanRho(
+          samples.map((x) => f(x)[a]),
+          samples.map((x) => f(x)[b]),
+        ) ?? 0;
+      const g = rho((x) => x.weights);
+      const r = rho((x) => x.scores);
+      const ceiling = Math.min(1, (Math.sqrt((1 + g) * (1 + r)) + Math.sqrt((1 - g) * (1 - r))) / 2);
+      pairs.push({ pair: [a, b], weightRho: g, scoreRho: r, ceiling });
+    }
+  return { ceiling: Math.min(...pairs.map((p) => p.ceiling)), pairs };
 }

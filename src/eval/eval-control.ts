@@ -10,9 +10,11 @@ import { calibrationSvg } from "./calibration-svg.js";
 import {
   type ControlSample,
   controllability,
+  controllabilityCeiling,
   controllabilityWithinPaper,
   gridMeans,
   hypervolume3d,
+  type PairCeiling,
   paretoFront,
   simplexGrid,
 } from "./control-metrics.js";
@@ -54,6 +56,8 @@ export type SystemEvaluation = {
   /** The same with each score less its paper's mean: the weights' effect without the spread between papers. */
   withinPaper: Scores;
   withinPaperCi: Record<string, Interval | null>;
+  /** The most controllability all three dimensions could reach together, given how alike the ideas' scores are. */
+  ceiling: { ceiling: number; pairs: PairCeiling[] };
   hypervolume: number;
   hypervolumeCi: Interval | null;
   means: Scores[]; // per grid point
@@ -184,6 +188,7 @@ function figures(
     controllabilityCi: Object.fromEntries(DIMENSIONS.map((d) => [d, percentileInterval(draws[d] as number[])])),
     withinPaper: controllabilityWithinPaper(samples),
     withinPaperCi: Object.fromEntries(DIMENSIONS.map((d) => [d, percentileInterval(draws[`within/${d}`] as number[])])),
+    ceiling: controllabilityCeiling(samples),
     hypervolume: hypervolume3d(means, o.reference),
     hypervolumeCi: percentileInterval(draws.hv as number[]),
     means,
@@ -240,6 +245,8 @@ function renderControlReport(
     "",
     "**Controllability** = Spearman between the requested weight w_k and the realised score k over individual ideas (0: the weights do nothing).",
     "",
+    "**Ceiling**: the most controllability the three dimensions can reach together when the ideas' scores correlate as they do (Spearman between dimensions over the ideas; `controllabilityCeiling`). Scores that move as one cap it at 0.5 on this grid; 0.8 on every dimension needs every pair below about 0.69.",
+    "",
     "**Within paper**: the same Spearman after each score has its paper's mean taken away. Papers differ in how well their ideas score whatever the weights; this figure leaves that spread out and reads how far the weights move one paper's ideas.",
     "",
     "**Hypervolume** compares the systems that steer with each other. A system that ignores the weights puts all 15 grid means at one point (its hypervolume is one box), and the grid means of noisy samples spread apart, which enlarges a union of boxes by itself (the bootstrap, which duplicates papers, more so). An idea that failed to come out in the layout counts as 0 on every dimension.",
@@ -265,11 +272,25 @@ function renderControlReport(
         `| ${r.name} | ${DIMENSIONS.map((d) => `${f3(x.withinPaper[d])}${ci(x.withinPaperCi[d])}`).join(" | ")} |`,
       );
     }
+    lines.push("", ...ceilingTable(results, e));
     lines.push("");
   }
   lines.push(...disagreements(results, evaluators), `![response curves](${svgName})`, "");
   if (versusSvg) lines.push(...versusSection(results, o), `![w · score per grid point](${versusSvg})`, "");
   return lines.join("\n");
+}
+
+/** Per system: how alike its ideas' scores are under evaluator e, and the controllability that caps. */
+function ceilingTable(results: SystemResult[], e: number): string[] {
+  const first = results[0]?.byEvaluator[e]?.ceiling.pairs ?? [];
+  return [
+    `| system | ${first.map((p) => `score Spearman ${p.pair.join("-")}`).join(" | ")} | ceiling on all three |`,
+    `|---|${first.map(() => "---:|").join("")}---:|`,
+    ...results.map((r) => {
+      const c = (r.byEvaluator[e] as SystemEvaluation).ceiling;
+      return `| ${r.name} | ${c.pairs.map((p) => f3(p.scoreRho)).join(" | ")} | ${f3(c.ceiling)} |`;
+    }),
+  ];
 }
 
 /** Per system and evaluator: the 15 grid points, the baseline's and the system's w · score, the difference. */

@@ -74,6 +74,8 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   assert.match(report, /\| sft \| 30 \(0\) \| 0\.000( \[[^\]]*\])? \| 0\.000/);
   assert.match(report, /\| static \| 30 \(\d+\) \|/);
   assert.match(report, /\| dynamic \| 30 \(\d+\) \|/);
+  assert.match(report, /\| system \| score Spearman novelty-feasibility \| .* \| ceiling on all three \|/);
+  assert.match(report, /^\| dynamic( \| -?\d\.\d{3}){3} \| \d\.\d{3} \|$/m, "a ceiling row per system");
   assert.match(readFileSync(join(out, "control-response.svg"), "utf8"), /^<svg/);
   // Every other system against the baseline at each of the 15 grid points, under each evaluator.
   assert.match(report, /## Against sft, grid point by grid point/);
