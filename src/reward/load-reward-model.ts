@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { CorruptFileError, NotFoundError } from "../core/index.js";
 import { ENSEMBLE_RM_FORMAT, loadEnsembleRewardModel } from "./ensemble-reward.js";
@@ -41,16 +41,20 @@ function peekFormat(path: string): string | null {
       "pass a folder holding model.json, or omit --model for the shipped one",
     );
   }
+  let head: string;
   try {
     const buf = Buffer.alloc(256);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return (
-      buf
-        .subarray(0, n)
-        .toString("utf8")
-        .match(/^\{"format":"([^"]+)"/)?.[1] ?? null
-    );
+    head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString("utf8");
   } finally {
     closeSync(fd);
+  }
+  const found = head.match(/^\s*\{\s*"format"\s*:\s*"([^"]+)"/)?.[1];
+  if (found !== undefined) return found;
+  // Re-indented or reordered by hand: parse it whole once.
+  try {
+    const format = (JSON.parse(readFileSync(path, "utf8")) as { format?: unknown }).format;
+    return typeof format === "string" ? format : null;
+  } catch {
+    return null;
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../testing/index.js";
@@ -144,4 +144,9 @@ test("loadRewardModel opens the shipped models by their format and names what is
   assert.throws(() => loadRewardModel(dir), /reward model not found: .*model\.json/);
   writeFileSync(join(dir, "model.json"), '{"format":"ideasteer-reward-unknown"}');
   assert.throws(() => loadRewardModel(dir), /unknown reward-model format "ideasteer-reward-unknown"/);
+  // A model.json re-indented by hand, its keys reordered, still opens.
+  const file = JSON.parse(readFileSync(join(SHIPPED_TFIDF_MODEL_DIR, "model.json"), "utf8"));
+  const { format, ...rest } = file;
+  writeFileSync(join(dir, "model.json"), JSON.stringify({ ...rest, format }, null, 2));
+  assert.equal(loadRewardModel(dir).name, "tfidf-ridge");
 });
