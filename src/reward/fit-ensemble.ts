@@ -31,21 +31,7 @@ export async function fitEnsemble(
   o: FitEnsembleOptions,
 ): Promise<{ path: string; shares: Scores; metrics: Record<string, number | null> }> {
   if (members.length !== 2) throw new Error("an ensemble mixes exactly two reward models");
-  const texts = [...new Set(DIMENSIONS.flatMap((d) => val[d].map((p) => p.text)))];
-  const scoresOf = async (m: RewardModel) => {
-    const out = new Map<string, Scores>();
-    for (let i = 0; i < texts.length; i += 256) {
-      const part = texts.slice(i, i + 256);
-      const scores = await scoreIdeas(part, { model: m });
-      for (const [k, s] of scores.entries()) out.set(part[k] as string, s);
-    }
-    return out;
-  };
-  const per: Map<string, Scores>[] = [];
-  for (const m of members) {
-    o.log.info(`scoring ${texts.length} validation texts with ${m.model.name}`);
-    per.push(await scoresOf(m.model));
-  }
+  const per = await validationScores(members, val, o.log);
   const steps = o.steps ?? 10;
   const shares = {} as Scores;
   const reference = {} as Record<Dimension, number[]>;
@@ -90,3 +76,63 @@ export async function fitEnsemble(
 
 // One member's weight, the same on every dimension (the mix for dimension d reads only its own entry).
 const share = (a: number): Scores => ({ novelty: a, feasibility: a, effectiveness: a });
+
+/** Each member's scores of every validation text (each dimension's papers), by text. */
+async function validationScores(
+  members: readonly { model: RewardModel }[],
+  val: Record<Dimension, LabelledPaper[]>,
+  log: Logger,
+): Promise<Map<string, Scores>[]> {
+  const texts = [...new Set(DIMENSIONS.flatMap((d) => val[d].map((p) => p.text)))];
+  const per: Map<string, Scores>[] = [];
+  for (const m of members) {
+    log.info(`scoring ${texts.length} validation texts with ${m.model.name}`);
+    const out = new Map<string, Scores>();
+    for (let i = 0; i < texts.length; i += 256) {
+      const part = texts.slice(i, i + 256);
+      const scores = await scoreIdeas(part, { model: m.model });
+      for (const [k, sc] of scores.entries()) out.set(part[k] as string, sc);
+    }
+    per.push(out);
+  }
+  return per;
+}
+
+/**
+ * Three reward models, one per dimension, as one: dimension k is read from member k alone (novelty, feasibility,
+ * effectiveness order), mapped to a percentile among that member's validation scores. Separate models (LDC
+ * trains three) keep the three scores apart; a shared backbone pulls them towards one "better paper" quality.
+ */
+export async function composePerDimension(
+  members: readonly { model: RewardModel; dir: string }[],
+  val: Record<Dimension, LabelledPaper[]>,
+  o: Omit<FitEnsembleOptions, "steps">,
+): Promise<{ path: string; metrics: Record<string, number | null> }> {
+  if (members.length !== DIMENSIONS.length)
+    throw new Error(`a per-dimension ensemble takes ${DIMENSIONS.length} reward models, one per dimension`);
+  const per = await validationScores(members, val, o.log);
+  const reference = {} as Record<Dimension, number[]>;
+  const metrics: Record<string, number | null> = {};
+  for (const [k, d] of DIMENSIONS.entries()) {
+    const own = per[k] as Map<string, Scores>;
+    const scores = val[d].map((p) => (own.get(p.text) as Scores)[d]);
+    metrics[`ensemble/${d}/val_spearman`] = o.withinSpearman(
+      scores,
+      val[d].map((p) => p.label),
+      val[d].map((p) => p.group),
+    );
+    reference[d] = scores.sort((x, y) => x - y);
+  }
+  mkdirSync(o.outDir, { recursive: true });
+  const path = saveEnsembleRewardModel(o.outDir, {
+    name: o.name,
+    members: members.map((m, k) => ({
+      dir: relative(o.outDir, m.dir) || ".",
+      weights: Object.fromEntries(DIMENSIONS.map((d, j) => [d, j === k ? 1 : 0])) as Scores,
+    })),
+    reference,
+    provenance: o.provenance,
+    metrics,
+  });
+  return { path, metrics };
+}

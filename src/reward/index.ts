@@ -8,7 +8,7 @@ export {
   mixScores,
   saveEnsembleRewardModel,
 } from "./ensemble-reward.js";
-export { type FitEnsembleOptions, fitEnsemble, type LabelledPaper } from "./fit-ensemble.js";
+export { composePerDimension, type FitEnsembleOptions, fitEnsemble, type LabelledPaper } from "./fit-ensemble.js";
 export { loadRewardModel } from "./load-reward-model.js";
 export { percentileOf } from "./percentile-map.js";
 export type { RewardModel } from "./reward-model.js";

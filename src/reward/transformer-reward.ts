@@ -23,6 +23,8 @@ export const TransformerRewardFile = z.object({
   version: z.literal(1),
   name: z.string(),
   maxTokens: z.number().int().positive(),
+  /** the dimensions whose labels trained it (absent: all three); the others score 0.5 */
+  dimensions: z.array(z.enum(DIMENSIONS)).min(1).optional(),
   heads: z.record(z.enum(DIMENSIONS), Head),
   reference: z.record(z.enum(DIMENSIONS), z.array(z.number())), // sorted validation predictions per dimension
   provenance: z.record(z.string(), z.unknown()),
@@ -131,9 +133,12 @@ export function loadTransformerRewardModel(dir: string): TransformerRewardModel 
   const reference = Object.fromEntries(
     DIMENSIONS.map((dim) => [dim, Float64Array.from(file.reference[dim] ?? [])]),
   ) as Record<Dimension, Float64Array>;
+  const trained = file.dimensions ?? DIMENSIONS;
+  // An untrained head would print noise as if it were a score: it reads 0.5, "no better than the median paper".
+  const scoreOf = (dim: Dimension, x: number) => (trained.includes(dim) ? percentileOf(reference[dim], x) : 0.5);
   return {
     name: file.name,
-    dimensions: DIMENSIONS,
+    dimensions: trained,
     file,
     network: { model, tokenizer: tok, heads },
     async score(texts) {
@@ -141,7 +146,7 @@ export function loadTransformerRewardModel(dir: string): TransformerRewardModel 
       return texts.map(
         (_, i) =>
           Object.fromEntries(
-            DIMENSIONS.map((dim, k) => [dim, percentileOf(reference[dim], raw[i * DIMENSIONS.length + k] as number)]),
+            DIMENSIONS.map((dim, k) => [dim, scoreOf(dim, raw[i * DIMENSIONS.length + k] as number)]),
           ) as Scores,
       );
     },

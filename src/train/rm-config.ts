@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DIMENSIONS } from "../idea/index.js";
 import { epochSchedule, mergeOverrides, parseStageConfig } from "./sft-config.js";
 import { checkTrainerConfig, TrainerConfig } from "./trainer-config.js";
 
@@ -6,7 +7,8 @@ import { checkTrainerConfig, TrainerConfig } from "./trainer-config.js";
  * The transformer reward models (DESIGN §4, issue 11): the pretrained base model as the encoder, mean-pooled, one
  * linear head per dimension on one shared backbone, fine-tuned with MSE on the review labels (z-scored within
  * their venue-year by default, so venues with different scales and habits teach the same ranking), with prefix
- * augmentation so partial ideas score like whole ones. Early stopping watches the mean within-venue-year Spearman on val.
+ * augmentation so partial ideas score like whole ones. `dimensions` trains on fewer labels: a model per dimension
+ * has its own backbone, so its score is not pulled towards the others' "better paper" quality. Early stopping watches the mean within-venue-year Spearman on val.
  */
 export const RmConfig = TrainerConfig.extend({
   init: z
@@ -24,6 +26,13 @@ export const RmConfig = TrainerConfig.extend({
     .default(0.25)
     .describe("share of training texts cut to their first k sentences (k uniform), so partial ideas score too"),
   standardize: z.boolean().default(true).describe("labels as z-scores within their venue-year"),
+  dimensions: z
+    .array(z.enum(DIMENSIONS))
+    .min(1)
+    .default([...DIMENSIONS])
+    .describe(
+      "dimensions whose labels train the model (one: a separate model per dimension, as in LDC; the others score 0.5)",
+    ),
   lr: z.number().positive().default(2e-4).describe("peak learning rate"),
   minLr: z.number().min(0).default(2e-5).describe("learning rate at the end of the cosine decay"),
   warmupSteps: z.number().int().min(0).default(50).describe("linear warmup from 0 to lr"),

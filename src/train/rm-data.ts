@@ -1,7 +1,7 @@
 import { createRng } from "../core/index.js";
 import { type RmExample, readRmSplit, splitSentences } from "../datasets/index.js";
 import type { BpeTokenizer } from "../engine/index.js";
-import { DIMENSIONS } from "../idea/index.js";
+import { DIMENSIONS, type Dimension } from "../idea/index.js";
 import { rewardTokens } from "../reward/index.js";
 import { parseSamplerCursor, permutation } from "./batch-sampler.js";
 import type { DataSource } from "./train-stage.js";
@@ -23,11 +23,18 @@ const K = DIMENSIONS.length;
 
 /**
  * A split's papers with the labels of every dimension they have (rm.<dimension>.<split>.jsonl merged by paper).
- * targets are the labels, or with `standardize` their z-scores within the split's venue-year groups.
+ * targets are the labels, or with `standardize` their z-scores within the split's venue-year groups. Only the
+ * labels of `dimensions` are read: a paper labelled on none of them is left out.
  */
-export function readRmPapers(datasetDir: string, split: "train" | "val" | "test", standardize: boolean): RmPaper[] {
+export function readRmPapers(
+  datasetDir: string,
+  split: "train" | "val" | "test",
+  standardize: boolean,
+  dimensions: readonly Dimension[] = DIMENSIONS,
+): RmPaper[] {
   const byPaper = new Map<string, RmPaper>();
   DIMENSIONS.forEach((d, k) => {
+    if (!dimensions.includes(d)) return;
     for (const r of readRmSplit(datasetDir, d, split)) {
       let p = byPaper.get(r.paperId);
       if (!p) {

@@ -5,9 +5,17 @@ import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
 import { withinGroupSpearman } from "../eval/index.js";
 import { DIMENSIONS, type Dimension } from "../idea/index.js";
-import { loadRewardModel } from "../reward/index.js";
+import { composePerDimension, type LabelledPaper, loadRewardModel } from "../reward/index.js";
 import { resumeVersusWhole, tempDir, writeTinyBaseModel } from "../testing/index.js";
-import { type RmValidationScore, resolveRmConfig, rmStage, sentencePrefix, trainRm, withRmSchedule } from "./index.js";
+import {
+  type RmValidationScore,
+  readRmPapers,
+  resolveRmConfig,
+  rmStage,
+  sentencePrefix,
+  trainRm,
+  withRmSchedule,
+} from "./index.js";
 
 const WORDS: Record<Dimension, string> = { novelty: "unprecedented", feasibility: "simple", effectiveness: "strong" };
 const score: RmValidationScore = (_d, pred, label, groups) =>
@@ -108,6 +116,59 @@ test("train rm learns the labels' ranking on held-out papers, resumes exactly, a
   const good = "Title: Study of unprecedented and simple and strong\nMethod: A unprecedented, simple, strong method.";
   const [full, prefix] = await model.score([good, sentencePrefix(good, 1)]);
   for (const s of [full, prefix]) for (const d of DIMENSIONS) assert.ok((s?.[d] ?? -1) >= 0 && (s?.[d] ?? 2) <= 1);
+});
+
+test("a model per dimension reads only its own labels, scores the others 0.5, and three compose into one", async (t) => {
+  const dir = tempDir(t);
+  const { modelDir } = await writeTinyBaseModel(join(dir, "base"));
+  const dataset = writeRmDataset(join(dir, "dataset"), 80);
+  // Every paper has all three labels; a feasibility model sees only the feasibility ones.
+  const papers = readRmPapers(dataset, "train", true, ["feasibility"]);
+  assert.ok(papers.length > 0);
+  for (const p of papers) assert.deepEqual([...p.labels].map(Number.isNaN), [true, false, true]);
+
+  const base = { init: modelDir, dataset, maxTokens: 48, batchSize: 8, epochs: 2, lr: 3e-3, warmupSteps: 1 };
+  const trained = async (name: string, dimensions: Dimension[]) => {
+    const out = join(dir, name);
+    await trainRm({
+      config: resolveRmConfig({ ...base, dimensions }),
+      home: dir,
+      out,
+      validationScore: score,
+      command: "test",
+      log: silentLogger,
+    });
+    return { dir: out, model: loadRewardModel(out) };
+  };
+  const feasibility = await trained("rm-feasibility", ["feasibility"]);
+  const all = await trained("rm-all", [...DIMENSIONS]);
+  assert.deepEqual(feasibility.model.dimensions, ["feasibility"]);
+  assert.notEqual(feasibility.model.name, all.model.name, "score caches key on the name");
+  const texts = Array.from(
+    { length: 12 },
+    (_, i) => `Title: Idea ${i}\nMethod: A ${Object.values(WORDS)[i % 3]} way ${i}.`,
+  );
+  const own = await feasibility.model.score(texts);
+  for (const s of own) assert.deepEqual([s.novelty, s.effectiveness], [0.5, 0.5], "untrained heads say nothing");
+
+  // Composed: feasibility from the feasibility model, novelty and effectiveness from the three-headed one.
+  const val = Object.fromEntries(
+    DIMENSIONS.map((d) => [d, texts.map((text, i): LabelledPaper => ({ text, label: i / 12, group: "A 2024" }))]),
+  ) as Record<Dimension, LabelledPaper[]>;
+  const outDir = join(dir, "rm-3");
+  await composePerDimension([all, feasibility, all], val, {
+    outDir,
+    name: "rm-3",
+    withinSpearman: (p, l, g) => withinGroupSpearman(p, l, g, { minGroupSize: 5 }),
+    provenance: {},
+    log: silentLogger,
+  });
+  const composed = await loadRewardModel(outDir).score(texts);
+  const whole = await all.model.score(texts);
+  const order = (xs: number[]) => xs.map((x) => xs.filter((y) => y < x).length);
+  assert.deepEqual(order(composed.map((s) => s.feasibility)), order(own.map((s) => s.feasibility)));
+  assert.deepEqual(order(composed.map((s) => s.novelty)), order(whole.map((s) => s.novelty)));
+  assert.notDeepEqual(order(composed.map((s) => s.feasibility)), order(whole.map((s) => s.feasibility)));
 });
 
 test("the reward heads' hand-written backward matches finite differences, in the heads and deep in the backbone", async (t) => {

@@ -116,8 +116,8 @@ export function rmStage(o: {
       const base = loadBaseModel(cfg.init);
       const tokenizer = loadTokenizer(base.tokenizerPath);
       const dataset = rmDataset(cfg, o.home);
-      const trainPapers = readRmPapers(dataset, "train", cfg.standardize);
-      const val = readRmPapers(dataset, "val", cfg.standardize);
+      const trainPapers = readRmPapers(dataset, "train", cfg.standardize, cfg.dimensions);
+      const val = readRmPapers(dataset, "val", cfg.standardize, cfg.dimensions);
       run.log.info("reward-model data", { dataset, train: trainPapers.length, val: val.length });
       const llama = createLlama(base.llamaConfig, { seed: cfg.seed });
       loadLlamaWeights(llama, base.weights);
@@ -247,7 +247,9 @@ export async function trainRm(o: {
   const config = o.config
     ? withRmSchedule(
         o.config,
-        Math.ceil(readRmPapers(rmDataset(o.config, o.home), "train", false).length / o.config.batchSize),
+        Math.ceil(
+          readRmPapers(rmDataset(o.config, o.home), "train", false, o.config.dimensions).length / o.config.batchSize,
+        ),
       )
     : undefined;
   const r = await train(stage, { ...o, config, runsRoot: join(o.home, "runs") });
@@ -283,11 +285,14 @@ function exportRewardModel(o: {
     { maxTokens: o.cfg.maxTokens },
   );
   const d = ck.llamaConfig.dModel;
+  const all = DIMENSIONS.every((dim) => o.cfg.dimensions.includes(dim));
   const file: TransformerRewardFile = {
     format: TRANSFORMER_RM_FORMAT,
     version: 1,
-    name: "transformer-rm",
+    // Names key score caches: a per-dimension model must not share one with the three-headed model.
+    name: all ? "transformer-rm" : `transformer-rm-${o.cfg.dimensions.join("-")}`,
     maxTokens: o.cfg.maxTokens,
+    ...(all ? {} : { dimensions: o.cfg.dimensions }),
     heads: Object.fromEntries(
       DIMENSIONS.map((dim, k) => [
         dim,

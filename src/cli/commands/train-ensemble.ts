@@ -4,19 +4,35 @@ import { ConfigError } from "../../core/index.js";
 import { newestDataset, readRmSplit } from "../../datasets/index.js";
 import { withinGroupSpearman } from "../../eval/index.js";
 import { DIMENSIONS, type Dimension } from "../../idea/index.js";
-import { fitEnsemble, type LabelledPaper, loadRewardModel, venueYear } from "../../reward/index.js";
+import {
+  composePerDimension,
+  fitEnsemble,
+  type LabelledPaper,
+  loadRewardModel,
+  venueYear,
+} from "../../reward/index.js";
 import { contextFor, intFlag } from "../context.js";
 
-type EnsembleFlags = { member: string[]; out: string; dataset?: string; name: string; steps: number };
+type EnsembleFlags = {
+  member: string[];
+  out: string;
+  dataset?: string;
+  name: string;
+  steps: number;
+  perDimension?: boolean;
+};
 
-/** `ideasteer train ensemble`: two reward models mixed per dimension, the share chosen on the validation split. */
+/**
+ * `ideasteer train ensemble`: two reward models mixed per dimension, the share chosen on the validation split; or,
+ * with --per-dimension, three models each read for its own dimension.
+ */
 export function addTrainEnsembleCommand(train: Command): void {
   train
     .command("ensemble")
     .description("mix two reward models per dimension (rank average), the share chosen on validation papers")
     .requiredOption(
       "--member <dir>",
-      "a reward-model folder (give exactly two)",
+      "a reward-model folder (give exactly two; three with --per-dimension)",
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
@@ -24,18 +40,26 @@ export function addTrainEnsembleCommand(train: Command): void {
     .option("--dataset <dir>", "dataset folder with rm.<dimension>.val.jsonl (default: the newest)")
     .option("--name <name>", "the ensemble's name in reports and caches", "reward-ensemble")
     .option("--steps <n>", "grid of the first member's share: 0, 1/n, ..., 1", intFlag("--steps"), 10)
+    .option(
+      "--per-dimension",
+      "three members, for novelty, feasibility and effectiveness in that order: each dimension read from its own",
+    )
     .addHelpText(
       "after",
       `
 Examples:
-  $ ideasteer train ensemble --member models/reward/transformer --member models/reward-tfidf-multitask --out models/reward`,
+  $ ideasteer train ensemble --member models/reward/transformer --member models/reward-tfidf-multitask --out models/reward
+  $ ideasteer train ensemble --per-dimension --member rm-novelty --member rm-feasibility --member rm-effectiveness --out rm-3`,
     )
     .action(async (flags: EnsembleFlags, cmd: Command) => {
       const { config, log } = contextFor(cmd);
-      if (flags.member.length !== 2)
+      const want = flags.perDimension ? DIMENSIONS.length : 2;
+      if (flags.member.length !== want)
         throw new ConfigError(
-          "--member given " + flags.member.length + " times",
-          "give exactly two reward-model folders",
+          `--member given ${flags.member.length} times`,
+          flags.perDimension
+            ? "give three reward-model folders: novelty's, feasibility's and effectiveness's"
+            : "give exactly two reward-model folders",
         );
       const dataset = flags.dataset ?? newestDataset(config.home, "rm.effectiveness.val.jsonl");
       if (!dataset)
@@ -49,18 +73,32 @@ Examples:
         ]),
       ) as Record<Dimension, LabelledPaper[]>;
       const members = flags.member.map((m) => ({ dir: resolve(m), model: loadRewardModel(resolve(m)) }));
-      const r = await fitEnsemble(members, val, {
+      const common = {
         outDir: resolve(flags.out),
         name: flags.name,
-        steps: flags.steps,
-        withinSpearman: (p, l, g) => withinGroupSpearman(p, l, g, { minGroupSize: 20 }),
+        withinSpearman: (p: readonly number[], l: readonly number[], g: readonly string[]) =>
+          withinGroupSpearman(p, l, g, { minGroupSize: 20 }),
         provenance: {
           dataset,
           command: `ideasteer ${process.argv.slice(2).join(" ")}`,
           createdAt: new Date().toISOString(),
         },
         log,
-      });
+      };
+      if (flags.perDimension) {
+        for (const [k, d] of DIMENSIONS.entries())
+          if (!members[k]?.model.dimensions.includes(d))
+            throw new ConfigError(
+              `${flags.member[k]} was not trained on ${d}`,
+              "give the members in the order novelty, feasibility, effectiveness",
+            );
+        const r = await composePerDimension(members, val, common);
+        process.stdout.write(
+          `${r.path}\n${DIMENSIONS.map((d, k) => `${d}\tfrom ${members[k]?.model.name}\tval ${r.metrics[`ensemble/${d}/val_spearman`]?.toFixed(4)}`).join("\n")}\n`,
+        );
+        return;
+      }
+      const r = await fitEnsemble(members, val, { ...common, steps: flags.steps });
       process.stdout.write(
         `${r.path}\n${DIMENSIONS.map((d) => `${d}\tshare of ${members[0]?.model.name} ${r.shares[d]}\tval ${r.metrics[`ensemble/${d}/val_spearman`]?.toFixed(4)}`).join("\n")}\n`,
       );

@@ -182,6 +182,10 @@ Examples:
       "--out <dir>",
       "reward-model folder to write (model.json, backbone.gguf, tokenizer.json)",
       "models/reward-transformer",
+    )
+    .option(
+      "--dimensions <list>",
+      "dimensions whose labels train it, comma-separated (one: a model per dimension, composed by train ensemble --per-dimension)",
     );
   addProgressOption(addConfigFlags(addRunOptions(rmCmd, "reward-model"), RM_FLAGS))
     .addHelpText(
@@ -191,11 +195,13 @@ The folder loads wherever a reward model does: ideasteer score --model <dir>, ev
 
 Examples:
   $ ideasteer train rm --epochs 2 --out ~/.ideasteer/models/reward-transformer
+  $ ideasteer train rm --dimensions novelty --out ~/.ideasteer/models/reward-novelty
   $ ideasteer eval rm --model ~/.ideasteer/models/reward-transformer`,
     )
     .action(async (flags: RmFlags, cmd: Command) => {
-      const o = stageOptions(cmd, flags, (file, { out: _o, ...fields }) =>
-        resolveRmConfig(file, fields as Partial<RmConfig>),
+      const dimensions = flags.dimensions?.split(",").map((x) => x.trim()) as RmConfig["dimensions"] | undefined;
+      const o = stageOptions(cmd, flags, (file, { out: _o, dimensions: _d, ...fields }) =>
+        resolveRmConfig(file, { ...(fields as Partial<RmConfig>), dimensions }),
       );
       const r = await untilInterrupted((signal) =>
         trainRm({
@@ -278,7 +284,8 @@ const RM_FLAGS = configFlags({
     threads: "<n>",
   },
 });
-type RmFlags = FlagsOf<typeof RM_FLAGS> & ProgressFlag & { trainConfig?: string; resume?: string; out: string };
+type RmFlags = FlagsOf<typeof RM_FLAGS> &
+  ProgressFlag & { trainConfig?: string; resume?: string; out: string; dimensions?: string };
 
 const LORA_FLAGS = configFlags({
   section: "lora",
