@@ -61,6 +61,14 @@ Examples:
             ? "give three reward-model folders: novelty's, feasibility's and effectiveness's"
             : "give exactly two reward-model folders",
         );
+      const members = flags.member.map((m) => ({ dir: resolve(m), model: loadRewardModel(resolve(m)) }));
+      if (flags.perDimension)
+        for (const [k, d] of DIMENSIONS.entries())
+          if (!members[k]?.model.dimensions.includes(d))
+            throw new ConfigError(
+              `${flags.member[k]} was not trained on ${d}`,
+              "give the members in the order novelty, feasibility, effectiveness",
+            );
       const dataset = flags.dataset ?? newestDataset(config.home, "rm.effectiveness.val.jsonl");
       if (!dataset)
         throw new ConfigError("no dataset found", "run `ideasteer data build` first, or pass --dataset <dir>");
@@ -72,7 +80,6 @@ Examples:
           ),
         ]),
       ) as Record<Dimension, LabelledPaper[]>;
-      const members = flags.member.map((m) => ({ dir: resolve(m), model: loadRewardModel(resolve(m)) }));
       const common = {
         outDir: resolve(flags.out),
         name: flags.name,
@@ -86,12 +93,6 @@ Examples:
         log,
       };
       if (flags.perDimension) {
-        for (const [k, d] of DIMENSIONS.entries())
-          if (!members[k]?.model.dimensions.includes(d))
-            throw new ConfigError(
-              `${flags.member[k]} was not trained on ${d}`,
-              "give the members in the order novelty, feasibility, effectiveness",
-            );
         const r = await composePerDimension(members, val, common);
         process.stdout.write(
           `${r.path}\n${DIMENSIONS.map((d, k) => `${d}\tfrom ${members[k]?.model.name}\tval ${r.metrics[`ensemble/${d}/val_spearman`]?.toFixed(4)}`).join("\n")}\n`,
