@@ -44,6 +44,8 @@ export type EvalControlOptions = {
   command: string;
   log: Logger;
   progress?: boolean;
+  /** Where to write every generated idea as JSONL (system, paper, weights, text), to score again later. */
+  ideasFile?: string;
   /** A system's name: every other is compared with it grid point by grid point (RL against SFT). */
   baseline?: string;
 };
@@ -85,9 +87,20 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
     throw new ConfigError(`no system named ${o.baseline} to compare with`, "name one of the systems as the baseline");
   const results: SystemResult[] = [];
   const samplesOf = new Map<string, ControlSample[][]>(); // per system, per evaluator
+  const ideaLines: string[] = [];
   for (const system of o.systems) {
     // 1. Ideas per (paper, grid point); a system that ignores weights generates once per paper and idea.
     const texts = await generateGrid(system, grid, o);
+    for (const t of texts)
+      ideaLines.push(
+        JSON.stringify({
+          system: system.name,
+          paper: t.paper,
+          paperId: o.papers[t.paper]?.id,
+          weights: t.weights,
+          text: t.text,
+        }),
+      );
     // 2. Each evaluator scores them; 3. the figures.
     const byEvaluator: SystemEvaluation[] = [];
     const perEvaluator: ControlSample[][] = [];
@@ -113,8 +126,9 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
         evaluator: ev.name,
         points: versusBaseline(samplesOf.get(r.name)?.[e] ?? [], base[e] ?? [], grid, o),
       }));
-  // 5. The report.
+  // 5. The report, and the ideas where asked (an empty text: the idea failed to come out in the layout).
   mkdirSync(o.outDir, { recursive: true });
+  if (o.ideasFile) writeFileAtomic(o.ideasFile, ideaLines.map((l) => `${l}\n`).join(""));
   const svgName = `${o.reportName}-response.svg`;
   writeFileAtomic(join(o.outDir, svgName), responseSvg(results, grid));
   const versusSvg = base ? `${o.reportName}-versus.svg` : undefined;

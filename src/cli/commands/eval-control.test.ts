@@ -64,9 +64,23 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     "sft",
     "--out",
     out,
+    "--save-ideas",
+    join(out, "ideas.jsonl"),
     "--no-progress",
   ]);
   assert.equal(r.status, 0, r.stderr);
+  // Every idea scored is saved: 2 papers x 15 grid weights per system, the steering systems' texts differing by weight.
+  const saved = readFileSync(join(out, "ideas.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(saved.length, 3 * 2 * 15);
+  for (const system of ["sft", "static", "dynamic"])
+    assert.equal(saved.filter((x) => x.system === system).length, 30, system);
+  // A system that ignores the weights generated once per paper: its saved texts repeat across the grid.
+  for (const paper of [0, 1])
+    assert.equal(new Set(saved.filter((x) => x.system === "sft" && x.paper === paper).map((x) => x.text)).size, 1);
+  assert.ok(saved.every((x) => typeof x.weights.novelty === "number" && typeof x.text === "string"));
   const report = readFileSync(join(out, "control.md"), "utf8");
   assert.match(report, /## Under rm \(training\)/);
   assert.match(report, /## Under reward-tfidf \(independent\)/);

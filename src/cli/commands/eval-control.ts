@@ -39,6 +39,7 @@ type EvalControlFlags = {
   out: string;
   name: string;
   baseline?: string;
+  saveIdeas?: string;
   progress: boolean;
 };
 
@@ -83,6 +84,7 @@ export function addEvalControlCommand(ev: Command): void {
       "--baseline <system>",
       "compare every other system with this one at each grid point (w · score, paired bootstrap), e.g. sft",
     )
+    .option("--save-ideas <file>", "also write every generated idea as JSONL (system, paper, weights, text)")
     .option("--no-progress", "no progress bars")
     .addHelpText(
       "after",
@@ -127,6 +129,7 @@ Examples:
           log,
           progress: flags.progress,
           ...(flags.baseline === undefined ? {} : { baseline: flags.baseline }),
+          ...(flags.saveIdeas === undefined ? {} : { ideasFile: resolve(flags.saveIdeas) }),
         });
         process.stdout.write(`${reportPath}\n`);
       } finally {
