@@ -91,16 +91,17 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
   for (const system of o.systems) {
     // 1. Ideas per (paper, grid point); a system that ignores weights generates once per paper and idea.
     const texts = await generateGrid(system, grid, o);
-    for (const t of texts)
-      ideaLines.push(
-        JSON.stringify({
-          system: system.name,
-          paper: t.paper,
-          paperId: o.papers[t.paper]?.id,
-          weights: t.weights,
-          text: t.text,
-        }),
-      );
+    if (o.ideasFile)
+      for (const t of texts)
+        ideaLines.push(
+          JSON.stringify({
+            system: system.name,
+            paper: t.paper,
+            paperId: o.papers[t.paper]?.id,
+            weights: t.weights,
+            text: t.text,
+          }),
+        );
     // 2. Each evaluator scores them; 3. the figures.
     const byEvaluator: SystemEvaluation[] = [];
     const perEvaluator: ControlSample[][] = [];

@@ -31,7 +31,9 @@ export async function fitEnsemble(
   o: FitEnsembleOptions,
 ): Promise<{ path: string; shares: Scores; metrics: Record<string, number | null> }> {
   if (members.length !== 2) throw new Error("an ensemble mixes exactly two reward models");
-  const per = await validationScores(members, val, o.log);
+  const texts = DIMENSIONS.flatMap((d) => val[d].map((p) => p.text));
+  const per: Map<string, Scores>[] = [];
+  for (const m of members) per.push(await scoresByText(m.model, texts, o.log));
   const steps = o.steps ?? 10;
   const shares = {} as Scores;
   const reference = {} as Record<Dimension, number[]>;
@@ -77,25 +79,17 @@ export async function fitEnsemble(
 // One member's weight, the same on every dimension (the mix for dimension d reads only its own entry).
 const share = (a: number): Scores => ({ novelty: a, feasibility: a, effectiveness: a });
 
-/** Each member's scores of every validation text (each dimension's papers), by text. */
-async function validationScores(
-  members: readonly { model: RewardModel }[],
-  val: Record<Dimension, LabelledPaper[]>,
-  log: Logger,
-): Promise<Map<string, Scores>[]> {
-  const texts = [...new Set(DIMENSIONS.flatMap((d) => val[d].map((p) => p.text)))];
-  const per: Map<string, Scores>[] = [];
-  for (const m of members) {
-    log.info(`scoring ${texts.length} validation texts with ${m.model.name}`);
-    const out = new Map<string, Scores>();
-    for (let i = 0; i < texts.length; i += 256) {
-      const part = texts.slice(i, i + 256);
-      const scores = await scoreIdeas(part, { model: m.model });
-      for (const [k, sc] of scores.entries()) out.set(part[k] as string, sc);
-    }
-    per.push(out);
+/** One model's scores of the given texts (each once), by text. */
+async function scoresByText(model: RewardModel, texts: readonly string[], log: Logger): Promise<Map<string, Scores>> {
+  const unique = [...new Set(texts)];
+  log.info(`scoring ${unique.length} validation texts with ${model.name}`);
+  const out = new Map<string, Scores>();
+  for (let i = 0; i < unique.length; i += 256) {
+    const part = unique.slice(i, i + 256);
+    const scores = await scoreIdeas(part, { model });
+    for (const [k, sc] of scores.entries()) out.set(part[k] as string, sc);
   }
-  return per;
+  return out;
 }
 
 /**
@@ -110,11 +104,15 @@ export async function composePerDimension(
 ): Promise<{ path: string; metrics: Record<string, number | null> }> {
   if (members.length !== DIMENSIONS.length)
     throw new Error(`a per-dimension ensemble takes ${DIMENSIONS.length} reward models, one per dimension`);
-  const per = await validationScores(members, val, o.log);
   const reference = {} as Record<Dimension, number[]>;
   const metrics: Record<string, number | null> = {};
   for (const [k, d] of DIMENSIONS.entries()) {
-    const own = per[k] as Map<string, Scores>;
+    // Member k is read for dimension k alone: it scores that dimension's papers only.
+    const own = await scoresByText(
+      (members[k] as { model: RewardModel }).model,
+      val[d].map((p) => p.text),
+      o.log,
+    );
     const scores = val[d].map((p) => (own.get(p.text) as Scores)[d]);
     metrics[`ensemble/${d}/val_spearman`] = o.withinSpearman(
       scores,
