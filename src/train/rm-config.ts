@@ -33,6 +33,10 @@ export const RmConfig = TrainerConfig.extend({
     .describe(
       "dimensions whose labels train the model (one: a separate model per dimension, as in LDC; the others score 0.5)",
     ),
+  exportType: z
+    .enum(["f32", "f16"])
+    .default("f32")
+    .describe("precision of the exported backbone.gguf (f16: half the size; the percentile map is read with it)"),
   lr: z.number().positive().default(2e-4).describe("peak learning rate"),
   minLr: z.number().min(0).default(2e-5).describe("learning rate at the end of the cosine decay"),
   warmupSteps: z.number().int().min(0).default(50).describe("linear warmup from 0 to lr"),

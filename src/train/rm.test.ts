@@ -1,11 +1,17 @@
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
 import { withinGroupSpearman } from "../eval/index.js";
 import { DIMENSIONS, type Dimension } from "../idea/index.js";
-import { composePerDimension, type LabelledPaper, loadRewardModel } from "../reward/index.js";
+import {
+  composePerDimension,
+  type LabelledPaper,
+  loadRewardModel,
+  loadTransformerRewardModel,
+  predictRaw,
+} from "../reward/index.js";
 import { resumeVersusWhole, tempDir, writeTinyBaseModel } from "../testing/index.js";
 import {
   type RmValidationScore,
@@ -116,6 +122,27 @@ test("train rm learns the labels' ranking on held-out papers, resumes exactly, a
   const good = "Title: Study of unprecedented and simple and strong\nMethod: A unprecedented, simple, strong method.";
   const [full, prefix] = await model.score([good, sentencePrefix(good, 1)]);
   for (const s of [full, prefix]) for (const d of DIMENSIONS) assert.ok((s?.[d] ?? -1) >= 0 && (s?.[d] ?? 2) <= 1);
+
+  // Exported at f16: half the backbone, and the percentile map read from the rounded weights it ships.
+  const out16 = join(dir, "rm-model-f16");
+  await trainRm({
+    config: resolveRmConfig({ ...cfg, epochs: 2, exportType: "f16" }),
+    home: dir,
+    out: out16,
+    validationScore: score,
+    command: "test",
+    log: silentLogger,
+  });
+  const bytes = (d: string) => statSync(join(d, "backbone.gguf")).size;
+  assert.ok(bytes(out16) < 0.6 * bytes(out), `f16 backbone ${bytes(out16)} B against f32 ${bytes(out)} B`);
+  const half = loadTransformerRewardModel(out16);
+  const { model: net, tokenizer, heads } = half.network;
+  const val = readRmPapers(dataset, "val", false).map((p) => p.text);
+  const raw = predictRaw(net, tokenizer, heads, val, { maxTokens: half.file.maxTokens });
+  DIMENSIONS.forEach((d, k) => {
+    const mine = val.map((_, i) => raw[i * DIMENSIONS.length + k] as number).sort((a, b) => a - b);
+    assert.deepEqual(half.file.reference[d], mine, `${d}: the reference is the shipped weights' val scores`);
+  });
 });
 
 test("a model per dimension reads only its own labels, scores the others 0.5, and three compose into one", async (t) => {

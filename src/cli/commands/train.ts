@@ -279,6 +279,7 @@ const RM_FLAGS = configFlags({
     batchSize: "<n>",
     epochs: "<n>",
     prefixAugment: "<p>",
+    exportType: "<type>",
     lr: "<x>",
     seed: "<n>",
     threads: "<n>",
