@@ -26,6 +26,8 @@ export type ControlSystem = {
   /** false: the weights never reach generation, so one set of ideas per paper serves every grid point. */
   steers: boolean;
   generate(paper: SourcePaper, w: Scores, seed: number): Promise<string>;
+  /** Top of K: each idea is the best of K candidates by w · score under the training evaluator (generate -n K). */
+  topOf?: number;
 };
 
 /** A scorer of the ideas; `independent`: training never saw it (the figures that count against reward hacking). */
@@ -90,7 +92,7 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
   const ideaLines: string[] = [];
   for (const system of o.systems) {
     // 1. Ideas per (paper, grid point); a system that ignores weights generates once per paper and idea.
-    const texts = await generateGrid(system, grid, o);
+    const texts = await generateGrid(system, grid, o, trainingPick(o));
     if (o.ideasFile)
       for (const t of texts)
         ideaLines.push(
@@ -140,27 +142,57 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
 }
 
 type Generated = { paper: number; weights: Scores; text: string };
+/** Which of the candidates (texts; "" failed) the weights keep. */
+type PickIdea = (texts: string[], w: Scores) => Promise<string>;
 
-async function generateGrid(system: ControlSystem, grid: Scores[], o: EvalControlOptions): Promise<Generated[]> {
-  const total = o.papers.length * o.ideasPerPoint * (system.steers ? grid.length : 1);
+/** The training evaluator's choice: the highest w · score among the candidates that came out. */
+function trainingPick(o: EvalControlOptions): PickIdea {
+  const training = o.evaluators.find((e) => !e.independent) ?? o.evaluators[0];
+  return async (texts, w) => {
+    const ok = texts.filter(Boolean);
+    if (ok.length <= 1 || !training) return ok[0] ?? "";
+    const scores = await training.model.score(ok);
+    const value = (s: Scores) =>
+      w.novelty * s.novelty + w.feasibility * s.feasibility + w.effectiveness * s.effectiveness;
+    let best = 0;
+    scores.forEach((s, i) => {
+      if (value(s) > value(scores[best] as Scores)) best = i;
+    });
+    return ok[best] as string;
+  };
+}
+
+async function generateGrid(
+  system: ControlSystem,
+  grid: Scores[],
+  o: EvalControlOptions,
+  pick: PickIdea,
+): Promise<Generated[]> {
+  const k = system.topOf ?? 1;
+  const total = o.papers.length * o.ideasPerPoint * (system.steers ? grid.length : 1) * k;
   const bar = createProgress({ label: system.name, total, unit: "ideas", enabled: o.progress ?? true });
   const out: Generated[] = [];
-  const once = new Map<string, string>();
+  const once = new Map<string, string[]>(); // a weight-blind system's candidates serve every grid point
   for (const [p, paper] of o.papers.entries())
     for (const [g, w] of grid.entries())
-      for (let k = 0; k < o.ideasPerPoint; k++) {
-        const key = `${p}:${k}`;
-        const seed = o.seed + 1000 * p + k + (system.steers ? 100_000 * g : 0);
-        let text = system.steers ? undefined : once.get(key);
-        if (text === undefined) {
-          text = await system.generate(paper, w, seed).catch((e: unknown) => {
-            o.log.warn(`${system.name}: paper ${p} failed: ${(e as Error).message}`);
-            return "";
-          });
-          if (!system.steers) once.set(key, text);
-          bar.tick();
+      for (let i = 0; i < o.ideasPerPoint; i++) {
+        const key = `${p}:${i}`;
+        const seed = o.seed + 1000 * p + i + (system.steers ? 100_000 * g : 0);
+        let candidates = system.steers ? undefined : once.get(key);
+        if (candidates === undefined) {
+          candidates = [];
+          for (let j = 0; j < k; j++) {
+            candidates.push(
+              await system.generate(paper, w, seed + 10_000_000 * j).catch((e: unknown) => {
+                o.log.warn(`${system.name}: paper ${p} failed: ${(e as Error).message}`);
+                return "";
+              }),
+            );
+            bar.tick();
+          }
+          if (!system.steers) once.set(key, candidates);
         }
-        out.push({ paper: p, weights: w, text });
+        out.push({ paper: p, weights: w, text: k === 1 ? (candidates[0] as string) : await pick(candidates, w) });
       }
   bar.done();
   return out;
@@ -264,6 +296,17 @@ function renderControlReport(
     "",
     "**Within paper**: the same Spearman after each score has its paper's mean taken away. Papers differ in how well their ideas score whatever the weights; this figure leaves that spread out and reads how far the weights move one paper's ideas.",
     "",
+    ...(o.systems.some((s) => s.topOf)
+      ? [
+          `**Top of K** (${o.systems
+            .filter((s) => s.topOf)
+            .map((s) => `${s.name}: K = ${s.topOf}`)
+            .join(
+              "; ",
+            )}): each idea is the best of K candidates by w · score under the training evaluator, as \`generate -n K\` ranks them; a weight-blind system's K candidates serve every grid point, and the weights act through the choice alone.`,
+          "",
+        ]
+      : []),
     "**Hypervolume** compares the systems that steer with each other. A system that ignores the weights puts all 15 grid means at one point (its hypervolume is one box), and the grid means of noisy samples spread apart, which enlarges a union of boxes by itself (the bootstrap, which duplicates papers, more so). An idea that failed to come out in the layout counts as 0 on every dimension.",
     "",
   ];

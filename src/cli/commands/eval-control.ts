@@ -61,7 +61,7 @@ export function addEvalControlCommand(ev: Command): void {
     .description("do the weights steer the ideas? the simplex grid on held-out papers, per system and evaluator")
     .option(
       "--system <name=model.gguf:control>",
-      "a row of the ablation table: a policy GGUF and none | static | dynamic | best-of-<k>, optionally :<controllers dir> (default: beside the model) (repeatable; default: the shipped base model prompted; the SFT policy bare and with its contrast controllers static and dynamic; models/policy-rl bare, static and dynamic; best-of-<k> only when asked: it samples k candidates per sentence)",
+      "a row of the ablation table: a policy GGUF and none | static | dynamic | best-of-<k>, optionally +top-of-<k> (each idea the best of k by w · score under --rm, as generate -n k ranks them), then optionally :<controllers dir> (default: beside the model) (repeatable; default: the shipped base model prompted; the SFT policy bare and with its contrast controllers static and dynamic; models/policy-rl bare, static and dynamic; best-of-<k> only when asked: it samples k candidates per sentence)",
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
@@ -143,6 +143,8 @@ type SystemSpec = {
   modelPath: string;
   control: "none" | "static" | "dynamic";
   bestOf?: number;
+  /** +top-of-<k>: each idea the best of k by w · score (the training evaluator), as generate -n k ranks them. */
+  topOf?: number;
   controllersDir: string; // default: the model's folder (its controllers/ subfolder)
 };
 
@@ -156,21 +158,25 @@ function decoderIn(dir: string): string {
   return path;
 }
 
-/** name=model.gguf:control[:controllers-dir] */
+/** name=model.gguf:control[+top-of-k][:controllers-dir] */
 function parseSystem(spec: string): SystemSpec {
-  const m = /^([^=]+)=(.+?):(none|static|dynamic|best-of-(\d+))(?::(.+))?$/.exec(spec);
+  const m = /^([^=]+)=(.+?):(none|static|dynamic|best-of-(\d+))(?:\+top-of-(\d+))?(?::(.+))?$/.exec(spec);
   if (!m)
     throw new ConfigError(
       `--system ${spec}`,
-      "write name=model.gguf:none, :static, :dynamic or :best-of-<k>, optionally followed by :<controllers dir>",
+      "write name=model.gguf:none, :static, :dynamic or :best-of-<k>, optionally +top-of-<k>, then optionally :<controllers dir>",
     );
   const modelPath = resolve(m[2] as string);
   if (!existsSync(modelPath)) throw new ConfigError(`--system ${spec}: ${modelPath} not found`, "pass a GGUF file");
-  const controllersDir = m[5] ? resolve(m[5]) : dirname(modelPath);
+  const controllersDir = m[6] ? resolve(m[6]) : dirname(modelPath);
   if (!existsSync(controllersDir))
     throw new ConfigError(`--system ${spec}: ${controllersDir} not found`, "pass a folder");
-  if (m[4]) return { name: m[1] as string, modelPath, control: "none", bestOf: Number(m[4]), controllersDir };
-  return { name: m[1] as string, modelPath, control: m[3] as SystemSpec["control"], controllersDir };
+  const topOf = m[5] ? Number(m[5]) : undefined;
+  if (topOf !== undefined && (topOf < 2 || topOf > 64))
+    throw new ConfigError(`--system ${spec}: top-of-${topOf}`, "use top-of-2 to top-of-64");
+  const base = { name: m[1] as string, modelPath, controllersDir, ...(topOf ? { topOf } : {}) };
+  if (m[4]) return { ...base, control: "none", bestOf: Number(m[4]) };
+  return { ...base, control: m[3] as SystemSpec["control"] };
 }
 
 /**
@@ -208,5 +214,6 @@ async function openSystem(
     return "";
   };
   const steers = controllers !== null || s.bestOf !== undefined;
-  return { system: { name: s.name, steers, generate }, close: () => backend.close() };
+  const system: ControlSystem = { name: s.name, steers, generate, ...(s.topOf ? { topOf: s.topOf } : {}) };
+  return { system, close: () => backend.close() };
 }
