@@ -138,6 +138,9 @@ describe("ideasteer digest", { concurrency: 2 }, () => {
     assert.equal(ideas.length, 2, "one idea per paper, kept in the idea history");
     for (const i of ideas) {
       assert.match(i.run, /^digest-/);
+      // The shipped policy runs dynamic: the record names what steered it, as generate's records do.
+      for (const part of ["policy", "reward", "controllers", "decoder", "decoderReward"])
+        assert.match(i.models[part] ?? "", /^sha256:[0-9a-f]{16}$/, `models.${part}`);
       assert.ok(text.includes(i.idea.title.replace(/\s+/g, " ").trim()), i.idea.title);
       assert.ok(html.includes(escapeHtml(i.idea.title.replace(/\s+/g, " ").trim())), i.idea.title);
     }

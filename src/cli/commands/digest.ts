@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { DigestConfig } from "../../config/index.js";
 import { ConfigError } from "../../core/index.js";
@@ -21,7 +22,16 @@ import { type LlmBackend, openBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor, intFlag } from "../context.js";
-import { type LibraryHandle, modelHashes, openLibrary, paperIdeas, withPolicyDefault } from "../idea-generation.js";
+import {
+  appliedControl,
+  controlHashes,
+  controlOptions,
+  type LibraryHandle,
+  modelHashes,
+  openLibrary,
+  paperIdeas,
+  withPolicyDefault,
+} from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues } from "../llm-options.js";
 import { parseWeightsFlag } from "../weights-flag.js";
 import type { RegisterCommands } from "./index.js";
@@ -227,7 +237,17 @@ function lazyGeneration(
       bestOf: o.bestOf,
       seed: o.seed,
     });
-    return { generate, backend, models: modelHashes(c, rewardDir) };
+    // What steered the ideas besides the policy, as generate records it (the mode does not depend on the weights).
+    const controllersDir = c.config.llm.modelPath ? dirname(c.config.llm.modelPath) : undefined;
+    const control = controlOptions(o.control, {
+      controllersDir,
+      openai: c.config.llm.backend === "openai",
+      bestOf: o.bestOf,
+      weights: { novelty: 1, feasibility: 1, effectiveness: 1 },
+      score: async () => [],
+    });
+    const models = { ...modelHashes(c, rewardDir), ...controlHashes(appliedControl(control), controllersDir) };
+    return { generate, backend, models };
   };
   async function* generate(...[paper, g]: Parameters<GenerateIdeas>): AsyncGenerator<IdeaEvent> {
     ready ??= open();
