@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { DIMENSIONS } from "../../idea/index.js";
 import { SHIPPED_TFIDF_MODEL_DIR, SHIPPED_TRANSFORMER_RM_DIR } from "../../reward/index.js";
 import { runCli, tempDir } from "../../testing/index.js";
 
@@ -27,4 +28,38 @@ test("train ensemble --per-dimension wants three members, each trained on the di
   ]);
   assert.notEqual(swapped.status, 0);
   assert.match(swapped.stderr, /rm-novelty was not trained on feasibility/);
+});
+
+test("train ensemble --per-dimension names its ensemble apart from a two-member mix (score caches key on the name)", (t) => {
+  const home = tempDir(t);
+  const dataset = join(home, "dataset");
+  mkdirSync(dataset);
+  for (const dimension of DIMENSIONS) {
+    const rows = Array.from({ length: 24 }, (_, i) =>
+      JSON.stringify({
+        id: `${dimension}${i}`,
+        paperId: `p${i}`,
+        venue: "A",
+        year: 2024,
+        dimension,
+        label: (i % 7) / 7,
+        reviewers: 3,
+        fields: [],
+        text: `Title: Study ${i}\nMethod: A method with ${i % 5} parts for graph learning.`,
+        textSource: "abstract",
+      }),
+    );
+    writeFileSync(join(dataset, `rm.${dimension}.val.jsonl`), `${rows.join("\n")}\n`);
+  }
+  const out = join(home, "rm-3");
+  const tfidf = SHIPPED_TFIDF_MODEL_DIR;
+  const r = runCli(home, [
+    "train",
+    "ensemble",
+    "--per-dimension",
+    ...["--member", tfidf, "--member", tfidf, "--member", tfidf],
+    ...["--dataset", dataset, "--out", out],
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(readFileSync(join(out, "model.json"), "utf8")).name, "reward-per-dimension");
 });

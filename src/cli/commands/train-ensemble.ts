@@ -17,7 +17,7 @@ type EnsembleFlags = {
   member: string[];
   out: string;
   dataset?: string;
-  name: string;
+  name?: string;
   steps: number;
   perDimension?: boolean;
 };
@@ -38,7 +38,10 @@ export function addTrainEnsembleCommand(train: Command): void {
     )
     .requiredOption("--out <dir>", "ensemble folder to write (model.json naming the members relative to it)")
     .option("--dataset <dir>", "dataset folder with rm.<dimension>.val.jsonl (default: the newest)")
-    .option("--name <name>", "the ensemble's name in reports and caches", "reward-ensemble")
+    .option(
+      "--name <name>",
+      "the ensemble's name in reports and caches (default: reward-ensemble; with --per-dimension reward-per-dimension)",
+    )
     .option("--steps <n>", "grid of the first member's share: 0, 1/n, ..., 1", intFlag("--steps"), 10)
     .option(
       "--per-dimension",
@@ -82,7 +85,7 @@ Examples:
       ) as Record<Dimension, LabelledPaper[]>;
       const common = {
         outDir: resolve(flags.out),
-        name: flags.name,
+        name: flags.name ?? (flags.perDimension ? "reward-per-dimension" : "reward-ensemble"),
         withinSpearman: (p: readonly number[], l: readonly number[], g: readonly string[]) =>
           withinGroupSpearman(p, l, g, { minGroupSize: 20 }),
         provenance: {
