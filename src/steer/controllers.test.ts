@@ -2,8 +2,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readGguf } from "../engine/index.js";
+import { DIMENSIONS } from "../idea/index.js";
 import { openTinyLlama, tempDir, writeRandomLlamaModel } from "../testing/index.js";
-import { extractController, readControlVectorGguf, writeControlVectorGguf } from "./index.js";
+import {
+  type ControllerSet,
+  centerControllers,
+  extractController,
+  readControlVectorGguf,
+  staticSteering,
+  writeControlVectorGguf,
+} from "./index.js";
 
 const HIGH = ["A bold and unprecedented idea.", "An unprecedented bold method.", "Bold, new, unprecedented."];
 const LOW = ["A plain incremental tweak.", "An incremental and plain change.", "Plain, small, incremental."];
@@ -76,4 +84,24 @@ test("a contrast controller steers the model's hidden states toward the high exa
     seed: 1,
   });
   assert.throws(() => readControlVectorGguf(model), /not a control-vector GGUF/);
+});
+
+test("centred controllers: equal weights steer nothing, weight 1 applies its own direction in full, weight 0 steers away", () => {
+  const rng = (i: number) => Math.sin(i * 12.9898) * 0.5;
+  const raw = DIMENSIONS.map((_, k) => [undefined, Float32Array.from({ length: 6 }, (_, j) => rng(10 * k + j + 1))]);
+  const centred = centerControllers(raw);
+  const set = {
+    vectors: Object.fromEntries(DIMENSIONS.map((d, k) => [d, centred[k] ?? []])) as unknown as ControllerSet["vectors"],
+    epsMax: 1,
+    dir: "",
+  };
+  const applied = (w: [number, number, number]) =>
+    staticSteering(set, { novelty: w[0], feasibility: w[1], effectiveness: w[2] }).vector[1] as Float32Array;
+  for (const x of applied([1 / 3, 1 / 3, 1 / 3])) assert.ok(Math.abs(x) < 1e-6, "equal weights: no steering");
+  // Weight 1 on novelty: v_novelty − ½ (v_feasibility + v_effectiveness).
+  const [vn, vf, ve] = raw.map((v) => v[1] as Float32Array);
+  const full = applied([1, 0, 0]);
+  for (let j = 0; j < full.length; j++)
+    assert.ok(Math.abs((full[j] as number) - ((vn?.[j] ?? 0) - 0.5 * ((vf?.[j] ?? 0) + (ve?.[j] ?? 0)))) < 1e-6);
+  assert.equal(centred[0]?.[0], undefined, "layer 0 stays unsteered");
 });

@@ -58,3 +58,30 @@ function tokenMean(h: Float32Array, d: number): Float64Array {
   for (let t = 0; t < n; t++) for (let j = 0; j < d; j++) out[j] = (out[j] as number) + (h[t * d + j] as number) / n;
   return out;
 }
+
+/**
+ * Centred controllers: v'_k = 3/2 (v_k − mean_j v_j) per layer. Under static control Σ_k w_k v'_k = Σ_k
+ * 3/2 (w_k − 1/3) v_k, so equal weights steer nothing, weight 1 applies v_k in full, and a weight of 0 steers away
+ * from k at half strength: the weights move each dimension both ways instead of only up.
+ */
+export function centerControllers(
+  vectors: readonly (readonly (Float32Array | undefined)[])[],
+): (Float32Array | undefined)[][] {
+  const n = vectors.length;
+  const nLayers = Math.max(...vectors.map((v) => v.length));
+  const out = vectors.map(() => new Array<Float32Array | undefined>(nLayers).fill(undefined));
+  for (let il = 0; il < nLayers; il++) {
+    const present = vectors.map((v) => v[il]);
+    const first = present.find((v) => v !== undefined);
+    if (!first) continue;
+    const mean = new Float32Array(first.length);
+    for (const v of present)
+      if (v) for (let j = 0; j < v.length; j++) mean[j] = (mean[j] as number) + (v[j] as number) / n;
+    present.forEach((v, k) => {
+      const c = new Float32Array(first.length);
+      for (let j = 0; j < c.length; j++) c[j] = 1.5 * ((v?.[j] ?? 0) - (mean[j] as number));
+      (out[k] as (Float32Array | undefined)[])[il] = c;
+    });
+  }
+  return out;
+}

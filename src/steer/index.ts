@@ -11,7 +11,7 @@ export {
   generateWithDynamicControl,
   strengthsOf,
 } from "./dynamic-control.js";
-export { extractController } from "./extract-controllers.js";
+export { centerControllers, extractController } from "./extract-controllers.js";
 export { createLayoutGuard, writingLabel } from "./layout-guard.js";
 export {
   accumulateDecisionGrad,

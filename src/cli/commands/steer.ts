@@ -8,6 +8,7 @@ import { isLocalModel } from "../../llm/index.js";
 import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../../reward/index.js";
 import {
   type ContrastMode,
+  centerControllers,
   contrastSets,
   extractController,
   type LabelledText,
@@ -27,6 +28,7 @@ type ExtractFlags = LlmFlags & {
   pool: number;
   seed: number;
   epsMax: number;
+  center?: boolean;
   out: string;
   progress: boolean;
 };
@@ -61,6 +63,10 @@ export const registerSteerCommands: RegisterCommands = (program: Command) => {
     )
     .option("--pool <n>", "training ideas the reward model scores for --labels rm", intFlag("--pool"), 2_000)
     .option("--seed <n>", "which ideas make the --labels rm pool", intFlag("--seed"), 1)
+    .option(
+      "--center",
+      "centred controllers, 3/2 (v_k − mean_j v_j): equal weights steer nothing and a weight of 0 steers away from its dimension",
+    )
     .option("--out <dir>", "folder for <dimension>.gguf and controllers.json", "controllers")
     .option("--no-progress", "no progress bar");
   addLlmOptions(extract)
@@ -91,8 +97,10 @@ Example:
           epsMax: flags.epsMax,
           command: `ideasteer ${process.argv.slice(2).join(" ")}`,
           contrast: flags.contrast,
+          center: flags.center === true,
           labels: flags.labels === "rm" ? { rm: flags.rm, pool: flags.pool, seed: flags.seed } : "reviews",
         };
+        const extracted: (Float32Array | undefined)[][] = [];
         for (const d of DIMENSIONS) {
           const bar = createProgress({
             label: `controller ${d}`,
@@ -102,10 +110,14 @@ Example:
           });
           const { layers, separation } = await extractController(backend, sides[d], { onText: () => bar.tick() });
           bar.done();
-          writeControlVectorGguf(join(out, `${d}.gguf`), layers, { modelHint: "llama" });
+          extracted.push(layers);
           summary[d] = { separation };
-          process.stdout.write(`${join(out, `${d}.gguf`)}\n`);
         }
+        const written = flags.center ? centerControllers(extracted) : extracted;
+        DIMENSIONS.forEach((d, k) => {
+          writeControlVectorGguf(join(out, `${d}.gguf`), written[k] ?? [], { modelHint: "llama" });
+          process.stdout.write(`${join(out, `${d}.gguf`)}\n`);
+        });
         writeFileSync(join(out, "controllers.json"), `${JSON.stringify(summary, null, 2)}\n`);
       });
     });
