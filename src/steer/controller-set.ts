@@ -1,12 +1,21 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { NotFoundError } from "../core/index.js";
+import { CorruptFileError, NotFoundError } from "../core/index.js";
 import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
 import type { ControlVector } from "../llm/index.js";
+import { calibratedWeights } from "./calibration.js";
 import { readControlVectorGguf } from "./control-vector-file.js";
 
-/** One controller per dimension (DESIGN §4): per layer a direction, as llama.cpp control vectors. */
-export type ControllerSet = { vectors: Record<Dimension, ControlVector>; epsMax: number; dir: string };
+/**
+ * One controller per dimension (DESIGN §4): per layer a direction, as llama.cpp control vectors; `calibration`
+ * (controllers.json, `steer calibrate`): the 3 x 3 C of u = 1/3 + C (w − 1/3), the weights static control applies.
+ */
+export type ControllerSet = {
+  vectors: Record<Dimension, ControlVector>;
+  epsMax: number;
+  dir: string;
+  calibration?: number[][];
+};
 
 /**
  * Controllers as `<dir>/<dimension>.gguf` (what `steer extract --out <dir>` writes) or beside a policy as
@@ -26,7 +35,21 @@ export function loadControllerSet(dir: string): ControllerSet {
   const vectors = Object.fromEntries(
     DIMENSIONS.map((d, k) => [d, readControlVectorGguf(files[k] as string)]),
   ) as Record<Dimension, ControlVector>;
-  return { vectors, epsMax: readEpsMax(dir, base), dir };
+  const calibration = readCalibration(base);
+  return { vectors, epsMax: readEpsMax(dir, base), dir, ...(calibration ? { calibration } : {}) };
+}
+
+function readCalibration(base: string): number[][] | undefined {
+  const f = join(base, "controllers.json");
+  if (!existsSync(f)) return undefined;
+  const c = (JSON.parse(readFileSync(f, "utf8")) as { calibration?: { matrix?: unknown } }).calibration?.matrix;
+  if (c === undefined) return undefined;
+  const ok =
+    Array.isArray(c) &&
+    c.length === 3 &&
+    c.every((r) => Array.isArray(r) && r.length === 3 && r.every((x) => typeof x === "number" && Number.isFinite(x)));
+  if (!ok) throw new CorruptFileError(f, "calibration.matrix must be 3 x 3 finite numbers");
+  return c as number[][];
 }
 
 function readEpsMax(dir: string, base: string): number {
@@ -39,11 +62,12 @@ function readEpsMax(dir: string, base: string): number {
 }
 
 /**
- * Static control (DESIGN §4's ablation): eps_k = epsMax · w_k for the whole idea, applied as one vector per layer,
+ * Static control (DESIGN §4's ablation): eps_k = epsMax · u_k for the whole idea (u = w, or the calibrated weights),
  * Σ_k eps_k v_k,l. Returns the vector and the strengths.
  */
 export function staticSteering(set: ControllerSet, w: Scores): { vector: ControlVector; eps: number[] } {
-  const eps = DIMENSIONS.map((d) => set.epsMax * w[d]);
+  const u = set.calibration ? calibratedWeights(set.calibration, w) : w;
+  const eps = DIMENSIONS.map((d) => set.epsMax * u[d]);
   return { vector: combineControllers(set, eps), eps };
 }
 

@@ -2,6 +2,7 @@
 // The sentence-level decoder and dynamic control (strengths set sentence by sentence).
 
 export { BEST_OF_K_LIMITS, type BestOfK, type BestOfKCost, generateBestOfK } from "./best-of-k.js";
+export { calibratedWeights, calibrationMatrix, fitResponse, type ResponseSample } from "./calibration.js";
 export { type ContrastMode, contrastSets, type LabelledText } from "./contrast-sets.js";
 export { readControlVectorGguf, writeControlVectorGguf } from "./control-vector-file.js";
 export { type ControllerSet, combineControllers, loadControllerSet, staticSteering } from "./controller-set.js";

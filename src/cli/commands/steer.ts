@@ -18,6 +18,7 @@ import { readRmPapers } from "../../train/index.js";
 import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
+import { addSteerCalibrateCommand } from "./steer-calibrate.js";
 
 type ExtractFlags = LlmFlags & {
   dataset?: string;
@@ -121,6 +122,7 @@ Example:
         writeFileSync(join(out, "controllers.json"), `${JSON.stringify(summary, null, 2)}\n`);
       });
     });
+  addSteerCalibrateCommand(steer);
 };
 
 /**
