@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { DIMENSIONS } from "../idea/index.js";
-import { loadRewardModel } from "./index.js";
+import { loadRewardModel } from "../reward/index.js";
+import { loadDecoder } from "./index.js";
 
 const MODELS = fileURLToPath(new URL("../../models", import.meta.url));
 const PER_DIMENSION = join(MODELS, "reward-per-dimension");
+const CONTROLLERS_PER_DIMENSION = join(MODELS, "policy-rl", "controllers-per-dimension");
 
 const bytesUnder = (dir: string): number =>
   readdirSync(dir, { withFileTypes: true }).reduce(
@@ -37,4 +39,12 @@ test("the shipped per-dimension reward models load without ../shared, and each d
     // A head left untrained would read 0.5 for every text.
     assert.ok(new Set(values.map((v) => v.toFixed(6))).size > 1, `${d} tells the texts apart: ${values}`);
   }
+});
+
+test("the per-dimension controllers' decoder reads the shipped per-dimension reward models, wherever the repository sits", {
+  skip: existsSync(join(CONTROLLERS_PER_DIMENSION, "decoder.json"))
+    ? false
+    : "no decoder beside the per-dimension controllers",
+}, () => {
+  assert.equal(loadDecoder(join(CONTROLLERS_PER_DIMENSION, "decoder.json")).rewardModel, PER_DIMENSION);
 });
