@@ -5,12 +5,11 @@ import { newestDataset } from "../datasets/index.js";
 import {
   type BpeTokenizer,
   createLlama,
-  f16ToF32,
-  f32ToF16,
   type LlamaModel,
   loadLlamaWeights,
   loadTokenizer,
   type Param,
+  storedValues,
   writeLlamaGguf,
 } from "../engine/index.js";
 import { DIMENSIONS, type Dimension } from "../idea/index.js";
@@ -275,10 +274,9 @@ function exportRewardModel(o: {
 }): void {
   const ck = loadCheckpoint(o.checkpoint);
   const { parts } = o;
+  const fileType = o.cfg.exportType === "f16" ? "F16" : "F32";
   const backbone = new Map(
-    [...ck.weights]
-      .filter(([k]) => !k.startsWith("rm."))
-      .map(([k, t]) => [k, storedPrecision(o.cfg.exportType, t.shape, t.data)]),
+    [...ck.weights].filter(([k]) => !k.startsWith("rm.")).map(([k, t]) => [k, storedValues(fileType, t.shape, t.data)]),
   );
   // The percentile map is read from the weights as shipped, so an f16 model's scores keep their meaning.
   loadLlamaWeights(parts.llama, backbone);
@@ -317,14 +315,9 @@ function exportRewardModel(o: {
     config: ck.llamaConfig,
     weights: backbone,
     tokenizer: parts.tokenizer.toGgufTokenizer(),
-    fileType: o.cfg.exportType === "f16" ? "F16" : "F32",
+    fileType,
     name: "ideasteer-rm-backbone",
   });
   copyFileSync(ck.tokenizerPath, join(o.out, "tokenizer.json"));
   writeFileAtomic(join(o.out, "model.json"), `${JSON.stringify(file)}\n`);
-}
-
-/** A tensor as the GGUF will hold it: matrices rounded to f16 for an f16 export (norms stay f32, as writeLlamaGguf keeps them). */
-function storedPrecision(type: RmConfig["exportType"], shape: readonly number[], data: Float32Array): Float32Array {
-  return type === "f16" && shape.length > 1 ? f16ToF32(f32ToF16(data)) : data;
 }

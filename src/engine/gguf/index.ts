@@ -11,7 +11,7 @@ export type {
   GgufValue,
 } from "./gguf-types.js";
 export type { LlamaGguf, LlamaGgufIn } from "./llama-gguf.js";
-export { llamaMetadata, readLlamaGguf, writeLlamaGguf } from "./llama-gguf.js";
+export { llamaMetadata, readLlamaGguf, storedValues, writeLlamaGguf } from "./llama-gguf.js";
 export { llamaTensorShapes } from "./llama-tensor-shapes.js";
 export type { LoraAdapterWeights, LoraGgufIn } from "./lora-gguf.js";
 export { writeLoraGguf } from "./lora-gguf.js";

@@ -1,9 +1,11 @@
 import { CorruptFileError } from "../../core/index.js";
 import { checkLlamaConfig, headDim, type LlamaConfig } from "../llama-config.js";
+import { f16ToF32, f32ToF16 } from "./f16.js";
 import { type GgufTokenizer, tokenizerFromMetadata, tokenizerMetadata } from "./gguf-tokenizer.js";
 import type { GgufTensorIn, GgufTensorType, GgufValue } from "./gguf-types.js";
 import { tensorByteSize } from "./gguf-types.js";
 import { llamaTensorShapes } from "./llama-tensor-shapes.js";
+import { dequantizeQ8_0, quantizeQ8_0 } from "./q8-0.js";
 import { readGguf, readGgufTensor } from "./read-gguf.js";
 import { writeGguf } from "./write-gguf.js";
 
@@ -49,6 +51,17 @@ function storedType(fileType: GgufTensorType, shape: number[]): GgufTensorType {
   if (shape.length === 1) return "F32";
   if (tensorByteSize(fileType, shape) === undefined) return "F16";
   return fileType;
+}
+
+/**
+ * A tensor's values as the GGUF will hold them once read back (f16- or q8_0-rounded where `storedType` says so), so
+ * that what is computed from a model before export (a reward model's percentile map) matches the exported file.
+ */
+export function storedValues(fileType: GgufTensorType, shape: number[], data: Float32Array): Float32Array {
+  const type = storedType(fileType, shape);
+  if (type === "F16") return f16ToF32(f32ToF16(data));
+  if (type === "Q8_0") return dequantizeQ8_0(quantizeQ8_0(data), data.length);
+  return data;
 }
 
 /** Export a llama-architecture model (our engine's weights plus tokenizer) as a GGUF llama.cpp loads. */
