@@ -144,7 +144,7 @@ export function paperIdeas(o: {
   seed: number;
 }): (paper: SourcePaper, g: { n: number; weights: Scores }) => AsyncIterable<IdeaEvent> {
   const { llm } = o.ctx.config;
-  const controllersDir = llm.modelPath ? dirname(llm.modelPath) : undefined;
+  const controllersDir = policyFolder(o.ctx);
   const score = (texts: string[]) => scoreIdeas(texts, { model: o.rewardModel, cache: o.scoreCache });
   return (paper, g) =>
     generateIdeas(paper, {
@@ -163,6 +163,25 @@ export function paperIdeas(o: {
         score,
       }),
     });
+}
+
+/** Where paperIdeas finds controllers: beside the policy. */
+const policyFolder = (ctx: CliContext) => (ctx.config.llm.modelPath ? dirname(ctx.config.llm.modelPath) : undefined);
+
+/**
+ * What steers paperIdeas' ideas besides the policy, hashed as `generate` records it (controlHashes). The mode a
+ * control resolves to does not depend on the weights, so equal ones stand in.
+ */
+export function paperIdeasControlHashes(ctx: CliContext, control: string, bestOf: number): Record<string, string> {
+  const controllersDir = policyFolder(ctx);
+  const applied = controlOptions(control, {
+    controllersDir,
+    openai: ctx.config.llm.backend === "openai",
+    bestOf,
+    weights: { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 },
+    score: async () => [],
+  });
+  return controlHashes(appliedControl(applied), controllersDir);
 }
 
 export const CONTROL_MODES = ["auto", "none", "static", "dynamic", "best-of-k"] as const;

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { dirname } from "node:path";
 import type { Command } from "commander";
 import { DigestConfig } from "../../config/index.js";
 import { ConfigError } from "../../core/index.js";
@@ -23,13 +22,11 @@ import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor, intFlag } from "../context.js";
 import {
-  appliedControl,
-  controlHashes,
-  controlOptions,
   type LibraryHandle,
   modelHashes,
   openLibrary,
   paperIdeas,
+  paperIdeasControlHashes,
   withPolicyDefault,
 } from "../idea-generation.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues } from "../llm-options.js";
@@ -237,16 +234,7 @@ function lazyGeneration(
       bestOf: o.bestOf,
       seed: o.seed,
     });
-    // What steered the ideas besides the policy, as generate records it (the mode does not depend on the weights).
-    const controllersDir = c.config.llm.modelPath ? dirname(c.config.llm.modelPath) : undefined;
-    const control = controlOptions(o.control, {
-      controllersDir,
-      openai: c.config.llm.backend === "openai",
-      bestOf: o.bestOf,
-      weights: { novelty: 1, feasibility: 1, effectiveness: 1 },
-      score: async () => [],
-    });
-    const models = { ...modelHashes(c, rewardDir), ...controlHashes(appliedControl(control), controllersDir) };
+    const models = { ...modelHashes(c, rewardDir), ...paperIdeasControlHashes(c, o.control, o.bestOf) };
     return { generate, backend, models };
   };
   async function* generate(...[paper, g]: Parameters<GenerateIdeas>): AsyncGenerator<IdeaEvent> {
