@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ConfigError, createProgress, createRng, type Logger, writeFileAtomic } from "../core/index.js";
 import { DIMENSIONS, type Scores, weightedSum } from "../idea/index.js";
 import type { SourcePaper } from "../ideas/index.js";
-import type { RewardModel } from "../reward/index.js";
+import { createScoreCache, type RewardModel, scoreIdeas } from "../reward/index.js";
 import { type MetricsRecord, renderMetricsSvg } from "../train/index.js";
 import { type Interval, percentileInterval } from "./bootstrap.js";
 import { calibrationSvg } from "./calibration-svg.js";
@@ -148,10 +148,11 @@ type PickIdea = (texts: string[], w: Scores) => Promise<string>;
 /** The training evaluator's choice: the highest w · score among the candidates that came out. */
 function trainingPick(o: EvalControlOptions): PickIdea {
   const training = o.evaluators.find((e) => !e.independent) ?? o.evaluators[0];
+  const cache = createScoreCache(); // a weight-blind system's candidates come back at every grid point
   return async (texts, w) => {
     const ok = texts.filter(Boolean);
     if (ok.length <= 1 || !training) return ok[0] ?? "";
-    const scores = await training.model.score(ok);
+    const scores = await scoreIdeas(ok, { model: training.model, cache });
     const value = (s: Scores) =>
       w.novelty * s.novelty + w.feasibility * s.feasibility + w.effectiveness * s.effectiveness;
     let best = 0;
