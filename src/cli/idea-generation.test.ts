@@ -17,10 +17,19 @@ test("--control: dynamic on a server is best-of-K; static reads the controllers;
   assert.deepEqual(controlOptions("none", base), {});
   assert.equal(controlOptions("dynamic", { ...base, openai: true }).bestOfK?.k, 3, "a server takes no control vectors");
   assert.equal(controlOptions("best-of-k", base).bestOfK?.k, 3);
+  assert.equal(controlOptions("best-of-k", base).bestOfK?.objective, "weighted", "best-of-K keeps w · r unless asked");
+  assert.equal(controlOptions("best-of-k", { ...base, bestOfObjective: "centred" }).bestOfK?.objective, "centred");
   assert.throws(() => controlOptions("static", base), ConfigError, "no controllers anywhere");
   writeTinyControllers(dir);
   const fixed = controlOptions("static", { ...base, controllersDir: dir });
   assert.deepEqual(fixed.steering?.eps, [0.5, 0.25, 0.25]);
+  const both = controlOptions("static+best-of-k", { ...base, controllersDir: dir, bestOfObjective: "centred" });
+  assert.deepEqual([both.steering?.eps, both.bestOfK?.k, both.bestOfK?.objective], [[0.5, 0.25, 0.25], 3, "centred"]);
+  assert.throws(
+    () => controlOptions("static+best-of-k", { ...base, controllersDir: dir, openai: true }),
+    /static\+best-of-k on a server/,
+    "a server takes no control vectors",
+  );
   assert.throws(() => controlOptions("dynamic", { ...base, controllersDir: dir }), /needs a sentence-level decoder/);
   assert.deepEqual(controlOptions("auto", { ...base, controllersDir: dir }), {}, "auto: no decoder, no control");
   const rng = createRng(1);

@@ -20,7 +20,13 @@ import {
   SHIPPED_TRANSFORMER_RM_DIR,
   scoreIdeas,
 } from "../reward/index.js";
-import { loadControllerSet, loadDecoder, type SentenceDecoder, staticSteering } from "../steer/index.js";
+import {
+  type BestOfKObjective,
+  loadControllerSet,
+  loadDecoder,
+  type SentenceDecoder,
+  staticSteering,
+} from "../steer/index.js";
 import type { CliContext } from "./context.js";
 
 /**
@@ -102,7 +108,9 @@ export function modelHashes(ctx: CliContext, rewardDir: string, lora?: string): 
  */
 export function controlHashes(mode: string, controllersDir?: string): Record<string, string> {
   const folder =
-    controllersDir && (mode === "static" || mode === "dynamic") ? controllerFolder(controllersDir) : undefined;
+    controllersDir && ["static", "static+best-of-k", "dynamic"].includes(mode)
+      ? controllerFolder(controllersDir)
+      : undefined;
   if (!folder) return {};
   const hashes: Record<string, string> = { controllers: modelHash(DIMENSIONS.map((d) => join(folder, `${d}.gguf`))) };
   const decoderPath = mode === "dynamic" ? decoderFile(controllersDir as string) : undefined;
@@ -116,7 +124,15 @@ export function controlHashes(mode: string, controllersDir?: string): Record<str
 
 /** The control mode generateIdeas options carry out (what controlOptions resolved auto to). */
 export const appliedControl = (c: Pick<GenerateIdeasOptions, "steering" | "dynamic" | "bestOfK">): ControlMode =>
-  c.dynamic ? "dynamic" : c.steering ? "static" : c.bestOfK ? "best-of-k" : "none";
+  c.dynamic
+    ? "dynamic"
+    : c.steering && c.bestOfK
+      ? "static+best-of-k"
+      : c.steering
+        ? "static"
+        : c.bestOfK
+          ? "best-of-k"
+          : "none";
 
 /** Sampling as `generate` defaults to it (and `serve` uses for /api/ideas). */
 export const SAMPLING_DEFAULTS = {
@@ -184,7 +200,7 @@ export function paperIdeasControlHashes(ctx: CliContext, control: string, bestOf
   return controlHashes(appliedControl(applied), controllersDir);
 }
 
-export const CONTROL_MODES = ["auto", "none", "static", "dynamic", "best-of-k"] as const;
+export const CONTROL_MODES = ["auto", "none", "static", "dynamic", "best-of-k", "static+best-of-k"] as const;
 export type ControlMode = (typeof CONTROL_MODES)[number];
 
 /**
@@ -192,7 +208,8 @@ export type ControlMode = (typeof CONTROL_MODES)[number];
  * none; best-of-k (K candidates per sentence, the reward models keep one;
  * any backend, and what dynamic means on openai, which takes no control vectors); static (eps = eps-max · w through
  * the controllers in `controllersDir` or its controllers/); dynamic (the sentence-level decoder, decoder.json beside
- * them, sets the strengths sentence by sentence).
+ * them, sets the strengths sentence by sentence); static+best-of-k (K candidates per sentence sampled under the
+ * static vector; a local model).
  */
 export function controlOptions(
   mode: string,
@@ -200,6 +217,8 @@ export function controlOptions(
     controllersDir?: string;
     openai: boolean;
     bestOf: number;
+    /** What best-of-K keeps (default weighted: w · r). */
+    bestOfObjective?: BestOfKObjective;
     weights: Scores;
     score: (texts: string[]) => Promise<Scores[]>;
   },
@@ -212,13 +231,16 @@ export function controlOptions(
       o,
     );
   if (mode === "none") return {};
-  if (mode === "best-of-k" || (mode === "dynamic" && o.openai))
-    return { bestOfK: { k: o.bestOf, weights: o.weights, score: o.score } };
+  const bestOfK = { k: o.bestOf, weights: o.weights, score: o.score, objective: o.bestOfObjective ?? "weighted" };
+  if (mode === "best-of-k" || (mode === "dynamic" && o.openai)) return { bestOfK };
+  if (mode === "static+best-of-k" && o.openai)
+    throw new ConfigError(`--control ${mode} on a server`, "control vectors need a local model; use best-of-k");
   const dir = o.controllersDir;
   if (!dir)
     throw new ConfigError(`--control ${mode} needs controllers`, "pass --controllers <dir with controllers/*.gguf>");
   const set = loadControllerSet(dir);
   if (mode === "static") return { steering: staticSteering(set, o.weights) };
+  if (mode === "static+best-of-k") return { steering: staticSteering(set, o.weights), bestOfK };
   const decoderPath = decoderFile(dir);
   if (!decoderPath)
     throw new ConfigError(
@@ -250,7 +272,8 @@ export function decoderScores(decoder: SentenceDecoder): (texts: string[]) => Pr
 
 /**
  * The control modes a model folder supports: none; best-of-k on a local model (it continues raw text); static
- * where controllers sit in it or its controllers/; dynamic where a decoder sits beside them.
+ * where controllers sit in it or its controllers/ (and static+best-of-k on a local model); dynamic where a decoder
+ * sits beside them.
  */
 export function availableControls(dir: string | undefined, local: boolean): Exclude<ControlMode, "auto">[] {
   const controllers = dir !== undefined && controllerFolder(dir) !== undefined;
@@ -258,6 +281,7 @@ export function availableControls(dir: string | undefined, local: boolean): Excl
     "none",
     ...(local ? (["best-of-k"] as const) : []),
     ...(controllers ? (["static"] as const) : []),
+    ...(controllers && local ? (["static+best-of-k"] as const) : []),
     ...(controllers && decoderFile(dir as string) ? (["dynamic"] as const) : []),
   ];
 }

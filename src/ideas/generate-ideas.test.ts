@@ -34,6 +34,12 @@ async function tinyPolicyBackend(t: TestContext) {
   return { dir, backend };
 }
 
+/** One direction on every steerable layer (llama.cpp cannot steer block 0), scaled: mild at 0.5, breaking at 4. */
+function fixedVector(info: { nEmbd: number; nLayers: number }, scale: number) {
+  const v = Float32Array.from({ length: info.nEmbd }, (_, j) => Math.sin(j * 7 + 1) * scale);
+  return Array.from({ length: info.nLayers }, (_, l) => (l === 0 ? undefined : v));
+}
+
 async function collect(events: AsyncIterable<IdeaEvent>): Promise<IdeaEvent[]> {
   const out: IdeaEvent[] = [];
   for await (const e of events) out.push(e);
@@ -197,11 +203,7 @@ test("ideasteer generate --json prints one contract line per idea (DESIGN §9) w
 
 test("static control applies the control vector while an idea is written, records eps per sentence, and clears it after", async (t) => {
   const { backend } = await tinyPolicyBackend(t);
-  const { nEmbd, nLayers } = backend.info;
-  const vectorOf = (scale: number) => {
-    const v = Float32Array.from({ length: nEmbd }, (_, j) => Math.sin(j * 7 + 1) * scale);
-    return Array.from({ length: nLayers }, (_, l) => (l === 0 ? undefined : v));
-  };
+  const vectorOf = (scale: number) => fixedVector(backend.info, scale);
   const once = { ...OPTIONS, n: 1, backend };
   // A mild vector leaves the memorised idea intact and is recorded as one strength row per sentence.
   const mild = (
@@ -253,6 +255,38 @@ test("static control applies the control vector while an idea is written, record
     ),
     /steering with the obedient backend/,
   );
+});
+
+test("static control with best-of-K: every candidate is sampled under the control vector, which is cleared after", async (t) => {
+  const { backend } = await tinyPolicyBackend(t);
+  const vectorOf = (scale: number) => fixedVector(backend.info, scale);
+  const weights = { novelty: 1, feasibility: 0, effectiveness: 0 };
+  const scored: string[] = [];
+  const bestOfK = {
+    k: 2,
+    weights,
+    objective: "centred" as const,
+    score: async (texts: string[]) => {
+      scored.push(...texts);
+      return texts.map(() => ({ novelty: 0.5, feasibility: 0.5, effectiveness: 0.5 }));
+    },
+  };
+  const once = { ...OPTIONS, n: 1, backend, fallback: false, bestOfK };
+  const mild = (
+    await collect(generateIdeas(PAPER, { ...once, steering: { vector: vectorOf(0.5), eps: [1, 0, 0] } }))
+  )[0];
+  assert.ok(mild?.type === "idea");
+  assert.equal(mild.text, IDEA, "a mild vector leaves the memorised idea");
+  assert.ok(scored.length > 0, "candidates were scored");
+  for (const row of mild.strengths) assert.deepEqual(row, [1, 0, 0]);
+  await assert.rejects(
+    collect(generateIdeas(PAPER, { ...once, steering: { vector: vectorOf(4), eps: [1, 0, 0] } })),
+    /no attempt of 2 gave the layout/,
+    "a strong vector reaches the candidates",
+  );
+  const after = (await collect(generateIdeas(PAPER, { ...once, bestOfK: { ...bestOfK, k: 1 } })))[0];
+  assert.ok(after?.type === "idea");
+  assert.equal(after.text, IDEA, "and is gone afterwards");
 });
 
 test("dynamic control: the decoder decides strengths at each sentence boundary, recorded per sentence, vector cleared after", async (t) => {

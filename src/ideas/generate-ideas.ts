@@ -3,8 +3,10 @@ import { plainIdeaPrompt, splitSentences } from "../datasets/index.js";
 import { type Idea, type IdeaFieldPath, readWholeIdea, renderIdea, type Scores } from "../idea/index.js";
 import {
   type ControlVector,
+  type Generation,
   isLocalModel,
   type LlmBackend,
+  type LocalModel,
   type SamplingOptions,
   type TokenStep,
 } from "../llm/index.js";
@@ -81,7 +83,10 @@ export type GenerateIdeasOptions = {
   steering?: { vector: ControlVector; eps: number[] };
   /** Dynamic control: the sentence-level decoder sets the strengths sentence by sentence; needs a local model. */
   dynamic?: DynamicControl;
-  /** Best-of-K per sentence by the reward models (any backend that continues raw text: openai's /v1/completions). */
+  /**
+   * Best-of-K per sentence by the reward models (any backend that continues raw text: openai's /v1/completions). On a
+   * local model it may be combined with `steering`: every candidate is then sampled under the static control vector.
+   */
   bestOfK?: BestOfK;
   /** Also yield a `sentence` event for every sentence as it is written (the server's SSE stream, the UI). */
   sentences?: boolean;
@@ -264,7 +269,41 @@ function bestOfKSample(paper: SourcePaper, o: GenerateIdeasOptions & { mode: Pro
   const stop = o.mode === "policy" ? [POLICY_END] : undefined;
   // Candidates are not streamed: only the sentences kept are the idea's (the caller streams the text kept).
   const { onText: _candidates, ...sampling } = o.sampling;
-  return generateBestOfK((p, s) => o.backend.complete(p, s), prompt, bestOfK, { ...sampling, stop });
+  const backend = o.backend;
+  const complete =
+    o.steering && isLocalModel(backend)
+      ? steeredCompletion(backend, o.steering.vector)
+      : (p: string, s: SamplingOptions) => backend.complete(p, s);
+  return generateBestOfK(complete, prompt, bestOfK, { ...sampling, stop });
+}
+
+/**
+ * Raw-text completion under a static control vector: the new tokens are steered except while a line's label is
+ * written (as static control is); the prompt (paper and the sentences kept so far) is read steered, whatever line it
+ * ends on, so that it stays in the KV cache from candidate to candidate and round to round (a state that flipped with
+ * the line recomputed the whole prompt every round, doubling the cost). Calls run one at a time: the vector is the
+ * model's state, and best-of-K asks for its K candidates at once.
+ */
+function steeredCompletion(model: LocalModel, vector: ControlVector) {
+  let queue: Promise<unknown> = Promise.resolve();
+  const once = async (prompt: string, s: SamplingOptions): Promise<Generation> => {
+    const guard = createLayoutGuard(model);
+    guard.steer(vector, ":"); // on for the prompt (a text whose label is written)
+    try {
+      const { tokens: _tokens, ...g } = await model.generate(prompt, {
+        ...s,
+        onToken: (step) => guard.sync(prompt + step.text),
+      });
+      return g;
+    } finally {
+      guard.end();
+    }
+  };
+  return (prompt: string, s: SamplingOptions): Promise<Generation> => {
+    const run = queue.then(() => once(prompt, s));
+    queue = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /**
@@ -335,8 +374,11 @@ function checkOptions(o: GenerateIdeasOptions): void {
   if (o.maxAttempts < 1 || o.maxAttempts > IDEA_LIMITS.maxAttempts)
     bad(`maxAttempts = ${o.maxAttempts}`, `use 1-${IDEA_LIMITS.maxAttempts}`);
   if (!(o.temperature >= 0 && o.temperature <= 2)) bad(`temperature = ${o.temperature}`, "use 0-2");
-  if ([o.dynamic, o.steering, o.bestOfK].filter(Boolean).length > 1)
-    bad("more than one kind of control", "choose one of static, dynamic or best-of-K");
+  if ([o.dynamic, o.steering, o.bestOfK].filter(Boolean).length > 1 && !(o.steering && o.bestOfK && !o.dynamic))
+    bad(
+      "more than one kind of control",
+      "choose one of static, dynamic or best-of-K (static with best-of-K is allowed)",
+    );
   if (o.dynamic && !isLocalModel(o.backend))
     bad(
       `dynamic control with the ${o.backend.name} backend`,

@@ -12,6 +12,7 @@ import {
   rankIdeas,
   type SourcePaper,
 } from "../ideas/index.js";
+import { BEST_OF_K_OBJECTIVES, type BestOfKObjective } from "../steer/index.js";
 import { invalidBody, openAiError } from "./openai-compat.js";
 import { zodJson } from "./zod-json.js";
 
@@ -26,8 +27,9 @@ export const IdeasRequest = z.object({
     .object({ novelty: z.number().min(0), feasibility: z.number().min(0), effectiveness: z.number().min(0) })
     .refine((w) => w.novelty + w.feasibility + w.effectiveness > 0, "weights must not all be 0")
     .optional(),
-  control: z.enum(["none", "static", "dynamic", "best-of-k"]).default("none"),
+  control: z.enum(["none", "static", "dynamic", "best-of-k", "static+best-of-k"]).default("none"),
   bestOf: z.number().int().min(1).max(16).default(4), // candidates per sentence for best-of-k
+  bestOfObjective: z.enum(BEST_OF_K_OBJECTIVES).default("weighted"), // what best-of-k keeps: w · r or (w − w̄) · r
   dedup: z.number().min(0).max(1).default(0.9), // near-duplicate cosine threshold of the final ranking
   seed: z.number().int().min(0).max(2_147_483_647).default(1),
 });
@@ -46,6 +48,7 @@ export type IdeasApiDeps = {
       weights: Scores;
       control: IdeasRequest["control"];
       bestOf: number;
+      bestOfObjective: BestOfKObjective;
     },
   ): AsyncIterable<IdeaEvent>;
   /** The control modes this server can run (static and dynamic need controllers beside the model). */
@@ -90,6 +93,7 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
         weights,
         control: body.control,
         bestOf: body.bestOf,
+        bestOfObjective: body.bestOfObjective,
       });
       const finished: IdeaRecord[] = [];
       const models = { ...deps.meta.models, ...deps.controlModels?.(body.control) };

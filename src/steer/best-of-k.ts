@@ -4,12 +4,17 @@ import type { Generation, SamplingOptions } from "../llm/index.js";
 /**
  * Steering for backends that cannot take control vectors (an OpenAI-compatible server): sentence by sentence,
  * K continuations are sampled and the reward models keep the one whose idea-so-far scores best under the weights,
- *   s* = argmax_{c ∈ {c_1 … c_K}} Σ_k w_k r_k(prefix + c)
+ *   weighted:  s* = argmax_{c ∈ {c_1 … c_K}} Σ_k w_k r_k(prefix + c)
+ *   centred:   s* = argmax_c Σ_k (w_k − w̄) r_k(prefix + c),   w̄ = mean_k w_k
+ * Weighted selection mostly keeps what scores well on every dimension (the scores move together); centred selection
+ * also pushes down the dimensions weighted below the mean, so it trades one dimension for another (equal weights:
+ * no preference, the first candidate).
  * It needs a backend that continues raw text (`complete`: /v1/completions); a chat API cannot continue a reply.
  */
 export type BestOfK = {
   k: number; // candidates per sentence (1: plain sampling through the same loop)
   weights: Scores;
+  objective?: BestOfKObjective; // default weighted
   /** The reward models on whole texts (scoreIdeas with a cache). */
   score(texts: string[]): Promise<Scores[]>;
   maxSentenceTokens?: number; // a candidate's budget; it is cut at its first sentence end
@@ -24,13 +29,20 @@ export type BestOfKCost = {
   scoredTexts: number; // texts sent to the reward models (a cache may answer some)
 };
 
+export const BEST_OF_K_OBJECTIVES = ["weighted", "centred"] as const;
+export type BestOfKObjective = (typeof BEST_OF_K_OBJECTIVES)[number];
+
 export const BEST_OF_K_LIMITS = { maxK: 16, maxSentences: 64 } as const;
 
 type Complete = (prompt: string, s: SamplingOptions) => Promise<Generation>;
 type Sampling = Pick<SamplingOptions, "maxTokens" | "temperature" | "topP" | "seed" | "stop" | "signal">;
 
-/** A sentence ends at [.!?] before whitespace, or at a line end (the layout's fields are lines). */
-const SENTENCE_END = /[.!?](?=\s)|\n/;
+/**
+ * A sentence ends at [.!?] before whitespace, or at a line end (the layout's fields are lines). A line end right
+ * after the mark is kept with it: the next candidate then starts on a new line, as the model wrote it (cut between
+ * "." and "\n", the text re-tokenises differently and a small policy may end the idea there).
+ */
+const SENTENCE_END = /[.!?](?=\s)\n?|\n/;
 
 /**
  * Generates one text by best-of-K per sentence. Candidate i of sentence s is sampled with seed (seed, s, i), so the
@@ -85,15 +97,23 @@ function firstSentence(g: Generation): Candidate {
   return { text, final: false, tokens: Math.max(1, Math.round((n * text.length) / Math.max(1, g.text.length))) };
 }
 
-/** The candidate whose idea-so-far has the highest w · r (the first of equals: seeds decide ties). */
+/** The candidate whose idea-so-far has the highest u · r (the first of equals: seeds decide ties). */
 async function pickBest(cands: Candidate[], prefix: string, o: BestOfK, cost: BestOfKCost): Promise<Candidate> {
   if (cands.length === 1) return cands[0] as Candidate;
   const scores = await o.score(cands.map((c) => prefix + c.text));
   cost.scoredTexts += cands.length;
-  const value = (s: Scores | undefined) => DIMENSIONS.reduce((a, d) => a + o.weights[d] * (s?.[d] ?? 0), 0);
+  const u = selectionWeights(o.weights, o.objective ?? "weighted");
+  const value = (s: Scores | undefined) => DIMENSIONS.reduce((a, d, k) => a + (u[k] as number) * (s?.[d] ?? 0), 0);
   let best = 0;
   for (let i = 1; i < cands.length; i++) if (value(scores[i]) > value(scores[best])) best = i;
   return cands[best] as Candidate;
+}
+
+/** u in u · r: the weights as they are, or less their mean (centred). */
+export function selectionWeights(w: Scores, objective: BestOfKObjective): number[] {
+  const ws = DIMENSIONS.map((d) => w[d]);
+  const mean = objective === "centred" ? ws.reduce((a, b) => a + b, 0) / ws.length : 0;
+  return ws.map((x) => x - mean);
 }
 
 /** A seed per (run seed, sentence, candidate). */

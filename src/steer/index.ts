@@ -1,7 +1,15 @@
 // Dimensional controllers (DESIGN §4): contrast extraction for any GGUF model and llama.cpp control-vector files.
 // The sentence-level decoder and dynamic control (strengths set sentence by sentence).
 
-export { BEST_OF_K_LIMITS, type BestOfK, type BestOfKCost, generateBestOfK } from "./best-of-k.js";
+export {
+  BEST_OF_K_LIMITS,
+  BEST_OF_K_OBJECTIVES,
+  type BestOfK,
+  type BestOfKCost,
+  type BestOfKObjective,
+  generateBestOfK,
+  selectionWeights,
+} from "./best-of-k.js";
 export { calibratedWeights, calibrationMatrix, fitResponse, type ResponseSample } from "./calibration.js";
 export { type ContrastMode, contrastSets, type LabelledText } from "./contrast-sets.js";
 export { readControlVectorGguf, writeControlVectorGguf } from "./control-vector-file.js";

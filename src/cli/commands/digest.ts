@@ -122,7 +122,11 @@ export const registerDigestCommands: RegisterCommands = (program: Command) => {
       "--resolve-stuck",
       "give up sends a crash left unconfirmed (maybe delivered) and move past their papers; never resends them",
     )
-    .option("--control <mode>", "auto | none | static | dynamic | best-of-k (as generate --control)", "auto")
+    .option(
+      "--control <mode>",
+      "auto | none | static | dynamic | best-of-k | static+best-of-k (as generate --control)",
+      "auto",
+    )
     .option("--best-of <k>", "best-of-K candidates per sentence", intFlag("--best-of"), 4)
     .option("--seed <s>", "same seed, same ideas for a paper", intFlag("--seed"), 1)
     .option("--reward-model <dir>", "reward model folder (default: the shipped models/reward)")

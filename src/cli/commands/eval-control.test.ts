@@ -58,6 +58,10 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     `static=${modelPath}:static`,
     "--system",
     `dynamic=${bare}:dynamic:${join(home, "policy", "controllers")}`,
+    "--system",
+    `static+bok=${modelPath}:static+best-of-2`,
+    "--best-of-objective",
+    "centred",
     "--independent-rm",
     join(process.cwd(), "models", "reward-tfidf"),
     "--baseline",
@@ -74,8 +78,8 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l));
-  assert.equal(saved.length, 3 * 2 * 15);
-  for (const system of ["sft", "static", "dynamic"])
+  assert.equal(saved.length, 4 * 2 * 15);
+  for (const system of ["sft", "static", "dynamic", "static+bok"])
     assert.equal(saved.filter((x) => x.system === system).length, 30, system);
   // A system that ignores the weights generated once per paper: its saved texts repeat across the grid.
   for (const paper of [0, 1])
@@ -88,6 +92,7 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   assert.match(report, /\| sft \| 30 \(0\) \| 0\.000( \[[^\]]*\])? \| 0\.000/);
   assert.match(report, /\| static \| 30 \(\d+\) \|/);
   assert.match(report, /\| dynamic \| 30 \(\d+\) \|/);
+  assert.match(report, /\| static\+bok \| 30 \(\d+\) \|/);
   assert.match(report, /\| system \| score Spearman novelty-feasibility \| .* \| ceiling on all three \|/);
   assert.match(report, /^\| dynamic( \| -?\d\.\d{3}){3} \| \d\.\d{3} \|$/m, "a ceiling row per system");
   assert.match(readFileSync(join(out, "control-response.svg"), "utf8"), /^<svg/);
@@ -101,4 +106,7 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     }
   assert.doesNotMatch(report, /### sft against sft/);
   assert.match(readFileSync(join(out, "control-versus.svg"), "utf8"), /^<svg/);
+  const loud = runCli(home, ["eval", "control", "--dataset", dataset, "--split", "val", "--best-of-objective", "loud"]);
+  assert.notEqual(loud.status, 0);
+  assert.match(loud.stderr, /--best-of-objective loud[\s\S]*use weighted or centred/);
 });

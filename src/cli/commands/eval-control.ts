@@ -21,7 +21,13 @@ import {
   SHIPPED_TRANSFORMER_RM_DIR,
   scoreIdeas,
 } from "../../reward/index.js";
-import { loadControllerSet, loadDecoder, staticSteering } from "../../steer/index.js";
+import {
+  BEST_OF_K_OBJECTIVES,
+  type BestOfKObjective,
+  loadControllerSet,
+  loadDecoder,
+  staticSteering,
+} from "../../steer/index.js";
 import { readSftRows } from "../../train/index.js";
 import { contextFor, intFlag } from "../context.js";
 import { decoderFile, decoderScores } from "../idea-generation.js";
@@ -40,6 +46,7 @@ type EvalControlFlags = {
   name: string;
   baseline?: string;
   saveIdeas?: string;
+  bestOfObjective: BestOfKObjective;
   progress: boolean;
 };
 
@@ -84,6 +91,11 @@ export function addEvalControlCommand(ev: Command): void {
       "--baseline <system>",
       "compare every other system with this one at each grid point (w · score, paired bootstrap), e.g. sft",
     )
+    .option(
+      "--best-of-objective <objective>",
+      "what best-of-<k> keeps: weighted (w · r) or centred ((w − mean w) · r: also pushes the dimensions weighted below the mean down)",
+      "weighted",
+    )
     .option("--save-ideas <file>", "also write every generated idea as JSONL (system, paper, weights, text)")
     .option("--no-progress", "no progress bars")
     .addHelpText(
@@ -112,8 +124,11 @@ Examples:
           independent: true,
         })),
       ];
+      if (!(BEST_OF_K_OBJECTIVES as readonly string[]).includes(flags.bestOfObjective))
+        throw new ConfigError(`--best-of-objective ${flags.bestOfObjective}`, "use weighted or centred");
       const specs = (flags.system.length ? flags.system : DEFAULT_SYSTEMS).map(parseSystem);
-      const opened = await Promise.all(specs.map((s) => openSystem(s, (evaluators[0] as ControlEvaluator).model)));
+      const trainingRm = (evaluators[0] as ControlEvaluator).model;
+      const opened = await Promise.all(specs.map((s) => openSystem(s, trainingRm, flags.bestOfObjective)));
       try {
         const { reportPath } = await evalControl({
           systems: opened.map((o) => o.system),
@@ -142,6 +157,7 @@ type SystemSpec = {
   name: string;
   modelPath: string;
   control: "none" | "static" | "dynamic";
+  /** best-of-<k> (control none) or static+best-of-<k>: K candidates per sentence, kept by --best-of-objective. */
   bestOf?: number;
   /** +top-of-<k>: each idea the best of k by w · score (the training evaluator), as generate -n k ranks them. */
   topOf?: number;
@@ -160,22 +176,22 @@ function decoderIn(dir: string): string {
 
 /** name=model.gguf:control[+top-of-k][:controllers-dir] */
 function parseSystem(spec: string): SystemSpec {
-  const m = /^([^=]+)=(.+?):(none|static|dynamic|best-of-(\d+))(?:\+top-of-(\d+))?(?::(.+))?$/.exec(spec);
+  const m = /^([^=]+)=(.+?):(none|static|dynamic|(static\+)?best-of-(\d+))(?:\+top-of-(\d+))?(?::(.+))?$/.exec(spec);
   if (!m)
     throw new ConfigError(
       `--system ${spec}`,
-      "write name=model.gguf:none, :static, :dynamic or :best-of-<k>, optionally +top-of-<k>, then optionally :<controllers dir>",
+      "write name=model.gguf:none, :static, :dynamic, :best-of-<k> or :static+best-of-<k>, optionally +top-of-<k>, then optionally :<controllers dir>",
     );
   const modelPath = resolve(m[2] as string);
   if (!existsSync(modelPath)) throw new ConfigError(`--system ${spec}: ${modelPath} not found`, "pass a GGUF file");
-  const controllersDir = m[6] ? resolve(m[6]) : dirname(modelPath);
+  const controllersDir = m[7] ? resolve(m[7]) : dirname(modelPath);
   if (!existsSync(controllersDir))
     throw new ConfigError(`--system ${spec}: ${controllersDir} not found`, "pass a folder");
-  const topOf = m[5] ? Number(m[5]) : undefined;
+  const topOf = m[6] ? Number(m[6]) : undefined;
   if (topOf !== undefined && (topOf < 2 || topOf > 64))
     throw new ConfigError(`--system ${spec}: top-of-${topOf}`, "use top-of-2 to top-of-64");
   const base = { name: m[1] as string, modelPath, controllersDir, ...(topOf ? { topOf } : {}) };
-  if (m[4]) return { ...base, control: "none", bestOf: Number(m[4]) };
+  if (m[5]) return { ...base, control: m[4] ? "static" : "none", bestOf: Number(m[5]) };
   return { ...base, control: m[3] as SystemSpec["control"] };
 }
 
@@ -186,6 +202,7 @@ function parseSystem(spec: string): SystemSpec {
 async function openSystem(
   s: SystemSpec,
   trainingRm: RewardModel,
+  objective: BestOfKObjective,
 ): Promise<{ system: ControlSystem; close(): Promise<void> }> {
   const backend = await openLlama({ modelPath: s.modelPath, contextSize: 1024 });
   if (!isLocalModel(backend)) throw new Error("a builtin model is local");
@@ -208,7 +225,7 @@ async function openSystem(
       steering: controllers && !decoder ? staticSteering(controllers, w) : undefined,
       dynamic:
         controllers && decoder && decoderScore ? { controllers, decoder, weights: w, score: decoderScore } : undefined,
-      bestOfK: s.bestOf ? { k: s.bestOf, weights: w, score } : undefined,
+      bestOfK: s.bestOf ? { k: s.bestOf, weights: w, score, objective } : undefined,
     }))
       if (e.type === "idea") return e.text;
     return "";

@@ -24,6 +24,7 @@ import { compareIdeas, judgeIdea, retrievalNovelty } from "../../judge/index.js"
 import { searchLibrary } from "../../library/index.js";
 import { isLocalModel, type LlmBackend, openBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
+import { BEST_OF_K_OBJECTIVES, type BestOfKObjective } from "../../steer/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
 import {
   appliedControl,
@@ -45,6 +46,7 @@ type GenerateFlags = LlmFlags & {
   control: string;
   controllers?: string;
   bestOf: number;
+  bestOfObjective: string;
   prompt?: PromptMode;
   dedup: number;
   paper?: string;
@@ -113,7 +115,7 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
     )
     .option(
       "--control <mode>",
-      "auto | none | static (eps = eps-max * weights for the whole idea, through the controllers) | dynamic (the sentence-level decoder; openai: best-of-K) | best-of-k; auto: dynamic where controllers and a decoder sit beside the model (the shipped policy), none otherwise",
+      "auto | none | static (eps = eps-max * weights for the whole idea, through the controllers) | dynamic (the sentence-level decoder; openai: best-of-K) | best-of-k | static+best-of-k (K candidates per sentence under the static vector); auto: dynamic where controllers and a decoder sit beside the model (the shipped policy), none otherwise",
       "auto",
     )
     .option(
@@ -121,6 +123,14 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
       "best-of-K: candidates per sentence, kept by the reward models (--control dynamic on openai, or --control best-of-k)",
       intFlag("--best-of"),
       4,
+    )
+    .addOption(
+      new Option(
+        "--best-of-objective <objective>",
+        "what best-of-K keeps: weighted (w · r: the best idea-so-far under the weights) or centred ((w − mean w) · r: also pushes down the dimensions weighted below the mean, so the weights trade one dimension for another)",
+      )
+        .choices([...BEST_OF_K_OBJECTIVES])
+        .default("weighted"),
     )
     .addOption(
       new Option("--prompt <mode>", "policy | plain | chat (default: found from the model; openai: chat)").choices([
@@ -189,6 +199,7 @@ async function generateFor(ctx: CliContext, flags: GenerateFlags, weights: Score
     controllersDir,
     openai: ctx.config.llm.backend === "openai",
     bestOf: flags.bestOf,
+    bestOfObjective: flags.bestOfObjective as BestOfKObjective,
     weights,
     score: (texts) => scoreIdeas(texts, { model: rewardModel, cache: scoreCache }),
   });

@@ -90,6 +90,11 @@ test("ideasteer serve: /api/ideas steers with the controllers beside the policy 
   assert.equal(idea.models.controllers, modelHash(controllers));
   const bare = await post({ control: "none" });
   assert.deepEqual(Object.keys(bare.body.ideas?.[0]?.models ?? {}), ["policy", "reward"]);
+  const centred = await post({ control: "best-of-k", bestOf: 2, bestOfObjective: "centred", weights });
+  assert.equal(centred.status, 200, JSON.stringify(centred.body));
+  assert.equal(centred.body.ideas?.[0]?.text, SAMPLE_IDEA_TEXT, "best-of-K continues the policy through its layout");
+  const loud = await post({ control: "best-of-k", bestOfObjective: "loudest" });
+  assert.equal(loud.status, 400, "an objective best-of-K does not know is refused");
 
   // The chat endpoint's extra field: weights steer the answer through the same controllers, set and cleared in
   // one turn (a plain request after a steered one answers as before it).
@@ -132,7 +137,7 @@ test("ideasteer serve: /api/ideas steers with the controllers beside the policy 
 
   const dynamic = await post({ control: "dynamic" });
   assert.equal(dynamic.status, 400, "no decoder beside the controllers: refused, not ignored");
-  assert.match(dynamic.body.error?.message ?? "", /use one of none, best-of-k, static$/);
+  assert.match(dynamic.body.error?.message ?? "", /use one of none, best-of-k, static, static\+best-of-k$/);
 });
 
 test("ideasteer serve --index: the dense index is built beside serving, and hybrid search switches on when it is ready", {
