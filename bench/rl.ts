@@ -6,7 +6,8 @@
  *   3. dynamic control: the sentence-level decoder (a strength decision and a reward-model call on the prefix at
  *      every sentence) beside unsteered decoding: wall time and reward-model calls per idea;
  *   4. best-of-K per sentence (what openai servers get instead of control vectors), here over llama.cpp's raw-text
- *      completion without HTTP: K candidates per sentence, all scored; wall time per kept token and tokens sampled.
+ *      completion without HTTP: K candidates per sentence, all scored; wall time per kept token and tokens sampled;
+ *      and under a static control vector with the centred objective (`--control static+best-of-k`).
  *
  *   npx tsx bench/rl.ts [--ideas 4] [--tokens 256] [--threads 1]
  */
@@ -22,10 +23,16 @@ import {
   setNumThreads,
   writeLlamaGguf,
 } from "../src/engine/index.js";
-import { POLICY_END, policyPromptText } from "../src/ideas/index.js";
+import { POLICY_END, policyPromptText, steeredCompletion } from "../src/ideas/index.js";
 import { openLlama, SHIPPED_POLICY_PATH } from "../src/llm/index.js";
 import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../src/reward/index.js";
-import { combineControllers, generateBestOfK, generateWithDynamicControl, initDecoder } from "../src/steer/index.js";
+import {
+  type BestOfKObjective,
+  combineControllers,
+  generateBestOfK,
+  generateWithDynamicControl,
+  initDecoder,
+} from "../src/steer/index.js";
 import { SAMPLE_PAPER } from "../src/testing/index.js";
 import { loadBaseModel, openRolloutSampler, resolveRlConfig } from "../src/train/index.js";
 import { benchArg } from "./bench-arg.js";
@@ -123,24 +130,31 @@ const plain = await decode("none");
 const fixed = await decode("static");
 const dyn = await decode("dynamic");
 const bestOf = Number(benchArg("best-of", "4"));
-const best = { tokens: 0, s: 0, generated: 0, scored: 0 };
-{
+/** Best-of-K over raw-text completion: plain (weighted, what a server gets) or under the static vector (centred). */
+const bestOfRun = async (complete: Parameters<typeof generateBestOfK>[0], objective: BestOfKObjective) => {
+  const r = { tokens: 0, s: 0, generated: 0, scored: 0 };
   const t0 = performance.now();
   const text = policyPromptText(SAMPLE_PAPER);
   for (let i = 0; i < ideas; i++) {
-    const o = { k: bestOf, weights, score: (texts: string[]) => scoreIdeas(texts, { model: reward }) };
-    const g = await generateBestOfK((p, s) => backend.complete(p, s), text, o, {
+    const o = { k: bestOf, weights, objective, score: (texts: string[]) => scoreIdeas(texts, { model: reward }) };
+    const g = await generateBestOfK(complete, text, o, {
       maxTokens: tokens,
       temperature: 1,
       seed: 100 + i,
       stop: [POLICY_END],
     });
-    best.tokens += (await backend.tokenize(g.text)).length;
-    best.generated += g.cost.generatedTokens;
-    best.scored += g.cost.scoredTexts;
+    r.tokens += (await backend.tokenize(g.text)).length;
+    r.generated += g.cost.generatedTokens;
+    r.scored += g.cost.scoredTexts;
   }
-  best.s = (performance.now() - t0) / 1000;
-}
+  r.s = (performance.now() - t0) / 1000;
+  return r;
+};
+const best = await bestOfRun((p, s) => backend.complete(p, s), "weighted");
+const steeredBest = await bestOfRun(
+  steeredCompletion(backend, combineControllers(controllers, [0.6, 0.2, 0.2])),
+  "centred",
+);
 await backend.close();
 
 console.log(
@@ -160,6 +174,7 @@ for (const [name, r, calls] of [
   ["static control vector", fixed, 0],
   ["dynamic: decoder + prefix scores per sentence", dyn, rmCalls / ideas],
   [`best-of-${bestOf} per sentence (tokens kept)`, best, best.scored / ideas],
+  [`static vector + centred best-of-${bestOf} per sentence (tokens kept)`, steeredBest, steeredBest.scored / ideas],
 ] as const)
   console.log(
     `| ${name} | ${r.tokens} | ${r.s.toFixed(2)} | ${perToken(r).toFixed(2)} | ${((perToken(r) / perToken(plain) - 1) * 100).toFixed(1)}% | ${calls.toFixed(1)} |`,

@@ -287,6 +287,10 @@ test("static control with best-of-K: every candidate is sampled under the contro
   const after = (await collect(generateIdeas(PAPER, { ...once, bestOfK: { ...bestOfK, k: 1 } })))[0];
   assert.ok(after?.type === "idea");
   assert.equal(after.text, IDEA, "and is gone afterwards");
+  const vectors = { novelty: vectorOf(0.5), feasibility: vectorOf(0.5), effectiveness: vectorOf(0.5) };
+  const decoder = initDecoder({ hidden: 4, epsMax: 1, sigma: 0.1, rng: createRng(1) });
+  const dynamic = { controllers: { vectors, epsMax: 1, dir: "" }, decoder, weights, score: bestOfK.score };
+  await assert.rejects(collect(generateIdeas(PAPER, { ...once, dynamic })), /more than one kind of control/);
 });
 
 test("dynamic control: the decoder decides strengths at each sentence boundary, recorded per sentence, vector cleared after", async (t) => {

@@ -284,7 +284,7 @@ function bestOfKSample(paper: SourcePaper, o: GenerateIdeasOptions & { mode: Pro
  * the line recomputed the whole prompt every round, doubling the cost). Calls run one at a time: the vector is the
  * model's state, and best-of-K asks for its K candidates at once.
  */
-function steeredCompletion(model: LocalModel, vector: ControlVector) {
+export function steeredCompletion(model: LocalModel, vector: ControlVector) {
   let queue: Promise<unknown> = Promise.resolve();
   const once = async (prompt: string, s: SamplingOptions): Promise<Generation> => {
     const guard = createLayoutGuard(model);
@@ -374,11 +374,8 @@ function checkOptions(o: GenerateIdeasOptions): void {
   if (o.maxAttempts < 1 || o.maxAttempts > IDEA_LIMITS.maxAttempts)
     bad(`maxAttempts = ${o.maxAttempts}`, `use 1-${IDEA_LIMITS.maxAttempts}`);
   if (!(o.temperature >= 0 && o.temperature <= 2)) bad(`temperature = ${o.temperature}`, "use 0-2");
-  if ([o.dynamic, o.steering, o.bestOfK].filter(Boolean).length > 1 && !(o.steering && o.bestOfK && !o.dynamic))
-    bad(
-      "more than one kind of control",
-      "choose one of static, dynamic or best-of-K (static with best-of-K is allowed)",
-    );
+  if (o.dynamic && (o.steering || o.bestOfK))
+    bad("more than one kind of control", "choose one of static, dynamic, best-of-K or static with best-of-K");
   if (o.dynamic && !isLocalModel(o.backend))
     bad(
       `dynamic control with the ${o.backend.name} backend`,

@@ -10,6 +10,7 @@ export {
   IDEA_LIMITS,
   type IdeaEvent,
   type RelatedWork,
+  steeredCompletion,
 } from "./generate-ideas.js";
 export {
   chatPrompt,
