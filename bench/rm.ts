@@ -8,8 +8,11 @@
  * Ours: `scoreIdeas` at batch 1 and 32 (cold cache: every text new; warm: all cached), with its ratio to the
  * baseline at the same batch size, and `ideasteer score <file> --json` end to end as one process (start, model
  * load, layout, scoring, output).
+ * Best-of-K rounds (a transformer model): per idea and sentence, K = 4 texts that continue the idea so far (its next
+ * sentence and three from other ideas), scored through the KV cache that keeps the shared part, beside the batched
+ * forward pass that reads every text whole (`predictRaw`, what scoring did before), on the same texts.
  *
- *   npx tsx bench/rm.ts [--model models/reward] [--n 2700] [--seed 20261205] [--threads 2]
+ *   npx tsx bench/rm.ts [--model models/reward] [--n 2700] [--seed 20261205] [--threads 2] [--rounds-ideas 40]
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,11 +25,13 @@ import { setNumThreads } from "../src/engine/index.js";
 import { DIMENSIONS } from "../src/idea/index.js";
 import {
   abstractAsIdea,
+  createPrefixPredictor,
   createScoreCache,
   ENSEMBLE_RM_FORMAT,
   loadRewardModel,
   loadTfidfRewardModel,
   loadTransformerRewardModel,
+  predictRaw,
   type RewardModel,
   rewardTokens,
   SHIPPED_REWARD_MODEL_DIR,
@@ -129,6 +134,39 @@ for (const batch of [1, 32]) {
   const cold = rows[rows.length - 1];
   if (base && cold) cold.vs = `${(cold.wallS / base.wallS).toFixed(2)}x`;
   record(`scoreIdeas batch ${batch}, warm cache (all hits)`, n, await time(run)());
+}
+
+if (transformerDir) {
+  // Best-of-K's rounds: every text continues the idea so far, which the KV cache keeps from text to text.
+  const { model: net, tokenizer, heads } = loadTransformerRewardModel(transformerDir).network;
+  const maxTokens = loadTransformerRewardModel(transformerDir).file.maxTokens;
+  const ideas = texts.slice(0, Number(benchArg("rounds-ideas", "40")));
+  const sentencesOf = (t: string) => t.split(/(?<=[.!?\n])/);
+  const rounds: string[][] = [];
+  ideas.forEach((idea, i) => {
+    const own = sentencesOf(idea);
+    const others = [1, 2, 3].map((o) => sentencesOf(ideas[(i + o) % ideas.length] as string));
+    for (let r = 1; r < own.length; r++) {
+      const prefix = own.slice(0, r).join("");
+      rounds.push([own[r], ...others.map((x) => x[r % x.length])].map((c) => prefix + c));
+    }
+  });
+  const items = rounds.length * 4;
+  const batched = await time(() => {
+    for (const round of rounds) predictRaw(net, tokenizer, heads, round, { maxTokens });
+  })();
+  record(
+    `baseline: best-of-4 rounds, each round's 4 texts one batched forward (${rounds.length} rounds)`,
+    items,
+    batched,
+  );
+  const cachedPath = createPrefixPredictor(net, tokenizer, heads, maxTokens);
+  const cached = await time(() => {
+    for (const round of rounds) for (const t of round) cachedPath.predict(t);
+  })();
+  record(`best-of-4 rounds through the KV cache (${cachedPath.tokensRun} tokens run)`, items, cached);
+  const last = rows[rows.length - 1];
+  if (last) last.vs = `${(cached.wallS / batched.wallS).toFixed(2)}x`;
 }
 
 const file = join(tmpdir(), `ideasteer-bench-rm-${process.pid}.jsonl`);

@@ -23,6 +23,13 @@ export type Decoder = {
   feed(token: number): Float32Array;
   /** Feeds a whole prompt into an empty cache in one batched pass; returns the logits after its last token. */
   prefill(tokens: readonly number[]): Float32Array;
+  /**
+   * Appends tokens after the cached ones in one batched pass. Returns the logits after the last, and with
+   * `hidden` the final normalised hidden state of every new row [n, dModel] (what a pooled reward head reads).
+   */
+  extend(tokens: readonly number[], o?: { hidden?: boolean }): { logits: Float32Array; hidden?: Float32Array };
+  /** Forgets the cached positions from `position` on (the keys and values before it stay valid: causal). */
+  rewind(position: number): void;
   readonly position: number;
 };
 
@@ -99,13 +106,13 @@ export function createDecoder(
     return logits;
   };
 
-  // The prompt as one [n, D] batch: GEMMs instead of n matrix-vector products, attention through the training
-  // kernel, keys and values written straight into the caches. Same arithmetic as feeding token by token.
-  const prefill = (tokens: readonly number[]): Float32Array => {
+  // New tokens as one [n, D] batch: GEMMs instead of n matrix-vector products, attention through the training
+  // kernel (query row r at position pos + r over the pos + n cached keys), keys and values written straight into
+  // the caches. Same arithmetic as feeding token by token.
+  const extend = (tokens: readonly number[], opts: { hidden?: boolean } = {}) => {
     const n = tokens.length;
-    if (pos !== 0) throw new EngineInputError("prefill needs an empty cache; feed tokens one by one to continue");
-    if (n === 0) throw new EngineInputError("prefill needs at least one token");
-    if (n > ctx) throw new EngineInputError(`prompt of ${n} tokens exceeds the context of ${ctx}`);
+    if (n === 0) throw new EngineInputError("extend needs at least one token");
+    if (pos + n > ctx) throw new EngineInputError(`${pos} cached + ${n} new tokens exceed the context of ${ctx}`);
     for (const t of tokens)
       if (!Number.isInteger(t) || t < 0 || t >= V)
         throw new EngineInputError(`token ${t} is outside the vocabulary [0, ${V})`);
@@ -123,18 +130,19 @@ export function createDecoder(
     const U = rows(cfg.dFf);
     const H = rows(cfg.dFf);
     const rs = new Float32Array(n);
+    const end = pos + n;
     k.embeddingForward(emb, Int32Array.from(tokens), X, n, D, V);
     for (let l = 0; l < cfg.nLayers; l++) {
       const w = (name: string) => weight(`blk.${l}.${name}.weight`);
-      const Kc = kCache[l]!.subarray(0, n * kvW);
-      const Vc = vCache[l]!.subarray(0, n * kvW);
       k.rmsNormForward(X, w("attn_norm"), Xn, rs, n, D, cfg.normEps);
       mm(Xn, w("attn_q"), Q, D, D);
-      k.rope(Q, Qr, n, n, cfg.nHeads, hd, cfg.ropeTheta, 0, false, false);
+      k.rope(Q, Qr, n, n, cfg.nHeads, hd, cfg.ropeTheta, pos, false, false);
       mm(Xn, w("attn_k"), Kraw, kvW, D);
-      k.rope(Kraw, Kc, n, n, cfg.nKvHeads, hd, cfg.ropeTheta, 0, false, false);
-      mm(Xn, w("attn_v"), Vc, kvW, D);
-      k.attentionForward(Qr, Kc, Vc, A, null, 1, n, n, cfg.nHeads, cfg.nKvHeads, hd);
+      k.rope(Kraw, kCache[l]!.subarray(pos * kvW, end * kvW), n, n, cfg.nKvHeads, hd, cfg.ropeTheta, pos, false, false);
+      mm(Xn, w("attn_v"), vCache[l]!.subarray(pos * kvW, end * kvW), kvW, D);
+      const Kc = kCache[l]!.subarray(0, end * kvW);
+      const Vc = vCache[l]!.subarray(0, end * kvW);
+      k.attentionForward(Qr, Kc, Vc, A, null, 1, n, end, cfg.nHeads, cfg.nKvHeads, hd);
       mm(A, w("attn_output"), O, D, D);
       k.axpy(X, O, 1, n * D, n * D);
       k.rmsNormForward(X, w("ffn_norm"), Xn, rs, n, D, cfg.normEps);
@@ -146,17 +154,39 @@ export function createDecoder(
       const st = steer?.[l];
       if (st) k.axpy(X, st, 1, n * D, D);
     }
-    x.set(X.subarray((n - 1) * D));
-    k.rmsNormForward(x, weight("output_norm.weight"), xn, rstd, 1, D, cfg.normEps);
     const logits = new Float32Array(V);
-    matvec(head, xn, logits, V, D);
-    pos = n;
-    return logits;
+    let hidden: Float32Array | undefined;
+    if (opts.hidden) {
+      hidden = rows(D);
+      k.rmsNormForward(X, weight("output_norm.weight"), hidden, rs, n, D, cfg.normEps);
+      matvec(head, hidden.subarray((n - 1) * D), logits, V, D);
+    } else {
+      x.set(X.subarray((n - 1) * D));
+      k.rmsNormForward(x, weight("output_norm.weight"), xn, rstd, 1, D, cfg.normEps);
+      matvec(head, xn, logits, V, D);
+    }
+    pos = end;
+    return hidden ? { logits, hidden } : { logits };
+  };
+
+  const prefill = (tokens: readonly number[]): Float32Array => {
+    if (pos !== 0) throw new EngineInputError("prefill needs an empty cache; feed tokens one by one to continue");
+    if (tokens.length > ctx)
+      throw new EngineInputError(`prompt of ${tokens.length} tokens exceeds the context of ${ctx}`);
+    return extend(tokens).logits;
+  };
+
+  const rewind = (position: number) => {
+    if (!Number.isInteger(position) || position < 0 || position > pos)
+      throw new EngineInputError(`rewind to ${position}: the cache holds ${pos} positions`);
+    pos = position;
   };
 
   return {
     feed,
     prefill,
+    extend,
+    rewind,
     get position() {
       return pos;
     },

@@ -183,6 +183,17 @@ for (const steered of [false, true]) {
     const batched = createDecoder(cfg, (n) => model.params.get(n)!.data, steered ? steerVecs : undefined);
     check(5, batched.prefill(Array.from(seq.subarray(0, 6))));
     for (let t = 6; t < seq.length; t++) check(t, batched.feed(seq[t] as number));
+    // Back to position 3, then 5 tokens in one batch: the same logits, and the full forward's final hidden rows.
+    batched.rewind(3);
+    const ext = batched.extend(Array.from(seq.subarray(3, 8)), { hidden: true });
+    check(7, ext.logits);
+    const fullHidden = model.forward(seq, 1, seq.length, { output: "hidden", grad: false, steer }).data;
+    assert.equal(ext.hidden?.length, 5 * 16);
+    ext.hidden?.forEach((h, i) => {
+      const want = fullHidden[3 * 16 + i] as number;
+      assert.ok(Math.abs(h - want) < 1e-4 * (1 + Math.abs(want)), `hidden ${i}: ${h} vs ${want}`);
+    });
+    assert.throws(() => batched.rewind(9), /rewind to 9: the cache holds 8/);
     for (let t = 0; t < seq.length; t++) {
       const step = dec.feed(seq[t] as number);
       for (let v = 0; v < cfg.vocabSize; v++) {

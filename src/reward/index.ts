@@ -59,7 +59,9 @@ export {
   venueYear,
 } from "./train-tfidf-reward.js";
 export {
+  createPrefixPredictor,
   loadTransformerRewardModel,
+  PREFIX_SCORING_MAX_TEXTS,
   poolAndPredict,
   predictRaw,
   type RewardHeads,

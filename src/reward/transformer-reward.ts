@@ -4,6 +4,7 @@ import { z } from "zod";
 import { CorruptFileError } from "../core/index.js";
 import {
   type BpeTokenizer,
+  createDecoder,
   createLlama,
   type LlamaModel,
   loadLlamaWeights,
@@ -110,6 +111,52 @@ export function predictRaw(
   return out;
 }
 
+/** Texts scored one at a time through the KV cache (best-of-K's candidates, the decoder's prefix); more: batched. */
+export const PREFIX_SCORING_MAX_TEXTS = 16;
+
+/**
+ * Raw predictions [3] for one text at a time through a KV cache that keeps the last text's tokens: a text that starts
+ * with tokens the cache holds runs only the tokens after them. Best-of-K's candidates all continue the same idea so
+ * far, and the next round continues the kept one, so each costs its own sentence instead of the whole idea. The
+ * pooled mean reads running sums of the final hidden states, so going back to the shared part costs nothing.
+ * Same read-out as predictRaw (the model is causal: a token's hidden state never depends on what follows it).
+ */
+export function createPrefixPredictor(model: LlamaModel, tok: BpeTokenizer, heads: RewardHeads, maxTokens: number) {
+  const cfg = model.config;
+  const D = cfg.dModel;
+  const limit = Math.min(maxTokens, cfg.contextLength);
+  const pad = tok.tokenId("<|end|>");
+  const dec = createDecoder(cfg, (name) => (model.params.get(name) as { data: Float32Array }).data);
+  const cached: number[] = [];
+  const sums = new Float64Array((limit + 1) * D); // sums[t]: the sum of the first t tokens' final hidden states
+  let tokensRun = 0;
+  const predict = (text: string): Float32Array => {
+    const seq = rewardTokens(tok, text, limit);
+    if (seq.length === 0) seq.push(pad); // as predictRaw reads an empty text: one padding token
+    let shared = 0;
+    while (shared < cached.length && shared < seq.length && cached[shared] === seq[shared]) shared++;
+    if (shared === seq.length && shared > 0) shared--; // nothing new: run the last token again (costs one row)
+    dec.rewind(shared);
+    cached.length = shared;
+    const rows = dec.extend(seq.slice(shared), { hidden: true }).hidden as Float32Array;
+    tokensRun += seq.length - shared;
+    for (let t = shared; t < seq.length; t++)
+      for (let j = 0; j < D; j++)
+        sums[(t + 1) * D + j] = (sums[t * D + j] as number) + (rows[(t - shared) * D + j] as number);
+    cached.push(...seq.slice(shared));
+    const pooled = new Float32Array(D);
+    for (let j = 0; j < D; j++) pooled[j] = (sums[seq.length * D + j] as number) / seq.length;
+    return poolAndPredict(pooled, [1], 1, D, heads).raw;
+  };
+  return {
+    predict,
+    /** Tokens run through the network so far (what the cache saved is the rest). */
+    get tokensRun() {
+      return tokensRun;
+    },
+  };
+}
+
 /** A loaded transformer reward model: the RewardModel door plus its parts (benchmarks, hidden-state readers). */
 export type TransformerRewardModel = RewardModel & {
   file: TransformerRewardFile;
@@ -136,13 +183,22 @@ export function loadTransformerRewardModel(dir: string): TransformerRewardModel 
   const trained = file.dimensions ?? DIMENSIONS;
   // An untrained head would print noise as if it were a score: it reads 0.5, "no better than the median paper".
   const scoreOf = (dim: Dimension, x: number) => (trained.includes(dim) ? percentileOf(reference[dim], x) : 0.5);
+  let prefix: ReturnType<typeof createPrefixPredictor> | undefined; // its KV cache is made on first use
   return {
     name: file.name,
     dimensions: trained,
     file,
     network: { model, tokenizer: tok, heads },
     async score(texts) {
-      const raw = predictRaw(model, tok, heads, texts, { maxTokens: file.maxTokens });
+      let raw: Float32Array;
+      if (texts.length <= PREFIX_SCORING_MAX_TEXTS) {
+        prefix ??= createPrefixPredictor(model, tok, heads, file.maxTokens);
+        const cached = prefix;
+        raw = new Float32Array(texts.length * DIMENSIONS.length);
+        texts.forEach((t, i) => {
+          raw.set(cached.predict(t), i * DIMENSIONS.length);
+        });
+      } else raw = predictRaw(model, tok, heads, texts, { maxTokens: file.maxTokens });
       return texts.map(
         (_, i) =>
           Object.fromEntries(

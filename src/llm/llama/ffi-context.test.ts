@@ -93,7 +93,7 @@ test("a control vector set while a decode runs applies after it, never during it
   assert.throws(() => ctx.setControlVector([undefined, new Float32Array(7)]), /n_embd is 32/);
 });
 
-test("the reusable prefix stops at the first different token and at any adapter change", async () => {
+test("the reusable prefix stops at the first different token and where the tokens were computed under another control vector or LoRA", async () => {
   const toks = model.tokenize("prefix-reuse");
   ctx.truncate(0);
   await ctx.evalTokens(toks);
@@ -104,7 +104,26 @@ test("the reusable prefix stops at the first different token and at any adapter 
   assert.equal(ctx.reusablePrefix(toks), 0, "tokens computed without the vector are not reused with it");
   await ctx.evalTokens([7]);
   ctx.clearControlVector();
-  assert.equal(ctx.reusablePrefix(toks), 0);
+  assert.equal(ctx.reusablePrefix(toks), toks.length - 1, "cleared: the tokens computed without a vector count again");
+  ctx.setLoras([]);
+  assert.equal(ctx.reusablePrefix(toks), 0, "a LoRA change: nothing is reused");
+  ctx.truncate(0);
+  await ctx.evalTokens(toks);
+  ctx.setControlVector([undefined, new Float32Array(32).fill(0.5)]);
+  await ctx.evalTokens([7]);
+  ctx.clearControlVector();
+  const steered = [...toks, 7, 8];
+  assert.equal(ctx.reusablePrefix(steered), toks.length, "unsteered: up to the steered token");
+  ctx.setControlVector([undefined, new Float32Array(32).fill(0.5)]); // the same values in a new array
+  assert.equal(ctx.reusablePrefix([...toks, 7]), 0, "the first tokens were computed without it");
+  ctx.truncate(0);
+  await ctx.evalTokens(toks);
+  ctx.clearControlVector();
+  ctx.setControlVector([undefined, new Float32Array(32).fill(0.5)]);
+  assert.equal(ctx.reusablePrefix(toks), toks.length - 1, "the same vector set again: its tokens are reused");
+  ctx.setControlVector([undefined, new Float32Array(32).fill(0.5)], 1.01);
+  assert.equal(ctx.reusablePrefix(toks), 0, "another strength is another vector");
+  ctx.clearControlVector();
   assert.equal(ctx.truncate(3), 3);
   assert.deepEqual(ctx.tokens, toks.slice(0, 3));
 });

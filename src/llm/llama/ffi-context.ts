@@ -29,7 +29,13 @@ export class FfiContext {
   readonly tokens: number[] = [];
   /** for each cached token, the adapter state (control vector and LoRA) it was computed under */
   private readonly tokenStates: number[] = [];
-  private adapterState = 0; // bumped by every control-vector or LoRA change
+  // An id per distinct (control vector's values, LoRA epoch): the same vector set again (best-of-K sets it for every
+  // candidate) finds the tokens computed under it still reusable; any other vector or LoRA change does not.
+  private adapterState = 0;
+  private vectorKey = "none";
+  private loraEpoch = 0;
+  private readonly stateIds = new Map<string, number>([["none|0", 0]]);
+  private nextStateId = 1;
   private readonly batch: LlamaBatch;
   private readonly batchTokens: Int32Array;
   private readonly batchPos: Int32Array;
@@ -171,7 +177,6 @@ export class FfiContext {
    * block il's output. Only the layers given are steered.
    */
   setControlVector(layers: ControlVector, strength = 1): void {
-    this.adapterState++;
     const { nEmbd, nLayers } = this.model;
     if (layers.length > nLayers)
       throw new RangeError(`control vector has ${layers.length} layers; the model has ${nLayers}`);
@@ -194,6 +199,7 @@ export class FfiContext {
       this.clearControlVector();
       return;
     }
+    this.enterState(`${first}-${last}:${contentHash(data)}`, this.loraEpoch);
     this.whenIdle(() => {
       const rc = this.lib.setAdapterCvec(this.ptr, data, data.length, nEmbd, first, last);
       if (rc !== 0) throw new Error(`llama_set_adapter_cvec failed with code ${rc}`);
@@ -201,19 +207,33 @@ export class FfiContext {
   }
 
   clearControlVector(): void {
-    this.adapterState++;
+    this.enterState("none", this.loraEpoch);
     this.whenIdle(() => this.lib.setAdapterCvec(this.ptr, null, 0, this.model.nEmbd, -1, -1));
   }
 
   /** Replaces the set of active LoRA adapters (an empty list removes them all). */
   setLoras(settings: readonly LoraSetting[]): void {
-    this.adapterState++;
+    this.enterState(this.vectorKey, this.loraEpoch + 1);
     const adapters = settings.map((s) => s.lora);
     const scales = Float32Array.from(settings.map((s) => s.scale));
     this.whenIdle(() => {
       const rc = this.lib.setAdaptersLora(this.ptr, adapters, adapters.length, scales);
       if (rc !== 0) throw new Error(`llama_set_adapters_lora failed with code ${rc}`);
     });
+  }
+
+  /** The adapter state's id for (control vector key, LoRA epoch): the same pair, the same id. */
+  private enterState(vectorKey: string, loraEpoch: number): void {
+    this.vectorKey = vectorKey;
+    this.loraEpoch = loraEpoch;
+    const key = `${vectorKey}|${loraEpoch}`;
+    if (this.stateIds.size >= 4096) this.stateIds.clear(); // ids are never reused: older tokens just stop matching
+    let id = this.stateIds.get(key);
+    if (id === undefined) {
+      id = this.nextStateId++;
+      this.stateIds.set(key, id);
+    }
+    this.adapterState = id;
   }
 
   /** Drops cached tokens from position n on (n = 0: empty the cache); returns how many stay. */
@@ -250,4 +270,17 @@ export class FfiContext {
     this.lib.batchFree(this.batch);
     this.lib.free(this.ptr);
   }
+}
+
+/** Two FNV-1a hashes (different bases) over the values' bits: a 64-bit key for a control vector's contents. */
+function contentHash(data: Float32Array): string {
+  const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as number;
+    a = Math.imul(a ^ w, 0x01000193) >>> 0;
+    b = Math.imul(b ^ (w + i), 0x85ebca6b) >>> 0;
+  }
+  return `${a.toString(16)}${b.toString(16)}`;
 }
