@@ -7,7 +7,8 @@
  *      every sentence) beside unsteered decoding: wall time and reward-model calls per idea;
  *   4. best-of-K per sentence (what openai servers get instead of control vectors), here over llama.cpp's raw-text
  *      completion without HTTP: K candidates per sentence, all scored; wall time per kept token and tokens sampled;
- *      and under a static control vector with the centred objective (`--control static+best-of-k`).
+ *      under a static control vector with the centred objective (`--control static+best-of-k`), and under the
+ *      strengths the decoder sets before each sentence (`--control dynamic+best-of-k`).
  *
  *   npx tsx bench/rl.ts [--ideas 4] [--tokens 256] [--threads 1]
  */
@@ -29,6 +30,7 @@ import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../src/
 import {
   type BestOfKObjective,
   combineControllers,
+  createDecider,
   generateBestOfK,
   generateWithDynamicControl,
   initDecoder,
@@ -131,12 +133,22 @@ const fixed = await decode("static");
 const dyn = await decode("dynamic");
 const bestOf = Number(benchArg("best-of", "4"));
 /** Best-of-K over raw-text completion: plain (weighted, what a server gets) or under the static vector (centred). */
-const bestOfRun = async (complete: Parameters<typeof generateBestOfK>[0], objective: BestOfKObjective) => {
+const bestOfRun = async (
+  complete: Parameters<typeof generateBestOfK>[0],
+  objective: BestOfKObjective,
+  beforeRound?: (text: string) => Promise<void>,
+) => {
   const r = { tokens: 0, s: 0, generated: 0, scored: 0 };
   const t0 = performance.now();
   const text = policyPromptText(SAMPLE_PAPER);
   for (let i = 0; i < ideas; i++) {
-    const o = { k: bestOf, weights, objective, score: (texts: string[]) => scoreIdeas(texts, { model: reward }) };
+    const o = {
+      k: bestOf,
+      weights,
+      objective,
+      beforeRound,
+      score: (texts: string[]) => scoreIdeas(texts, { model: reward }),
+    };
     const g = await generateBestOfK(complete, text, o, {
       maxTokens: tokens,
       temperature: 1,
@@ -151,9 +163,19 @@ const bestOfRun = async (complete: Parameters<typeof generateBestOfK>[0], object
   return r;
 };
 const best = await bestOfRun((p, s) => backend.complete(p, s), "weighted");
+const staticVector = combineControllers(controllers, [0.6, 0.2, 0.2]);
 const steeredBest = await bestOfRun(
-  steeredCompletion(backend, combineControllers(controllers, [0.6, 0.2, 0.2])),
+  steeredCompletion(backend, () => staticVector),
   "centred",
+);
+const decider = createDecider({ controllers, decoder, weights, score: (t) => scoreIdeas(t, { model: reward }) });
+let decided = staticVector;
+const decidedBest = await bestOfRun(
+  steeredCompletion(backend, () => decided),
+  "centred",
+  async (text) => {
+    decided = await decider.decide(text);
+  },
 );
 await backend.close();
 
@@ -175,6 +197,11 @@ for (const [name, r, calls] of [
   ["dynamic: decoder + prefix scores per sentence", dyn, rmCalls / ideas],
   [`best-of-${bestOf} per sentence (tokens kept)`, best, best.scored / ideas],
   [`static vector + centred best-of-${bestOf} per sentence (tokens kept)`, steeredBest, steeredBest.scored / ideas],
+  [
+    `decoder's vector + centred best-of-${bestOf} per sentence (tokens kept)`,
+    decidedBest,
+    (decidedBest.scored + decider.decisions.length) / ideas,
+  ],
 ] as const)
   console.log(
     `| ${name} | ${r.tokens} | ${r.s.toFixed(2)} | ${perToken(r).toFixed(2)} | ${((perToken(r) / perToken(plain) - 1) * 100).toFixed(1)}% | ${calls.toFixed(1)} |`,

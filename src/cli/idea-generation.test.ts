@@ -35,6 +35,19 @@ test("--control: dynamic on a server is best-of-K; static reads the controllers;
   const rng = createRng(1);
   saveDecoder(join(dir, "controllers", "decoder.json"), initDecoder({ hidden: 4, epsMax: 1, sigma: 0.1, rng }), {});
   assert.ok(controlOptions("auto", { ...base, controllersDir: dir }).dynamic, "auto: controllers and a decoder");
+  const decided = controlOptions("dynamic+best-of-k", {
+    ...base,
+    controllersDir: dir,
+    bestOfObjective: "standardised",
+  });
+  assert.deepEqual(
+    [Boolean(decided.dynamic), decided.bestOfK?.k, decided.bestOfK?.objective],
+    [true, 3, "standardised"],
+  );
+  assert.throws(
+    () => controlOptions("dynamic+best-of-k", { ...base, controllersDir: dir, openai: true }),
+    /dynamic\+best-of-k on a server/,
+  );
   assert.deepEqual(
     controlOptions("auto", { ...base, controllersDir: dir, openai: true }),
     {},

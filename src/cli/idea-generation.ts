@@ -108,12 +108,12 @@ export function modelHashes(ctx: CliContext, rewardDir: string, lora?: string): 
  */
 export function controlHashes(mode: string, controllersDir?: string): Record<string, string> {
   const folder =
-    controllersDir && ["static", "static+best-of-k", "dynamic"].includes(mode)
+    controllersDir && ["static", "static+best-of-k", "dynamic", "dynamic+best-of-k"].includes(mode)
       ? controllerFolder(controllersDir)
       : undefined;
   if (!folder) return {};
   const hashes: Record<string, string> = { controllers: modelHash(DIMENSIONS.map((d) => join(folder, `${d}.gguf`))) };
-  const decoderPath = mode === "dynamic" ? decoderFile(controllersDir as string) : undefined;
+  const decoderPath = mode.startsWith("dynamic") ? decoderFile(controllersDir as string) : undefined;
   if (decoderPath) {
     hashes.decoder = modelHash(decoderPath);
     const rm = loadDecoder(decoderPath).rewardModel ?? SHIPPED_TRANSFORMER_RM_DIR;
@@ -125,7 +125,9 @@ export function controlHashes(mode: string, controllersDir?: string): Record<str
 /** The control mode generateIdeas options carry out (what controlOptions resolved auto to). */
 export const appliedControl = (c: Pick<GenerateIdeasOptions, "steering" | "dynamic" | "bestOfK">): ControlMode =>
   c.dynamic
-    ? "dynamic"
+    ? c.bestOfK
+      ? "dynamic+best-of-k"
+      : "dynamic"
     : c.steering && c.bestOfK
       ? "static+best-of-k"
       : c.steering
@@ -200,7 +202,15 @@ export function paperIdeasControlHashes(ctx: CliContext, control: string, bestOf
   return controlHashes(appliedControl(applied), controllersDir);
 }
 
-export const CONTROL_MODES = ["auto", "none", "static", "dynamic", "best-of-k", "static+best-of-k"] as const;
+export const CONTROL_MODES = [
+  "auto",
+  "none",
+  "static",
+  "dynamic",
+  "best-of-k",
+  "static+best-of-k",
+  "dynamic+best-of-k",
+] as const;
 export type ControlMode = (typeof CONTROL_MODES)[number];
 
 /**
@@ -209,7 +219,8 @@ export type ControlMode = (typeof CONTROL_MODES)[number];
  * any backend, and what dynamic means on openai, which takes no control vectors); static (eps = eps-max · w through
  * the controllers in `controllersDir` or its controllers/); dynamic (the sentence-level decoder, decoder.json beside
  * them, sets the strengths sentence by sentence); static+best-of-k (K candidates per sentence sampled under the
- * static vector; a local model).
+ * static vector; a local model); dynamic+best-of-k (K candidates per sentence sampled under the strengths the decoder
+ * sets before each sentence; a local model).
  */
 export function controlOptions(
   mode: string,
@@ -233,7 +244,7 @@ export function controlOptions(
   if (mode === "none") return {};
   const bestOfK = { k: o.bestOf, weights: o.weights, score: o.score, objective: o.bestOfObjective ?? "weighted" };
   if (mode === "best-of-k" || (mode === "dynamic" && o.openai)) return { bestOfK };
-  if (mode === "static+best-of-k" && o.openai)
+  if (mode.endsWith("+best-of-k") && o.openai)
     throw new ConfigError(`--control ${mode} on a server`, "control vectors need a local model; use best-of-k");
   const dir = o.controllersDir;
   if (!dir)
@@ -244,11 +255,12 @@ export function controlOptions(
   const decoderPath = decoderFile(dir);
   if (!decoderPath)
     throw new ConfigError(
-      `--control dynamic needs a sentence-level decoder beside the controllers in ${dir}`,
+      `--control ${mode} needs a sentence-level decoder beside the controllers in ${dir}`,
       "train one with `ideasteer train decoder --policy <dir>`, or use --control static",
     );
   const decoder = loadDecoder(decoderPath);
-  return { dynamic: { controllers: set, decoder, weights: o.weights, score: decoderScores(decoder) } };
+  const dynamic = { controllers: set, decoder, weights: o.weights, score: decoderScores(decoder) };
+  return mode === "dynamic+best-of-k" ? { dynamic, bestOfK } : { dynamic };
 }
 
 const decoderScorers = new Map<string, (texts: string[]) => Promise<Scores[]>>();
@@ -273,7 +285,7 @@ export function decoderScores(decoder: SentenceDecoder): (texts: string[]) => Pr
 /**
  * The control modes a model folder supports: none; best-of-k on a local model (it continues raw text); static
  * where controllers sit in it or its controllers/ (and static+best-of-k on a local model); dynamic where a decoder
- * sits beside them.
+ * sits beside them (and dynamic+best-of-k on a local model).
  */
 export function availableControls(dir: string | undefined, local: boolean): Exclude<ControlMode, "auto">[] {
   const controllers = dir !== undefined && controllerFolder(dir) !== undefined;
@@ -283,6 +295,7 @@ export function availableControls(dir: string | undefined, local: boolean): Excl
     ...(controllers ? (["static"] as const) : []),
     ...(controllers && local ? (["static+best-of-k"] as const) : []),
     ...(controllers && decoderFile(dir as string) ? (["dynamic"] as const) : []),
+    ...(controllers && local && decoderFile(dir as string) ? (["dynamic+best-of-k"] as const) : []),
   ];
 }
 

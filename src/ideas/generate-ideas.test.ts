@@ -290,7 +290,38 @@ test("static control with best-of-K: every candidate is sampled under the contro
   const vectors = { novelty: vectorOf(0.5), feasibility: vectorOf(0.5), effectiveness: vectorOf(0.5) };
   const decoder = initDecoder({ hidden: 4, epsMax: 1, sigma: 0.1, rng: createRng(1) });
   const dynamic = { controllers: { vectors, epsMax: 1, dir: "" }, decoder, weights, score: bestOfK.score };
-  await assert.rejects(collect(generateIdeas(PAPER, { ...once, dynamic })), /more than one kind of control/);
+  const steering = { vector: vectorOf(0.5), eps: [1, 0, 0] };
+  await assert.rejects(collect(generateIdeas(PAPER, { ...once, dynamic, steering })), /static and dynamic control/);
+});
+
+test("dynamic control with best-of-K: the decoder sets the strengths before every round, the candidates are sampled under them, and the vector is cleared after", async (t) => {
+  const { backend } = await tinyPolicyBackend(t);
+  const controllersOf = (scale: number) => {
+    const v = fixedVector(backend.info, scale);
+    return { vectors: { novelty: v, feasibility: v, effectiveness: v }, epsMax: 1, dir: "" };
+  };
+  const rng = createRng(4);
+  const decoder = initDecoder({ hidden: 6, epsMax: 1, sigma: 0.1, rng });
+  for (let i = 0; i < decoder.w2.length; i++) decoder.w2[i] = rng.normal() * 2; // strengths that vary with the input
+  const rewardModel = loadRewardModel();
+  const score = (texts: string[]) => scoreIdeas(texts, { model: rewardModel });
+  const weights = { novelty: 0.2, feasibility: 0.6, effectiveness: 0.2 };
+  const bestOfK = { k: 2, weights, objective: "standardised" as const, score };
+  const once = { ...OPTIONS, n: 1, backend, fallback: false, bestOfK };
+  const dynamicOf = (scale: number) => ({ controllers: controllersOf(scale), decoder, weights, score });
+  const [mild] = await collect(generateIdeas(PAPER, { ...once, dynamic: dynamicOf(0.1) }));
+  assert.ok(mild?.type === "idea");
+  assert.equal(mild.text, IDEA, "mild controllers leave the memorised idea");
+  assert.equal(mild.strengths.length, mild.compute?.sentences, "one decision per round of candidates");
+  assert.ok(new Set(mild.strengths.map((r) => r.join())).size > 1, "the strengths change from sentence to sentence");
+  await assert.rejects(
+    collect(generateIdeas(PAPER, { ...once, dynamic: dynamicOf(6) })),
+    /no attempt of 2 gave the layout/,
+    "strong controllers reach the candidates",
+  );
+  const after = (await collect(generateIdeas(PAPER, { ...once, bestOfK: { ...bestOfK, k: 1 } })))[0];
+  assert.ok(after?.type === "idea");
+  assert.equal(after.text, IDEA, "and are gone afterwards");
 });
 
 test("dynamic control: the decoder decides strengths at each sentence boundary, recorded per sentence, vector cleared after", async (t) => {

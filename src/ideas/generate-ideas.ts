@@ -14,6 +14,7 @@ import { MAX_IDEA_CHARS, type RewardModel, type ScoreCache, scoreIdeas } from ".
 import {
   type BestOfK,
   type BestOfKCost,
+  createDecider,
   createLayoutGuard,
   type Decision,
   type DynamicControl,
@@ -85,7 +86,8 @@ export type GenerateIdeasOptions = {
   dynamic?: DynamicControl;
   /**
    * Best-of-K per sentence by the reward models (any backend that continues raw text: openai's /v1/completions). On a
-   * local model it may be combined with `steering`: every candidate is then sampled under the static control vector.
+   * local model it may be combined with `steering` (every candidate is sampled under the static control vector) or
+   * with `dynamic` (before each round the decoder sets the strengths its K candidates are sampled under).
    */
   bestOfK?: BestOfK;
   /** Also yield a `sentence` event for every sentence as it is written (the server's SSE stream, the UI). */
@@ -215,9 +217,9 @@ async function sample(
   };
   const plain = (text: string) => done({ text, strengths: [] });
   if (o.bestOfK) {
-    const { text, cost } = await bestOfKSample(paper, { ...o, sampling });
+    const { text, cost, strengths } = await bestOfKSample(paper, { ...o, sampling, decided: stream?.decided });
     stream?.push(text);
-    return done({ text, strengths: [], compute: cost });
+    return done({ text, strengths, compute: cost });
   }
   if (!isLocalModel(backend)) return plain((await backend.chat(chatPrompt(paper), sampling)).text);
   if (o.dynamic) {
@@ -258,9 +260,14 @@ async function sample(
   }
 }
 
-/** Best-of-K per sentence over the backend's raw-text completion, from the policy's or the plain prompt as text. */
-function bestOfKSample(paper: SourcePaper, o: GenerateIdeasOptions & { mode: PromptMode; sampling: SamplingOptions }) {
-  const bestOfK = o.bestOfK as BestOfK;
+/**
+ * Best-of-K per sentence over the backend's raw-text completion, from the policy's or the plain prompt as text; on a
+ * local model under the static vector, or under the vector the decoder chooses before each round (dynamic).
+ */
+async function bestOfKSample(
+  paper: SourcePaper,
+  o: GenerateIdeasOptions & { mode: PromptMode; sampling: SamplingOptions; decided?: (d: Decision) => void },
+): Promise<{ text: string; cost: BestOfKCost; strengths: number[][] }> {
   if (o.mode === "chat")
     throw new IdeasteerError("E_INPUT", "best-of-K with a chat prompt", {
       hint: "best-of-K continues raw text (/v1/completions): pass --prompt policy (a server running an ideasteer policy) or --prompt plain",
@@ -270,25 +277,36 @@ function bestOfKSample(paper: SourcePaper, o: GenerateIdeasOptions & { mode: Pro
   // Candidates are not streamed: only the sentences kept are the idea's (the caller streams the text kept).
   const { onText: _candidates, ...sampling } = o.sampling;
   const backend = o.backend;
+  let bestOfK = o.bestOfK as BestOfK;
+  let vector: ControlVector | null = o.steering?.vector ?? null;
+  const decider = o.dynamic ? createDecider({ ...o.dynamic, onDecision: o.decided }) : null;
+  if (decider)
+    bestOfK = {
+      ...bestOfK,
+      beforeRound: async (text) => {
+        vector = await decider.decide(text);
+      },
+    };
   const complete =
-    o.steering && isLocalModel(backend)
-      ? steeredCompletion(backend, o.steering.vector)
+    (o.steering || decider) && isLocalModel(backend)
+      ? steeredCompletion(backend, () => vector as ControlVector)
       : (p: string, s: SamplingOptions) => backend.complete(p, s);
-  return generateBestOfK(complete, prompt, bestOfK, { ...sampling, stop });
+  const g = await generateBestOfK(complete, prompt, bestOfK, { ...sampling, stop });
+  return { ...g, strengths: decider ? strengthsOf(decider.decisions) : [] };
 }
 
 /**
- * Raw-text completion under a static control vector: the new tokens are steered except while a line's label is
- * written (as static control is); the prompt (paper and the sentences kept so far) is read steered, whatever line it
- * ends on, so that it stays in the KV cache from candidate to candidate and round to round (a state that flipped with
- * the line recomputed the whole prompt every round, doubling the cost). Calls run one at a time: the vector is the
- * model's state, and best-of-K asks for its K candidates at once.
+ * Raw-text completion under a control vector (the one `vector()` gives as the call starts): the new tokens are steered
+ * except while a line's label is written (as static control is); the prompt (paper and the sentences kept so far) is
+ * read steered, whatever line it ends on, so that it stays in the KV cache from candidate to candidate and, while the
+ * vector stays the same, from round to round (the cache keeps what was computed under a vector with the same values).
+ * Calls run one at a time: the vector is the model's state, and best-of-K asks for its K candidates at once.
  */
-export function steeredCompletion(model: LocalModel, vector: ControlVector) {
+export function steeredCompletion(model: LocalModel, vector: () => ControlVector) {
   let queue: Promise<unknown> = Promise.resolve();
   const once = async (prompt: string, s: SamplingOptions): Promise<Generation> => {
     const guard = createLayoutGuard(model);
-    guard.steer(vector, ":"); // on for the prompt (a text whose label is written)
+    guard.steer(vector(), ":"); // on for the prompt (a text whose label is written)
     try {
       const { tokens: _tokens, ...g } = await model.generate(prompt, {
         ...s,
@@ -374,8 +392,8 @@ function checkOptions(o: GenerateIdeasOptions): void {
   if (o.maxAttempts < 1 || o.maxAttempts > IDEA_LIMITS.maxAttempts)
     bad(`maxAttempts = ${o.maxAttempts}`, `use 1-${IDEA_LIMITS.maxAttempts}`);
   if (!(o.temperature >= 0 && o.temperature <= 2)) bad(`temperature = ${o.temperature}`, "use 0-2");
-  if (o.dynamic && (o.steering || o.bestOfK))
-    bad("more than one kind of control", "choose one of static, dynamic, best-of-K or static with best-of-K");
+  if (o.dynamic && o.steering)
+    bad("static and dynamic control together", "choose one: the decoder sets the strengths the static vector would");
   if (o.dynamic && !isLocalModel(o.backend))
     bad(
       `dynamic control with the ${o.backend.name} backend`,

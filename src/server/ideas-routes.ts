@@ -27,7 +27,7 @@ export const IdeasRequest = z.object({
     .object({ novelty: z.number().min(0), feasibility: z.number().min(0), effectiveness: z.number().min(0) })
     .refine((w) => w.novelty + w.feasibility + w.effectiveness > 0, "weights must not all be 0")
     .optional(),
-  control: z.enum(["none", "static", "dynamic", "best-of-k", "static+best-of-k"]).default("none"),
+  control: z.enum(["none", "static", "dynamic", "best-of-k", "static+best-of-k", "dynamic+best-of-k"]).default("none"),
   bestOf: z.number().int().min(1).max(16).default(4), // candidates per sentence for best-of-k
   bestOfObjective: z.enum(BEST_OF_K_OBJECTIVES).default("weighted"), // what best-of-k keeps: w · r or (w − w̄) · r
   dedup: z.number().min(0).max(1).default(0.9), // near-duplicate cosine threshold of the final ranking

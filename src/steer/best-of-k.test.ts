@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Scores } from "../idea/index.js";
 import type { Generation, SamplingOptions } from "../llm/index.js";
-import { generateBestOfK, selectionWeights } from "./index.js";
+import { type BestOfKObjective, generateBestOfK, selectionWeights, writable } from "./index.js";
 
 // A scripted server: the candidate's text names its seed; "novel" sentences score high on novelty, "plain" on
 // feasibility. Each sentence round offers both kinds among its K candidates.
@@ -70,25 +70,34 @@ test("best-of-K keeps, sentence by sentence, the candidate the reward models sco
   );
 });
 
-test("centred best-of-K trades dimensions: it keeps the sentence that leads on the dimension asked for, not the one that scores well on all", async () => {
-  // Every round offers a sentence good on everything and one good on novelty alone.
+/** A scripted server offering sentences of kinds a and b in turn, 3 rounds; scores read the last sentence's kind. */
+function twoKinds(a: string, b: string, scores: Record<string, Scores>) {
   let n = 0;
   const offer = async (prompt: string, s: SamplingOptions): Promise<Generation> => {
     const round = (prompt.match(/\./g) ?? []).length;
-    const kind = n++ % 2 === 0 ? "strong" : "novel";
+    const kind = n++ % 2 === 0 ? a : b;
     const text = round >= 3 ? "" : `${kind} sentence ${s.seed}. cut`;
     return { text, finishReason: "stop", usage: { promptTokens: 10, completionTokens: 8 } };
   };
-  const byLast = async (texts: string[]): Promise<Scores[]> =>
-    texts.map((t) =>
-      (t.split(".").at(-2) ?? "").includes("strong")
-        ? { novelty: 0.9, feasibility: 0.9, effectiveness: 0.6 }
-        : { novelty: 0.8, feasibility: 0.2, effectiveness: 0.5 },
-    );
+  const score = async (texts: string[]): Promise<Scores[]> =>
+    texts.map((t) => scores[(t.split(".").at(-2) ?? "").includes(a) ? a : b] as Scores);
+  const kinds = (text: string) => text.match(new RegExp(`${a}|${b}`, "g")) ?? [];
+  return { offer, score, kinds };
+}
+
+test("centred best-of-K trades dimensions: it keeps the sentence that leads on the dimension asked for, not the one that scores well on all", async () => {
+  // Every round offers a sentence good on everything and one good on novelty alone.
+  const {
+    offer,
+    score: byLast,
+    kinds,
+  } = twoKinds("strong", "novel", {
+    strong: { novelty: 0.9, feasibility: 0.9, effectiveness: 0.6 },
+    novel: { novelty: 0.8, feasibility: 0.2, effectiveness: 0.5 },
+  });
   const weights = { novelty: 0.6, feasibility: 0.2, effectiveness: 0.2 };
   const run = (objective: "weighted" | "centred") =>
     generateBestOfK(offer, "P:", { k: 2, weights, score: byLast, objective }, { maxTokens: 200, seed: 3 });
-  const kinds = (text: string) => text.match(/strong|novel/g) ?? [];
   assert.deepEqual(kinds((await run("weighted")).text), ["strong", "strong", "strong"], "w · r keeps the strong one");
   assert.deepEqual(kinds((await run("centred")).text), ["novel", "novel", "novel"], "(w − w̄) · r keeps the novel one");
   assert.deepEqual(
@@ -96,4 +105,63 @@ test("centred best-of-K trades dimensions: it keeps the sentence that leads on t
     [0, 0, 0],
     "equal weights prefer nothing",
   );
+});
+
+test("standardised best-of-K gives a dimension whose scores barely differ the same pull: asked for feasibility, it keeps the more feasible sentence", async () => {
+  // Every round: a "plain" sentence (novelty 0.3, feasibility 0.50) and a "bold" one (novelty 0.9, feasibility 0.52).
+  const {
+    offer,
+    score: byLast,
+    kinds,
+  } = twoKinds("plain", "bold", {
+    plain: { novelty: 0.3, feasibility: 0.5, effectiveness: 0.5 },
+    bold: { novelty: 0.9, feasibility: 0.52, effectiveness: 0.5 },
+  });
+  const weights = { novelty: 0.2, feasibility: 0.6, effectiveness: 0.2 };
+  const rounds: string[] = [];
+  const run = (objective: BestOfKObjective) =>
+    generateBestOfK(
+      offer,
+      "P:",
+      { k: 2, weights, score: byLast, objective, beforeRound: async (text) => void rounds.push(text) },
+      { maxTokens: 200, seed: 3 },
+    );
+  assert.deepEqual(kinds((await run("centred")).text), ["plain", "plain", "plain"], "centred: novelty's spread wins");
+  rounds.length = 0;
+  const standardised = await run("standardised");
+  assert.deepEqual(kinds(standardised.text), ["bold", "bold", "bold"], "standardised: the more feasible one");
+  assert.equal(rounds.length, 4, "told before every round");
+  assert.deepEqual(
+    rounds.map((r) => kinds(r).length),
+    [0, 1, 2, 3],
+    "with the text kept so far",
+  );
+});
+
+test("a candidate that leaves a field empty or runs away in one character is never kept while another can be; a round with none is drawn again", async () => {
+  const plan = "Title: T\nMethod: M.\nExperiment Plan:\n";
+  assert.equal(writable(plan, "- Dataset Preparation: \n"), false, "a field's label and nothing else");
+  assert.equal(writable(`${plan}- Dataset Preparation:`, " \n"), false);
+  assert.equal(writable("Title: T\nMethod: M.", "\nExperiment Plan:\n"), true, "the plan's heading has no text");
+  assert.equal(writable(plan, "- Dataset Preparation: We use X.\n"), true);
+  assert.equal(writable("Method: a", " **Vi********"), false, "a runaway character");
+  // The first draw leaves the field empty both times; the second once (that candidate scores best), and writes it once.
+  const seen: number[] = [];
+  const offer = async (prompt: string, s: SamplingOptions): Promise<Generation> => {
+    const draws = seen.filter((x) => x === prompt.length).length;
+    seen.push(prompt.length);
+    const text = prompt.endsWith("Preparation:") ? (draws < 3 ? " \n" : ` We use set ${s.seed}.\n`) : "";
+    return { text, finishReason: "stop", usage: { promptTokens: 10, completionTokens: 4 } };
+  };
+  const emptyBest = async (texts: string[]): Promise<Scores[]> =>
+    texts.map((t) => ({ novelty: t.endsWith(": \n") ? 1 : 0, feasibility: 0, effectiveness: 0 }));
+  const weights = { novelty: 1, feasibility: 0, effectiveness: 0 };
+  const g = await generateBestOfK(
+    offer,
+    `${plan}- Dataset Preparation:`,
+    { k: 2, weights, score: emptyBest },
+    { maxTokens: 50, seed: 1 },
+  );
+  assert.match(g.text, /^ We use set \d+\.\n$/, "drawn again, and the written field kept");
+  assert.equal(g.cost.calls, 2 + 2 + 2, "two draws of K for the field, one for the end");
 });

@@ -1,4 +1,4 @@
-import { DIMENSIONS, type Scores } from "../idea/index.js";
+import { DIMENSIONS, IDEA_LABELS, type Scores } from "../idea/index.js";
 import type { Generation, SamplingOptions } from "../llm/index.js";
 
 /**
@@ -6,9 +6,12 @@ import type { Generation, SamplingOptions } from "../llm/index.js";
  * K continuations are sampled and the reward models keep the one whose idea-so-far scores best under the weights,
  *   weighted:  s* = argmax_{c ∈ {c_1 … c_K}} Σ_k w_k r_k(prefix + c)
  *   centred:   s* = argmax_c Σ_k (w_k − w̄) r_k(prefix + c),   w̄ = mean_k w_k
+ *   standardised: s* = argmax_c Σ_k (w_k − w̄) z_k(c),   z_k(c) = (r_k(c) − mean_c' r_k) / std_c' r_k over the K
  * Weighted selection mostly keeps what scores well on every dimension (the scores move together); centred selection
  * also pushes down the dimensions weighted below the mean, so it trades one dimension for another (equal weights:
- * no preference, the first candidate).
+ * no preference, the first candidate). Standardised selection also gives each dimension the same pull whatever its
+ * spread among the candidates (GDPO's per-dimension normalisation, within one round): a reward model whose scores
+ * barely differ between candidates no longer loses every trade to one whose scores differ a lot.
  * It needs a backend that continues raw text (`complete`: /v1/completions); a chat API cannot continue a reply.
  */
 export type BestOfK = {
@@ -18,6 +21,8 @@ export type BestOfK = {
   /** The reward models on whole texts (scoreIdeas with a cache). */
   score(texts: string[]): Promise<Scores[]>;
   maxSentenceTokens?: number; // a candidate's budget; it is cut at its first sentence end
+  /** Called with the text kept so far before each round's candidates are sampled (dynamic control sets eps here). */
+  beforeRound?: (text: string) => Promise<void>;
 };
 
 /** What best-of-K spent on one text: the compute `generate` reports beside the idea. */
@@ -29,8 +34,12 @@ export type BestOfKCost = {
   scoredTexts: number; // texts sent to the reward models (a cache may answer some)
 };
 
-export const BEST_OF_K_OBJECTIVES = ["weighted", "centred"] as const;
+export const BEST_OF_K_OBJECTIVES = ["weighted", "centred", "standardised"] as const;
 export type BestOfKObjective = (typeof BEST_OF_K_OBJECTIVES)[number];
+
+/** What each objective keeps, as the CLI's help says it. */
+export const BEST_OF_K_OBJECTIVE_HELP =
+  "weighted (w · r: the best idea-so-far under the weights), centred ((w − mean w) · r: also pushes down the dimensions weighted below the mean, so the weights trade one dimension for another) or standardised (centred, on scores z-scored over the K candidates: every dimension pulls as hard, whatever its spread)";
 
 export const BEST_OF_K_LIMITS = { maxK: 16, maxSentences: 64 } as const;
 
@@ -63,19 +72,26 @@ export async function generateBestOfK(
   let keptTokens = 0;
   while (keptTokens < sampling.maxTokens && cost.sentences < BEST_OF_K_LIMITS.maxSentences) {
     const round = cost.sentences++;
-    const candidates = await Promise.all(
-      Array.from({ length: o.k }, async (_, i) => {
-        const g = await complete(prompt + text, {
-          ...sampling,
-          maxTokens: Math.min(sentenceBudget, sampling.maxTokens - keptTokens),
-          seed: candidateSeed(sampling.seed ?? 0, round, i),
-        });
-        cost.calls++;
-        cost.generatedTokens += g.usage.completionTokens;
-        return firstSentence(g);
-      }),
-    );
-    const best = await pickBest(candidates, text, o, cost);
+    await o.beforeRound?.(text);
+    const sampleRound = (draw: number) =>
+      Promise.all(
+        Array.from({ length: o.k }, async (_, i) => {
+          const g = await complete(prompt + text, {
+            ...sampling,
+            maxTokens: Math.min(sentenceBudget, sampling.maxTokens - keptTokens),
+            seed: candidateSeed(sampling.seed ?? 0, round, draw * o.k + i),
+          });
+          cost.calls++;
+          cost.generatedTokens += g.usage.completionTokens;
+          return firstSentence(g);
+        }),
+      );
+    // Only candidates that keep the idea writable are kept; a round without one is drawn again, up to twice.
+    const usable = (cs: Candidate[]) => cs.filter((c) => writable(prompt + text, c.text));
+    let candidates = await sampleRound(0);
+    for (let draw = 1; draw <= 2 && usable(candidates).length === 0; draw++) candidates = await sampleRound(draw);
+    const pool = usable(candidates);
+    const best = await pickBest(pool.length > 0 ? pool : candidates, text, o, cost);
     text += best.text;
     keptTokens += best.tokens;
     if (best.final) break;
@@ -97,22 +113,58 @@ function firstSentence(g: Generation): Candidate {
   return { text, final: false, tokens: Math.max(1, Math.round((n * text.length) / Math.max(1, g.text.length))) };
 }
 
-/** The candidate whose idea-so-far has the highest u · r (the first of equals: seeds decide ties). */
-async function pickBest(cands: Candidate[], prefix: string, o: BestOfK, cost: BestOfKCost): Promise<Candidate> {
-  if (cands.length === 1) return cands[0] as Candidate;
-  const scores = await o.score(cands.map((c) => prefix + c.text));
-  cost.scoredTexts += cands.length;
-  const u = selectionWeights(o.weights, o.objective ?? "weighted");
-  const value = (s: Scores | undefined) => DIMENSIONS.reduce((a, d, k) => a + (u[k] as number) * (s?.[d] ?? 0), 0);
+/**
+ * The candidate whose idea-so-far has the highest u · r (the first of equals: seeds decide ties). The candidates are
+ * the writable ones where there are any: the reward models score degenerate text at random, and selection would keep
+ * it whenever that random score is high.
+ */
+async function pickBest(pool: Candidate[], prefix: string, o: BestOfK, cost: BestOfKCost): Promise<Candidate> {
+  if (pool.length === 1) return pool[0] as Candidate;
+  const scores = await o.score(pool.map((c) => prefix + c.text));
+  cost.scoredTexts += pool.length;
+  const values = selectionValues(scores, o.weights, o.objective ?? "weighted");
   let best = 0;
-  for (let i = 1; i < cands.length; i++) if (value(scores[i]) > value(scores[best])) best = i;
-  return cands[best] as Candidate;
+  for (let i = 1; i < pool.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
+  return pool[best] as Candidate;
 }
 
-/** u in u · r: the weights as they are, or less their mean (centred). */
+/**
+ * A candidate that keeps the idea writable: no character repeated 8 times in a row (a steered policy's runaway
+ * "********"), and no line of the layout ended with its field left empty ("- Dataset Preparation: \n").
+ */
+export function writable(prefix: string, candidate: string): boolean {
+  if (/(\S)\1{7}/.test(candidate)) return false;
+  if (!candidate.endsWith("\n")) return true;
+  const line = (prefix.slice(prefix.lastIndexOf("\n") + 1) + candidate).trim();
+  return !EMPTY_FIELD.test(line);
+}
+
+/** A layout line that is a field's label and nothing else (the Experiment Plan heading has no text of its own). */
+const EMPTY_FIELD = new RegExp(
+  `^(?:- )?(?:${Object.values(IDEA_LABELS)
+    .map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("|")}):$`,
+);
+
+/** Each candidate's u · r under the objective (standardised: u · z, each dimension z-scored over the candidates). */
+export function selectionValues(scores: readonly Scores[], w: Scores, objective: BestOfKObjective): number[] {
+  const u = selectionWeights(w, objective);
+  const columns = DIMENSIONS.map((d) => scores.map((s) => s[d]));
+  const r = objective === "standardised" ? columns.map(standardise) : columns;
+  return scores.map((_, i) => DIMENSIONS.reduce((a, _d, k) => a + (u[k] as number) * (r[k]?.[i] as number), 0));
+}
+
+/** (x − mean) / std; all zeros where the candidates do not differ (that dimension then decides nothing). */
+function standardise(xs: number[]): number[] {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
+  return xs.map((x) => (sd > 1e-9 ? (x - mean) / sd : 0));
+}
+
+/** u in u · r: the weights as they are, or less their mean (centred, standardised). */
 export function selectionWeights(w: Scores, objective: BestOfKObjective): number[] {
   const ws = DIMENSIONS.map((d) => w[d]);
-  const mean = objective === "centred" ? ws.reduce((a, b) => a + b, 0) / ws.length : 0;
+  const mean = objective === "weighted" ? 0 : ws.reduce((a, b) => a + b, 0) / ws.length;
   return ws.map((x) => x - mean);
 }
 

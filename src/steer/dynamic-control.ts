@@ -1,6 +1,6 @@
 import type { Rng } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
-import type { LocalModel, StepwiseOptions } from "../llm/index.js";
+import type { ControlVector, LocalModel, StepwiseOptions } from "../llm/index.js";
 import { type ControllerSet, combineControllers } from "./controller-set.js";
 import { createLayoutGuard } from "./layout-guard.js";
 import { decideStrengths, decoderFeatures, type SentenceDecoder, sectionOf } from "./sentence-decoder.js";
@@ -38,15 +38,8 @@ export async function generateWithDynamicControl(
   dyn: DynamicControl,
   sampling: Omit<StepwiseOptions, "onToken">,
 ): Promise<{ text: string; tokens: number[]; decisions: Decision[]; finishReason: string }> {
-  const decisions: Decision[] = [];
-  const decide = async (prefix: string) => {
-    const scores = prefix.trim() ? ((await dyn.score([prefix]))[0] ?? NEUTRAL) : NEUTRAL;
-    const x = decoderFeatures(dyn.weights, sectionOf(prefix), scores);
-    const eps = decideStrengths(dyn.decoder, x, dyn.rng);
-    decisions.push({ x, eps });
-    dyn.onDecision?.({ x, eps });
-    guard.steer(combineControllers(dyn.controllers, eps), prefix);
-  };
+  const decider = createDecider(dyn);
+  const decide = async (prefix: string) => guard.steer(await decider.decide(prefix), prefix);
   const guard = createLayoutGuard(model);
   let done = 0;
   try {
@@ -61,10 +54,27 @@ export async function generateWithDynamicControl(
         } else guard.sync(step.text);
       },
     });
-    return { text: g.text, tokens: g.tokens, decisions, finishReason: g.finishReason };
+    return { text: g.text, tokens: g.tokens, decisions: decider.decisions, finishReason: g.finishReason };
   } finally {
     guard.end();
   }
+}
+
+/**
+ * The decoder's decisions for one idea: `decide(prefix)` reads (w, section, the reward models' scores of the text so
+ * far), chooses eps for the next sentence and returns the control vector Σ_k eps_k v_k; every decision is kept.
+ */
+export function createDecider(dyn: DynamicControl) {
+  const decisions: Decision[] = [];
+  const decide = async (prefix: string): Promise<ControlVector> => {
+    const scores = prefix.trim() ? ((await dyn.score([prefix]))[0] ?? NEUTRAL) : NEUTRAL;
+    const x = decoderFeatures(dyn.weights, sectionOf(prefix), scores);
+    const eps = decideStrengths(dyn.decoder, x, dyn.rng);
+    decisions.push({ x, eps });
+    dyn.onDecision?.({ x, eps });
+    return combineControllers(dyn.controllers, eps);
+  };
+  return { decide, decisions };
 }
 
 /** Strengths as DIMENSIONS-ordered rows, one per sentence decision (what `generate --json` reports). */

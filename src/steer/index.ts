@@ -3,18 +3,22 @@
 
 export {
   BEST_OF_K_LIMITS,
+  BEST_OF_K_OBJECTIVE_HELP,
   BEST_OF_K_OBJECTIVES,
   type BestOfK,
   type BestOfKCost,
   type BestOfKObjective,
   generateBestOfK,
+  selectionValues,
   selectionWeights,
+  writable,
 } from "./best-of-k.js";
 export { calibratedWeights, calibrationMatrix, fitResponse, type ResponseSample } from "./calibration.js";
 export { type ContrastMode, contrastSets, type LabelledText } from "./contrast-sets.js";
 export { readControlVectorGguf, writeControlVectorGguf } from "./control-vector-file.js";
 export { type ControllerSet, combineControllers, loadControllerSet, staticSteering } from "./controller-set.js";
 export {
+  createDecider,
   type Decision,
   type DynamicControl,
   generateWithDynamicControl,

@@ -3,7 +3,7 @@
 export const DIMENSIONS = ["novelty", "feasibility", "effectiveness"] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 export type Scores = Record<Dimension, number>;
-export type Control = "none" | "static" | "dynamic" | "best-of-k";
+export type Control = "none" | "static" | "dynamic" | "best-of-k" | "static+best-of-k" | "dynamic+best-of-k";
 
 export type Idea = {
   title: string;

@@ -124,7 +124,7 @@ export const registerDigestCommands: RegisterCommands = (program: Command) => {
     )
     .option(
       "--control <mode>",
-      "auto | none | static | dynamic | best-of-k | static+best-of-k (as generate --control)",
+      "auto | none | static | dynamic | best-of-k | static+best-of-k | dynamic+best-of-k (as generate --control)",
       "auto",
     )
     .option("--best-of <k>", "best-of-K candidates per sentence", intFlag("--best-of"), 4)

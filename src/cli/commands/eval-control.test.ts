@@ -60,8 +60,10 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     `dynamic=${bare}:dynamic:${join(home, "policy", "controllers")}`,
     "--system",
     `static+bok=${modelPath}:static+best-of-2`,
+    "--system",
+    `dynamic+bok=${bare}:dynamic+best-of-2:${join(home, "policy", "controllers")}`,
     "--best-of-objective",
-    "centred",
+    "standardised",
     "--independent-rm",
     join(process.cwd(), "models", "reward-tfidf"),
     "--baseline",
@@ -78,8 +80,8 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l));
-  assert.equal(saved.length, 4 * 2 * 15);
-  for (const system of ["sft", "static", "dynamic", "static+bok"])
+  assert.equal(saved.length, 5 * 2 * 15);
+  for (const system of ["sft", "static", "dynamic", "static+bok", "dynamic+bok"])
     assert.equal(saved.filter((x) => x.system === system).length, 30, system);
   // A system that ignores the weights generated once per paper: its saved texts repeat across the grid.
   for (const paper of [0, 1])
@@ -93,6 +95,7 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   assert.match(report, /\| static \| 30 \(\d+\) \|/);
   assert.match(report, /\| dynamic \| 30 \(\d+\) \|/);
   assert.match(report, /\| static\+bok \| 30 \(\d+\) \|/);
+  assert.match(report, /\| dynamic\+bok \| 30 \(\d+\) \|/);
   assert.match(report, /\| system \| score Spearman novelty-feasibility \| .* \| ceiling on all three \|/);
   assert.match(report, /^\| dynamic( \| -?\d\.\d{3}){3} \| \d\.\d{3} \|$/m, "a ceiling row per system");
   assert.match(readFileSync(join(out, "control-response.svg"), "utf8"), /^<svg/);
@@ -108,5 +111,5 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   assert.match(readFileSync(join(out, "control-versus.svg"), "utf8"), /^<svg/);
   const loud = runCli(home, ["eval", "control", "--dataset", dataset, "--split", "val", "--best-of-objective", "loud"]);
   assert.notEqual(loud.status, 0);
-  assert.match(loud.stderr, /--best-of-objective loud[\s\S]*use weighted or centred/);
+  assert.match(loud.stderr, /--best-of-objective loud[\s\S]*use weighted, centred, standardised/);
 });

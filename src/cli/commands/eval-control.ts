@@ -22,6 +22,7 @@ import {
   scoreIdeas,
 } from "../../reward/index.js";
 import {
+  BEST_OF_K_OBJECTIVE_HELP,
   BEST_OF_K_OBJECTIVES,
   type BestOfKObjective,
   loadControllerSet,
@@ -68,7 +69,7 @@ export function addEvalControlCommand(ev: Command): void {
     .description("do the weights steer the ideas? the simplex grid on held-out papers, per system and evaluator")
     .option(
       "--system <name=model.gguf:control>",
-      "a row of the ablation table: a policy GGUF and none | static | dynamic | best-of-<k>, optionally +top-of-<k> (each idea the best of k by w · score under --rm, as generate -n k ranks them), then optionally :<controllers dir> (default: beside the model) (repeatable; default: the shipped base model prompted; the SFT policy bare and with its contrast controllers static and dynamic; models/policy-rl bare, static and dynamic; best-of-<k> only when asked: it samples k candidates per sentence)",
+      "a row of the ablation table: a policy GGUF and none | static | dynamic | best-of-<k> | static+best-of-<k> | dynamic+best-of-<k>, optionally +top-of-<k> (each idea the best of k by w · score under --rm, as generate -n k ranks them), then optionally :<controllers dir> (default: beside the model) (repeatable; default: the shipped base model prompted; the SFT policy bare and with its contrast controllers static and dynamic; models/policy-rl bare, static and dynamic; best-of-<k> only when asked: it samples k candidates per sentence)",
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
@@ -91,11 +92,7 @@ export function addEvalControlCommand(ev: Command): void {
       "--baseline <system>",
       "compare every other system with this one at each grid point (w · score, paired bootstrap), e.g. sft",
     )
-    .option(
-      "--best-of-objective <objective>",
-      "what best-of-<k> keeps: weighted (w · r) or centred ((w − mean w) · r: also pushes the dimensions weighted below the mean down)",
-      "weighted",
-    )
+    .option("--best-of-objective <objective>", `what best-of-<k> keeps: ${BEST_OF_K_OBJECTIVE_HELP}`, "weighted")
     .option("--save-ideas <file>", "also write every generated idea as JSONL (system, paper, weights, text)")
     .option("--no-progress", "no progress bars")
     .addHelpText(
@@ -125,7 +122,7 @@ Examples:
         })),
       ];
       if (!(BEST_OF_K_OBJECTIVES as readonly string[]).includes(flags.bestOfObjective))
-        throw new ConfigError(`--best-of-objective ${flags.bestOfObjective}`, "use weighted or centred");
+        throw new ConfigError(`--best-of-objective ${flags.bestOfObjective}`, `use ${BEST_OF_K_OBJECTIVES.join(", ")}`);
       const specs = (flags.system.length ? flags.system : DEFAULT_SYSTEMS).map(parseSystem);
       const trainingRm = (evaluators[0] as ControlEvaluator).model;
       const opened = await Promise.all(specs.map((s) => openSystem(s, trainingRm, flags.bestOfObjective)));
@@ -157,7 +154,7 @@ type SystemSpec = {
   name: string;
   modelPath: string;
   control: "none" | "static" | "dynamic";
-  /** best-of-<k> (control none) or static+best-of-<k>: K candidates per sentence, kept by --best-of-objective. */
+  /** best-of-<k> (control none), static+ or dynamic+best-of-<k>: K candidates per sentence, kept by --best-of-objective. */
   bestOf?: number;
   /** +top-of-<k>: each idea the best of k by w · score (the training evaluator), as generate -n k ranks them. */
   topOf?: number;
@@ -176,11 +173,12 @@ function decoderIn(dir: string): string {
 
 /** name=model.gguf:control[+top-of-k][:controllers-dir] */
 function parseSystem(spec: string): SystemSpec {
-  const m = /^([^=]+)=(.+?):(none|static|dynamic|(static\+)?best-of-(\d+))(?:\+top-of-(\d+))?(?::(.+))?$/.exec(spec);
+  const m =
+    /^([^=]+)=(.+?):(none|static|dynamic|(static\+|dynamic\+)?best-of-(\d+))(?:\+top-of-(\d+))?(?::(.+))?$/.exec(spec);
   if (!m)
     throw new ConfigError(
       `--system ${spec}`,
-      "write name=model.gguf:none, :static, :dynamic, :best-of-<k> or :static+best-of-<k>, optionally +top-of-<k>, then optionally :<controllers dir>",
+      "write name=model.gguf:none, :static, :dynamic, :best-of-<k>, :static+best-of-<k> or :dynamic+best-of-<k>, optionally +top-of-<k>, then optionally :<controllers dir>",
     );
   const modelPath = resolve(m[2] as string);
   if (!existsSync(modelPath)) throw new ConfigError(`--system ${spec}: ${modelPath} not found`, "pass a GGUF file");
@@ -191,7 +189,8 @@ function parseSystem(spec: string): SystemSpec {
   if (topOf !== undefined && (topOf < 2 || topOf > 64))
     throw new ConfigError(`--system ${spec}: top-of-${topOf}`, "use top-of-2 to top-of-64");
   const base = { name: m[1] as string, modelPath, controllersDir, ...(topOf ? { topOf } : {}) };
-  if (m[5]) return { ...base, control: m[4] ? "static" : "none", bestOf: Number(m[5]) };
+  const under = m[4] === "static+" ? "static" : m[4] === "dynamic+" ? "dynamic" : "none";
+  if (m[5]) return { ...base, control: under, bestOf: Number(m[5]) };
   return { ...base, control: m[3] as SystemSpec["control"] };
 }
 

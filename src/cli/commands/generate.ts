@@ -24,7 +24,7 @@ import { compareIdeas, judgeIdea, retrievalNovelty } from "../../judge/index.js"
 import { searchLibrary } from "../../library/index.js";
 import { isLocalModel, type LlmBackend, openBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
-import { BEST_OF_K_OBJECTIVES, type BestOfKObjective } from "../../steer/index.js";
+import { BEST_OF_K_OBJECTIVE_HELP, BEST_OF_K_OBJECTIVES, type BestOfKObjective } from "../../steer/index.js";
 import { type CliContext, contextFor, floatFlag, intFlag } from "../context.js";
 import {
   appliedControl,
@@ -115,7 +115,7 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
     )
     .option(
       "--control <mode>",
-      "auto | none | static (eps = eps-max * weights for the whole idea, through the controllers) | dynamic (the sentence-level decoder; openai: best-of-K) | best-of-k | static+best-of-k (K candidates per sentence under the static vector); auto: dynamic where controllers and a decoder sit beside the model (the shipped policy), none otherwise",
+      "auto | none | static (eps = eps-max * weights for the whole idea, through the controllers) | dynamic (the sentence-level decoder; openai: best-of-K) | best-of-k | static+best-of-k (K candidates per sentence under the static vector) | dynamic+best-of-k (K candidates per sentence under the decoder's strengths); auto: dynamic where controllers and a decoder sit beside the model (the shipped policy), none otherwise",
       "auto",
     )
     .option(
@@ -125,10 +125,7 @@ export const registerGenerateCommands: RegisterCommands = (program: Command) => 
       4,
     )
     .addOption(
-      new Option(
-        "--best-of-objective <objective>",
-        "what best-of-K keeps: weighted (w · r: the best idea-so-far under the weights) or centred ((w − mean w) · r: also pushes down the dimensions weighted below the mean, so the weights trade one dimension for another)",
-      )
+      new Option("--best-of-objective <objective>", `what best-of-K keeps: ${BEST_OF_K_OBJECTIVE_HELP}`)
         .choices([...BEST_OF_K_OBJECTIVES])
         .default("weighted"),
     )
