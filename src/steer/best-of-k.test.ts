@@ -145,6 +145,7 @@ test("a candidate that leaves a field empty or runs away in one character is nev
   assert.equal(writable("Title: T\nMethod: M.", "\nExperiment Plan:\n"), true, "the plan's heading has no text");
   assert.equal(writable(plan, "- Dataset Preparation: We use X.\n"), true);
   assert.equal(writable("Method: a", " **Vi********"), false, "a runaway character");
+  assert.equal(writable("Method: a", " We train on 10000000 tokens."), true, "seven in a row pass");
   // The first draw leaves the field empty both times; the second once (that candidate scores best), and writes it once.
   const seen: number[] = [];
   const offer = async (prompt: string, s: SamplingOptions): Promise<Generation> => {
