@@ -123,6 +123,8 @@ test("the reusable prefix stops at the first different token and where the token
   assert.equal(ctx.reusablePrefix(toks), toks.length - 1, "the same vector set again: its tokens are reused");
   ctx.setControlVector([undefined, new Float32Array(32).fill(0.5)], 1.01);
   assert.equal(ctx.reusablePrefix(toks), 0, "another strength is another vector");
+  ctx.setControlVector([undefined, new Float32Array(32).fill(0.5)], -1);
+  assert.equal(ctx.reusablePrefix(toks), 0, "the opposite vector is another vector (every sign flipped)");
   ctx.clearControlVector();
   assert.equal(ctx.truncate(3), 3);
   assert.deepEqual(ctx.tokens, toks.slice(0, 3));

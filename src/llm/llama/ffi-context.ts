@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import koffi from "koffi";
 import type { ControlVector } from "../backend.js";
 import type { FfiModel } from "./ffi-model.js";
@@ -272,15 +273,12 @@ export class FfiContext {
   }
 }
 
-/** Two FNV-1a hashes (different bases) over the values' bits: a 64-bit key for a control vector's contents. */
+/**
+ * A key for a control vector's contents: SHA-1 of its values' bytes. (A word-wise FNV hash is blind to the sign:
+ * flipping every value's top bit leaves it unchanged when an even number of values are non-zero, so -v read v's cache.)
+ */
 function contentHash(data: Float32Array): string {
-  const words = new Uint32Array(data.buffer, data.byteOffset, data.length);
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i] as number;
-    a = Math.imul(a ^ w, 0x01000193) >>> 0;
-    b = Math.imul(b ^ (w + i), 0x85ebca6b) >>> 0;
-  }
-  return `${a.toString(16)}${b.toString(16)}`;
+  return createHash("sha1")
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest("hex");
 }
