@@ -67,7 +67,7 @@ test("best-of-K per sentence through an OpenAI-compatible server moves each dime
         if (e.type === "idea") {
           // The sentence events carry the kept sentences only, never a discarded candidate.
           for (const x of streamed.splice(0))
-            if (x.attempt === e.attempts - 1) assert.ok(e.text.includes(x.text.trim()), x.text);
+            if (x.attempt === e.attempts - 1) assert.ok(e.text.includes(x.text.trim()), `${JSON.stringify(x.text)} IN ${JSON.stringify(e.text)}`);
           out.push(e);
         }
       }
