@@ -277,7 +277,9 @@ async function bestOfKSample(
   // Candidates are not streamed: only the sentences kept are the idea's (the caller streams the text kept).
   const { onText: _candidates, ...sampling } = o.sampling;
   const backend = o.backend;
-  let bestOfK = o.bestOfK as BestOfK;
+  // A small policy may go on past the last field (a second "- Dataset Preparation: …"), which the parse then drops:
+  // the idea ends with its last field's line, so the stream never shows a sentence the idea does not keep.
+  let bestOfK: BestOfK = { ...(o.bestOfK as BestOfK), ended: wholeIdeaText };
   let vector: ControlVector | null = o.steering?.vector ?? null;
   const decider = o.dynamic ? createDecider({ ...o.dynamic, onDecision: o.decided }) : null;
   if (decider)
@@ -293,6 +295,11 @@ async function bestOfKSample(
       : (p: string, s: SamplingOptions) => backend.complete(p, s);
   const g = await generateBestOfK(complete, prompt, bestOfK, { ...sampling, stop });
   return { ...g, strengths: decider ? strengthsOf(decider.decisions) : [] };
+}
+
+/** A text that ends a line and holds every field of the layout. */
+function wholeIdeaText(text: string): boolean {
+  return text.endsWith("\n") && readWholeIdea(text).idea !== null;
 }
 
 /**

@@ -67,7 +67,8 @@ test("best-of-K per sentence through an OpenAI-compatible server moves each dime
         if (e.type === "idea") {
           // The sentence events carry the kept sentences only, never a discarded candidate.
           for (const x of streamed.splice(0))
-            if (x.attempt === e.attempts - 1) assert.ok(e.text.includes(x.text.trim()), `${JSON.stringify(x.text)} IN ${JSON.stringify(e.text)}`);
+            if (x.attempt === e.attempts - 1)
+              assert.ok(e.text.includes(x.text.trim()), `${JSON.stringify(x.text)} IN ${JSON.stringify(e.text)}`);
           out.push(e);
         }
       }
@@ -83,7 +84,12 @@ test("best-of-K per sentence through an OpenAI-compatible server moves each dime
     const steered = await ideas(4, w);
     // An idea whose best-of-4 attempts all left the layout is written with K = 1 (`uncontrolled`): not a K = 4 cost.
     const [cost] = steered.filter((e) => !e.uncontrolled).map((e) => e.compute);
-    assert.ok(cost && cost.calls === 4 * cost.sentences && cost.scoredTexts === cost.calls, JSON.stringify(cost));
+    // K calls per round (a round drawn again costs K more); the candidates that keep the layout writable are scored.
+    assert.ok(
+      cost && cost.calls % 4 === 0 && cost.calls >= 4 * cost.sentences && cost.scoredTexts <= cost.calls,
+      JSON.stringify(cost),
+    );
+    assert.ok(cost.scoredTexts >= 2 * cost.sentences, `most candidates are scored: ${JSON.stringify(cost)}`);
     t.diagnostic(
       `${d}: best-of-4 ${mean(steered, d).toFixed(3)} vs K=1 ${mean(plain, d).toFixed(3)}; ${JSON.stringify(cost)}`,
     );

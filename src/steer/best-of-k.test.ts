@@ -166,3 +166,24 @@ test("a candidate that leaves a field empty or runs away in one character is nev
   assert.match(g.text, /^ We use set \d+\.\n$/, "drawn again, and the written field kept");
   assert.equal(g.cost.calls, 2 + 2 + 2, "two draws of K for the field, one for the end");
 });
+
+test("best-of-K stops once the text is whole, not when the model would stop: nothing past the last field is kept", async () => {
+  // A model that never ends: every call writes one more line.
+  const lines = async (prompt: string): Promise<Generation> => ({
+    text: `line ${prompt.split("\n").length}\n`,
+    finishReason: "length",
+    usage: { promptTokens: 10, completionTokens: 3 },
+  });
+  const run = (ended?: (t: string) => boolean) =>
+    generateBestOfK(
+      lines,
+      "P:\n",
+      { k: 1, weights: { novelty: 1, feasibility: 0, effectiveness: 0 }, score, ended },
+      { maxTokens: 60, seed: 1 },
+    );
+  const whole = await run((t) => t.includes("line 3\n"));
+  assert.equal(whole.text, "line 2\nline 3\n", "the round that made it whole is the last");
+  assert.equal(whole.cost.sentences, 2);
+  const unbounded = await run();
+  assert.ok(unbounded.text.includes("line 4\n"), "without `ended` it goes on to the token budget");
+});

@@ -23,6 +23,8 @@ export type BestOfK = {
   maxSentenceTokens?: number; // a candidate's budget; it is cut at its first sentence end
   /** Called with the text kept so far before each round's candidates are sampled (dynamic control sets eps here). */
   beforeRound?: (text: string) => Promise<void>;
+  /** The text kept so far is whole (an idea's last field written): no further round, whatever the model would add. */
+  ended?: (text: string) => boolean;
 };
 
 /** What best-of-K spent on one text: the compute `generate` reports beside the idea. */
@@ -56,7 +58,7 @@ const SENTENCE_END = /[.!?](?=\s)\n?|\n/;
 /**
  * Generates one text by best-of-K per sentence. Candidate i of sentence s is sampled with seed (seed, s, i), so the
  * same seed gives the same text. Stops when the kept candidate ended the generation (not at a sentence end), when
- * `maxTokens` tokens were kept, or after BEST_OF_K_LIMITS.maxSentences sentences.
+ * `ended` says the text is whole, when `maxTokens` tokens were kept, or after BEST_OF_K_LIMITS.maxSentences sentences.
  */
 export async function generateBestOfK(
   complete: Complete,
@@ -94,7 +96,7 @@ export async function generateBestOfK(
     const best = await pickBest(pool.length > 0 ? pool : candidates, text, o, cost);
     text += best.text;
     keptTokens += best.tokens;
-    if (best.final) break;
+    if (best.final || o.ended?.(text)) break;
   }
   return { text, cost };
 }
