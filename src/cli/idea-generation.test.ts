@@ -4,7 +4,7 @@ import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
 import { ConfigError, createRng, NotFoundError } from "../core/index.js";
 import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../reward/index.js";
-import { initDecoder, saveDecoder } from "../steer/index.js";
+import { initDecoder, saveBestOfKFit, saveDecoder } from "../steer/index.js";
 import { tempDir, writeTinyControllers } from "../testing/index.js";
 import { controlOptions, defaultPolicyPath } from "./idea-generation.js";
 
@@ -43,6 +43,32 @@ test("--control: dynamic on a server is best-of-K; static reads the controllers;
   assert.deepEqual(
     [Boolean(decided.dynamic), decided.bestOfK?.k, decided.bestOfK?.objective],
     [true, 3, "standardised"],
+  );
+  const whitened = { ...base, controllersDir: dir, bestOfObjective: "whitened" as const };
+  assert.throws(
+    () => controlOptions("dynamic+best-of-k", whitened),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /needs best-of-k\.json in /.test(e.message) &&
+      /steer fit-selection/.test(e.hint ?? ""),
+  );
+  const covariance = [
+    [0.01, 0.002, 0],
+    [0.002, 0.01, 0],
+    [0, 0, 0.01],
+  ];
+  const fit = {
+    format: "ideasteer-best-of-k-fit-v1" as const,
+    rounds: 9,
+    candidates: 36,
+    rewardModel: "",
+    command: "",
+  };
+  saveBestOfKFit(join(dir, "controllers", "best-of-k.json"), { ...fit, covariance });
+  assert.deepEqual(
+    controlOptions("dynamic+best-of-k", whitened).bestOfK?.covariance,
+    covariance,
+    "the fit beside them",
   );
   assert.throws(
     () => controlOptions("dynamic+best-of-k", { ...base, controllersDir: dir, openai: true }),

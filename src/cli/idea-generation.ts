@@ -21,7 +21,9 @@ import {
   scoreIdeas,
 } from "../reward/index.js";
 import {
+  BEST_OF_K_FIT_FILE,
   type BestOfKObjective,
+  loadBestOfKFit,
   loadControllerSet,
   loadDecoder,
   type SentenceDecoder,
@@ -242,7 +244,14 @@ export function controlOptions(
       o,
     );
   if (mode === "none") return {};
-  const bestOfK = { k: o.bestOf, weights: o.weights, score: o.score, objective: o.bestOfObjective ?? "weighted" };
+  const objective = o.bestOfObjective ?? "weighted";
+  const bestOfK = {
+    k: o.bestOf,
+    weights: o.weights,
+    score: o.score,
+    objective,
+    ...(objective === "whitened" ? { covariance: bestOfKCovariance(o.controllersDir) } : {}),
+  };
   if (mode === "best-of-k" || (mode === "dynamic" && o.openai)) return { bestOfK };
   if (mode.endsWith("+best-of-k") && o.openai)
     throw new ConfigError(`--control ${mode} on a server`, "control vectors need a local model; use best-of-k");
@@ -261,6 +270,17 @@ export function controlOptions(
   const decoder = loadDecoder(decoderPath);
   const dynamic = { controllers: set, decoder, weights: o.weights, score: decoderScores(decoder) };
   return mode === "dynamic+best-of-k" ? { dynamic, bestOfK } : { dynamic };
+}
+
+/** Σ for whitened best-of-K: the fit `steer fit-selection` wrote beside the controllers. */
+export function bestOfKCovariance(dir: string | undefined): number[][] {
+  const fit = dir ? loadBestOfKFit(dir) : null;
+  if (!fit)
+    throw new ConfigError(
+      `--best-of-objective whitened needs ${BEST_OF_K_FIT_FILE} in ${dir ?? "the controllers folder (--controllers)"}`,
+      "fit it with `ideasteer steer fit-selection --system <name=model.gguf:dynamic+best-of-8:controllers>`",
+    );
+  return fit.covariance;
 }
 
 const decoderScorers = new Map<string, (texts: string[]) => Promise<Scores[]>>();

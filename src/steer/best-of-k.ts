@@ -1,5 +1,6 @@
 import { DIMENSIONS, IDEA_LABELS, type Scores } from "../idea/index.js";
 import type { Generation, SamplingOptions } from "../llm/index.js";
+import { precisionOf } from "./best-of-k-fit.js";
 
 /**
  * Steering for backends that cannot take control vectors (an OpenAI-compatible server): sentence by sentence,
@@ -7,17 +8,24 @@ import type { Generation, SamplingOptions } from "../llm/index.js";
  *   weighted:  s* = argmax_{c ∈ {c_1 … c_K}} Σ_k w_k r_k(prefix + c)
  *   centred:   s* = argmax_c Σ_k (w_k − w̄) r_k(prefix + c),   w̄ = mean_k w_k
  *   standardised: s* = argmax_c Σ_k (w_k − w̄) z_k(c),   z_k(c) = (r_k(c) − mean_c' r_k) / std_c' r_k over the K
+ *   whitened:  s* = argmax_c (Σ⁻¹ (w − w̄)) · r(c),   Σ the scores' covariance among one round's candidates (fitted)
  * Weighted selection mostly keeps what scores well on every dimension (the scores move together); centred selection
  * also pushes down the dimensions weighted below the mean, so it trades one dimension for another (equal weights:
  * no preference, the first candidate). Standardised selection also gives each dimension the same pull whatever its
  * spread among the candidates (GDPO's per-dimension normalisation, within one round): a reward model whose scores
- * barely differ between candidates no longer loses every trade to one whose scores differ a lot.
+ * barely differ between candidates no longer loses every trade to one whose scores differ a lot. Whitened selection
+ * undoes the correlation between the dimensions: for candidates scored r ~ N(μ, Σ), the one kept by v · r lies on
+ * average at μ + c Σ v, so v = Σ⁻¹ (w − w̄) moves the scores along w − w̄ itself. Centred selection moves them along
+ * Σ (w − w̄): asked for feasibility alone, it also pushes down novelty and effectiveness, and feasibility, which
+ * rises and falls with them among the candidates, is dragged down too.
  * It needs a backend that continues raw text (`complete`: /v1/completions); a chat API cannot continue a reply.
  */
 export type BestOfK = {
   k: number; // candidates per sentence (1: plain sampling through the same loop)
   weights: Scores;
   objective?: BestOfKObjective; // default weighted
+  /** Σ for the whitened objective (DIMENSIONS order): `steer fit-selection`'s fit, scored by the same models. */
+  covariance?: readonly (readonly number[])[];
   /** The reward models on whole texts (scoreIdeas with a cache). */
   score(texts: string[]): Promise<Scores[]>;
   maxSentenceTokens?: number; // a candidate's budget; it is cut at its first sentence end
@@ -36,12 +44,12 @@ export type BestOfKCost = {
   scoredTexts: number; // texts sent to the reward models (a cache may answer some)
 };
 
-export const BEST_OF_K_OBJECTIVES = ["weighted", "centred", "standardised"] as const;
+export const BEST_OF_K_OBJECTIVES = ["weighted", "centred", "standardised", "whitened"] as const;
 export type BestOfKObjective = (typeof BEST_OF_K_OBJECTIVES)[number];
 
 /** What each objective keeps, as the CLI's help says it. */
 export const BEST_OF_K_OBJECTIVE_HELP =
-  "weighted (w · r: the best idea-so-far under the weights), centred ((w − mean w) · r: also pushes down the dimensions weighted below the mean, so the weights trade one dimension for another) or standardised (centred, on scores z-scored over the K candidates: every dimension pulls as hard, whatever its spread)";
+  "weighted (w · r: the best idea-so-far under the weights), centred ((w − mean w) · r: also pushes down the dimensions weighted below the mean, so the weights trade one dimension for another), standardised (centred, on scores z-scored over the K candidates: every dimension pulls as hard, whatever its spread) or whitened ((Σ⁻¹ (w − mean w)) · r, Σ the candidates' score covariance from `steer fit-selection` (best-of-k.json beside the controllers): the scores move along w − mean w even where the dimensions correlate)";
 
 export const BEST_OF_K_LIMITS = { maxK: 16, maxSentences: 64 } as const;
 
@@ -124,7 +132,7 @@ async function pickBest(pool: Candidate[], prefix: string, o: BestOfK, cost: Bes
   if (pool.length === 1) return pool[0] as Candidate;
   const scores = await o.score(pool.map((c) => prefix + c.text));
   cost.scoredTexts += pool.length;
-  const values = selectionValues(scores, o.weights, o.objective ?? "weighted");
+  const values = selectionValues(scores, o.weights, o.objective ?? "weighted", o.covariance);
   let best = 0;
   for (let i = 1; i < pool.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
   return pool[best] as Candidate;
@@ -149,8 +157,13 @@ const EMPTY_FIELD = new RegExp(
 );
 
 /** Each candidate's u · r under the objective (standardised: u · z, each dimension z-scored over the candidates). */
-export function selectionValues(scores: readonly Scores[], w: Scores, objective: BestOfKObjective): number[] {
-  const u = selectionWeights(w, objective);
+export function selectionValues(
+  scores: readonly Scores[],
+  w: Scores,
+  objective: BestOfKObjective,
+  covariance?: readonly (readonly number[])[],
+): number[] {
+  const u = selectionWeights(w, objective, covariance);
   const columns = DIMENSIONS.map((d) => scores.map((s) => s[d]));
   const r = objective === "standardised" ? columns.map(standardise) : columns;
   return scores.map((_, i) => DIMENSIONS.reduce((a, _d, k) => a + (u[k] as number) * (r[k]?.[i] as number), 0));
@@ -163,11 +176,18 @@ function standardise(xs: number[]): number[] {
   return xs.map((x) => (sd > 1e-9 ? (x - mean) / sd : 0));
 }
 
-/** u in u · r: the weights as they are, or less their mean (centred, standardised). */
-export function selectionWeights(w: Scores, objective: BestOfKObjective): number[] {
+/** u in u · r: the weights as they are, less their mean (centred, standardised), or that times Σ⁻¹ (whitened). */
+export function selectionWeights(
+  w: Scores,
+  objective: BestOfKObjective,
+  covariance?: readonly (readonly number[])[],
+): number[] {
   const ws = DIMENSIONS.map((d) => w[d]);
   const mean = objective === "weighted" ? 0 : ws.reduce((a, b) => a + b, 0) / ws.length;
-  return ws.map((x) => x - mean);
+  const centred = ws.map((x) => x - mean);
+  if (objective !== "whitened") return centred;
+  if (!covariance) throw new RangeError("whitened best-of-K needs the candidates' score covariance (a fit)");
+  return precisionOf(covariance).map((r) => r.reduce((a, x, k) => a + x * (centred[k] as number), 0));
 }
 
 /** A seed per (run seed, sentence, candidate). */

@@ -80,7 +80,7 @@ const multiply = (a: Matrix, b: Matrix): Matrix =>
   a.map((r) => DIMENSIONS.map((_, j) => r.reduce((s, x, k) => s + x * (b[k]?.[j] ?? 0), 0)));
 
 /** A 3 x 3 inverse by cofactors (the matrices here are symmetric positive definite after the ridge). */
-function inverse3(m: Matrix): Matrix {
+export function inverse3(m: Matrix): Matrix {
   const g = (i: number, j: number) => m[i]?.[j] ?? 0;
   const cof = (i: number, j: number) => {
     const r = [0, 1, 2].filter((x) => x !== i);

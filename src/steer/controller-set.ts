@@ -23,7 +23,7 @@ export type ControllerSet = {
  * rl-config.json or controllers.json; default 1).
  */
 export function loadControllerSet(dir: string): ControllerSet {
-  const base = existsSync(join(dir, "novelty.gguf")) ? dir : join(dir, "controllers");
+  const base = controllerFolder(dir);
   const files = DIMENSIONS.map((d) => join(base, `${d}.gguf`));
   const missing = files.find((f) => !existsSync(f));
   if (missing)
@@ -37,6 +37,11 @@ export function loadControllerSet(dir: string): ControllerSet {
   ) as Record<Dimension, ControlVector>;
   const calibration = readCalibration(base);
   return { vectors, epsMax: readEpsMax(dir, base), dir, ...(calibration ? { calibration } : {}) };
+}
+
+/** The folder that holds the controllers: `dir` itself, or its controllers/ subfolder (beside a policy). */
+export function controllerFolder(dir: string): string {
+  return existsSync(join(dir, "novelty.gguf")) ? dir : join(dir, "controllers");
 }
 
 function readCalibration(base: string): number[][] | undefined {

@@ -13,10 +13,23 @@ export {
   selectionWeights,
   writable,
 } from "./best-of-k.js";
+export {
+  BEST_OF_K_FIT_FILE,
+  type BestOfKFit,
+  loadBestOfKFit,
+  saveBestOfKFit,
+  withinRoundCovariance,
+} from "./best-of-k-fit.js";
 export { calibratedWeights, calibrationMatrix, fitResponse, type ResponseSample } from "./calibration.js";
 export { type ContrastMode, contrastSets, type LabelledText } from "./contrast-sets.js";
 export { readControlVectorGguf, writeControlVectorGguf } from "./control-vector-file.js";
-export { type ControllerSet, combineControllers, loadControllerSet, staticSteering } from "./controller-set.js";
+export {
+  type ControllerSet,
+  combineControllers,
+  controllerFolder,
+  loadControllerSet,
+  staticSteering,
+} from "./controller-set.js";
 export {
   createDecider,
   type Decision,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { test } from "node:test";
+import { join, resolve } from "node:path";
+import { type TestContext, test } from "node:test";
 import { createRng } from "../../core/index.js";
 import { initDecoder, saveDecoder } from "../../steer/index.js";
 import {
@@ -13,18 +13,20 @@ import {
   writeTinyPolicy,
 } from "../../testing/index.js";
 
-test("eval control: a steering and a non-steering system on the grid, two evaluators, report with intervals and curves", async (t) => {
+/**
+ * A tiny policy that memorised one paper's idea, mild controllers and an untrained decoder beside it (what train rl
+ * writes), a bare copy of it that names its controllers (":<dir>"), and two held-out papers it knows.
+ */
+async function tinyControlSetup(t: TestContext) {
   const home = tempDir(t);
   const modelPath = await writeTinyPolicy(join(home, "policy"), { ...SAMPLE_PAPER, idea: SAMPLE_IDEA_TEXT });
-  // Mild controllers beside the policy (what train rl writes): the memorised idea survives them.
   writeTinyControllers(join(home, "policy"));
-  const rng = createRng(1);
+  const controllers = join(home, "policy", "controllers");
   saveDecoder(
-    join(home, "policy", "controllers", "decoder.json"),
-    initDecoder({ hidden: 4, epsMax: 1, sigma: 0.1, rng }),
+    join(controllers, "decoder.json"),
+    initDecoder({ hidden: 4, epsMax: 1, sigma: 0.1, rng: createRng(1) }),
     { rewardModel: join(process.cwd(), "models", "reward-tfidf") }, // a light one for its inputs (absolute stays)
   );
-  // Held-out papers the tiny policy knows (it memorised one paper's idea), under two ids.
   const dataset = join(home, "dataset");
   mkdirSync(dataset);
   const prompt = `<|paper|>Title: ${SAMPLE_PAPER.title}\nAbstract: ${SAMPLE_PAPER.abstract}<|idea|>`;
@@ -34,10 +36,14 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
       .map((id) => JSON.stringify({ id: `x/${id}`, supportingId: `p/${id}`, prompt, target: SAMPLE_IDEA_TEXT }))
       .join("\n"),
   );
-  // The dynamic system reads a bare copy of the policy with the controllers named after the control (":<dir>").
   const bare = join(home, "bare", "model.gguf");
   mkdirSync(join(home, "bare"));
   copyFileSync(modelPath, bare);
+  return { home, modelPath, controllers, dataset, bare };
+}
+
+test("eval control: a steering and a non-steering system on the grid, two evaluators, report with intervals and curves", async (t) => {
+  const { home, modelPath, controllers, dataset, bare } = await tinyControlSetup(t);
   const out = join(home, "reports");
   const r = runCli(home, [
     "eval",
@@ -57,11 +63,11 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     "--system",
     `static=${modelPath}:static`,
     "--system",
-    `dynamic=${bare}:dynamic:${join(home, "policy", "controllers")}`,
+    `dynamic=${bare}:dynamic:${controllers}`,
     "--system",
     `static+bok=${modelPath}:static+best-of-2`,
     "--system",
-    `dynamic+bok=${bare}:dynamic+best-of-2:${join(home, "policy", "controllers")}`,
+    `dynamic+bok=${bare}:dynamic+best-of-2:${controllers}`,
     "--best-of-objective",
     "standardised",
     "--independent-rm",
@@ -112,4 +118,50 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   const loud = runCli(home, ["eval", "control", "--dataset", dataset, "--split", "val", "--best-of-objective", "loud"]);
   assert.notEqual(loud.status, 0);
   assert.match(loud.stderr, /--best-of-objective loud[\s\S]*use weighted, centred, standardised/);
+});
+
+test("steer fit-selection fits the candidates' score covariance beside the controllers; whitened best-of-K needs it and runs on it", async (t) => {
+  const { home, controllers, dataset, bare } = await tinyControlSetup(t);
+  const tfidf = join(process.cwd(), "models", "reward-tfidf");
+  const system = `dyn=${bare}:dynamic+best-of-4:${controllers}`;
+  const evalWhitened = () =>
+    runCli(home, [
+      "eval",
+      "control",
+      ...["--dataset", dataset, "--split", "val", "--papers", "1", "--ideas-per-point", "1", "--resamples", "20"],
+      ...["--system", system, "--rm", tfidf, "--independent-rm", tfidf, "--best-of-objective", "whitened"],
+      ...["--out", join(home, "reports"), "--no-progress"],
+    ]);
+  const before = evalWhitened();
+  assert.notEqual(before.status, 0);
+  assert.match(before.stderr, /whitened needs best-of-k\.json in .*controllers[\s\S]*steer fit-selection/);
+
+  // The tiny policy writes the same candidate whatever the seed: nothing to fit; the shipped RL policy samples.
+  const same = runCli(home, ["steer", "fit-selection", "--system", system, "--rm", tfidf, "--dataset", dataset]);
+  assert.match(
+    same.stderr,
+    /scores do not vary on every dimension \(variances 0\.0e\+0, 0\.0e\+0, 0\.0e\+0 over \d+ rounds\)/,
+  );
+  const shipped = join(process.cwd(), "models", "policy-rl");
+  const out = join(home, "fit.json");
+  const fit = runCli(home, [
+    "steer",
+    "fit-selection",
+    ...["--system", `rl=${shipped}/model.gguf:static+best-of-2:${shipped}/controllers-per-dimension`],
+    ...["--rm", tfidf, "--dataset", dataset, "--papers", "1", "--out", out, "--no-progress"],
+  ]);
+  assert.equal(fit.status, 0, fit.stderr);
+  assert.match(fit.stdout, /^\d+ rounds, \d+ candidates, 1 papers$/m);
+  const saved = JSON.parse(readFileSync(out, "utf8"));
+  assert.equal(saved.format, "ideasteer-best-of-k-fit-v1");
+  assert.equal(resolve(home, saved.rewardModel), tfidf, "relative to the fit's folder");
+  assert.ok(saved.rounds >= 8, `a round per sentence of 4 ideas: ${saved.rounds}`);
+  assert.ok(saved.covariance.every((r: number[], i: number) => r[i] > 0));
+  copyFileSync(out, join(controllers, "best-of-k.json"));
+
+  const after = evalWhitened();
+  assert.equal(after.status, 0, after.stderr);
+  assert.match(readFileSync(join(home, "reports", "control.md"), "utf8"), /\| dyn \| 15 \(\d+\) \|/);
+  const onTest = runCli(home, ["steer", "fit-selection", "--system", system, "--split", "test"]);
+  assert.match(onTest.stderr, /--split test[\s\S]*never on test/);
 });

@@ -31,7 +31,7 @@ import {
 } from "../../steer/index.js";
 import { readSftRows } from "../../train/index.js";
 import { contextFor, intFlag } from "../context.js";
-import { decoderFile, decoderScores } from "../idea-generation.js";
+import { bestOfKCovariance, decoderFile, decoderScores } from "../idea-generation.js";
 
 type EvalControlFlags = {
   system: string[];
@@ -172,7 +172,7 @@ function decoderIn(dir: string): string {
 }
 
 /** name=model.gguf:control[+top-of-k][:controllers-dir] */
-function parseSystem(spec: string): SystemSpec {
+export function parseSystem(spec: string): SystemSpec {
   const m =
     /^([^=]+)=(.+?):(none|static|dynamic|(static\+|dynamic\+)?best-of-(\d+))(?:\+top-of-(\d+))?(?::(.+))?$/.exec(spec);
   if (!m)
@@ -198,10 +198,12 @@ function parseSystem(spec: string): SystemSpec {
  * A system as a generator: the model through llama.cpp, one idea per call; static control through the controllers
  * beside the model, dynamic control through them and controllers/decoder.json, scored on the training evaluator.
  */
-async function openSystem(
+export async function openSystem(
   s: SystemSpec,
   trainingRm: RewardModel,
   objective: BestOfKObjective,
+  /** Sees the scores of every best-of-K round's candidates (`steer fit-selection` fits on them). */
+  onRound?: (scores: Scores[]) => void,
 ): Promise<{ system: ControlSystem; close(): Promise<void> }> {
   const backend = await openLlama({ modelPath: s.modelPath, contextSize: 1024 });
   if (!isLocalModel(backend)) throw new Error("a builtin model is local");
@@ -209,7 +211,12 @@ async function openSystem(
   const decoder = s.control === "dynamic" ? loadDecoder(decoderIn(s.controllersDir)) : null;
   const decoderScore = decoder ? decoderScores(decoder) : null; // its inputs: its own reward model
   const cache = createScoreCache();
-  const score = (texts: string[]) => scoreIdeas(texts, { model: trainingRm, cache });
+  const score = async (texts: string[]) => {
+    const scores = await scoreIdeas(texts, { model: trainingRm, cache });
+    onRound?.(scores);
+    return scores;
+  };
+  const covariance = s.bestOf && objective === "whitened" ? bestOfKCovariance(s.controllersDir) : undefined;
   const generate = async (paper: { title: string; abstract: string }, w: Scores, seed: number) => {
     for await (const e of generateIdeas(paper, {
       backend,
@@ -224,7 +231,7 @@ async function openSystem(
       steering: controllers && !decoder ? staticSteering(controllers, w) : undefined,
       dynamic:
         controllers && decoder && decoderScore ? { controllers, decoder, weights: w, score: decoderScore } : undefined,
-      bestOfK: s.bestOf ? { k: s.bestOf, weights: w, score, objective } : undefined,
+      bestOfK: s.bestOf ? { k: s.bestOf, weights: w, score, objective, covariance } : undefined,
     }))
       if (e.type === "idea") return e.text;
     return "";

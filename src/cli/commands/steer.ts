@@ -19,6 +19,7 @@ import { contextFor, floatFlag, intFlag } from "../context.js";
 import { addLlmOptions, type LlmFlags, llmFlagValues, withBackend } from "../llm-options.js";
 import type { RegisterCommands } from "./index.js";
 import { addSteerCalibrateCommand } from "./steer-calibrate.js";
+import { addSteerFitSelectionCommand } from "./steer-fit-selection.js";
 
 type ExtractFlags = LlmFlags & {
   dataset?: string;
@@ -123,6 +124,7 @@ Example:
       });
     });
   addSteerCalibrateCommand(steer);
+  addSteerFitSelectionCommand(steer);
 };
 
 /**
