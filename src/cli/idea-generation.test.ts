@@ -6,7 +6,7 @@ import { ConfigError, createRng, NotFoundError } from "../core/index.js";
 import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../reward/index.js";
 import { initDecoder, saveBestOfKFit, saveDecoder } from "../steer/index.js";
 import { tempDir, writeTinyControllers } from "../testing/index.js";
-import { controlOptions, defaultPolicyPath } from "./idea-generation.js";
+import { controlHashes, controlOptions, defaultPolicyPath } from "./idea-generation.js";
 
 const score = async (texts: string[]) => texts.map(() => ({ novelty: 0.5, feasibility: 0.5, effectiveness: 0.5 }));
 const weights = { novelty: 0.5, feasibility: 0.25, effectiveness: 0.25 };
@@ -70,6 +70,10 @@ test("--control: dynamic on a server is best-of-K; static reads the controllers;
     covariance,
     "the fit beside them",
   );
+  // An idea records what it was selected by: the fit's hash under whitened best-of-K only.
+  assert.match(controlHashes("dynamic+best-of-k", dir, "whitened").bestOfKFit ?? "", /^sha256:[0-9a-f]{16}$/);
+  assert.equal(controlHashes("dynamic+best-of-k", dir, "centred").bestOfKFit, undefined);
+  assert.equal(controlHashes("dynamic", dir, "whitened").bestOfKFit, undefined);
   assert.throws(
     () => controlOptions("dynamic+best-of-k", { ...base, controllersDir: dir, openai: true }),
     /dynamic\+best-of-k on a server/,

@@ -23,6 +23,8 @@ import {
 import {
   BEST_OF_K_FIT_FILE,
   type BestOfKObjective,
+  controllerFolder,
+  findBestOfKFit,
   loadBestOfKFit,
   loadControllerSet,
   loadDecoder,
@@ -105,22 +107,29 @@ export function modelHashes(ctx: CliContext, rewardDir: string, lora?: string): 
 
 /**
  * Content hashes of what steered an idea besides the policy, for the control mode that ran: the controllers (static
- * or dynamic), and under dynamic control the decoder and the reward model whose scores it reads (additive keys of
- * DESIGN §9's `models`).
+ * or dynamic), under dynamic control the decoder and the reward model whose scores it reads, and under whitened
+ * best-of-K the fit it selects by (additive keys of DESIGN §9's `models`).
  */
-export function controlHashes(mode: string, controllersDir?: string): Record<string, string> {
+export function controlHashes(
+  mode: string,
+  controllersDir?: string,
+  bestOfObjective?: BestOfKObjective,
+): Record<string, string> {
+  const hashes: Record<string, string> = {};
   const folder =
     controllersDir && ["static", "static+best-of-k", "dynamic", "dynamic+best-of-k"].includes(mode)
       ? controllerFolder(controllersDir)
       : undefined;
-  if (!folder) return {};
-  const hashes: Record<string, string> = { controllers: modelHash(DIMENSIONS.map((d) => join(folder, `${d}.gguf`))) };
-  const decoderPath = mode.startsWith("dynamic") ? decoderFile(controllersDir as string) : undefined;
+  if (folder) hashes.controllers = modelHash(DIMENSIONS.map((d) => join(folder, `${d}.gguf`)));
+  const decoderPath = folder && mode.startsWith("dynamic") ? decoderFile(controllersDir as string) : undefined;
   if (decoderPath) {
     hashes.decoder = modelHash(decoderPath);
     const rm = loadDecoder(decoderPath).rewardModel ?? SHIPPED_TRANSFORMER_RM_DIR;
     hashes.decoderReward = modelHash(join(rm, "model.json"));
   }
+  const whitened = bestOfObjective === "whitened" && mode.endsWith("best-of-k") && controllersDir;
+  const fit = whitened ? findBestOfKFit(controllersDir) : undefined;
+  if (fit) hashes.bestOfKFit = modelHash(fit);
   return hashes;
 }
 
@@ -161,6 +170,7 @@ export function paperIdeas(o: {
   library: LibraryHandle | null;
   control: string;
   bestOf: number;
+  bestOfObjective?: BestOfKObjective;
   seed: number;
 }): (paper: SourcePaper, g: { n: number; weights: Scores }) => AsyncIterable<IdeaEvent> {
   const { llm } = o.ctx.config;
@@ -179,6 +189,7 @@ export function paperIdeas(o: {
         controllersDir,
         openai: llm.backend === "openai",
         bestOf: o.bestOf,
+        ...(o.bestOfObjective ? { bestOfObjective: o.bestOfObjective } : {}),
         weights: g.weights,
         score,
       }),
@@ -192,16 +203,22 @@ const policyFolder = (ctx: CliContext) => (ctx.config.llm.modelPath ? dirname(ct
  * What steers paperIdeas' ideas besides the policy, hashed as `generate` records it (controlHashes). The mode a
  * control resolves to does not depend on the weights, so equal ones stand in.
  */
-export function paperIdeasControlHashes(ctx: CliContext, control: string, bestOf: number): Record<string, string> {
+export function paperIdeasControlHashes(
+  ctx: CliContext,
+  control: string,
+  bestOf: number,
+  bestOfObjective?: BestOfKObjective,
+): Record<string, string> {
   const controllersDir = policyFolder(ctx);
   const applied = controlOptions(control, {
     controllersDir,
     openai: ctx.config.llm.backend === "openai",
     bestOf,
+    ...(bestOfObjective ? { bestOfObjective } : {}),
     weights: { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 },
     score: async () => [],
   });
-  return controlHashes(appliedControl(applied), controllersDir);
+  return controlHashes(appliedControl(applied), controllersDir, bestOfObjective);
 }
 
 export const CONTROL_MODES = [
@@ -318,10 +335,6 @@ export function availableControls(dir: string | undefined, local: boolean): Excl
     ...(controllers && local && decoderFile(dir as string) ? (["dynamic+best-of-k"] as const) : []),
   ];
 }
-
-/** Where a model folder keeps its controllers: the folder itself or its controllers/ (as loadControllerSet reads). */
-const controllerFolder = (dir: string) =>
-  [dir, join(dir, "controllers")].find((d) => existsSync(join(d, "novelty.gguf")));
 
 /** The sentence-level decoder beside the controllers in `dir` (its controllers/ or itself), if any. */
 export const decoderFile = (dir: string): string | undefined =>

@@ -60,9 +60,14 @@ export function withinRoundCovariance(rounds: readonly (readonly Scores[])[]): {
   return { covariance, rounds: used, candidates };
 }
 
-/** The fit in `dir` or beside the controllers it names (`dir`/controllers/), or null when there is none. */
+/** Where the fit for `dir` lies: in it, or beside the controllers it names (`dir`/controllers/); none: undefined. */
+export function findBestOfKFit(dir: string): string | undefined {
+  return [dir, controllerFolder(dir)].map((d) => d && join(d, BEST_OF_K_FIT_FILE)).find((p) => p && existsSync(p));
+}
+
+/** The fit for `dir` (findBestOfKFit), or null when there is none. */
 export function loadBestOfKFit(dir: string): BestOfKFit | null {
-  const f = [join(dir, BEST_OF_K_FIT_FILE), join(controllerFolder(dir), BEST_OF_K_FIT_FILE)].find(existsSync);
+  const f = findBestOfKFit(dir);
   if (!f) return null;
   if (statSync(f).size > MAX_FIT_FILE_BYTES) throw new CorruptFileError(f, "larger than 1 MiB; not a best-of-K fit");
   let raw: unknown;

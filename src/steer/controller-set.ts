@@ -23,7 +23,7 @@ export type ControllerSet = {
  * rl-config.json or controllers.json; default 1).
  */
 export function loadControllerSet(dir: string): ControllerSet {
-  const base = controllerFolder(dir);
+  const base = controllerFolder(dir) ?? join(dir, "controllers");
   const files = DIMENSIONS.map((d) => join(base, `${d}.gguf`));
   const missing = files.find((f) => !existsSync(f));
   if (missing)
@@ -39,9 +39,9 @@ export function loadControllerSet(dir: string): ControllerSet {
   return { vectors, epsMax: readEpsMax(dir, base), dir, ...(calibration ? { calibration } : {}) };
 }
 
-/** The folder that holds the controllers: `dir` itself, or its controllers/ subfolder (beside a policy). */
-export function controllerFolder(dir: string): string {
-  return existsSync(join(dir, "novelty.gguf")) ? dir : join(dir, "controllers");
+/** The folder that holds the controllers: `dir` itself, or its controllers/ subfolder (beside a policy); none: undefined. */
+export function controllerFolder(dir: string): string | undefined {
+  return [dir, join(dir, "controllers")].find((d) => existsSync(join(d, "novelty.gguf")));
 }
 
 function readCalibration(base: string): number[][] | undefined {

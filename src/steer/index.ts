@@ -16,6 +16,7 @@ export {
 export {
   BEST_OF_K_FIT_FILE,
   type BestOfKFit,
+  findBestOfKFit,
   loadBestOfKFit,
   saveBestOfKFit,
   withinRoundCovariance,

@@ -266,3 +266,17 @@ describe("ideasteer digest", { concurrency: 2 }, () => {
     );
   });
 });
+
+test("digest run takes best-of-K's objective as generate does, and names the choices for one it does not know", async (t) => {
+  const home = tempDir(t);
+  const r = await runCliAsync(t, home, [
+    "digest",
+    "run",
+    "--control",
+    "dynamic+best-of-k",
+    "--best-of-objective",
+    "loud",
+  ]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /--best-of-objective.*loud.*weighted, centred, standardised, whitened/s);
+});

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { DigestConfig } from "../../config/index.js";
 import { ConfigError } from "../../core/index.js";
 import {
@@ -19,6 +19,7 @@ import { DIMENSIONS } from "../../idea/index.js";
 import { type IdeaEvent, IdeaStore } from "../../ideas/index.js";
 import { type LlmBackend, openBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR } from "../../reward/index.js";
+import { BEST_OF_K_OBJECTIVE_HELP, BEST_OF_K_OBJECTIVES, type BestOfKObjective } from "../../steer/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor, intFlag } from "../context.js";
 import {
@@ -55,6 +56,7 @@ type RunFlags = LlmFlags &
     resolveStuck?: boolean;
     control: string;
     bestOf: number;
+    bestOfObjective: BestOfKObjective;
     seed: number;
     rewardModel?: string;
     save: boolean;
@@ -128,6 +130,11 @@ export const registerDigestCommands: RegisterCommands = (program: Command) => {
       "auto",
     )
     .option("--best-of <k>", "best-of-K candidates per sentence", intFlag("--best-of"), 4)
+    .addOption(
+      new Option("--best-of-objective <objective>", `what best-of-K keeps: ${BEST_OF_K_OBJECTIVE_HELP}`)
+        .choices([...BEST_OF_K_OBJECTIVES])
+        .default("weighted"),
+    )
     .option("--seed <s>", "same seed, same ideas for a paper", intFlag("--seed"), 1)
     .option("--reward-model <dir>", "reward model folder (default: the shipped models/reward)")
     .option("--no-save", "do not keep the ideas in the idea history (ideasteer ideas list)");
@@ -215,7 +222,15 @@ function smtpOptions(ctx: CliContext) {
  */
 function lazyGeneration(
   ctx: CliContext,
-  o: { control: string; bestOf: number; seed: number; rewardModel?: string; runId: string; save: boolean },
+  o: {
+    control: string;
+    bestOf: number;
+    bestOfObjective: BestOfKObjective;
+    seed: number;
+    rewardModel?: string;
+    runId: string;
+    save: boolean;
+  },
 ): { generate: GenerateIdeas; close(): Promise<void> } {
   type Ready = { generate: GenerateIdeas; backend: LlmBackend; models: Record<string, string> };
   let ready: Promise<Ready> | null = null;
@@ -236,9 +251,13 @@ function lazyGeneration(
       library,
       control: o.control,
       bestOf: o.bestOf,
+      bestOfObjective: o.bestOfObjective,
       seed: o.seed,
     });
-    const models = { ...modelHashes(c, rewardDir), ...paperIdeasControlHashes(c, o.control, o.bestOf) };
+    const models = {
+      ...modelHashes(c, rewardDir),
+      ...paperIdeasControlHashes(c, o.control, o.bestOf, o.bestOfObjective),
+    };
     return { generate, backend, models };
   };
   async function* generate(...[paper, g]: Parameters<GenerateIdeas>): AsyncGenerator<IdeaEvent> {

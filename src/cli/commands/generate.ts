@@ -202,7 +202,7 @@ async function generateFor(ctx: CliContext, flags: GenerateFlags, weights: Score
   });
   const models = {
     ...modelHashes(ctx, rewardDir, flags.lora),
-    ...controlHashes(appliedControl(control), controllersDir),
+    ...controlHashes(appliedControl(control), controllersDir, flags.bestOfObjective as BestOfKObjective),
   };
   await withBackend(ctx, async (backend) => {
     if (flags.lora) {

@@ -111,7 +111,9 @@ Example:
       }
 
       const fitted = withinRoundCovariance(rounds);
-      const out = resolve(flags.out ?? join(controllerFolder(spec.controllersDir), BEST_OF_K_FIT_FILE));
+      const out = resolve(
+        flags.out ?? join(controllerFolder(spec.controllersDir) ?? spec.controllersDir, BEST_OF_K_FIT_FILE),
+      );
       saveBestOfKFit(out, {
         format: "ideasteer-best-of-k-fit-v1",
         covariance: fitted.covariance,
