@@ -70,7 +70,17 @@ test("--control: dynamic on a server is best-of-K; static reads the controllers;
     covariance,
     "the fit beside them",
   );
-  // An idea records what it was selected by: the fit's hash under whitened best-of-K only.
+  // Tracking needs the fit's step too: a fit written before tracking has none, and says what to run.
+  const tracking = { ...whitened, bestOfObjective: "tracking" as const };
+  assert.throws(
+    () => controlOptions("dynamic+best-of-k", tracking),
+    (e: unknown) => e instanceof ConfigError && /has no step/.test(e.message) && /fit-selection/.test(e.hint ?? ""),
+  );
+  saveBestOfKFit(join(dir, "controllers", "best-of-k.json"), { ...fit, covariance, step: 0.2 });
+  const tracked = controlOptions("dynamic+best-of-k", tracking).bestOfK;
+  assert.deepEqual([tracked?.objective, tracked?.step, tracked?.covariance], ["tracking", 0.2, covariance]);
+  assert.match(controlHashes("dynamic+best-of-k", dir, "tracking").bestOfKFit ?? "", /^sha256:[0-9a-f]{16}$/);
+  // An idea records what it was selected by: the fit's hash under a fitted objective only.
   assert.match(controlHashes("dynamic+best-of-k", dir, "whitened").bestOfKFit ?? "", /^sha256:[0-9a-f]{16}$/);
   assert.equal(controlHashes("dynamic+best-of-k", dir, "centred").bestOfKFit, undefined);
   assert.equal(controlHashes("dynamic", dir, "whitened").bestOfKFit, undefined);

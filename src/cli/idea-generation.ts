@@ -25,6 +25,7 @@ import {
   type BestOfKObjective,
   controllerFolder,
   findBestOfKFit,
+  fittedObjective,
   loadBestOfKFit,
   loadControllerSet,
   loadDecoder,
@@ -107,8 +108,8 @@ export function modelHashes(ctx: CliContext, rewardDir: string, lora?: string): 
 
 /**
  * Content hashes of what steered an idea besides the policy, for the control mode that ran: the controllers (static
- * or dynamic), under dynamic control the decoder and the reward model whose scores it reads, and under whitened
- * best-of-K the fit it selects by (additive keys of DESIGN §9's `models`).
+ * or dynamic), under dynamic control the decoder and the reward model whose scores it reads, and under a fitted
+ * best-of-K (whitened, tracking) the fit it selects by (additive keys of DESIGN §9's `models`).
  */
 export function controlHashes(
   mode: string,
@@ -127,8 +128,8 @@ export function controlHashes(
     const rm = loadDecoder(decoderPath).rewardModel ?? SHIPPED_TRANSFORMER_RM_DIR;
     hashes.decoderReward = modelHash(join(rm, "model.json"));
   }
-  const whitened = bestOfObjective === "whitened" && mode.endsWith("best-of-k") && controllersDir;
-  const fit = whitened ? findBestOfKFit(controllersDir) : undefined;
+  const fitted = fittedObjective(bestOfObjective) && mode.endsWith("best-of-k") && controllersDir;
+  const fit = fitted ? findBestOfKFit(controllersDir) : undefined;
   if (fit) hashes.bestOfKFit = modelHash(fit);
   return hashes;
 }
@@ -267,7 +268,7 @@ export function controlOptions(
     weights: o.weights,
     score: o.score,
     objective,
-    ...(objective === "whitened" ? { covariance: bestOfKCovariance(o.controllersDir) } : {}),
+    ...(fittedObjective(objective) ? bestOfKSelection(o.controllersDir, objective) : {}),
   };
   if (mode === "best-of-k" || (mode === "dynamic" && o.openai)) return { bestOfK };
   if (mode.endsWith("+best-of-k") && o.openai)
@@ -289,15 +290,24 @@ export function controlOptions(
   return mode === "dynamic+best-of-k" ? { dynamic, bestOfK } : { dynamic };
 }
 
-/** Σ for whitened best-of-K: the fit `steer fit-selection` wrote beside the controllers. */
-export function bestOfKCovariance(dir: string | undefined): number[][] {
+/** Σ (and tracking's λ) for the fitted best-of-K objectives: the fit `steer fit-selection` wrote beside the controllers. */
+export function bestOfKSelection(
+  dir: string | undefined,
+  objective: BestOfKObjective,
+): { covariance: number[][]; step?: number } {
   const fit = dir ? loadBestOfKFit(dir) : null;
+  const refit = "fit it with `ideasteer steer fit-selection --system <name=model.gguf:dynamic+best-of-8:controllers>`";
   if (!fit)
     throw new ConfigError(
-      `--best-of-objective whitened needs ${BEST_OF_K_FIT_FILE} in ${dir ?? "the controllers folder (--controllers)"}`,
-      "fit it with `ideasteer steer fit-selection --system <name=model.gguf:dynamic+best-of-8:controllers>`",
+      `--best-of-objective ${objective} needs ${BEST_OF_K_FIT_FILE} in ${dir ?? "the controllers folder (--controllers)"}`,
+      refit,
     );
-  return fit.covariance;
+  if (objective === "tracking" && fit.step === undefined)
+    throw new ConfigError(
+      `--best-of-objective tracking: the fit in ${dir} has no step (written before tracking)`,
+      refit,
+    );
+  return fit.step === undefined ? { covariance: fit.covariance } : { covariance: fit.covariance, step: fit.step };
 }
 
 const decoderScorers = new Map<string, (texts: string[]) => Promise<Scores[]>>();

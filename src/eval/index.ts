@@ -56,4 +56,10 @@ export {
 } from "./rank-metrics.js";
 export { type ReviewerValues, readReviewerValues } from "./read-reviewer-values.js";
 export { LITERATURE_REFERENCES, renderRmReport } from "./rm-report.js";
+export {
+  chooseTrackingStep,
+  type RecordedIdea,
+  simulatedControllability,
+  TRACKING_STEPS,
+} from "./selection-simulation.js";
 export { renderSftReport } from "./sft-report.js";

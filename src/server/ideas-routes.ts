@@ -55,8 +55,8 @@ export type IdeasApiDeps = {
   controls: readonly IdeasRequest["control"][];
   findPaper?(id: string): SourcePaper | null;
   meta: { backend: string; models: Record<string, string> };
-  /** What steers ideas under a control mode, added to meta.models (controllers, decoder: controlHashes). */
-  controlModels?(control: IdeasRequest["control"]): Record<string, string>;
+  /** What steers ideas under a control mode, added to meta.models (controllers, decoder, a best-of-K fit: controlHashes). */
+  controlModels?(control: IdeasRequest["control"], objective: BestOfKObjective): Record<string, string>;
   /** Keeps a finished idea in the history; its id goes out with the idea (`id`), so a client can rate it. */
   save?(record: IdeaRecord, paper: SourcePaper): number;
   /** Texts as vectors for the near-duplicate check (the library's dense index); absent: TF-IDF cosine. */
@@ -96,7 +96,7 @@ export const ideasRoutes = (deps: IdeasApiDeps, log: Logger) =>
         bestOfObjective: body.bestOfObjective,
       });
       const finished: IdeaRecord[] = [];
-      const models = { ...deps.meta.models, ...deps.controlModels?.(body.control) };
+      const models = { ...deps.meta.models, ...deps.controlModels?.(body.control, body.bestOfObjective) };
       const record = (e: Extract<IdeaEvent, { type: "idea" }>): IdeaRecord & { id?: number } => {
         const r = ideaRecord(e, { ...deps.meta, models, weights });
         finished.push(r);

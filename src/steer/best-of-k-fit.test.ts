@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createRng } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
-import { tempDir } from "../testing/index.js";
+import { correlatedRounds, ROUND_SIGMA, tempDir } from "../testing/index.js";
 import {
   BEST_OF_K_FIT_FILE,
   type BestOfKObjective,
@@ -14,28 +13,8 @@ import {
   withinRoundCovariance,
 } from "./index.js";
 
-// Rounds of candidates whose scores co-vary as the policy's do among one round's candidates (N-F 0.5, F-E 0.6), each
-// round around its own mean: Σ = L Lᵀ.
-const SD = [0.085, 0.066, 0.086];
-const CORR = [
-  [1, 0.5, 0.37],
-  [0.5, 1, 0.6],
-  [0.37, 0.6, 1],
-];
-const SIGMA = CORR.map((r, i) => r.map((c, j) => c * (SD[i] as number) * (SD[j] as number)));
-const L = cholesky(SIGMA);
-
-function rounds(n: number, k: number, seed: number): Scores[][] {
-  const rng = createRng(seed);
-  return Array.from({ length: n }, () => {
-    const mean = [0.3 + 0.4 * rng.next(), 0.3 + 0.4 * rng.next(), 0.3 + 0.4 * rng.next()];
-    return Array.from({ length: k }, () => {
-      const z = [rng.normal(), rng.normal(), rng.normal()];
-      const x = L.map((r, i) => (mean[i] as number) + r.reduce((a, l, j) => a + l * (z[j] as number), 0));
-      return { novelty: x[0], feasibility: x[1], effectiveness: x[2] } as Scores;
-    });
-  });
-}
+const SIGMA = ROUND_SIGMA;
+const rounds = correlatedRounds;
 
 /** Mean deviation from its round's mean of the candidate each objective keeps. */
 function keptDeviation(rs: Scores[][], w: Scores, objective: BestOfKObjective, covariance?: number[][]): number[] {
@@ -112,14 +91,3 @@ test("a fit is written atomically and read back; a malformed, singular or absurd
   assert.throws(() => loadBestOfKFit(dir), /larger than 1 MiB/);
   assert.ok(readFileSync(file, "utf8").length > 0);
 });
-
-function cholesky(a: number[][]): number[][] {
-  const l = a.map(() => [0, 0, 0]);
-  for (let i = 0; i < 3; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = a[i]?.[j] as number;
-      for (let k = 0; k < j; k++) s -= (l[i]?.[k] as number) * (l[j]?.[k] as number);
-      (l[i] as number[])[j] = i === j ? Math.sqrt(s) : s / (l[j]?.[j] as number);
-    }
-  return l;
-}

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { CorruptFileError, IdeasteerError, writeFileAtomic } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
-import { inverse3 } from "./calibration.js";
+import { determinant3, inverse3 } from "./calibration.js";
 import { controllerFolder } from "./controller-set.js";
 
 /** The file `steer fit-selection` writes beside the controllers, read by the whitened best-of-K objective. */
@@ -19,6 +19,22 @@ const BestOfKFitSchema = z.object({
   candidates: z.number().int().positive(), // scored candidates in them
   rewardModel: z.string(), // the reward model whose scores these are, relative to this file (select by the same)
   command: z.string(),
+  /** λ for tracking best-of-K, chosen on the same rounds; absent in fits written before tracking existed. */
+  step: z.number().positive().finite().optional(),
+  /** Every step tried and the controllability its replay gave (DIMENSIONS' names), for the record. */
+  stepSearch: z
+    .array(
+      z.object({
+        step: z.number().finite(),
+        controllability: z.object({
+          novelty: z.number().finite(),
+          feasibility: z.number().finite(),
+          effectiveness: z.number().finite(),
+        }),
+      }),
+    )
+    .max(64)
+    .optional(),
 });
 export type BestOfKFit = z.infer<typeof BestOfKFitSchema>;
 
@@ -97,13 +113,17 @@ function positiveDefinite(m: readonly (readonly number[])[]): boolean {
   const g = (i: number, j: number) => m[i]?.[j] ?? 0;
   const symmetric = [0, 1, 2].every((i) => [0, 1, 2].every((j) => Math.abs(g(i, j) - g(j, i)) <= 1e-12));
   const minor2 = g(0, 0) * g(1, 1) - g(0, 1) * g(1, 0);
-  const det =
-    g(0, 0) * (g(1, 1) * g(2, 2) - g(1, 2) * g(2, 1)) -
-    g(0, 1) * (g(1, 0) * g(2, 2) - g(1, 2) * g(2, 0)) +
-    g(0, 2) * (g(1, 0) * g(2, 1) - g(1, 1) * g(2, 0));
+  const det = determinant3(m);
   return symmetric && g(0, 0) > 0 && minor2 > 0 && det > 0;
 }
 
-/** Σ⁻¹, for the whitened objective. */
-export const precisionOf = (covariance: readonly (readonly number[])[]): number[][] =>
-  inverse3(covariance.map((r) => [...r]));
+const precisions = new WeakMap<readonly (readonly number[])[], number[][]>();
+
+/** Σ⁻¹, for the whitened and tracking objectives: inverted once per fit, not once per round. */
+export function precisionOf(covariance: readonly (readonly number[])[]): number[][] {
+  const known = precisions.get(covariance);
+  if (known) return known;
+  const precision = inverse3(covariance.map((r) => [...r]));
+  precisions.set(covariance, precision);
+  return precision;
+}

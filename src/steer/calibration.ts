@@ -81,16 +81,21 @@ const multiply = (a: Matrix, b: Matrix): Matrix =>
 
 /** A 3 x 3 inverse by cofactors (the matrices here are symmetric positive definite after the ridge). */
 export function inverse3(m: Matrix): Matrix {
-  const g = (i: number, j: number) => m[i]?.[j] ?? 0;
-  const cof = (i: number, j: number) => {
-    const r = [0, 1, 2].filter((x) => x !== i);
-    const c = [0, 1, 2].filter((x) => x !== j);
-    const minor =
-      g(r[0] as number, c[0] as number) * g(r[1] as number, c[1] as number) -
-      g(r[0] as number, c[1] as number) * g(r[1] as number, c[0] as number);
-    return (i + j) % 2 === 0 ? minor : -minor;
-  };
-  const det = g(0, 0) * cof(0, 0) + g(0, 1) * cof(0, 1) + g(0, 2) * cof(0, 2);
+  const det = determinant3(m);
   if (Math.abs(det) < 1e-300) throw new RangeError("singular matrix");
-  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => cof(j, i) / det));
+  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => cofactor3(m, j, i) / det));
+}
+
+/** The (i, j) cofactor of a 3 x 3 matrix: the signed determinant of what is left without row i and column j. */
+function cofactor3(m: readonly (readonly number[])[], i: number, j: number): number {
+  const g = (a: number, b: number) => m[a]?.[b] ?? 0;
+  const [r0, r1] = [0, 1, 2].filter((x) => x !== i) as [number, number];
+  const [c0, c1] = [0, 1, 2].filter((x) => x !== j) as [number, number];
+  const minor = g(r0, c0) * g(r1, c1) - g(r0, c1) * g(r1, c0);
+  return (i + j) % 2 === 0 ? minor : -minor;
+}
+
+/** det of a 3 x 3 matrix, by cofactors along the first row. */
+export function determinant3(m: readonly (readonly number[])[]): number {
+  return [0, 1, 2].reduce((a, j) => a + (m[0]?.[j] ?? 0) * cofactor3(m, 0, j), 0);
 }

@@ -8,6 +8,7 @@ export {
   type BestOfK,
   type BestOfKCost,
   type BestOfKObjective,
+  fittedObjective,
   generateBestOfK,
   selectionValues,
   selectionWeights,

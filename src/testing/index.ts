@@ -1,6 +1,7 @@
 // Test support only: helpers for the suite and the benches. No production module imports this folder
 // (scripts/check-doors.ts enforces it), and the package does not ship it.
 
+export { correlatedRounds, ROUND_SD, ROUND_SIGMA } from "./best-of-k-rounds.js";
 export { artifactsDir, launchChromium } from "./browser.js";
 export { type CliChild, type CliResult, runCliAsync, startCli } from "./cli-child.js";
 export { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js";

@@ -120,19 +120,19 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   assert.match(loud.stderr, /--best-of-objective loud[\s\S]*use weighted, centred, standardised/);
 });
 
-test("steer fit-selection fits the candidates' score covariance beside the controllers; whitened best-of-K needs it and runs on it", async (t) => {
+test("steer fit-selection fits the candidates' score covariance and tracking's step beside the controllers; whitened and tracking best-of-K need it and run on it", async (t) => {
   const { home, controllers, dataset, bare } = await tinyControlSetup(t);
   const tfidf = join(process.cwd(), "models", "reward-tfidf");
   const system = `dyn=${bare}:dynamic+best-of-4:${controllers}`;
-  const evalWhitened = () =>
+  const evalFitted = (objective: "whitened" | "tracking") =>
     runCli(home, [
       "eval",
       "control",
       ...["--dataset", dataset, "--split", "val", "--papers", "1", "--ideas-per-point", "1", "--resamples", "20"],
-      ...["--system", system, "--rm", tfidf, "--independent-rm", tfidf, "--best-of-objective", "whitened"],
+      ...["--system", system, "--rm", tfidf, "--independent-rm", tfidf, "--best-of-objective", objective],
       ...["--out", join(home, "reports"), "--no-progress"],
     ]);
-  const before = evalWhitened();
+  const before = evalFitted("whitened");
   assert.notEqual(before.status, 0);
   assert.match(before.stderr, /whitened needs best-of-k\.json in .*controllers[\s\S]*steer fit-selection/);
 
@@ -143,7 +143,7 @@ test("steer fit-selection fits the candidates' score covariance beside the contr
     /scores do not vary on every dimension \(variances 0\.0e\+0, 0\.0e\+0, 0\.0e\+0 over \d+ rounds\)/,
   );
   const shipped = join(process.cwd(), "models", "policy-rl");
-  const out = join(home, "fit.json");
+  const out = join(home, "fits", "fit.json"); // a folder that does not exist yet
   const fit = runCli(home, [
     "steer",
     "fit-selection",
@@ -157,9 +157,12 @@ test("steer fit-selection fits the candidates' score covariance beside the contr
   assert.equal(resolve(home, saved.rewardModel), tfidf, "relative to the fit's folder");
   assert.ok(saved.rounds >= 8, `a round per sentence of 4 ideas: ${saved.rounds}`);
   assert.ok(saved.covariance.every((r: number[], i: number) => r[i] > 0));
+  assert.equal(saved.stepSearch.length, 10, "every step replayed");
+  assert.ok(saved.stepSearch.some((s: { step: number }) => s.step === saved.step));
+  assert.match(fit.stdout, new RegExp(`^tracking step ${saved.step} \\(`, "m"));
   copyFileSync(out, join(controllers, "best-of-k.json"));
 
-  const after = evalWhitened();
+  const after = evalFitted("tracking");
   assert.equal(after.status, 0, after.stderr);
   assert.match(readFileSync(join(home, "reports", "control.md"), "utf8"), /\| dyn \| 15 \(\d+\) \|/);
   const onTest = runCli(home, ["steer", "fit-selection", "--system", system, "--split", "test"]);

@@ -25,13 +25,14 @@ import {
   BEST_OF_K_OBJECTIVE_HELP,
   BEST_OF_K_OBJECTIVES,
   type BestOfKObjective,
+  fittedObjective,
   loadControllerSet,
   loadDecoder,
   staticSteering,
 } from "../../steer/index.js";
 import { readSftRows } from "../../train/index.js";
 import { contextFor, intFlag } from "../context.js";
-import { bestOfKCovariance, decoderFile, decoderScores } from "../idea-generation.js";
+import { bestOfKSelection, decoderFile, decoderScores } from "../idea-generation.js";
 
 type EvalControlFlags = {
   system: string[];
@@ -216,7 +217,7 @@ export async function openSystem(
     onRound?.(scores);
     return scores;
   };
-  const covariance = s.bestOf && objective === "whitened" ? bestOfKCovariance(s.controllersDir) : undefined;
+  const fit = s.bestOf && fittedObjective(objective) ? bestOfKSelection(s.controllersDir, objective) : {};
   const generate = async (paper: { title: string; abstract: string }, w: Scores, seed: number) => {
     for await (const e of generateIdeas(paper, {
       backend,
@@ -231,7 +232,7 @@ export async function openSystem(
       steering: controllers && !decoder ? staticSteering(controllers, w) : undefined,
       dynamic:
         controllers && decoder && decoderScore ? { controllers, decoder, weights: w, score: decoderScore } : undefined,
-      bestOfK: s.bestOf ? { k: s.bestOf, weights: w, score, objective, covariance } : undefined,
+      bestOfK: s.bestOf ? { k: s.bestOf, weights: w, score, objective, ...fit } : undefined,
     }))
       if (e.type === "idea") return e.text;
     return "";

@@ -8,6 +8,7 @@ import { LlmConfig } from "../../config/index.js";
 import { DIMENSIONS } from "../../idea/index.js";
 import { type IdeaRecord, modelHash } from "../../ideas/index.js";
 import { openOpenAi } from "../../llm/index.js";
+import { saveBestOfKFit } from "../../steer/index.js";
 import {
   runCli,
   SAMPLE_IDEA_TEXT,
@@ -93,6 +94,18 @@ test("ideasteer serve: /api/ideas steers with the controllers beside the policy 
   const centred = await post({ control: "best-of-k", bestOf: 2, bestOfObjective: "centred", weights });
   assert.equal(centred.status, 200, JSON.stringify(centred.body));
   assert.equal(centred.body.ideas?.[0]?.text, SAMPLE_IDEA_TEXT, "best-of-K continues the policy through its layout");
+  // Tracking selects by the fit beside the controllers, and the idea names that fit.
+  const fitFile = join(home, "policy", "controllers", "best-of-k.json");
+  const covariance = [
+    [0.01, 0.002, 0],
+    [0.002, 0.01, 0],
+    [0, 0, 0.01],
+  ];
+  const fit = { rounds: 9, candidates: 36, rewardModel: "", command: "", step: 0.4, covariance };
+  saveBestOfKFit(fitFile, { format: "ideasteer-best-of-k-fit-v1", ...fit });
+  const tracked = await post({ control: "static+best-of-k", bestOf: 2, bestOfObjective: "tracking", weights });
+  assert.equal(tracked.status, 200, JSON.stringify(tracked.body));
+  assert.equal(tracked.body.ideas?.[0]?.models.bestOfKFit, modelHash(fitFile));
   const loud = await post({ control: "best-of-k", bestOfObjective: "loudest" });
   assert.equal(loud.status, 400, "an objective best-of-K does not know is refused");
 

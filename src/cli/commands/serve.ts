@@ -8,7 +8,7 @@ import { DenseIndex } from "../../library/index.js";
 import { isLocalModel, type LlmBackend } from "../../llm/index.js";
 import { createScoreCache, loadRewardModel, SHIPPED_REWARD_MODEL_DIR, scoreIdeas } from "../../reward/index.js";
 import { createTurns, type IdeasApiDeps, isLoopbackHost, startServer, WEB_UI_DIR } from "../../server/index.js";
-import { loadControllerSet, staticSteering } from "../../steer/index.js";
+import { type BestOfKObjective, loadControllerSet, staticSteering } from "../../steer/index.js";
 import { addConfigFlags, configFlags, configFlagValues, type FlagsOf } from "../config-flags.js";
 import { type CliContext, contextFor } from "../context.js";
 import {
@@ -119,7 +119,18 @@ async function serveUntilInterrupted(
   const turns = createTurns();
   // What /api/ideas can run here: best-of-K on a local model, static and dynamic with controllers (and a decoder).
   const controls = availableControls(controllersDir, isLocalModel(backend));
-  const controlModels = new Map(controls.map((c) => [c, controlHashes(c, controllersDir)]));
+  // Hashed once per (control, objective): a fitted best-of-K objective adds its fit's hash.
+  const controlModels = new Map<string, Record<string, string>>();
+  const controlModelsOf = (control: string, objective: BestOfKObjective) => {
+    const key = `${control}:${objective}`;
+    const known = controlModels.get(key);
+    if (known) return known;
+    const hashes = controls.includes(control as (typeof controls)[number])
+      ? controlHashes(control, controllersDir, objective)
+      : {};
+    controlModels.set(key, hashes);
+    return hashes;
+  };
   const ideas: IdeasApiDeps = {
     // One generation at a time, shared with /v1: a request's control vector must not reach another's tokens.
     generate: (paper, o) =>
@@ -150,7 +161,7 @@ async function serveUntilInterrupted(
       return p ? { id: p.id, title: p.title, abstract: p.abstract } : null;
     },
     meta: { backend: backend.name, models: modelHashes(opts, opts.rewardDir) },
-    controlModels: (control) => controlModels.get(control) ?? {},
+    controlModels: controlModelsOf,
     save: (r, paper) => history.save([{ ...r, run, paper: savedPaper(paper) }])[0] as number,
     embed: (texts) => embedTexts(handle, texts),
   };

@@ -1,8 +1,9 @@
+import { mkdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { ConfigError, createProgress } from "../../core/index.js";
 import { newestDataset } from "../../datasets/index.js";
-import { sftSourcePapers } from "../../eval/index.js";
+import { chooseTrackingStep, sftSourcePapers } from "../../eval/index.js";
 import { DIMENSIONS, type Scores } from "../../idea/index.js";
 import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR } from "../../reward/index.js";
 import { BEST_OF_K_FIT_FILE, controllerFolder, saveBestOfKFit, withinRoundCovariance } from "../../steer/index.js";
@@ -32,13 +33,15 @@ const FIT_WEIGHTS: Scores[] = [
 
 /**
  * `ideasteer steer fit-selection`: Σ, the covariance of the reward model's scores among one round's candidates, for
- * `--best-of-objective whitened`. Generates ideas with the system as it will run (centred best-of-K), records every
+ * `--best-of-objective whitened` and `tracking`, and tracking's step λ (chosen by replaying the recorded ideas). Generates ideas with the system as it will run (centred best-of-K), records every
  * round's scores, and writes best-of-k.json beside the controllers.
  */
 export function addSteerFitSelectionCommand(steer: Command): void {
   steer
     .command("fit-selection")
-    .description("fit whitened best-of-K: how the reward model's scores co-vary among one round's candidates")
+    .description(
+      "fit whitened and tracking best-of-K: how the reward model's scores co-vary among one round's candidates, and tracking's step",
+    )
     .requiredOption(
       "--system <name=model.gguf:control>",
       "the system as eval control writes it, with best-of-<k>: e.g. rl=models/policy-rl/model.gguf:dynamic+best-of-8:<controllers dir>",
@@ -68,7 +71,7 @@ Each paper is written four times (each dimension alone, then equal weights); eve
 Example:
   $ ideasteer steer fit-selection --system "rl=models/policy-rl/model.gguf:dynamic+best-of-8:ctl" \\
       --rm models/reward-per-dimension --papers 12 --offset 10
-  $ ideasteer eval control --best-of-objective whitened --system "rl=models/policy-rl/model.gguf:dynamic+best-of-8:ctl"`,
+  $ ideasteer eval control --best-of-objective tracking --system "rl=models/policy-rl/model.gguf:dynamic+best-of-8:ctl"`,
     )
     .action(async (flags: FitFlags, cmd: Command) => {
       const { config, log } = contextFor(cmd);
@@ -79,6 +82,11 @@ Example:
       const dataset = flags.dataset ?? newestDataset(config.home, `sft.${flags.split}.jsonl`);
       if (!dataset)
         throw new ConfigError("no dataset found", "run `ideasteer data build` first, or pass --dataset <dir>");
+      // Where the fit goes, made before minutes of generation rather than found missing after them.
+      const out = resolve(
+        flags.out ?? join(controllerFolder(spec.controllersDir) ?? spec.controllersDir, BEST_OF_K_FIT_FILE),
+      );
+      mkdirSync(dirname(out), { recursive: true });
       const papers = sftSourcePapers(readSftRows(join(dataset, `sft.${flags.split}.jsonl`))).slice(
         flags.offset,
         flags.offset + flags.papers,
@@ -86,22 +94,24 @@ Example:
       if (papers.length === 0)
         throw new ConfigError(`no ${flags.split} papers after --offset ${flags.offset}`, "lower it");
 
-      // Every round of two or more scored candidates is one sample of the spread best-of-K chooses from.
-      const rounds: Scores[][] = [];
+      // Every round of two or more scored candidates is one sample of the spread best-of-K chooses from; kept per
+      // idea, so that tracking's step can be chosen by replaying whole ideas.
+      const ideas: Scores[][][] = [];
       const rm = resolve(flags.rm);
       const opened = await openSystem(spec, loadRewardModel(rm), "centred", (s) => {
-        if (s.length >= 2) rounds.push(s);
+        if (s.length >= 2) ideas.at(-1)?.push(s);
       });
       const bar = createProgress({
         label: "fit-selection",
         total: papers.length * FIT_WEIGHTS.length,
         unit: "ideas",
         enabled: flags.progress,
-        extra: () => `${rounds.length} rounds`,
+        extra: () => `${ideas.reduce((a, r) => a + r.length, 0)} rounds`,
       });
       try {
         for (const [p, paper] of papers.entries())
           for (const [i, w] of FIT_WEIGHTS.entries()) {
+            ideas.push([]);
             await opened.system.generate(paper, w, flags.seed + p * FIT_WEIGHTS.length + i);
             bar.tick();
           }
@@ -110,10 +120,8 @@ Example:
         await opened.close();
       }
 
-      const fitted = withinRoundCovariance(rounds);
-      const out = resolve(
-        flags.out ?? join(controllerFolder(spec.controllersDir) ?? spec.controllersDir, BEST_OF_K_FIT_FILE),
-      );
+      const fitted = withinRoundCovariance(ideas.flat());
+      const tracking = chooseTrackingStep(ideas, fitted.covariance);
       saveBestOfKFit(out, {
         format: "ideasteer-best-of-k-fit-v1",
         covariance: fitted.covariance,
@@ -121,6 +129,8 @@ Example:
         candidates: fitted.candidates,
         rewardModel: relative(dirname(out), rm), // relative: the folder may move with the models
         command: `ideasteer ${process.argv.slice(2).join(" ")}`,
+        step: tracking.step,
+        stepSearch: tracking.search,
       });
       const sd = fitted.covariance.map((r, i) => Math.sqrt(r[i] as number));
       const corr = (i: number, j: number) =>
@@ -131,6 +141,9 @@ Example:
           `${fitted.rounds} rounds, ${fitted.candidates} candidates, ${papers.length} papers`,
           `sd within a round: ${DIMENSIONS.map((d, k) => `${d} ${(sd[k] as number).toFixed(4)}`).join(", ")}`,
           `correlation: N-F ${corr(0, 1).toFixed(2)}, N-E ${corr(0, 2).toFixed(2)}, F-E ${corr(1, 2).toFixed(2)}`,
+          `tracking step ${tracking.step} (replayed controllability on its weakest dimension: ${Math.min(
+            ...DIMENSIONS.map((d) => tracking.search.find((s) => s.step === tracking.step)?.controllability[d] ?? 0),
+          ).toFixed(3)})`,
           out,
           "",
         ].join("\n"),
