@@ -58,6 +58,7 @@ export { type ReviewerValues, readReviewerValues } from "./read-reviewer-values.
 export { LITERATURE_REFERENCES, renderRmReport } from "./rm-report.js";
 export {
   chooseTrackingStep,
+  meanKeptShift,
   type RecordedIdea,
   simulatedControllability,
   TRACKING_STEPS,

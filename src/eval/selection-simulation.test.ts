@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
 import { selectionValues, withinRoundCovariance } from "../steer/index.js";
 import { correlatedRounds } from "../testing/index.js";
-import { chooseTrackingStep, simulatedControllability, TRACKING_STEPS } from "./index.js";
+import { chooseTrackingStep, meanKeptShift, simulatedControllability, TRACKING_STEPS } from "./index.js";
 
 // 40 ideas of 9 rounds of 8 candidates each, scored like the RL policy's candidates.
 const ideas = Array.from({ length: 40 }, (_, i) => correlatedRounds(9, 8, 100 + i));
@@ -11,16 +11,8 @@ const covariance = withinRoundCovariance(ideas.flat()).covariance;
 const weakest = (c: Scores) => Math.min(...DIMENSIONS.map((d) => c[d]));
 
 /** The mean over all rounds of feasibility's shift (kept − round mean) under the objective at w. */
-function feasibilityShift(w: Scores, objective: "whitened" | "tracking", step?: number): number {
-  let sum = 0;
-  const rounds = ideas.flat();
-  for (const r of rounds) {
-    const v = selectionValues(r, w, objective, covariance, step);
-    const kept = r[v.indexOf(Math.max(...v))] as Scores;
-    sum += kept.feasibility - r.reduce((a, s) => a + s.feasibility, 0) / r.length;
-  }
-  return sum / rounds.length;
-}
+const feasibilityShift = (w: Scores, objective: "whitened" | "tracking", step?: number) =>
+  meanKeptShift(ideas.flat(), w, (r, x) => selectionValues(r, x, objective, covariance, step)).feasibility;
 
 test("tracking best-of-K pushes in proportion to w − mean w, where whitened pushes a weight just above the mean as hard as a vertex", () => {
   const { step, search } = chooseTrackingStep(ideas, covariance);

@@ -24,22 +24,30 @@ export function simulatedControllability(
   for (const [paper, rounds] of ideas.entries()) {
     const usable = rounds.filter((r) => r.length >= 2);
     if (usable.length === 0) continue;
-    for (const weights of simplexGrid()) {
-      const shift: Scores = { novelty: 0, feasibility: 0, effectiveness: 0 };
-      for (const round of usable) {
-        const v = values(round, weights);
-        let best = 0;
-        for (let i = 1; i < round.length; i++) if ((v[i] as number) > (v[best] as number)) best = i;
-        for (const d of DIMENSIONS) {
-          const mean = round.reduce((a, s) => a + s[d], 0) / round.length;
-          shift[d] += ((round[best] as Scores)[d] - mean) / usable.length;
-        }
-      }
-      samples.push({ paper, weights, scores: shift });
-    }
+    for (const weights of simplexGrid())
+      samples.push({ paper, weights, scores: meanKeptShift(usable, weights, values) });
   }
   if (samples.length === 0) throw new RangeError("no idea with a round of two or more candidates to replay");
   return controllability(samples);
+}
+
+/** Over the rounds, the mean of Δ_k = r_k(kept) − r̄_k(round), the candidate kept having the highest value at w. */
+export function meanKeptShift(
+  rounds: readonly (readonly Scores[])[],
+  w: Scores,
+  values: (round: readonly Scores[], w: Scores) => number[],
+): Scores {
+  const shift: Scores = { novelty: 0, feasibility: 0, effectiveness: 0 };
+  for (const round of rounds) {
+    const v = values(round, w);
+    let best = 0;
+    for (let i = 1; i < round.length; i++) if ((v[i] as number) > (v[best] as number)) best = i;
+    for (const d of DIMENSIONS) {
+      const mean = round.reduce((a, s) => a + s[d], 0) / round.length;
+      shift[d] += ((round[best] as Scores)[d] - mean) / rounds.length;
+    }
+  }
+  return shift;
 }
 
 /**
@@ -54,7 +62,7 @@ export function chooseTrackingStep(
   covariance: readonly (readonly number[])[],
   steps: readonly number[] = TRACKING_STEPS,
   tolerance = 0.01,
-): { step: number; search: { step: number; controllability: Scores }[] } {
+): { step: number; controllability: Scores; search: { step: number; controllability: Scores }[] } {
   const search = [...steps]
     .sort((a, b) => a - b)
     .map((step) => ({
@@ -67,5 +75,5 @@ export function chooseTrackingStep(
   const top = Math.max(...search.map((s) => weakest(s.controllability)));
   const best = search.find((s) => weakest(s.controllability) >= top - tolerance);
   if (!best) throw new RangeError("no step to try");
-  return { step: best.step, search };
+  return { step: best.step, controllability: best.controllability, search };
 }

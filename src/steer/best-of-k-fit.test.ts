@@ -13,9 +13,6 @@ import {
   withinRoundCovariance,
 } from "./index.js";
 
-const SIGMA = ROUND_SIGMA;
-const rounds = correlatedRounds;
-
 /** Mean deviation from its round's mean of the candidate each objective keeps. */
 function keptDeviation(rs: Scores[][], w: Scores, objective: BestOfKObjective, covariance?: number[][]): number[] {
   const sum = [0, 0, 0];
@@ -30,13 +27,16 @@ function keptDeviation(rs: Scores[][], w: Scores, objective: BestOfKObjective, c
 }
 
 test("the within-round covariance recovers the candidates' spread, whatever each round's mean", () => {
-  const fit = withinRoundCovariance(rounds(2000, 8, 1));
+  const fit = withinRoundCovariance(correlatedRounds(2000, 8, 1));
   assert.equal(fit.rounds, 2000);
   assert.equal(fit.candidates, 16_000);
   for (let i = 0; i < 3; i++)
     for (let j = 0; j < 3; j++) {
-      const want = SIGMA[i]?.[j] as number;
-      assert.ok(Math.abs((fit.covariance[i]?.[j] as number) - want) < 0.06 * (SIGMA[i]?.[i] as number), `Σ${i}${j}`);
+      const want = ROUND_SIGMA[i]?.[j] as number;
+      assert.ok(
+        Math.abs((fit.covariance[i]?.[j] as number) - want) < 0.06 * (ROUND_SIGMA[i]?.[i] as number),
+        `Σ${i}${j}`,
+      );
     }
   assert.throws(() => withinRoundCovariance([[{ novelty: 1, feasibility: 1, effectiveness: 1 }]]), /too few/);
   const flat = Array.from({ length: 10 }, () =>
@@ -46,8 +46,8 @@ test("the within-round covariance recovers the candidates' spread, whatever each
 });
 
 test("whitened best-of-K moves the kept candidate along w − mean w; centred lets correlated dimensions drag feasibility down", () => {
-  const fitted = withinRoundCovariance(rounds(3000, 8, 2)).covariance;
-  const test = rounds(4000, 8, 3);
+  const fitted = withinRoundCovariance(correlatedRounds(3000, 8, 2)).covariance;
+  const test = correlatedRounds(4000, 8, 3);
   const feasible = { novelty: 0, feasibility: 1, effectiveness: 0 };
   const centred = keptDeviation(test, feasible, "centred");
   const whitened = keptDeviation(test, feasible, "whitened", fitted);
@@ -64,7 +64,7 @@ test("a fit is written atomically and read back; a malformed, singular or absurd
   assert.equal(loadBestOfKFit(dir), null, "no fit: null, the caller says what to run");
   const fit = {
     format: "ideasteer-best-of-k-fit-v1" as const,
-    covariance: SIGMA,
+    covariance: ROUND_SIGMA,
     rounds: 10,
     candidates: 80,
     rewardModel: "/rm",

@@ -142,7 +142,7 @@ Example:
           `sd within a round: ${DIMENSIONS.map((d, k) => `${d} ${(sd[k] as number).toFixed(4)}`).join(", ")}`,
           `correlation: N-F ${corr(0, 1).toFixed(2)}, N-E ${corr(0, 2).toFixed(2)}, F-E ${corr(1, 2).toFixed(2)}`,
           `tracking step ${tracking.step} (replayed controllability on its weakest dimension: ${Math.min(
-            ...DIMENSIONS.map((d) => tracking.search.find((s) => s.step === tracking.step)?.controllability[d] ?? 0),
+            ...DIMENSIONS.map((d) => tracking.controllability[d]),
           ).toFixed(3)})`,
           out,
           "",
