@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { contrastSets } from "./index.js";
+import { contrastSets, regressionSample } from "./index.js";
 
 // Four ideas whose labels all rise together, except that "b" is strong in feasibility alone and "c" in novelty alone.
 const IDEAS = [
@@ -20,4 +20,11 @@ test("absolute contrast ranks by one label; relative by that label minus the oth
   assert.deepEqual(rel.novelty, { high: ["c"], low: ["b"] });
   assert.deepEqual(rel.feasibility, { high: ["b"], low: ["c"] });
   assert.throws(() => contrastSets(IDEAS, 3, "relative"), /fewer than 2 x 3/);
+});
+
+test("the regression sample pools each dimension's extremes once and leaves out ideas missing a score", () => {
+  const sample = regressionSample(IDEAS, 1).map((x) => x.text);
+  // Extremes among a, b, c (d has no effectiveness score): novelty a/b, feasibility a/c, effectiveness a/b.
+  assert.deepEqual(sample, ["a", "b", "c"]);
+  assert.throws(() => regressionSample(IDEAS, 2), /fewer than 2 x 2/);
 });

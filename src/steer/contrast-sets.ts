@@ -38,3 +38,15 @@ function rankKey(t: ArrayLike<number>, k: number, mode: ContrastMode): number {
   const others = DIMENSIONS.map((_, j) => t[j] as number).filter((x, j) => j !== k && !Number.isNaN(x));
   return others.length ? own - others.reduce((a, b) => a + b, 0) / others.length : Number.NaN;
 }
+
+/**
+ * The ideas partial extraction regresses on: per dimension the `perSide` highest and lowest by that score, pooled
+ * without repeats (ideas missing a score left out). The extremes spread the scores widely, which is what a regression
+ * needs, and choosing by the regressors does not bias it.
+ */
+export function regressionSample(ideas: readonly LabelledText[], perSide: number): LabelledText[] {
+  const complete = ideas.filter((x) => DIMENSIONS.every((_, k) => Number.isFinite(x.targets[k] as number)));
+  const sets = contrastSets(complete, perSide, "absolute");
+  const chosen = new Set(DIMENSIONS.flatMap((d) => [...sets[d].high, ...sets[d].low]));
+  return complete.filter((x) => chosen.delete(x.text));
+}

@@ -8,6 +8,7 @@ import {
   type ControllerSet,
   centerControllers,
   extractController,
+  extractPartialControllers,
   readControlVectorGguf,
   staticSteering,
   writeControlVectorGguf,
@@ -104,4 +105,62 @@ test("centred controllers: equal weights steer nothing, weight 1 applies its own
   for (let j = 0; j < full.length; j++)
     assert.ok(Math.abs((full[j] as number) - ((vn?.[j] ?? 0) - 0.5 * ((vf?.[j] ?? 0) + (ve?.[j] ?? 0)))) < 1e-6);
   assert.equal(centred[0]?.[0], undefined, "layer 0 stays unsteered");
+});
+
+test("partial controllers: feasibility's direction holds novelty still where a contrast of feasibility carries novelty along", async (t) => {
+  const dir = tempDir(t);
+  const llm = await openTinyLlama(join(dir, "m.gguf"), { seed: 7, contextSize: 256, config: { nLayers: 3 } });
+  t.after(() => llm.close());
+  // Two factors in the text: a bold or plain style (novelty) and a graph or image subject (feasibility). The sample
+  // pairs bold with graph far more often than not, so the two scores correlate as the reward models' scores do.
+  const text = (bold: boolean, graph: boolean, i: number) =>
+    `${bold ? "A bold unprecedented" : "A plain incremental"} method ${i} for ${graph ? "graph networks and edges" : "image pixels and vision"}.`;
+  const cells: [boolean, boolean, number][] = [
+    [true, true, 6],
+    [false, false, 6],
+    [true, false, 2],
+    [false, true, 2],
+  ];
+  const ideas = cells.flatMap(([bold, graph, n]) =>
+    Array.from({ length: n }, (_, i) => ({
+      text: text(bold, graph, i),
+      targets: [bold ? 1 : 0, graph ? 1 : 0, Math.sin(7 * i + (bold ? 1 : 0) + (graph ? 2 : 0))],
+    })),
+  );
+  const { nEmbd } = llm.info;
+  const last = llm.info.nLayers - 1;
+  const cellMean = async (bold: boolean, graph: boolean) => {
+    const m = new Float64Array(nEmbd);
+    for (let i = 0; i < 4; i++) {
+      const h = meanOverTokens((await llm.captureHiddenStates(text(bold, graph, 10 + i)))[last] as Float32Array, nEmbd);
+      for (let j = 0; j < nEmbd; j++) m[j] = (m[j] as number) + (h[j] as number) / 4;
+    }
+    return m;
+  };
+  // Feasibility's own direction: graph minus image within each style, averaged (measured on other texts).
+  const [bg, bi, pg, pi] = [
+    await cellMean(true, true),
+    await cellMean(true, false),
+    await cellMean(false, true),
+    await cellMean(false, false),
+  ];
+  const pure = Float32Array.from(bg, (x, j) => (x - (bi[j] as number) + (pg[j] as number) - (pi[j] as number)) / 2);
+  const cosine = (a: Float32Array, b: Float32Array) => dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
+
+  const partial = await extractPartialControllers(llm, ideas);
+  const feasible = ideas.filter((x) => x.targets[1] === 1).map((x) => x.text);
+  const infeasible = ideas.filter((x) => x.targets[1] === 0).map((x) => x.text);
+  const contrast = await extractController(llm, { high: feasible, low: infeasible });
+  const partialCos = cosine(partial[1]?.layers[last] as Float32Array, pure);
+  const contrastCos = cosine(contrast.layers[last] as Float32Array, pure);
+  assert.ok(
+    partialCos > 0.8,
+    `partial feasibility points along feasibility's own direction (cosine ${partialCos.toFixed(3)})`,
+  );
+  assert.ok(
+    partialCos > contrastCos + 0.1,
+    `and closer than the contrast, which carries the correlated style (${partialCos.toFixed(3)} vs ${contrastCos.toFixed(3)})`,
+  );
+  assert.equal(partial[1]?.layers[0], undefined, "layer 0 stays unsteered");
+  await assert.rejects(() => extractPartialControllers(llm, ideas.slice(0, 5)), /at least 8/);
 });

@@ -23,7 +23,7 @@ export {
   withinRoundCovariance,
 } from "./best-of-k-fit.js";
 export { calibratedWeights, calibrationMatrix, fitResponse, type ResponseSample } from "./calibration.js";
-export { type ContrastMode, contrastSets, type LabelledText } from "./contrast-sets.js";
+export { type ContrastMode, contrastSets, type LabelledText, regressionSample } from "./contrast-sets.js";
 export { readControlVectorGguf, writeControlVectorGguf } from "./control-vector-file.js";
 export {
   type ControllerSet,
@@ -39,7 +39,12 @@ export {
   generateWithDynamicControl,
   strengthsOf,
 } from "./dynamic-control.js";
-export { centerControllers, extractController } from "./extract-controllers.js";
+export {
+  centerControllers,
+  type ExtractedController,
+  extractController,
+  extractPartialControllers,
+} from "./extract-controllers.js";
 export { createLayoutGuard, writingLabel } from "./layout-guard.js";
 export {
   accumulateDecisionGrad,

@@ -24,6 +24,12 @@ export const DecoderConfig = TrainerConfig.extend({
   ...IDEA_REWARD_FIELDS,
   temperature: z.number().positive().max(2).default(1).describe("sampling temperature"),
   hidden: z.number().int().positive().default(16).describe("the decoder's hidden units"),
+  objective: z
+    .enum(["weighted", "centred"])
+    .default("weighted")
+    .describe(
+      "the reward maximised: w · r (LDC), or (w − w̄) · r, which also asks the dimensions weighted below the mean down",
+    ),
   init: z
     .enum(["static", "random"])
     .default("static")

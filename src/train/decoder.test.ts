@@ -12,7 +12,7 @@ import {
   writeTinyControllers,
   writeTinyPolicy,
 } from "../testing/index.js";
-import { decoderStage, readMetrics, resolveDecoderConfig, trainDecoder } from "./index.js";
+import { decoderReward, decoderStage, readMetrics, resolveDecoderConfig, trainDecoder } from "./index.js";
 
 /** A tiny policy with mild controllers beside it (what train rl writes), and a dataset of the paper it knows. */
 async function fixture(t: import("node:test").TestContext) {
@@ -74,4 +74,14 @@ test("train decoder resumes from its checkpoint: the same episodes, the same dec
   const r = await resumeVersusWhole(() => decoderStage({ home: dir }), { config, root: join(dir, "runs"), stopAt: 2 });
   assert.deepEqual(r.steps, [0, 1, 2, 3]);
   for (const [name, w] of r.whole) assert.deepEqual(r.resumed.get(name)?.data, w.data, name);
+});
+
+test("the centred objective pays for lowering a dimension weighted below the mean; w · r never does", () => {
+  const w = { novelty: 0, feasibility: 1, effectiveness: 0 };
+  const coupled = { novelty: 0.8, feasibility: 0.8, effectiveness: 0.8 }; // every score up together
+  const apart = { novelty: 0.3, feasibility: 0.7, effectiveness: 0.3 }; // feasibility alone up
+  assert.ok(decoderReward(coupled, w, "weighted") > decoderReward(apart, w, "weighted"), "w · r prefers all up");
+  assert.ok(decoderReward(apart, w, "centred") > decoderReward(coupled, w, "centred"), "centred prefers F alone up");
+  const equal = { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 };
+  assert.equal(decoderReward(coupled, equal, "centred"), 0, "equal weights ask nothing of the scores");
 });

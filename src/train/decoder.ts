@@ -1,7 +1,7 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { createRng, type Logger, type Rng, rngFromState } from "../core/index.js";
 import { type BpeTokenizer, loadTokenizer, type Param, readLlamaGguf } from "../engine/index.js";
-import { DIMENSIONS, type Scores, weightedSum } from "../idea/index.js";
+import { DIMENSIONS, type Scores } from "../idea/index.js";
 import { type LlamaBackend, openLlama, sharedLlamaRuntime } from "../llm/index.js";
 import {
   createScoreCache,
@@ -158,8 +158,18 @@ async function episode(env: Env, prompt: RlPrompt, w: Scores, seed: number, expl
   );
   const rule = { minDistinct2: DEGENERATE_DISTINCT2, requireLayout: cfg.requireLayout, reward: env.reward };
   const [judged] = await rewardTexts([g.text], { ...rule, cache: env.cache });
-  const r = weightedSum((judged as { rewards: Scores }).rewards, w);
-  return { decisions: g.decisions, reward: r };
+  return { decisions: g.decisions, reward: decoderReward((judged as { rewards: Scores }).rewards, w, cfg.objective) };
+}
+
+/**
+ * The episode's reward:  "weighted"  R = w · r  (LDC), or  "centred"  R = (w − w̄) · r,  w̄ = 1/3.
+ * w · r never asks a dimension down: when the scores move together (the policy's novel-scoring text also scores
+ * feasible), raising every score pays at every weight, and feasibility rises as much at w_F = 0 as at w_F = 1.
+ * (w − w̄) · r is the grid covariance that controllability ranks: it pays for lowering what is weighted below 1/3.
+ */
+export function decoderReward(r: Scores, w: Scores, objective: DecoderConfig["objective"]): number {
+  const centre = objective === "centred" ? 1 / DIMENSIONS.length : 0;
+  return DIMENSIONS.reduce((a, d) => a + (w[d] - centre) * r[d], 0);
 }
 
 /**

@@ -8,7 +8,7 @@ export type { BigramModel } from "./bigram-baseline.js";
 export { bigramLoss, fitBigram } from "./bigram-baseline.js";
 export type { CheckpointState, OptimizerState, ShapedTensor } from "./checkpoint.js";
 export { completeCheckpoints, latestCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-export { type DecoderBatch, type DecoderParts, decoderStage, trainDecoder } from "./decoder.js";
+export { type DecoderBatch, type DecoderParts, decoderReward, decoderStage, trainDecoder } from "./decoder.js";
 export { DecoderConfig, resolveDecoderConfig } from "./decoder-config.js";
 export type { EarlyStoppingRule, EarlyStoppingState } from "./early-stopping.js";
 export { initialEarlyStopping, shouldStopEarly, updateEarlyStopping } from "./early-stopping.js";

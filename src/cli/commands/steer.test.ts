@@ -49,6 +49,16 @@ test("steer extract on real data: each contrast controller moves the reward mode
   ]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /novelty\.gguf/);
+  // Partial controllers: one regression over the pooled extremes gives all three, each a control-vector file.
+  const partialOut = join(home, "controllers-partial");
+  const p = runCli(home, [
+    ...["steer", "extract", "--dataset", outDir, "--per-side", "8", "--pool", "200", "--contrast", "partial"],
+    ...["--rm", SHIPPED_TRANSFORMER_RM_DIR, ...args, "--out", partialOut, "--no-progress"],
+  ]);
+  assert.equal(p.status, 0, p.stderr);
+  const partial = loadControllerSet(partialOut);
+  for (const d of DIMENSIONS) assert.ok((partial.vectors[d][1]?.length ?? 0) > 0, d);
+  assert.notDeepEqual(partial.vectors.novelty[1], partial.vectors.feasibility[1]);
 
   // Generate on held-out papers with +eps and -eps along each controller alone; the reward model (never told
   // which way we pushed) must score dimension k higher under +eps than under -eps.

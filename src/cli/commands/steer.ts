@@ -10,8 +10,11 @@ import {
   type ContrastMode,
   centerControllers,
   contrastSets,
+  type ExtractedController,
   extractController,
+  extractPartialControllers,
   type LabelledText,
+  regressionSample,
   writeControlVectorGguf,
 } from "../../steer/index.js";
 import { readRmPapers } from "../../train/index.js";
@@ -24,7 +27,7 @@ import { addSteerFitSelectionCommand } from "./steer-fit-selection.js";
 type ExtractFlags = LlmFlags & {
   dataset?: string;
   perSide: number;
-  contrast: ContrastMode;
+  contrast: ContrastMode | "partial";
   labels: "reviews" | "rm";
   rm: string;
   pool: number;
@@ -43,8 +46,11 @@ export const registerSteerCommands: RegisterCommands = (program: Command) => {
     .option("--dataset <dir>", "dataset folder with rm.<dimension>.train.jsonl (default: the newest)")
     .option("--per-side <n>", "ideas with the highest and the lowest labels per dimension", intFlag("--per-side"), 32)
     .addOption(
-      new Option("--contrast <mode>", "rank by a dimension's label (absolute) or by it minus the others' (relative)")
-        .choices(["relative", "absolute"])
+      new Option(
+        "--contrast <mode>",
+        "rank by a dimension's label (absolute), by it minus the others' (relative), or regress on all three (partial: the direction of one with the others held still)",
+      )
+        .choices(["relative", "absolute", "partial"])
         .default("relative"),
     )
     .addOption(
@@ -84,7 +90,7 @@ Example:
       const ctx = contextFor(cmd, llmFlagValues(flags));
       const dataset = flags.dataset ?? newestDataset(ctx.config.home, "rm.effectiveness.train.jsonl");
       if (!dataset) throw new ConfigError("no reward-model dataset", "run `ideasteer data build` or pass --dataset");
-      const sides = await contrastSetsOf(resolve(dataset), flags);
+      const ideas = await labelledIdeas(resolve(dataset), flags);
       const out = resolve(flags.out);
       mkdirSync(out, { recursive: true });
       await withBackend(ctx, async (backend) => {
@@ -102,20 +108,12 @@ Example:
           center: flags.center === true,
           labels: flags.labels === "rm" ? { rm: flags.rm, pool: flags.pool, seed: flags.seed } : "reviews",
         };
-        const extracted: (Float32Array | undefined)[][] = [];
-        for (const d of DIMENSIONS) {
-          const bar = createProgress({
-            label: `controller ${d}`,
-            total: flags.perSide * 2,
-            unit: "idea",
-            enabled: flags.progress,
-          });
-          const { layers, separation } = await extractController(backend, sides[d], { onText: () => bar.tick() });
-          bar.done();
-          extracted.push(layers);
-          summary[d] = { separation };
-        }
-        const written = flags.center ? centerControllers(extracted) : extracted;
+        const extracted = await extractAll(backend, ideas, flags);
+        DIMENSIONS.forEach((d, k) => {
+          summary[d] = { separation: extracted[k]?.separation };
+        });
+        const layers = extracted.map((x) => x.layers);
+        const written = flags.center ? centerControllers(layers) : layers;
         DIMENSIONS.forEach((d, k) => {
           writeControlVectorGguf(join(out, `${d}.gguf`), written[k] ?? [], { modelHint: "llama" });
           process.stdout.write(`${join(out, `${d}.gguf`)}\n`);
@@ -128,26 +126,50 @@ Example:
 };
 
 /**
- * The training ideas ranked by their review labels (z-scored within their venue-year), or a seeded pool of them by a
+ * The training ideas with their review labels (z-scored within their venue-year), or a seeded pool of them with a
  * reward model's scores: the reviews are noisy (reviewers barely agree on novelty and feasibility), the reward
  * model's scores are what the steered ideas are judged by.
  */
-async function contrastSetsOf(dataset: string, flags: ExtractFlags) {
-  let ideas: LabelledText[] = readRmPapers(dataset, "train", true);
-  if (flags.labels === "rm") {
-    const pool = createRng(flags.seed)
-      .shuffle([...ideas])
-      .slice(0, flags.pool);
-    const scores = await scoreIdeas(
-      pool.map((x) => x.text),
-      { model: loadRewardModel(resolve(flags.rm)) },
-    );
-    ideas = pool.map((x, i) => ({ text: x.text, targets: DIMENSIONS.map((d) => scores[i]?.[d] ?? Number.NaN) }));
-  }
+async function labelledIdeas(dataset: string, flags: ExtractFlags): Promise<LabelledText[]> {
+  const ideas: LabelledText[] = readRmPapers(dataset, "train", true);
+  if (flags.labels !== "rm") return ideas;
+  const pool = createRng(flags.seed)
+    .shuffle([...ideas])
+    .slice(0, flags.pool);
+  const scores = await scoreIdeas(
+    pool.map((x) => x.text),
+    { model: loadRewardModel(resolve(flags.rm)) },
+  );
+  return pool.map((x, i) => ({ text: x.text, targets: DIMENSIONS.map((d) => scores[i]?.[d] ?? Number.NaN) }));
+}
+
+/** One controller per dimension: a contrast of the ranked extremes, or the partial regression on a pooled sample. */
+async function extractAll(
+  model: Parameters<typeof extractController>[0],
+  ideas: readonly LabelledText[],
+  flags: ExtractFlags,
+): Promise<ExtractedController[]> {
   try {
-    return contrastSets(ideas, flags.perSide, flags.contrast);
+    if (flags.contrast === "partial") {
+      const sample = regressionSample(ideas, flags.perSide);
+      const bar = progressBar("controllers (partial)", sample.length, flags);
+      const controllers = await extractPartialControllers(model, sample, { onText: () => bar.tick() });
+      bar.done();
+      return controllers;
+    }
+    const sides = contrastSets(ideas, flags.perSide, flags.contrast);
+    const controllers: ExtractedController[] = [];
+    for (const d of DIMENSIONS) {
+      const bar = progressBar(`controller ${d}`, flags.perSide * 2, flags);
+      controllers.push(await extractController(model, sides[d], { onText: () => bar.tick() }));
+      bar.done();
+    }
+    return controllers;
   } catch (e) {
     if (e instanceof RangeError) throw new ConfigError(e.message, "lower --per-side (or raise --pool)");
     throw e;
   }
 }
+
+const progressBar = (label: string, total: number, flags: ExtractFlags) =>
+  createProgress({ label, total, unit: "idea", enabled: flags.progress });

@@ -24,6 +24,7 @@ const DECODER_FLAGS = configFlags({
     ...EPISODE_FLAG_FIELDS,
     sigma: "<x>",
     hidden: "<n>",
+    objective: "<name>",
     evalPapers: "<n>",
     evalEvery: "<n>",
     seed: "<n>",
