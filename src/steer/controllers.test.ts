@@ -163,4 +163,6 @@ test("partial controllers: feasibility's direction holds novelty still where a c
   );
   assert.equal(partial[1]?.layers[0], undefined, "layer 0 stays unsteered");
   await assert.rejects(() => extractPartialControllers(llm, ideas.slice(0, 5)), /at least 8/);
+  const flat = ideas.map((x) => ({ ...x, targets: [x.targets[0] as number, 0.5, x.targets[2] as number] }));
+  await assert.rejects(() => extractPartialControllers(llm, flat), /feasibility: every idea has the same score/);
 });

@@ -116,13 +116,14 @@ function scaledToTypicalNorm(raw: readonly Float64Array[], norm: Float64Array): 
   return { layers, separation };
 }
 
-/** Columns centred and scaled to unit variance (a constant column stays 0). */
+/** Columns centred and scaled to unit variance; a constant column has no direction to find. */
 function standardised(rows: readonly number[][]): number[][] {
-  const cols = DIMENSIONS.map((_, k) => {
+  const cols = DIMENSIONS.map((d, k) => {
     const xs = rows.map((r) => r[k] as number);
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length);
-    return { mean, sd: sd > 0 ? sd : 1 };
+    if (!(sd > 0)) throw new RangeError(`${d}: every idea has the same score, so it has no direction to regress on`);
+    return { mean, sd };
   });
   return rows.map((r) => r.map((x, k) => (x - (cols[k]?.mean as number)) / (cols[k]?.sd as number)));
 }

@@ -166,7 +166,11 @@ async function extractAll(
     }
     return controllers;
   } catch (e) {
-    if (e instanceof RangeError) throw new ConfigError(e.message, "lower --per-side (or raise --pool)");
+    if (e instanceof RangeError)
+      throw new ConfigError(
+        e.message,
+        "lower --per-side or raise --pool (partial extraction also needs every score to vary)",
+      );
     throw e;
   }
 }
