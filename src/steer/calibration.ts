@@ -74,7 +74,8 @@ export function calibratedWeights(c: Matrix, w: Scores): Scores {
 const apply = (m: Matrix, v: readonly number[]) => m.map((r) => r.reduce((a, x, k) => a + x * (v[k] as number), 0));
 const transpose = (m: Matrix): Matrix => DIMENSIONS.map((_, j) => m.map((r) => r[j] as number));
 const trace = (m: Matrix) => m.reduce((a, r, i) => a + (r[i] as number), 0);
-const gram = (x: number[][]): Matrix =>
+/** XᵀX of rows of three columns. */
+export const gram = (x: readonly (readonly number[])[]): Matrix =>
   DIMENSIONS.map((_, i) => DIMENSIONS.map((_, j) => x.reduce((a, r) => a + (r[i] as number) * (r[j] as number), 0)));
 const multiply = (a: Matrix, b: Matrix): Matrix =>
   a.map((r) => DIMENSIONS.map((_, j) => r.reduce((s, x, k) => s + x * (b[k]?.[j] ?? 0), 0)));

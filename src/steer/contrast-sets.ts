@@ -45,8 +45,12 @@ function rankKey(t: ArrayLike<number>, k: number, mode: ContrastMode): number {
  * needs, and choosing by the regressors does not bias it.
  */
 export function regressionSample(ideas: readonly LabelledText[], perSide: number): LabelledText[] {
-  const complete = ideas.filter((x) => DIMENSIONS.every((_, k) => Number.isFinite(x.targets[k] as number)));
+  const complete = withEveryScore(ideas);
   const sets = contrastSets(complete, perSide, "absolute");
   const chosen = new Set(DIMENSIONS.flatMap((d) => [...sets[d].high, ...sets[d].low]));
   return complete.filter((x) => chosen.delete(x.text));
 }
+
+/** The ideas that carry all three scores (a regression on the three needs each of them). */
+export const withEveryScore = (ideas: readonly LabelledText[]): LabelledText[] =>
+  ideas.filter((x) => DIMENSIONS.every((_, k) => Number.isFinite(x.targets[k] as number)));

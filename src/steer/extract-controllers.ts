@@ -1,7 +1,7 @@
 import { DIMENSIONS } from "../idea/index.js";
 import type { LocalModel } from "../llm/index.js";
-import { inverse3 } from "./calibration.js";
-import type { LabelledText } from "./contrast-sets.js";
+import { gram, inverse3 } from "./calibration.js";
+import { type LabelledText, withEveryScore } from "./contrast-sets.js";
 
 type HiddenStateModel = Pick<LocalModel, "captureHiddenStates" | "info">;
 /** One controller: a direction per layer (layer 0 undefined) and how far apart, in typical norms, it was measured. */
@@ -56,7 +56,7 @@ export async function extractPartialControllers(
   ideas: readonly LabelledText[],
   o: { onText?: () => void } = {},
 ): Promise<ExtractedController[]> {
-  const complete = ideas.filter((x) => DIMENSIONS.every((_, k) => Number.isFinite(x.targets[k] as number)));
+  const complete = withEveryScore(ideas);
   if (complete.length < 2 * DIMENSIONS.length + 2)
     throw new RangeError(`${complete.length} ideas carry all three scores; partial extraction needs at least 8`);
   const z = standardised(complete.map((x) => DIMENSIONS.map((_, k) => x.targets[k] as number)));
@@ -75,9 +75,7 @@ export async function extractPartialControllers(
     });
     o.onText?.();
   }
-  const ztzInv = inverse3(
-    DIMENSIONS.map((_, a) => DIMENSIONS.map((_, b) => z.reduce((s, r) => s + (r[a] as number) * (r[b] as number), 0))),
-  );
+  const ztzInv = inverse3(gram(z));
   return DIMENSIONS.map((_, k) =>
     scaledToTypicalNorm(
       Array.from({ length: nLayers }, (_, il) => {
