@@ -80,6 +80,15 @@ test("--control: dynamic on a server is best-of-K; static reads the controllers;
   const tracked = controlOptions("dynamic+best-of-k", tracking).bestOfK;
   assert.deepEqual([tracked?.objective, tracked?.step, tracked?.covariance], ["tracking", 0.2, covariance]);
   assert.match(controlHashes("dynamic+best-of-k", dir, "tracking").bestOfKFit ?? "", /^sha256:[0-9a-f]{16}$/);
+  // Anchored selects by its own λ, set from generation probes: a fit without one says so; tracking's is not taken.
+  const anchoring = { ...whitened, bestOfObjective: "anchored" as const };
+  assert.throws(
+    () => controlOptions("dynamic+best-of-k", anchoring),
+    (e: unknown) => e instanceof ConfigError && /no anchoredStep/.test(e.message),
+  );
+  saveBestOfKFit(join(dir, "controllers", "best-of-k.json"), { ...fit, covariance, step: 0.2, anchoredStep: 0.8 });
+  const anchored = controlOptions("dynamic+best-of-k", anchoring).bestOfK;
+  assert.deepEqual([anchored?.objective, anchored?.step], ["anchored", 0.8]);
   // An idea records what it was selected by: the fit's hash under a fitted objective only.
   assert.match(controlHashes("dynamic+best-of-k", dir, "whitened").bestOfKFit ?? "", /^sha256:[0-9a-f]{16}$/);
   assert.equal(controlHashes("dynamic+best-of-k", dir, "centred").bestOfKFit, undefined);

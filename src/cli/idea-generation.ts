@@ -290,7 +290,7 @@ export function controlOptions(
   return mode === "dynamic+best-of-k" ? { dynamic, bestOfK } : { dynamic };
 }
 
-/** Σ (and tracking's λ) for the fitted best-of-K objectives: the fit `steer fit-selection` wrote beside the controllers. */
+/** Σ (and tracking's or anchored's λ) for the fitted best-of-K objectives: the fit beside the controllers. */
 export function bestOfKSelection(
   dir: string | undefined,
   objective: BestOfKObjective,
@@ -307,6 +307,14 @@ export function bestOfKSelection(
       `--best-of-objective tracking: the fit in ${dir} has no step (written before tracking)`,
       refit,
     );
+  if (objective === "anchored") {
+    if (fit.anchoredStep === undefined)
+      throw new ConfigError(
+        `--best-of-objective anchored: the fit in ${dir} has no anchoredStep`,
+        "set anchoredStep in its best-of-k.json from val probes of `eval control --best-of-objective anchored` (a replay cannot choose it), or use --best-of-objective tracking",
+      );
+    return { covariance: fit.covariance, step: fit.anchoredStep };
+  }
   return fit.step === undefined ? { covariance: fit.covariance } : { covariance: fit.covariance, step: fit.step };
 }
 

@@ -21,6 +21,12 @@ const BestOfKFitSchema = z.object({
   command: z.string(),
   /** λ for tracking best-of-K, chosen on the same rounds; absent in fits written before tracking existed. */
   step: z.number().positive().finite().optional(),
+  /**
+   * λ for anchored best-of-K (the target held from the idea's first round). A replay cannot choose it (it does not
+   * carry a kept sentence into later rounds), so it is set from generation probes on val papers, named here.
+   */
+  anchoredStep: z.number().positive().finite().optional(),
+  anchoredStepSource: z.string().max(2000).optional(),
   /** Every step tried and the controllability its replay gave (DIMENSIONS' names), for the record. */
   stepSearch: z
     .array(

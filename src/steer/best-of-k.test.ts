@@ -187,3 +187,41 @@ test("best-of-K stops once the text is whole, not when the model would stop: not
   const unbounded = await run();
   assert.ok(unbounded.text.includes("line 4\n"), "without `ended` it goes on to the token budget");
 });
+
+test("anchored best-of-K pulls an idea that drifted back to its first round's target; tracking keeps the drift", async () => {
+  // Feasibility per sentence kind; the idea's score is its sentences' mean, so a kept sentence moves later rounds.
+  const value: Record<string, number> = { low: 0.1, mid: 0.5, high: 0.9 };
+  let n = 0;
+  const offer = async (prompt: string, s: SamplingOptions): Promise<Generation> => {
+    const round = (prompt.match(/\./g) ?? []).length;
+    // Round 1 offers nothing but "high": the idea overshoots whatever is asked.
+    const kind = round === 1 ? "high" : (["low", "mid", "high"][n++ % 3] as string);
+    const text = round >= 3 ? "" : `${kind} sentence ${s.seed}. cut`;
+    return { text, finishReason: "stop", usage: { promptTokens: 10, completionTokens: 8 } };
+  };
+  const kindsOf = (t: string) => t.match(/low|mid|high/g) ?? [];
+  const byMean = async (texts: string[]): Promise<Scores[]> =>
+    texts.map((t) => {
+      const vs = kindsOf(t).map((k) => value[k] as number);
+      return { novelty: 0.5, feasibility: vs.reduce((a, b) => a + b, 0) / vs.length, effectiveness: 0.5 };
+    });
+  const covariance = [
+    [0.01, 0, 0],
+    [0, 0.01, 0],
+    [0, 0, 0.01],
+  ];
+  const weights = { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 }; // the target is the centre itself
+  const run = (objective: BestOfKObjective) => {
+    n = 0;
+    return generateBestOfK(
+      offer,
+      "P:",
+      { k: 3, weights, score: byMean, objective, covariance, step: 0.4 },
+      { maxTokens: 200, seed: 5 },
+    );
+  };
+  const tracked = kindsOf((await run("tracking")).text);
+  const anchored = kindsOf((await run("anchored")).text);
+  assert.deepEqual(tracked, ["mid", "high", "mid"], "tracking: the last round's mean already holds the overshoot");
+  assert.deepEqual(anchored, ["mid", "high", "low"], "anchored: back to the first round's mean, 0.5");
+});

@@ -10,6 +10,7 @@ import { precisionOf } from "./best-of-k-fit.js";
  *   standardised: s* = argmax_c Σ_k (w_k − w̄) z_k(c),   z_k(c) = (r_k(c) − mean_c' r_k) / std_c' r_k over the K
  *   whitened:  s* = argmax_c (Σ⁻¹ (w − w̄)) · r(c),   Σ the scores' covariance among one round's candidates (fitted)
  *   tracking:  s* = argmin_c (r(c) − t)ᵀ Σ⁻¹ (r(c) − t),   t = r̄ + λ (w − w̄),   r̄ the round's mean, λ fitted
+ *   anchored:  the same with t = r̄₁ + λ (w − w̄),   r̄₁ the idea's first scored round's mean, held for every round
  * Weighted selection mostly keeps what scores well on every dimension (the scores move together); centred selection
  * also pushes down the dimensions weighted below the mean, so it trades one dimension for another (equal weights:
  * no preference, the first candidate). Standardised selection also gives each dimension the same pull whatever its
@@ -24,6 +25,10 @@ import { precisionOf } from "./best-of-k-fit.js";
  * mean weight (measured on test: feasibility 0.728 / 0.713 / 0.697 at w_F = ½ / ¾ / 1). Keeping the candidate
  * nearest a target that lies λ (w − w̄) from the round's mean moves each score in proportion to w_k − w̄, as far as
  * the K candidates reach; λ is chosen by `steer fit-selection` on recorded rounds.
+ * Anchored tracking closes the loop. Tracking's target moves with each round's mean, so every round adds its push
+ * to wherever the last pick left the idea, its sampling noise included: the pushes add up, and so does the noise.
+ * A target held from the first round lets later rounds pull an idea that overshot, or fell short, back to it: the
+ * final idea lands near r̄₁ + λ (w − w̄), as far as the K candidates reach.
  * It needs a backend that continues raw text (`complete`: /v1/completions); a chat API cannot continue a reply.
  */
 export type BestOfK = {
@@ -52,15 +57,23 @@ export type BestOfKCost = {
   scoredTexts: number; // texts sent to the reward models (a cache may answer some)
 };
 
-export const BEST_OF_K_OBJECTIVES = ["weighted", "centred", "standardised", "whitened", "tracking"] as const;
+export const BEST_OF_K_OBJECTIVES = [
+  "weighted",
+  "centred",
+  "standardised",
+  "whitened",
+  "tracking",
+  "anchored",
+] as const;
 export type BestOfKObjective = (typeof BEST_OF_K_OBJECTIVES)[number];
 
 /** The objectives that select by `steer fit-selection`'s fit (best-of-k.json beside the controllers). */
-export const fittedObjective = (o: BestOfKObjective | undefined): boolean => o === "whitened" || o === "tracking";
+export const fittedObjective = (o: BestOfKObjective | undefined): boolean =>
+  o === "whitened" || o === "tracking" || o === "anchored";
 
 /** What each objective keeps, as the CLI's help says it. */
 export const BEST_OF_K_OBJECTIVE_HELP =
-  "weighted (w · r: the best idea-so-far under the weights), centred ((w − mean w) · r: also pushes down the dimensions weighted below the mean, so the weights trade one dimension for another), standardised (centred, on scores z-scored over the K candidates: every dimension pulls as hard, whatever its spread) or whitened ((Σ⁻¹ (w − mean w)) · r, Σ the candidates' score covariance from `steer fit-selection` (best-of-k.json beside the controllers): the scores move along w − mean w even where the dimensions correlate) or tracking (the candidate nearest, in Σ⁻¹'s metric, a target λ (w − mean w) from the round's mean score, λ from the same fit: each score moves in proportion to its weight's distance from the mean)";
+  "weighted (w · r: the best idea-so-far under the weights), centred ((w − mean w) · r: also pushes down the dimensions weighted below the mean, so the weights trade one dimension for another), standardised (centred, on scores z-scored over the K candidates: every dimension pulls as hard, whatever its spread) or whitened ((Σ⁻¹ (w − mean w)) · r, Σ the candidates' score covariance from `steer fit-selection` (best-of-k.json beside the controllers): the scores move along w − mean w even where the dimensions correlate) or tracking (the candidate nearest, in Σ⁻¹'s metric, a target λ (w − mean w) from the round's mean score, λ from the same fit: each score moves in proportion to its weight's distance from the mean) or anchored (tracking with the target held where the idea's first round put it: later rounds pull an idea that drifted back to it)";
 
 export const BEST_OF_K_LIMITS = { maxK: 16, maxSentences: 64 } as const;
 
@@ -91,6 +104,7 @@ export async function generateBestOfK(
   const sentenceBudget = o.maxSentenceTokens ?? 64;
   let text = "";
   let keptTokens = 0;
+  const anchor: Anchor = {};
   while (keptTokens < sampling.maxTokens && cost.sentences < BEST_OF_K_LIMITS.maxSentences) {
     const round = cost.sentences++;
     await o.beforeRound?.(text);
@@ -112,7 +126,7 @@ export async function generateBestOfK(
     let candidates = await sampleRound(0);
     for (let draw = 1; draw <= 2 && usable(candidates).length === 0; draw++) candidates = await sampleRound(draw);
     const pool = usable(candidates);
-    const best = await pickBest(pool.length > 0 ? pool : candidates, text, o, cost);
+    const best = await pickBest(pool.length > 0 ? pool : candidates, text, o, cost, anchor);
     text += best.text;
     keptTokens += best.tokens;
     if (best.final || o.ended?.(text)) break;
@@ -121,6 +135,8 @@ export async function generateBestOfK(
 }
 
 type Candidate = { text: string; final: boolean; tokens: number };
+/** The anchored objective's centre: the first scored round's mean score, set once per idea. */
+type Anchor = { centre?: number[] };
 
 /**
  * A completion cut at its first sentence end. `final`: the generation itself ended there (a stop, not the budget)
@@ -139,11 +155,18 @@ function firstSentence(g: Generation): Candidate {
  * the writable ones where there are any: the reward models score degenerate text at random, and selection would keep
  * it whenever that random score is high.
  */
-async function pickBest(pool: Candidate[], prefix: string, o: BestOfK, cost: BestOfKCost): Promise<Candidate> {
+async function pickBest(
+  pool: Candidate[],
+  prefix: string,
+  o: BestOfK,
+  cost: BestOfKCost,
+  anchor: Anchor,
+): Promise<Candidate> {
   if (pool.length === 1) return pool[0] as Candidate;
   const scores = await o.score(pool.map((c) => prefix + c.text));
   cost.scoredTexts += pool.length;
-  const values = selectionValues(scores, o.weights, o.objective ?? "weighted", o.covariance, o.step);
+  if (o.objective === "anchored") anchor.centre ??= roundMean(scores);
+  const values = selectionValues(scores, o.weights, o.objective ?? "weighted", o.covariance, o.step, anchor.centre);
   let best = 0;
   for (let i = 1; i < pool.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
   return pool[best] as Candidate;
@@ -169,7 +192,8 @@ const EMPTY_FIELD = new RegExp(
 
 /**
  * Each candidate's value under the objective, the higher the better: u · r (standardised: u · z, each dimension
- * z-scored over the candidates); tracking: minus the squared Σ⁻¹ distance to the target.
+ * z-scored over the candidates); tracking: minus the squared Σ⁻¹ distance to the target, which lies λ (w − w̄)
+ * from `centre` (anchored: the first round's mean; default and tracking: this round's mean).
  */
 export function selectionValues(
   scores: readonly Scores[],
@@ -177,28 +201,29 @@ export function selectionValues(
   objective: BestOfKObjective,
   covariance?: readonly (readonly number[])[],
   step?: number,
+  centre?: readonly number[],
 ): number[] {
-  if (objective === "tracking") return trackingValues(scores, w, covariance, step);
+  if (objective === "tracking" || objective === "anchored")
+    return trackingValues(scores, w, covariance, step, objective === "anchored" ? centre : undefined);
   const u = selectionWeights(w, objective, covariance);
   const columns = DIMENSIONS.map((d) => scores.map((s) => s[d]));
   const r = objective === "standardised" ? columns.map(standardise) : columns;
   return scores.map((_, i) => DIMENSIONS.reduce((a, _d, k) => a + (u[k] as number) * (r[k]?.[i] as number), 0));
 }
 
-/** −(r − t)ᵀ Σ⁻¹ (r − t) with t = r̄ + λ (w − w̄): the candidate nearest the target has the highest value. */
+/** −(r − t)ᵀ Σ⁻¹ (r − t) with t = c + λ (w − w̄), c the round's mean or a given centre: nearest is best. */
 function trackingValues(
   scores: readonly Scores[],
   w: Scores,
   covariance?: readonly (readonly number[])[],
   step?: number,
+  centre: readonly number[] = roundMean(scores),
 ): number[] {
   if (!covariance || step === undefined)
     throw new RangeError("tracking best-of-K needs the candidates' score covariance and a step (a fit)");
   const precision = precisionOf(covariance);
   const centred = selectionWeights(w, "centred");
-  const target = DIMENSIONS.map(
-    (d, k) => scores.reduce((a, s) => a + s[d], 0) / scores.length + step * (centred[k] as number),
-  );
+  const target = DIMENSIONS.map((_d, k) => (centre[k] as number) + step * (centred[k] as number));
   return scores.map((s) => {
     const x = DIMENSIONS.map((d, k) => s[d] - (target[k] as number));
     return -x.reduce(
@@ -207,6 +232,10 @@ function trackingValues(
     );
   });
 }
+
+/** The mean score per dimension over one round's candidates (DIMENSIONS order). */
+const roundMean = (scores: readonly Scores[]): number[] =>
+  DIMENSIONS.map((d) => scores.reduce((a, s) => a + s[d], 0) / scores.length);
 
 /** (x − mean) / std; all zeros where the candidates do not differ (that dimension then decides nothing). */
 function standardise(xs: number[]): number[] {
