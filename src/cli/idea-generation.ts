@@ -24,6 +24,8 @@ import {
   BEST_OF_K_FIT_FILE,
   type BestOfKObjective,
   controllerFolder,
+  FITTED_OBJECTIVES,
+  type FittedObjective,
   findBestOfKFit,
   fittedObjective,
   loadBestOfKFit,
@@ -290,10 +292,10 @@ export function controlOptions(
   return mode === "dynamic+best-of-k" ? { dynamic, bestOfK } : { dynamic };
 }
 
-/** Σ (and tracking's or anchored's λ) for the fitted best-of-K objectives: the fit beside the controllers. */
+/** Σ (and, for an objective that takes one, its λ) for the fitted best-of-K objectives: the fit beside the controllers. */
 export function bestOfKSelection(
   dir: string | undefined,
-  objective: BestOfKObjective,
+  objective: FittedObjective,
 ): { covariance: number[][]; step?: number } {
   const fit = dir ? loadBestOfKFit(dir) : null;
   const refit = "fit it with `ideasteer steer fit-selection --system <name=model.gguf:dynamic+best-of-8:controllers>`";
@@ -302,20 +304,17 @@ export function bestOfKSelection(
       `--best-of-objective ${objective} needs ${BEST_OF_K_FIT_FILE} in ${dir ?? "the controllers folder (--controllers)"}`,
       refit,
     );
-  if (objective === "tracking" && fit.step === undefined)
+  const field = FITTED_OBJECTIVES[objective].lambda;
+  if (field === null) return { covariance: fit.covariance };
+  const step = fit[field];
+  if (step === undefined)
     throw new ConfigError(
-      `--best-of-objective tracking: the fit in ${dir} has no step (written before tracking)`,
-      refit,
+      `--best-of-objective ${objective}: the fit in ${dir} has no ${field}`,
+      field === "anchoredStep"
+        ? "set anchoredStep in its best-of-k.json from val probes of `eval control --best-of-objective anchored` (a replay cannot choose it), or use --best-of-objective tracking"
+        : `${refit} (a fit written before tracking has none)`,
     );
-  if (objective === "anchored") {
-    if (fit.anchoredStep === undefined)
-      throw new ConfigError(
-        `--best-of-objective anchored: the fit in ${dir} has no anchoredStep`,
-        "set anchoredStep in its best-of-k.json from val probes of `eval control --best-of-objective anchored` (a replay cannot choose it), or use --best-of-objective tracking",
-      );
-    return { covariance: fit.covariance, step: fit.anchoredStep };
-  }
-  return fit.step === undefined ? { covariance: fit.covariance } : { covariance: fit.covariance, step: fit.step };
+  return { covariance: fit.covariance, step };
 }
 
 const decoderScorers = new Map<string, (texts: string[]) => Promise<Scores[]>>();

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, createProgress, createRng, type Logger, writeFileAtomic } from "../core/index.js";
-import { DIMENSIONS, type Scores, weightedSum } from "../idea/index.js";
+import { DIMENSIONS, type Dimension, type Scores, weightedSum } from "../idea/index.js";
 import type { SourcePaper } from "../ideas/index.js";
 import { createScoreCache, type RewardModel, scoreIdeas } from "../reward/index.js";
 import { type MetricsRecord, renderMetricsSvg } from "../train/index.js";
@@ -30,8 +30,26 @@ export type ControlSystem = {
   topOf?: number;
 };
 
-/** A scorer of the ideas; `independent`: training never saw it (the figures that count against reward hacking). */
-export type ControlEvaluator = { name: string; model: RewardModel; independent: boolean };
+/**
+ * A scorer of the ideas; `independent`: training never saw it (the figures that count against reward hacking).
+ * `sharedWithTraining`: the dimensions on which it reads a model folder the training evaluator also reads (an
+ * ensemble's member): its figures there are not independent, whatever `independent` says.
+ */
+export type ControlEvaluator = {
+  name: string;
+  model: RewardModel;
+  independent: boolean;
+  sharedWithTraining?: Partial<Record<Dimension, string[]>>;
+};
+
+/** "independent: …", or where it shares a model with the training evaluator, on which dimensions and which model. */
+export function independenceNote(e: Pick<ControlEvaluator, "independent" | "sharedWithTraining">): string {
+  if (!e.independent) return "used in training";
+  const shared = Object.entries(e.sharedWithTraining ?? {});
+  if (shared.length === 0) return "independent: training never saw it";
+  const where = shared.map(([d, dirs]) => `${d} (${(dirs as string[]).join(", ")})`).join("; ");
+  return `independent except on ${where}: the training evaluator reads the same model there, so those figures are not independent`;
+}
 
 export type EvalControlOptions = {
   systems: ControlSystem[];
@@ -285,11 +303,7 @@ function renderControlReport(
     "",
     `${o.papers.length} held-out papers x 15 grid weights x ${o.ideasPerPoint} idea(s) per system (systems that ignore the weights generate once per paper and reuse the ideas at every grid point). Bootstrap: ${o.resamples} resamples of papers. Hypervolume reference point: (${DIMENSIONS.map((d) => o.reference[d]).join(", ")}).`,
     "",
-    "Evaluators: " +
-      evaluators
-        .map((e) => `**${e.name}** (${e.independent ? "independent: training never saw it" : "used in training"})`)
-        .join(", ") +
-      ".",
+    "Evaluators: " + evaluators.map((e) => `**${e.name}** (${independenceNote(e)})`).join(", ") + ".",
     "",
     "**Controllability** = Spearman between the requested weight w_k and the realised score k over individual ideas (0: the weights do nothing).",
     "",
@@ -396,7 +410,7 @@ function versusSvgOf(results: SystemResult[], o: EvalControlOptions): string {
  */
 export function disagreements(
   results: SystemResult[],
-  evaluators: Pick<ControlEvaluator, "name" | "independent">[],
+  evaluators: Pick<ControlEvaluator, "name" | "independent" | "sharedWithTraining">[],
 ): string[] {
   const trained = evaluators.findIndex((e) => !e.independent);
   const independents = evaluators.flatMap((e, i) => (e.independent ? [i] : []));
@@ -405,6 +419,7 @@ export function disagreements(
   for (const r of results)
     for (const indep of independents)
       for (const d of DIMENSIONS) {
+        if (evaluators[indep]?.sharedWithTraining?.[d]) continue; // the same model on both sides: no second opinion
         const a = (r.byEvaluator[trained] as SystemEvaluation).controllability[d];
         const b = (r.byEvaluator[indep] as SystemEvaluation).controllability[d];
         const big = Math.max(Math.abs(a), Math.abs(b));
@@ -416,7 +431,7 @@ export function disagreements(
   return out.length
     ? ["## Where the evaluators disagree", "", ...out, ""]
     : [
-        "Every independent evaluator agrees with the training one in sign and size on every system's controllability.",
+        `Every independent evaluator agrees with the training one in sign and size on every system's controllability${evaluators.some((e) => e.independent && Object.keys(e.sharedWithTraining ?? {}).length) ? " (on the dimensions where it reads a model of its own)" : ""}.`,
         "",
       ];
 }

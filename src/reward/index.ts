@@ -12,6 +12,7 @@ export { composePerDimension, type FitEnsembleOptions, fitEnsemble, type Labelle
 export { loadRewardModel } from "./load-reward-model.js";
 export { percentileOf } from "./percentile-map.js";
 export type { RewardModel } from "./reward-model.js";
+export { rewardSources, sharedSources } from "./reward-sources.js";
 export { fitRidge, type RidgeFit, type RidgeOptions } from "./ridge-regression.js";
 export {
   createScoreCache,

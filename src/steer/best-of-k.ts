@@ -67,9 +67,19 @@ export const BEST_OF_K_OBJECTIVES = [
 ] as const;
 export type BestOfKObjective = (typeof BEST_OF_K_OBJECTIVES)[number];
 
-/** The objectives that select by `steer fit-selection`'s fit (best-of-k.json beside the controllers). */
-export const fittedObjective = (o: BestOfKObjective | undefined): boolean =>
-  o === "whitened" || o === "tracking" || o === "anchored";
+/**
+ * The objectives that select by `steer fit-selection`'s fit (best-of-k.json beside the controllers): each reads its
+ * Σ, and the field of the fit that holds its λ where it takes one. A new fitted objective is one line here.
+ */
+export const FITTED_OBJECTIVES = {
+  whitened: { lambda: null },
+  tracking: { lambda: "step" },
+  anchored: { lambda: "anchoredStep" },
+} as const satisfies Partial<Record<BestOfKObjective, { lambda: "step" | "anchoredStep" | null }>>;
+export type FittedObjective = keyof typeof FITTED_OBJECTIVES;
+
+export const fittedObjective = (o: BestOfKObjective | undefined): o is FittedObjective =>
+  o !== undefined && Object.hasOwn(FITTED_OBJECTIVES, o);
 
 /** What each objective keeps, as the CLI's help says it. */
 export const BEST_OF_K_OBJECTIVE_HELP =

@@ -63,6 +63,10 @@ export function decoderFeatures(w: Scores, section: IdeaFieldPath, prefixScores:
   return x;
 }
 
+/** The reward models' scores of the prefix a decision read (decoderFeatures' inverse for that part). */
+export const prefixScoresOf = (x: Float32Array): Scores =>
+  Object.fromEntries(DIMENSIONS.map((d, k) => [d, x[K + IDEA_FIELDS.length + k] as number])) as Scores;
+
 /** The forward pass, keeping what the backward needs: h = tanh(W1 x + b1), u = W2 h + b2, mean = epsMax σ(u). */
 export function decoderForward(dec: DecoderWeights & { epsMax: number }, x: Float32Array) {
   const h = new Float32Array(dec.hidden);

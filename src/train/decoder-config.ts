@@ -30,6 +30,18 @@ export const DecoderConfig = TrainerConfig.extend({
     .describe(
       "the reward maximised: w · r (LDC), or (w − w̄) · r, which also asks the dimensions weighted below the mean down",
     ),
+  credit: z
+    .enum(["idea", "sentence"])
+    .default("idea")
+    .describe(
+      "what each decision is credited with: idea (the final reward less the group's mean) or sentence (GAE over sentences, the reward model's score of the prefix as the value: A_i = Σ λ^(j−i) δ_j)",
+    ),
+  creditLambda: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(1)
+    .describe("sentence credit's λ: 1 = R − V(prefix), 0 = one sentence's score change"),
   init: z
     .enum(["static", "random"])
     .default("static")

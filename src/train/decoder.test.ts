@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
-import { loadDecoder } from "../steer/index.js";
+import { decoderFeatures, loadDecoder, prefixScoresOf } from "../steer/index.js";
 import {
   resumeVersusWhole,
   SAMPLE_IDEA_TEXT,
@@ -12,7 +12,14 @@ import {
   writeTinyControllers,
   writeTinyPolicy,
 } from "../testing/index.js";
-import { decoderReward, decoderStage, readMetrics, resolveDecoderConfig, trainDecoder } from "./index.js";
+import {
+  decisionAdvantages,
+  decoderReward,
+  decoderStage,
+  readMetrics,
+  resolveDecoderConfig,
+  trainDecoder,
+} from "./index.js";
 
 /** A tiny policy with mild controllers beside it (what train rl writes), and a dataset of the paper it knows. */
 async function fixture(t: import("node:test").TestContext) {
@@ -70,7 +77,8 @@ test("train decoder: episodes under dynamic control, REINFORCE, decoder vs stati
 });
 
 test("train decoder resumes from its checkpoint: the same episodes, the same decoder", async (t) => {
-  const { dir, config } = await fixture(t);
+  const { dir, config: idea } = await fixture(t);
+  const config = { ...idea, credit: "sentence" as const, creditLambda: 0.9 }; // the path with per-decision credit
   const r = await resumeVersusWhole(() => decoderStage({ home: dir }), { config, root: join(dir, "runs"), stopAt: 2 });
   assert.deepEqual(r.steps, [0, 1, 2, 3]);
   for (const [name, w] of r.whole) assert.deepEqual(r.resumed.get(name)?.data, w.data, name);
@@ -84,4 +92,27 @@ test("the centred objective pays for lowering a dimension weighted below the mea
   assert.ok(decoderReward(apart, w, "centred") > decoderReward(coupled, w, "centred"), "centred prefers F alone up");
   const equal = { novelty: 1 / 3, feasibility: 1 / 3, effectiveness: 1 / 3 };
   assert.equal(decoderReward(coupled, equal, "centred"), 0, "equal weights ask nothing of the scores");
+});
+
+test("sentence credit: each decision is credited with what came after it, not the whole idea's luck", () => {
+  // Three decisions; the prefix values they read (values[0], the empty prefix, stands in as the group mean).
+  const o = { values: [0.5, 0.2, 0.6], reward: 0.4, groupMean: 0.5 };
+  const idea = decisionAdvantages("idea", { ...o, lambda: 1 }).map((x) => Number(x.toFixed(6)));
+  assert.deepEqual(idea, [-0.1, -0.1, -0.1], "idea credit: R − mean_group R for every decision");
+  const whole = decisionAdvantages("sentence", { ...o, lambda: 1 }).map((x) => Number(x.toFixed(6)));
+  assert.deepEqual(whole, [-0.1, 0.2, -0.2], "λ = 1: R − V(prefix read), the first against the group mean");
+  const one = decisionAdvantages("sentence", { ...o, lambda: 0 }).map((x) => Number(x.toFixed(6)));
+  // The second sentence raised the score from 0.2 to 0.6: credited +0.4 though the idea ended below the mean.
+  assert.deepEqual(one, [-0.3, 0.4, -0.2], "λ = 0: each sentence's own score change");
+  const half = decisionAdvantages("sentence", { ...o, lambda: 0.5 }).map((x) => Number(x.toFixed(6)));
+  assert.deepEqual(
+    half,
+    [-0.3 + 0.5 * (0.4 + 0.5 * -0.2), 0.4 + 0.5 * -0.2, -0.2].map((x) => Number(x.toFixed(6))),
+  );
+});
+
+test("prefixScoresOf reads back the scores decoderFeatures wrote", () => {
+  const s = { novelty: 0.1, feasibility: 0.7, effectiveness: 0.4 };
+  const back = prefixScoresOf(decoderFeatures({ novelty: 1, feasibility: 0, effectiveness: 0 }, "method", s));
+  for (const d of ["novelty", "feasibility", "effectiveness"] as const) assert.ok(Math.abs(back[d] - s[d]) < 1e-6, d);
 });

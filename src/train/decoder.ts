@@ -18,6 +18,7 @@ import {
   generateWithDynamicControl,
   initDecoder,
   loadControllerSet,
+  prefixScoresOf,
   type SentenceDecoder,
   saveDecoder,
   warmStartAtStatic,
@@ -25,6 +26,7 @@ import {
 import { bestCheckpoint } from "./best-checkpoint.js";
 import { loadCheckpoint } from "./checkpoint.js";
 import { DecoderConfig } from "./decoder-config.js";
+import { decisionAdvantages } from "./decoder-credit.js";
 import { promptFiles, readPrompts } from "./rl.js";
 import { RlConfig } from "./rl-config.js";
 import { sampleWeights } from "./rl-objective.js";
@@ -36,8 +38,8 @@ const DEGENERATE_DISTINCT2 = RlConfig.parse({}).minDistinct2;
 import type { DataSource, StageParts, TrainLoss, TrainStage } from "./train-stage.js";
 import { train } from "./trainer.js";
 
-/** One episode: the decisions the decoder made while an idea was written, and the idea's advantage. */
-type Episode = { decisions: Decision[]; advantage: number; reward: number };
+/** One episode: the decisions the decoder made while an idea was written, and each decision's advantage. */
+type Episode = { decisions: Decision[]; advantages: number[]; reward: number };
 export type DecoderBatch = { episodes: Episode[]; stats: Record<string, number> };
 
 export type DecoderParts = StageParts<DecoderBatch> & {
@@ -158,7 +160,13 @@ async function episode(env: Env, prompt: RlPrompt, w: Scores, seed: number, expl
   );
   const rule = { minDistinct2: DEGENERATE_DISTINCT2, requireLayout: cfg.requireLayout, reward: env.reward };
   const [judged] = await rewardTexts([g.text], { ...rule, cache: env.cache });
-  return { decisions: g.decisions, reward: decoderReward((judged as { rewards: Scores }).rewards, w, cfg.objective) };
+  // u · r of the prefix each decision read: the value of the state it started in (sentence credit).
+  const values = g.decisions.map((d) => decoderReward(prefixScoresOf(d.x), w, cfg.objective));
+  return {
+    decisions: g.decisions,
+    values,
+    reward: decoderReward((judged as { rewards: Scores }).rewards, w, cfg.objective),
+  };
 }
 
 /**
@@ -174,7 +182,8 @@ export function decoderReward(r: Scores, w: Scores, objective: DecoderConfig["ob
 
 /**
  * Step 1 of each batch: `prompts` papers with weights w ~ Dirichlet(1), `groupSize` ideas each with strengths drawn
- * around the decoder's output; advantage = reward − the group's mean reward. The cursor is the RNG state.
+ * around the decoder's output; advantages by the configured credit (decoder-credit.ts), the group's mean reward as
+ * the empty prefix's value. The cursor is the RNG state.
  */
 function episodeSource(env: Env, prompts: RlPrompt[], cursor: unknown): DataSource<DecoderBatch> {
   const c = cursor as { rng?: number[] } | undefined;
@@ -190,7 +199,13 @@ function episodeSource(env: Env, prompts: RlPrompt[], cursor: unknown): DataSour
         for (let g = 0; g < env.cfg.groupSize; g++)
           group.push(await episode(env, prompt, w, rng.int(2_147_483_647), rng));
         const mean = group.reduce((a, e) => a + e.reward, 0) / group.length;
-        for (const e of group) episodes.push({ ...e, advantage: e.reward - mean });
+        const credit = { lambda: env.cfg.creditLambda, groupMean: mean };
+        for (const { decisions, values, reward } of group)
+          episodes.push({
+            decisions,
+            reward,
+            advantages: decisionAdvantages(env.cfg.credit, { ...credit, values, reward }),
+          });
       }
       rng = rngFromState(rng.state()); // drops Box-Muller's spare: the state alone describes the stream
       const eps = episodes.flatMap((e) => e.decisions.map((d) => d.eps));
@@ -207,7 +222,8 @@ function episodeSource(env: Env, prompts: RlPrompt[], cursor: unknown): DataSour
 }
 
 /**
- * REINFORCE with a group baseline:  L = −Σ_episodes A Σ_decisions log N(eps; mean(x), sigma²),  A = R − mean_group R.
+ * REINFORCE with a baseline:  L = −Σ_episodes Σ_decisions A_i log N(eps_i; mean(x_i), sigma²),  A_i from decoder-credit.ts
+ * (idea credit: A_i = R − mean_group R for every decision).
  * Returns L (up to the Gaussian's constant) and adds gradScale · ∂L/∂θ to the decoder's gradients.
  */
 function reinforce(
@@ -218,11 +234,12 @@ function reinforce(
 ) {
   let loss = 0;
   for (const e of b.episodes)
-    for (const d of e.decisions) {
+    for (const [i, d] of e.decisions.entries()) {
+      const advantage = e.advantages[i] as number;
       const { mean } = decoderForward(dec, d.x);
       const logp = d.eps.reduce((a, x, k) => a - (x - (mean[k] as number)) ** 2 / (2 * dec.sigma ** 2), 0);
-      loss -= e.advantage * logp;
-      if (gradScale !== 0) accumulateDecisionGrad(dec, grad, d.x, d.eps, -e.advantage * gradScale);
+      loss -= advantage * logp;
+      if (gradScale !== 0) accumulateDecisionGrad(dec, grad, d.x, d.eps, -advantage * gradScale);
     }
   return loss;
 }

@@ -10,6 +10,7 @@ export type { CheckpointState, OptimizerState, ShapedTensor } from "./checkpoint
 export { completeCheckpoints, latestCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 export { type DecoderBatch, type DecoderParts, decoderReward, decoderStage, trainDecoder } from "./decoder.js";
 export { DecoderConfig, resolveDecoderConfig } from "./decoder-config.js";
+export { type DecoderCredit, decisionAdvantages } from "./decoder-credit.js";
 export type { EarlyStoppingRule, EarlyStoppingState } from "./early-stopping.js";
 export { initialEarlyStopping, shouldStopEarly, updateEarlyStopping } from "./early-stopping.js";
 export type { ExportType } from "./export-gguf.js";

@@ -64,6 +64,12 @@ export const RlConfig = TrainerConfig.extend({
     .describe(
       "log σ(logit r) = log r per dimension before weighting (Wang et al. 2024; r is a percentile, 0.5 the median paper)",
     ),
+  objective: z
+    .enum(["weighted", "centred"])
+    .default("weighted")
+    .describe(
+      "GDPO's weighting of the normalised dimensions: w (LDC), or w − w̄, which also pays for lowering the dimensions weighted below the mean",
+    ),
   credit: z
     .enum(["sequence", "sentence"])
     .default("sequence")

@@ -69,3 +69,13 @@ test("log-sigmoid transform: concave, log 0.5 at the reference, stable for large
   const c = logSigmoid(0.8, 0.5);
   assert.ok(b - a > c - b, "gains shrink as the reward grows: concave");
 });
+
+test("GDPO centred: an idea that raises every dimension alike earns nothing; lowering an unasked dimension earns", () => {
+  const w = s(0, 1, 0);
+  // Idea 0 raises all three; idea 1 keeps feasibility and lowers the other two; idea 2 is the group's middle.
+  const rewards = [s(0.9, 0.9, 0.9), s(0.1, 0.9, 0.1), s(0.5, 0.1, 0.5)];
+  const weighted = gdpoAdvantages([{ rewards, weights: w }]).advantages[0] as number[];
+  const centred = gdpoAdvantages([{ rewards, weights: w }], 1e-6, "centred").advantages[0] as number[];
+  assert.ok(Math.abs((weighted[0] as number) - (weighted[1] as number)) < 1e-9, "w · Â: both equal on feasibility");
+  assert.ok((centred[1] as number) > (centred[0] as number) + 0.5, "(w − w̄) · Â: the one that lowered N and E wins");
+});

@@ -23,12 +23,16 @@ export const logSigmoid = (r: number, ref: number): number => {
  *   A_i     = Σ_k w_k Â_{i,k}                                       the prompt's control weights
  *   A_i     ← (A_i − mean_batch A) / (std_batch A + ε)              across the batch
  * A dimension with zero variance in a group contributes 0 there (counted: such groups teach nothing on it).
+ * `centred` weighs by w_k − w̄ instead (w̄ = 1/3): an idea that raises every dimension alike earns nothing, one that
+ * lowers a dimension weighted below the mean earns, so the weights trade one dimension for another.
  */
 export function gdpoAdvantages(
   groups: readonly { rewards: readonly Scores[]; weights: Scores }[],
   eps = 1e-6,
+  objective: "weighted" | "centred" = "weighted",
 ): { advantages: number[][]; zeroVariance: number } {
   let zeroVariance = 0;
+  const centre = objective === "centred" ? 1 / DIMENSIONS.length : 0;
   const raw = groups.map(({ rewards, weights }) => {
     const a = rewards.map(() => 0);
     for (const d of DIMENSIONS) {
@@ -40,7 +44,7 @@ export function gdpoAdvantages(
         continue;
       }
       xs.forEach((x, i) => {
-        a[i] = (a[i] as number) + weights[d] * ((x - mean) / (sd + eps));
+        a[i] = (a[i] as number) + (weights[d] - centre) * ((x - mean) / (sd + eps));
       });
     }
     return a;

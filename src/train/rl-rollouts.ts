@@ -1,7 +1,15 @@
 import { createRng, type Rng, rngFromState } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { type BpeTokenizer, type LlamaModel, type Param, tensor, tokenLogProbs } from "../engine/index.js";
-import { DIMENSIONS, type Dimension, readWholeIdea, renderIdea, type Scores, weightedSum } from "../idea/index.js";
+import {
+  DIMENSIONS,
+  type Dimension,
+  EQUAL_WEIGHTS,
+  readWholeIdea,
+  renderIdea,
+  type Scores,
+  weightedSum,
+} from "../idea/index.js";
 import { openLlama, sharedLlamaRuntime } from "../llm/index.js";
 import { type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
 import { type ControllerSet, combineControllers } from "../steer/index.js";
@@ -263,6 +271,8 @@ function layoutBatch(o: RolloutSourceOptions, rollouts: Rollout[]): RlBatch {
       rewards: g.map((r) => transformRewards(r.rewards, cfg.rewardTransform)),
       weights: (g[0] as Rollout).weights,
     })),
+    undefined,
+    cfg.objective,
   );
   const B = rollouts.length;
   const T = Math.max(...rollouts.map((r) => r.prompt.tokens.length + r.completion.length - 1));
@@ -376,6 +386,9 @@ function rolloutStats(rollouts: Rollout[], b: RlBatch, zeroVariance: number): Re
   // Among ideas that earned a reward at all: whether RL raises the scores, not only the share of whole ideas.
   const rewarded = rollouts.filter((r) => !r.outOfLayout && !r.degenerate);
   if (rewarded.length) out["reward/weighted_rewarded"] = mean(rewarded.map(weighted));
+  // (w − w̄) · r: what the centred objective asks for, the scores following the weights rather than all rising.
+  const centred = (r: Rollout) => weightedSum(r.rewards, r.weights) - weightedSum(r.rewards, EQUAL_WEIGHTS);
+  if (rewarded.length) out["reward/centred_rewarded"] = mean(rewarded.map(centred));
   out["rollout/length"] = mean(rollouts.map((r) => r.completion.length));
   out["rollout/distinct2"] = mean(rollouts.map((r) => distinct2(r.text)));
   out["rollout/degenerate"] = mean(rollouts.map((r) => (r.degenerate ? 1 : 0)));

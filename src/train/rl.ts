@@ -142,6 +142,7 @@ export function rlStage(o: { home: string; onSetup?: (p: RlParts) => void }): Tr
             title: "weighted reward (train, the rewarded ideas only, val)",
             keys: ["reward/weighted", "reward/weighted_rewarded", "rl/val_weighted_reward"],
           },
+          { title: "centred reward (w − w̄) · r, rewarded ideas", keys: ["reward/centred_rewarded"] },
           { title: "KL to SFT, entropy estimate", keys: ["rl/kl", "rollout/neg_logp"] },
           { title: "length (tokens)", keys: ["rollout/length"] },
           {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { ConfigError } from "../../core/index.js";
+import { ConfigError, type Logger } from "../../core/index.js";
 import { newestDataset } from "../../datasets/index.js";
 import { type ControlEvaluator, type ControlSystem, evalControl, sftSourcePapers } from "../../eval/index.js";
 import type { Scores } from "../../idea/index.js";
@@ -20,6 +20,7 @@ import {
   SHIPPED_TFIDF_MODEL_DIR,
   SHIPPED_TRANSFORMER_RM_DIR,
   scoreIdeas,
+  sharedSources,
 } from "../../reward/index.js";
 import {
   BEST_OF_K_OBJECTIVE_HELP,
@@ -120,6 +121,7 @@ Examples:
           name: `${d.split("/").filter(Boolean).pop()} (independent)`,
           model: loadRewardModel(resolve(d)),
           independent: true,
+          sharedWithTraining: sharedWithTraining(resolve(flags.rm), resolve(d), log),
         })),
       ];
       if (!(BEST_OF_K_OBJECTIVES as readonly string[]).includes(flags.bestOfObjective))
@@ -161,6 +163,19 @@ type SystemSpec = {
   topOf?: number;
   controllersDir: string; // default: the model's folder (its controllers/ subfolder)
 };
+
+/**
+ * Where an "independent" evaluator reads a model the training one also reads (an ensemble's member), per dimension,
+ * the folders relative to the working directory; logged, and written beside the evaluator in the report.
+ */
+function sharedWithTraining(rm: string, independent: string, log: Logger): ControlEvaluator["sharedWithTraining"] {
+  const shared = Object.fromEntries(
+    Object.entries(sharedSources(rm, independent)).map(([d, dirs]) => [d, dirs.map((p) => relative(".", p) || ".")]),
+  );
+  if (Object.keys(shared).length)
+    log.warn("an independent evaluator shares a model with the training one", { evaluator: independent, shared });
+  return shared;
+}
 
 function decoderIn(dir: string): string {
   const path = decoderFile(dir);

@@ -25,6 +25,8 @@ const DECODER_FLAGS = configFlags({
     sigma: "<x>",
     hidden: "<n>",
     objective: "<name>",
+    credit: "<name>",
+    creditLambda: "<x>",
     evalPapers: "<n>",
     evalEvery: "<n>",
     seed: "<n>",

@@ -26,6 +26,7 @@ const RL_FLAGS = configFlags({
     frozenPolicy: {},
     rewardTransform: "<none|logsigmoid>",
     credit: "<sequence|sentence>",
+    objective: "<weighted|centred>",
     temperature: "<x>",
     evalPapers: "<n>",
     evalEvery: "<n>",
