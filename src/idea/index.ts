@@ -22,4 +22,4 @@ export {
   readWholeIdea,
   repairIdea,
 } from "./parse-idea-loose.js";
-export { EQUAL_WEIGHTS, normaliseWeights, sampleWeights, weightedSum, weightsFrom } from "./weights.js";
+export { centredSum, EQUAL_WEIGHTS, normaliseWeights, sampleWeights, weightedSum, weightsFrom } from "./weights.js";

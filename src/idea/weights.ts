@@ -45,6 +45,10 @@ export function weightsFrom(value: unknown): Scores | null {
 /** w · scores: the one scalar a weighted ranking or a reward uses. */
 export const weightedSum = (scores: Scores, w: Scores): number => DIMENSIONS.reduce((a, d) => a + w[d] * scores[d], 0);
 
+/** (w − w̄) · r, w̄ = 1/3: what asking for the weights pays when every score rising alike should earn nothing. */
+export const centredSum = (scores: Scores, w: Scores): number =>
+  weightedSum(scores, w) - weightedSum(scores, EQUAL_WEIGHTS);
+
 /** Weights drawn uniformly on the simplex, w ~ Dirichlet(1, 1, 1) (normalised Exp(1) draws): what RL trains on. */
 export function sampleWeights(rng: Rng): Scores {
   const e = DIMENSIONS.map(() => -Math.log(1 - rng.next()));

@@ -1,7 +1,7 @@
 import { dirname, join, relative, resolve } from "node:path";
 import { createRng, type Logger, type Rng, rngFromState } from "../core/index.js";
 import { type BpeTokenizer, loadTokenizer, type Param, readLlamaGguf } from "../engine/index.js";
-import { DIMENSIONS, type Scores } from "../idea/index.js";
+import { centredSum, DIMENSIONS, type Scores, weightedSum } from "../idea/index.js";
 import { type LlamaBackend, openLlama, sharedLlamaRuntime } from "../llm/index.js";
 import {
   createScoreCache,
@@ -176,8 +176,7 @@ async function episode(env: Env, prompt: RlPrompt, w: Scores, seed: number, expl
  * (w − w̄) · r is the grid covariance that controllability ranks: it pays for lowering what is weighted below 1/3.
  */
 export function decoderReward(r: Scores, w: Scores, objective: DecoderConfig["objective"]): number {
-  const centre = objective === "centred" ? 1 / DIMENSIONS.length : 0;
-  return DIMENSIONS.reduce((a, d) => a + (w[d] - centre) * r[d], 0);
+  return objective === "centred" ? centredSum(r, w) : weightedSum(r, w);
 }
 
 /**

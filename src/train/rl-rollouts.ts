@@ -2,9 +2,9 @@ import { createRng, type Rng, rngFromState } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { type BpeTokenizer, type LlamaModel, type Param, tensor, tokenLogProbs } from "../engine/index.js";
 import {
+  centredSum,
   DIMENSIONS,
   type Dimension,
-  EQUAL_WEIGHTS,
   readWholeIdea,
   renderIdea,
   type Scores,
@@ -387,7 +387,7 @@ function rolloutStats(rollouts: Rollout[], b: RlBatch, zeroVariance: number): Re
   const rewarded = rollouts.filter((r) => !r.outOfLayout && !r.degenerate);
   if (rewarded.length) out["reward/weighted_rewarded"] = mean(rewarded.map(weighted));
   // (w − w̄) · r: what the centred objective asks for, the scores following the weights rather than all rising.
-  const centred = (r: Rollout) => weightedSum(r.rewards, r.weights) - weightedSum(r.rewards, EQUAL_WEIGHTS);
+  const centred = (r: Rollout) => centredSum(r.rewards, r.weights);
   if (rewarded.length) out["reward/centred_rewarded"] = mean(rewarded.map(centred));
   out["rollout/length"] = mean(rollouts.map((r) => r.completion.length));
   out["rollout/distinct2"] = mean(rollouts.map((r) => distinct2(r.text)));
