@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
 import type { RewardModel } from "../reward/index.js";
 import { tempDir } from "../testing/index.js";
+import { IdeasJournal } from "./ideas-journal.js";
 import { type ControlSystem, evalControl } from "./index.js";
 
 // Candidate j of every paper leans towards dimension j; a scorer that reads the lean. The subject is the choice.
@@ -54,3 +56,92 @@ test("top of K: a weight-blind system's candidates are generated once per paper 
   }
   assert.match(readFileSync(reportPath, "utf8"), /\*\*Top of K\*\* \(top-of-3: K = 3\)/);
 });
+
+test("the --save-ideas file is a journal: a rerun after a kill generates only the ideas that are not in it", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "ideas.jsonl");
+  let calls = 0;
+  const steering = (topOf?: number): ControlSystem => ({
+    name: "steering",
+    steers: true,
+    ...(topOf ? { topOf } : {}),
+    generate: async (paper, w, seed) => {
+      calls++;
+      return `${LEANS[DIMENSIONS.indexOf(argmax(w))]} for ${paper.title}, seed ${seed}`;
+    },
+  });
+  const blind: ControlSystem = {
+    name: "blind",
+    steers: false,
+    topOf: 2,
+    generate: async (paper, _w, seed) => {
+      calls++;
+      return `${LEANS[Math.floor(seed / 10_000_000) % 3]} for ${paper.title}`;
+    },
+  };
+  const papers = Array.from({ length: 3 }, (_, i) => ({ id: `p${i}`, title: `Paper ${i}`, abstract: "An abstract." }));
+  const run = (systems: ControlSystem[], seed = 1) =>
+    evalControl({
+      systems,
+      evaluators: [{ name: "lean (training)", model: leanScorer, independent: false }],
+      papers,
+      ideasPerPoint: 1,
+      reference: { novelty: 0, feasibility: 0, effectiveness: 0 },
+      resamples: 20,
+      seed,
+      outDir: dir,
+      reportName: "journal",
+      command: "test",
+      log: silentLogger,
+      progress: false,
+      ideasFile: file,
+    });
+  const linesOf = () => readFileSync(file, "utf8").trim().split("\n");
+
+  await run([steering(), blind]);
+  assert.equal(calls, 3 * 15 + 3 * 2);
+  const whole = linesOf();
+  assert.equal(whole.length, 2 * 3 * 15);
+
+  // Killed after 7 ideas of the steering system, one more cut off mid-line; the first saved idea marked to tell a
+  // resume (which keeps it) from a restart (which writes it again).
+  const marked = { ...JSON.parse(whole[0] as string), text: "MARKED: kept from the first run" };
+  writeFileSync(
+    file,
+    [JSON.stringify(marked), ...whole.slice(1, 7)].join("\n") + `\n${(whole[7] as string).slice(0, 40)}`,
+  );
+  calls = 0;
+  const { results } = await run([steering(), blind]);
+  assert.equal(calls, 3 * 15 - 7 + 3 * 2, "only the ideas not saved are generated");
+  const resumed = linesOf().map((l) => JSON.parse(l));
+  assert.equal(resumed.length, whole.length, "the file holds every idea once, in order");
+  assert.equal(resumed[0].text, marked.text);
+  assert.deepEqual(
+    resumed.slice(1),
+    whole.slice(1).map((l) => JSON.parse(l)),
+  );
+  assert.equal(results[0]?.ideas, 45);
+
+  // A torn last line is cut off when the file is opened, so what is appended next starts a line of its own.
+  writeFileSync(file, `${whole[0]}\n${(whole[1] as string).slice(0, 30)}`);
+  IdeasJournal.open(file, ["steering"], silentLogger).append(JSON.parse(whole[1] as string));
+  assert.deepEqual(linesOf(), whole.slice(0, 2));
+  await run([steering(), blind]);
+
+  // Everything saved: nothing generated; top-of-K's candidates come back from the file and are chosen again.
+  calls = 0;
+  await run([blind]);
+  assert.equal(calls, 0);
+  assert.equal(linesOf().length, whole.length, "the other system's lines are kept");
+
+  // Another seed would mix two runs' ideas: refused, naming the flags.
+  await assert.rejects(
+    run([steering()], 2),
+    /made with other settings \(seed 1, 1 candidate\(s\) per idea; this run: seed 2, 1\)/,
+  );
+  await assert.rejects(run([steering(4)]), /this run: seed 1, 4\)/);
+  writeFileSync(file, `${whole[0]}\nnot json\n${whole[1]}\n`);
+  await assert.rejects(run([steering()]), /ideas\.jsonl: line 2 is not JSON/);
+});
+
+const argmax = (w: Scores) => DIMENSIONS.reduce((a, d) => (w[d] > w[a] ? d : a));

@@ -19,6 +19,7 @@ import {
   simplexGrid,
 } from "./control-metrics.js";
 import { type GridPointVersus, versusBaseline, versusSummary } from "./control-versus.js";
+import { IdeasJournal, type SavedIdea } from "./ideas-journal.js";
 
 /** A way of generating ideas under weights: a model plus a control mode (a row of the ablation table). */
 export type ControlSystem = {
@@ -64,7 +65,10 @@ export type EvalControlOptions = {
   command: string;
   log: Logger;
   progress?: boolean;
-  /** Where to write every generated idea as JSONL (system, paper, weights, text), to score again later. */
+  /**
+   * Where to write every generated idea as JSONL (system, paper, weights, text), to score again later; also the
+   * journal a killed run resumes from (IdeasJournal): ideas already there are not generated again.
+   */
   ideasFile?: string;
   /** A system's name: every other is compared with it grid point by grid point (RL against SFT). */
   baseline?: string;
@@ -107,21 +111,19 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
     throw new ConfigError(`no system named ${o.baseline} to compare with`, "name one of the systems as the baseline");
   const results: SystemResult[] = [];
   const samplesOf = new Map<string, ControlSample[][]>(); // per system, per evaluator
-  const ideaLines: string[] = [];
+  const journal = o.ideasFile
+    ? IdeasJournal.open(
+        o.ideasFile,
+        o.systems.map((s) => s.name),
+        o.log,
+      )
+    : undefined;
+  if (journal) for (const system of o.systems) checkResumable(journal, system, o);
+  const saved: SavedIdea[] = [];
   for (const system of o.systems) {
     // 1. Ideas per (paper, grid point); a system that ignores weights generates once per paper and idea.
-    const texts = await generateGrid(system, grid, o, trainingPick(o));
-    if (o.ideasFile)
-      for (const t of texts)
-        ideaLines.push(
-          JSON.stringify({
-            system: system.name,
-            paper: t.paper,
-            paperId: o.papers[t.paper]?.id,
-            weights: t.weights,
-            text: t.text,
-          }),
-        );
+    const texts = await generateGrid(system, grid, o, trainingPick(o), journal);
+    saved.push(...texts);
     // 2. Each evaluator scores them; 3. the figures.
     const byEvaluator: SystemEvaluation[] = [];
     const perEvaluator: ControlSample[][] = [];
@@ -149,7 +151,7 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
       }));
   // 5. The report, and the ideas where asked (an empty text: the idea failed to come out in the layout).
   mkdirSync(o.outDir, { recursive: true });
-  if (o.ideasFile) writeFileAtomic(o.ideasFile, ideaLines.map((l) => `${l}\n`).join(""));
+  journal?.finish(saved);
   const svgName = `${o.reportName}-response.svg`;
   writeFileAtomic(join(o.outDir, svgName), responseSvg(results, grid));
   const versusSvg = base ? `${o.reportName}-versus.svg` : undefined;
@@ -159,7 +161,6 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
   return { results, reportPath };
 }
 
-type Generated = { paper: number; weights: Scores; text: string };
 /** Which of the candidates (texts; "" failed) the weights keep. */
 type PickIdea = (texts: string[], w: Scores) => Promise<string>;
 
@@ -181,25 +182,44 @@ function trainingPick(o: EvalControlOptions): PickIdea {
   };
 }
 
+/**
+ * A system's ideas at every (paper, grid point, index), in that order. With a journal, an idea saved by an earlier
+ * run of the same flags is taken from it, and each new one is appended as soon as it is chosen.
+ */
 async function generateGrid(
   system: ControlSystem,
   grid: Scores[],
   o: EvalControlOptions,
   pick: PickIdea,
-): Promise<Generated[]> {
+  journal: IdeasJournal | undefined,
+): Promise<SavedIdea[]> {
   const k = system.topOf ?? 1;
-  const total = o.papers.length * o.ideasPerPoint * (system.steers ? grid.length : 1) * k;
+  const found = (p: number, g: number, i: number) => journal?.find(system.name, o.papers[p]?.id ?? p, g, i);
+  // A weight-blind system generates at the first grid point and reuses those candidates at the others.
+  const generates = (p: number, g: number, i: number) => (system.steers || g === 0) && !found(p, g, i);
+  let total = 0;
+  for (const p of o.papers.keys())
+    for (const g of grid.keys()) for (let i = 0; i < o.ideasPerPoint; i++) if (generates(p, g, i)) total += k;
+  const all = o.papers.length * o.ideasPerPoint * (system.steers ? grid.length : 1) * k;
+  if (total < all) o.log.info(`${system.name}: ${all - total} of ${all} ideas come from ${journal?.path}`);
   const bar = createProgress({ label: system.name, total, unit: "ideas", enabled: o.progress ?? true });
-  const out: Generated[] = [];
+  const out: SavedIdea[] = [];
   const once = new Map<string, string[]>(); // a weight-blind system's candidates serve every grid point
   for (const [p, paper] of o.papers.entries())
     for (const [g, w] of grid.entries())
       for (let i = 0; i < o.ideasPerPoint; i++) {
+        const idea = { system: system.name, paper: p, ...(paper.id ? { paperId: paper.id } : {}), grid: g, weights: w };
+        const before = found(p, g, i);
+        if (before && (system.steers || g > 0)) {
+          out.push({ ...before, paper: p }); // its text was chosen from its candidates when it was saved
+          continue;
+        }
         const key = `${p}:${i}`;
-        const seed = o.seed + 1000 * p + i + (system.steers ? 100_000 * g : 0);
         let candidates = system.steers ? undefined : once.get(key);
-        if (candidates === undefined) {
-          candidates = [];
+        const fresh = candidates === undefined && !before;
+        if (candidates === undefined) candidates = before ? (before.candidates ?? [before.text]) : [];
+        const seed = o.seed + 1000 * p + i + (system.steers ? 100_000 * g : 0);
+        if (fresh)
           for (let j = 0; j < k; j++) {
             candidates.push(
               await system.generate(paper, w, seed + 10_000_000 * j).catch((e: unknown) => {
@@ -209,12 +229,35 @@ async function generateGrid(
             );
             bar.tick();
           }
-          if (!system.steers) once.set(key, candidates);
-        }
-        out.push({ paper: p, weights: w, text: k === 1 ? (candidates[0] as string) : await pick(candidates, w) });
+        if (!system.steers) once.set(key, candidates);
+        const text = before?.text ?? (k === 1 ? (candidates[0] as string) : await pick(candidates, w));
+        const made: SavedIdea = {
+          ...idea,
+          index: i,
+          seed: o.seed,
+          text,
+          ...(k > 1 && (system.steers || g === 0) ? { candidates } : {}),
+        };
+        if (fresh) journal?.append(made);
+        out.push(made);
       }
   bar.done();
   return out;
+}
+
+/** Saved ideas of this system made with another seed or K would not be this run's: refuse rather than mix them. */
+function checkResumable(journal: IdeasJournal, system: ControlSystem, o: EvalControlOptions): void {
+  const k = system.topOf ?? 1;
+  const other = journal
+    .ideasOf(system.name)
+    .find(
+      (s) => s.seed !== o.seed || (s.candidates ? s.candidates.length !== k : k > 1 && (system.steers || s.grid === 0)),
+    );
+  if (other)
+    throw new ConfigError(
+      `${journal.path} holds ideas of ${system.name} made with other settings (seed ${other.seed}, ${other.candidates?.length ?? 1} candidate(s) per idea; this run: seed ${o.seed}, ${k})`,
+      "rerun with the flags that wrote them to resume, or pass a new --save-ideas file",
+    );
 }
 
 function figures(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type TestContext, test } from "node:test";
 import { createRng } from "../../core/index.js";
@@ -8,6 +8,7 @@ import {
   runCli,
   SAMPLE_IDEA_TEXT,
   SAMPLE_PAPER,
+  startCli,
   tempDir,
   writeTinyControllers,
   writeTinyPolicy,
@@ -167,4 +168,49 @@ test("steer fit-selection fits the candidates' score covariance and tracking's s
   assert.match(readFileSync(join(home, "reports", "control.md"), "utf8"), /\| dyn \| 15 \(\d+\) \|/);
   const onTest = runCli(home, ["steer", "fit-selection", "--system", system, "--split", "test"]);
   assert.match(onTest.stderr, /--split test[\s\S]*never on test/);
+});
+
+test("eval control killed with SIGKILL resumes from its --save-ideas file and does not generate the saved ideas again", async (t) => {
+  const { home, controllers, dataset, bare } = await tinyControlSetup(t);
+  const tfidf = join(process.cwd(), "models", "reward-tfidf");
+  const file = join(home, "ideas.jsonl");
+  const args = [
+    ...["eval", "control", "--dataset", dataset, "--split", "val", "--papers", "2", "--ideas-per-point", "1"],
+    ...[
+      "--resamples",
+      "20",
+      "--system",
+      `dyn=${bare}:dynamic:${controllers}`,
+      "--rm",
+      tfidf,
+      "--independent-rm",
+      tfidf,
+    ],
+    ...["--out", join(home, "reports"), "--save-ideas", file, "--no-progress"],
+  ];
+  const lines = () => (existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
+  const run = startCli(t, home, args);
+  for (const start = Date.now(); lines().length < 4 && Date.now() - start < 120_000; )
+    await new Promise((r) => setTimeout(r, 20));
+  run.child.kill("SIGKILL");
+  assert.equal((await run.done).signal, "SIGKILL");
+  const before = lines();
+  assert.ok(before.length >= 4 && before.length < 30, `killed with ${before.length} of 30 ideas saved`);
+
+  // The first saved idea, marked: a resumed run keeps it, a run that started over would write it again.
+  const first = { ...JSON.parse(before[0] as string), text: "MARKED: generated before the kill" };
+  writeFileSync(file, [JSON.stringify(first), ...before.slice(1)].map((l) => `${l}\n`).join(""));
+  const resumed = runCli(home, args);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const after = lines().map((l) => JSON.parse(l));
+  assert.equal(after.length, 30, "every idea once");
+  assert.equal(after[0].text, first.text);
+  assert.deepEqual(
+    after.slice(1, before.length),
+    before.slice(1).map((l) => JSON.parse(l)),
+  );
+  assert.deepEqual(
+    after.map((x) => [x.paper, x.grid]),
+    [0, 1].flatMap((p) => Array.from({ length: 15 }, (_, g) => [p, g])),
+  );
 });

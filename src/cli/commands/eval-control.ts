@@ -95,7 +95,10 @@ export function addEvalControlCommand(ev: Command): void {
       "compare every other system with this one at each grid point (w · score, paired bootstrap), e.g. sft",
     )
     .option("--best-of-objective <objective>", `what best-of-<k> keeps: ${BEST_OF_K_OBJECTIVE_HELP}`, "weighted")
-    .option("--save-ideas <file>", "also write every generated idea as JSONL (system, paper, weights, text)")
+    .option(
+      "--save-ideas <file>",
+      "also write every generated idea as JSONL (system, paper, weights, text), each as soon as it exists; rerun with the same file and flags to resume a run that was stopped",
+    )
     .option("--no-progress", "no progress bars")
     .addHelpText(
       "after",
