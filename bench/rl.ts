@@ -6,8 +6,9 @@
  *   3. dynamic control: the sentence-level decoder (a strength decision and a reward-model call on the prefix at
  *      every sentence) beside unsteered decoding: wall time and reward-model calls per idea;
  *   4. best-of-K per sentence (what openai servers get instead of control vectors), here over llama.cpp's raw-text
- *      completion without HTTP: K candidates per sentence, all scored; wall time per kept token and tokens sampled;
- *      under a static control vector with the centred objective (`--control static+best-of-k`), and under the
+ *      completion without HTTP: K candidates per sentence, all scored; wall time per kept token and tokens sampled,
+ *      each candidate stopped at its first sentence end (a local model) beside sampled to the sentence budget and
+ *      cut after (a server without that stop); under a static control vector with the centred objective (`--control static+best-of-k`), and under the
  *      strengths the decoder sets before each sentence (`--control dynamic+best-of-k`).
  *
  *   npx tsx bench/rl.ts [--ideas 4] [--tokens 256] [--threads 1]
@@ -162,7 +163,12 @@ const bestOfRun = async (
   r.s = (performance.now() - t0) / 1000;
   return r;
 };
-const best = await bestOfRun((p, s) => backend.complete(p, s), "weighted");
+// Before: each candidate sampled to the sentence budget and cut after (what a server without our stop does).
+const wholeBudget = await bestOfRun((p, { onToken: _stop, ...s }) => backend.complete(p, s), "weighted");
+const best = await bestOfRun(async (p, s) => {
+  const { tokens: _tokens, ...g } = await backend.generate(p, s); // a local model stops at the sentence end
+  return g;
+}, "weighted");
 const staticVector = combineControllers(controllers, [0.6, 0.2, 0.2]);
 const steeredBest = await bestOfRun(
   steeredCompletion(backend, () => staticVector),
@@ -195,7 +201,12 @@ for (const [name, r, calls] of [
   ["baseline: unsteered", plain, 0],
   ["static control vector", fixed, 0],
   ["dynamic: decoder + prefix scores per sentence", dyn, rmCalls / ideas],
-  [`best-of-${bestOf} per sentence (tokens kept)`, best, best.scored / ideas],
+  [
+    `best-of-${bestOf} per sentence, candidates sampled to the budget (tokens kept)`,
+    wholeBudget,
+    wholeBudget.scored / ideas,
+  ],
+  [`best-of-${bestOf} per sentence, candidates stopped at their sentence end (tokens kept)`, best, best.scored / ideas],
   [`static vector + centred best-of-${bestOf} per sentence (tokens kept)`, steeredBest, steeredBest.scored / ideas],
   [
     `decoder's vector + centred best-of-${bestOf} per sentence (tokens kept)`,
@@ -206,6 +217,13 @@ for (const [name, r, calls] of [
   console.log(
     `| ${name} | ${r.tokens} | ${r.s.toFixed(2)} | ${perToken(r).toFixed(2)} | ${((perToken(r) / perToken(plain) - 1) * 100).toFixed(1)}% | ${calls.toFixed(1)} |`,
   );
+for (const [name, r] of [
+  ["to the budget", wholeBudget],
+  ["stopped at the sentence end", best],
+] as const)
+  console.log(
+    `\nbest-of-${bestOf}, ${name}: ${r.generated} tokens sampled for ${r.tokens} kept (${(r.generated / Math.max(1, r.tokens)).toFixed(1)}x), ${(r.scored / ideas).toFixed(1)} texts scored per idea, ${r.s.toFixed(2)} s`,
+  );
 console.log(
-  `\nbest-of-${bestOf}: ${best.generated} tokens sampled for ${best.tokens} kept (${(best.generated / Math.max(1, best.tokens)).toFixed(1)}x), ${(best.scored / ideas).toFixed(1)} texts scored per idea`,
+  `stopping at the sentence end: ${(wholeBudget.s / best.s).toFixed(2)}x the speed of sampling to the budget`,
 );

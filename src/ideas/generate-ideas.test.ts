@@ -5,7 +5,7 @@ import { type TestContext, test } from "node:test";
 import { createRng } from "../core/index.js";
 import { splitSentences } from "../datasets/index.js";
 import { parseIdea } from "../idea/index.js";
-import { isLocalModel, openLlama } from "../llm/index.js";
+import { isLocalModel, type LlmBackend, openLlama, type SamplingOptions } from "../llm/index.js";
 import { loadRewardModel, scoreIdeas } from "../reward/index.js";
 import { initDecoder } from "../steer/index.js";
 import {
@@ -292,6 +292,37 @@ test("static control with best-of-K: every candidate is sampled under the contro
   const dynamic = { controllers: { vectors, epsMax: 1, dir: "" }, decoder, weights, score: bestOfK.score };
   const steering = { vector: vectorOf(0.5), eps: [1, 0, 0] };
   await assert.rejects(collect(generateIdeas(PAPER, { ...once, dynamic, steering })), /static and dynamic control/);
+});
+
+test("best-of-K on a local model stops each candidate at its first sentence end: the same idea as a server that writes the whole budget, for fewer tokens", async (t) => {
+  const { backend } = await tinyPolicyBackend(t);
+  // The same model behind raw-text completion alone, as an OpenAI-compatible server is.
+  const server: LlmBackend = {
+    name: "server",
+    capabilities: { ...backend.capabilities, logits: false, steering: false, lora: false },
+    complete: (p, s) => backend.complete(p, { ...s, onToken: undefined } as SamplingOptions), // no per-token hook
+    chat: (m, s) => backend.chat(m, s),
+    close: async () => undefined,
+  };
+  const score = async (texts: string[]) => texts.map(() => ({ novelty: 0.5, feasibility: 0.5, effectiveness: 0.5 }));
+  const bestOfK = { k: 2, weights: { novelty: 1, feasibility: 0, effectiveness: 0 }, score };
+  const once = { ...OPTIONS, n: 1, fallback: false, bestOfK };
+  const [local] = await collect(generateIdeas(PAPER, { ...once, backend }));
+  const [whole] = await collect(generateIdeas(PAPER, { ...once, backend: server, promptMode: "policy" }));
+  assert.ok(local?.type === "idea" && whole?.type === "idea");
+  assert.equal(local.text, IDEA);
+  assert.equal(whole.text, IDEA);
+  assert.equal(local.compute?.sentences, whole.compute?.sentences);
+  const [spent, budget] = [local.compute?.generatedTokens ?? 0, whole.compute?.generatedTokens ?? 0];
+  assert.ok(
+    spent > 0 && spent < budget / 2,
+    `candidates stopped at their sentence ends: ${spent} tokens, not ${budget}`,
+  );
+  // Under a control vector too (static and dynamic control sample through the layout guard's hook).
+  const steering = { vector: fixedVector(backend.info, 0.1), eps: [1, 0, 0] };
+  const [steered] = await collect(generateIdeas(PAPER, { ...once, backend, steering }));
+  assert.ok(steered?.type === "idea");
+  assert.equal(steered.compute?.generatedTokens, spent, "a mild vector: the same candidates, stopped as early");
 });
 
 test("dynamic control with best-of-K: the decoder sets the strengths before every round, the candidates are sampled under them, and the vector is cleared after", async (t) => {

@@ -8,6 +8,7 @@ import {
   type LlmBackend,
   type LocalModel,
   type SamplingOptions,
+  type StepwiseOptions,
   type TokenStep,
 } from "../llm/index.js";
 import { MAX_IDEA_CHARS, type RewardModel, type ScoreCache, scoreIdeas } from "../reward/index.js";
@@ -289,10 +290,14 @@ async function bestOfKSample(
         vector = await decider.decide(text);
       },
     };
-  const complete =
-    (o.steering || decider) && isLocalModel(backend)
+  const complete = !isLocalModel(backend)
+    ? (p: string, s: SamplingOptions) => backend.complete(p, s)
+    : o.steering || decider
       ? steeredCompletion(backend, () => vector as ControlVector)
-      : (p: string, s: SamplingOptions) => backend.complete(p, s);
+      : async (p: string, s: StepwiseOptions) => {
+          const { tokens: _tokens, ...g } = await backend.generate(p, s);
+          return g;
+        };
   const g = await generateBestOfK(complete, prompt, bestOfK, { ...sampling, stop });
   return { ...g, strengths: decider ? strengthsOf(decider.decisions) : [] };
 }
@@ -311,20 +316,23 @@ function wholeIdeaText(text: string): boolean {
  */
 export function steeredCompletion(model: LocalModel, vector: () => ControlVector) {
   let queue: Promise<unknown> = Promise.resolve();
-  const once = async (prompt: string, s: SamplingOptions): Promise<Generation> => {
+  const once = async (prompt: string, s: StepwiseOptions): Promise<Generation> => {
     const guard = createLayoutGuard(model);
     guard.steer(vector(), ":"); // on for the prompt (a text whose label is written)
     try {
       const { tokens: _tokens, ...g } = await model.generate(prompt, {
         ...s,
-        onToken: (step) => guard.sync(prompt + step.text),
+        onToken: (step) => {
+          guard.sync(prompt + step.text);
+          return s.onToken?.(step); // the caller's stop (best-of-K: a candidate's first sentence end)
+        },
       });
       return g;
     } finally {
       guard.end();
     }
   };
-  return (prompt: string, s: SamplingOptions): Promise<Generation> => {
+  return (prompt: string, s: StepwiseOptions): Promise<Generation> => {
     const run = queue.then(() => once(prompt, s));
     queue = run.catch(() => undefined);
     return run;

@@ -1,5 +1,5 @@
 import { DIMENSIONS, IDEA_LABELS, type Scores } from "../idea/index.js";
-import type { Generation, SamplingOptions } from "../llm/index.js";
+import type { Generation, SamplingOptions, StepwiseOptions } from "../llm/index.js";
 import { precisionOf } from "./best-of-k-fit.js";
 
 /**
@@ -87,7 +87,11 @@ export const BEST_OF_K_OBJECTIVE_HELP =
 
 export const BEST_OF_K_LIMITS = { maxK: 16, maxSentences: 64 } as const;
 
-type Complete = (prompt: string, s: SamplingOptions) => Promise<Generation>;
+/**
+ * A raw-text completion. One that decodes step by step (a local model) calls `onToken` and stops a candidate at its
+ * first sentence end; a server writes the whole budget and the candidate is cut after (the same text either way).
+ */
+type Complete = (prompt: string, s: SamplingOptions & Pick<StepwiseOptions, "onToken">) => Promise<Generation>;
 type Sampling = Pick<SamplingOptions, "maxTokens" | "temperature" | "topP" | "seed" | "stop" | "signal">;
 
 /**
@@ -125,6 +129,7 @@ export async function generateBestOfK(
             ...sampling,
             maxTokens: Math.min(sentenceBudget, sampling.maxTokens - keptTokens),
             seed: candidateSeed(sampling.seed ?? 0, round, draw * o.k + i),
+            onToken: (step) => (SENTENCE_END.test(step.text) ? "stop" : undefined),
           });
           cost.calls++;
           cost.generatedTokens += g.usage.completionTokens;
