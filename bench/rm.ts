@@ -8,6 +8,8 @@
  * Ours: `scoreIdeas` at batch 1 and 32 (cold cache: every text new; warm: all cached), with its ratio to the
  * baseline at the same batch size, and `ideasteer score <file> --json` end to end as one process (start, model
  * load, layout, scoring, output).
+ * Loading a transformer model: read its GGUF and build the network over those weights, beside the same read with a
+ * random init and a copy of the weights into it (what loading did before).
  * Best-of-K rounds (a transformer model): per idea and sentence, K = 4 texts that continue the idea so far (its next
  * sentence and three from other ideas), scored through the KV cache that keeps the shared part, beside the batched
  * forward pass that reads every text whole (`predictRaw`, what scoring did before), on the same texts.
@@ -21,7 +23,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRng } from "../src/core/index.js";
 import { ReviewRecord, readJsonlGz } from "../src/datasets/index.js";
-import { setNumThreads } from "../src/engine/index.js";
+import { createLlama, loadLlamaWeights, readLlamaGguf, setNumThreads } from "../src/engine/index.js";
 import { DIMENSIONS } from "../src/idea/index.js";
 import {
   abstractAsIdea,
@@ -87,6 +89,16 @@ const transformerDir =
           .find((d) => formatOf(d) === TRANSFORMER_RM_FORMAT)
       : undefined;
 if (transformerDir) {
+  // Loading: the backbone built straight over the weights read from its GGUF, beside a random init then a copy.
+  const ggufPath = join(transformerDir, "backbone.gguf");
+  const copied = await time(() => {
+    const g = readLlamaGguf(ggufPath);
+    loadLlamaWeights(createLlama(g.config, { seed: 0 }), g.weights);
+  })();
+  record("baseline: read the backbone GGUF, random init, copy the weights in (models)", 1, copied);
+  const direct = await time(() => loadTransformerRewardModel(transformerDir))();
+  record("load the transformer reward model: read, built over the weights (models)", 1, direct);
+  (rows[rows.length - 1] as { vs?: string }).vs = `${(direct.wallS / copied.wallS).toFixed(2)}x`;
   const loaded = loadTransformerRewardModel(transformerDir);
   const { model: net, tokenizer } = loaded.network;
   const maxTokens = loaded.file.maxTokens;

@@ -10,6 +10,7 @@ export {
   type LlamaModel,
   type LlamaTensors,
   llamaForward,
+  llamaFromWeights,
   llamaParamShapes,
   llamaWeights,
   loadLlamaWeights,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createRng } from "../core/index.js";
 import { gradCheck } from "./grad-check.js";
-import { createLlama, llamaForward, llamaWeights, loadLlamaWeights, type Steering } from "./llama.js";
+import { createLlama, llamaForward, llamaFromWeights, llamaWeights, loadLlamaWeights, type Steering } from "./llama.js";
 import type { LlamaConfig } from "./llama-config.js";
 import { argmax, createDecoder } from "./llama-generate.js";
 import { getNumThreads, setNumThreads } from "./native-kernels.js";
@@ -148,6 +148,11 @@ test("parameters are named as GGUF and shaped [out][in]; weights round-trip and 
   const short = llamaWeights(model);
   short.set("output_norm.weight", new Float32Array(3));
   assert.throws(() => loadLlamaWeights(other, short), /output_norm\.weight has 3 values/);
+  // Built straight over the weights (no random init first): the same model, refused on the same misfits.
+  const direct = llamaFromWeights(cfg, llamaWeights(model));
+  assert.deepEqual(direct.logits(toks, 1, 4), model.logits(toks, 1, 4));
+  assert.throws(() => llamaFromWeights(cfg, w), /missing \[blk\.0\.ffn_up\.weight\], unexpected \[bogus\]/);
+  assert.throws(() => llamaFromWeights(cfg, short), /output_norm\.weight has 3 values/);
 });
 
 test("bad batches are refused with their sizes", () => {

@@ -158,6 +158,25 @@ export function createLlama(config: LlamaConfig, opts: { seed: number }): LlamaM
   return modelOver(cfg, params);
 }
 
+/**
+ * A model over weights read from a file (a GGUF's, by name), without a random init first: the arrays become the
+ * parameters, not copies, so the caller must not use them elsewhere. Every parameter must be there with its size.
+ */
+export function llamaFromWeights(config: LlamaConfig, weights: Map<string, Float32Array>): LlamaModel {
+  const cfg = checkLlamaConfig({ ...config });
+  const shapes = llamaParamShapes(cfg);
+  checkWeightsFit(
+    shapes.map(([name, shape]) => [name, shape]),
+    weights,
+  );
+  const params = new Map<string, Param>();
+  for (const [name, shape] of shapes) {
+    const data = weights.get(name) as Float32Array;
+    params.set(name, { shape, data, grad: new Float32Array(data.length) });
+  }
+  return modelOver(cfg, params);
+}
+
 function fillNormal(a: Float32Array, rng: Rng, std: number): void {
   for (let i = 0; i < a.length; i++) a[i] = rng.normal() * std;
 }
@@ -227,20 +246,30 @@ function checkBatch(cfg: LlamaConfig, b: TokenBatch): void {
 
 /** Copies weights into the model; every parameter must be present with its exact size, and nothing else. */
 export function loadLlamaWeights(model: LlamaModel, weights: Map<string, Float32Array>): void {
-  const missing = [...model.params.keys()].filter((n) => !weights.has(n));
-  const extra = [...weights.keys()].filter((n) => !model.params.has(n));
+  checkWeightsFit(
+    [...model.params].map(([name, p]) => [name, p.shape]),
+    weights,
+  );
+  for (const [name, p] of model.params) p.data.set(weights.get(name) as Float32Array);
+}
+
+/** Every expected weight present with its exact size, and nothing else. */
+function checkWeightsFit(expected: [string, number[]][], weights: Map<string, Float32Array>): void {
+  const names = new Set(expected.map(([name]) => name));
+  const missing = [...names].filter((n) => !weights.has(n));
+  const extra = [...weights.keys()].filter((n) => !names.has(n));
   if (missing.length || extra.length)
     throw new EngineInputError(
       `weights do not fit the model: missing [${missing.join(", ")}], unexpected [${extra.join(", ")}]`,
     );
-  for (const [name, p] of model.params) {
+  for (const [name, shape] of expected) {
     const w = weights.get(name) as Float32Array;
-    if (w.length !== p.data.length)
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (w.length !== size)
       throw new EngineInputError(
-        `weight ${name} has ${w.length} values, the model's [${p.shape.join(", ")}] needs ${p.data.length}`,
+        `weight ${name} has ${w.length} values, the model's [${shape.join(", ")}] needs ${size}`,
       );
   }
-  for (const [name, p] of model.params) p.data.set(weights.get(name) as Float32Array);
 }
 
 /** A copy of every weight by GGUF name, in llamaParamShapes order. */

@@ -1,5 +1,5 @@
 import { createProgress } from "../core/index.js";
-import { createLlama, loadLlamaWeights, loadTokenizer } from "../engine/index.js";
+import { llamaFromWeights, loadTokenizer } from "../engine/index.js";
 import { loadBaseModel, PretrainData, readPretrainDocuments } from "../train/index.js";
 
 export type LmRow = {
@@ -36,8 +36,7 @@ export async function evalLm(o: {
   for (const m of o.models) {
     const base = loadBaseModel(m.path);
     const tok = loadTokenizer(base.tokenizerPath);
-    const model = createLlama(base.llamaConfig, { seed: 0 });
-    loadLlamaWeights(model, base.weights);
+    const model = llamaFromWeights(base.llamaConfig, base.weights);
     const stream: number[] = [];
     for (const d of docs) {
       if (d.paper) stream.push(tok.tokenId("<|paper|>"));

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createProgress, type Logger, writeFileAtomic } from "../core/index.js";
 import { parseSftPrompt } from "../datasets/index.js";
-import { createLlama, type LlamaModel, loadLlamaWeights, loadTokenizer } from "../engine/index.js";
+import { type LlamaModel, llamaFromWeights, loadTokenizer } from "../engine/index.js";
 import { generateIdeas, type IdeaEvent, type SourcePaper } from "../ideas/index.js";
 import { openLlama } from "../llm/index.js";
 import {
@@ -114,8 +114,7 @@ function pairLosses(
 ): PairLosses {
   const b = loadBaseModel(m.path);
   const tok = loadTokenizer(b.tokenizerPath);
-  const model: LlamaModel = createLlama(b.llamaConfig, { seed: 0 });
-  loadLlamaWeights(model, b.weights);
+  const model: LlamaModel = llamaFromWeights(b.llamaConfig, b.weights);
   const { examples } = tokenizeSftRows(tok, rows, o.limits);
   const pad = tok.tokenId("<|end|>");
   const bar = createProgress({

@@ -5,9 +5,8 @@ import { CorruptFileError } from "../core/index.js";
 import {
   type BpeTokenizer,
   createDecoder,
-  createLlama,
   type LlamaModel,
-  loadLlamaWeights,
+  llamaFromWeights,
   loadTokenizer,
   readLlamaGguf,
 } from "../engine/index.js";
@@ -173,8 +172,7 @@ export function loadTransformerRewardModel(dir: string): TransformerRewardModel 
   for (const f of ["backbone.gguf", "tokenizer.json"])
     if (!existsSync(join(dir, f))) throw new CorruptFileError(join(dir, f), "missing beside model.json");
   const gguf = readLlamaGguf(join(dir, "backbone.gguf"));
-  const model = createLlama(gguf.config, { seed: 0 });
-  loadLlamaWeights(model, gguf.weights);
+  const model = llamaFromWeights(gguf.config, gguf.weights);
   const tok = loadTokenizer(join(dir, "tokenizer.json"));
   const heads = headsOf(file, gguf.config.dModel, path);
   const reference = Object.fromEntries(
