@@ -10,11 +10,12 @@
  * load, layout, scoring, output).
  * Loading a transformer model: read its GGUF and build the network over those weights, beside the same read with a
  * random init and a copy of the weights into it (what loading did before).
- * Best-of-K rounds (a transformer model): per idea and sentence, K = 4 texts that continue the idea so far (its next
- * sentence and three from other ideas), scored through the KV cache that keeps the shared part, beside the batched
- * forward pass that reads every text whole (`predictRaw`, what scoring did before), on the same texts.
+ * Best-of-K rounds (a transformer model): per idea and sentence, K texts that continue the idea so far (its next
+ * sentence and K − 1 from other ideas), scored through the KV cache that keeps the shared part, text by text and
+ * each round's own tokens as one batch (`predictMany`, what scoring does), beside the batched forward pass that
+ * reads every text whole (`predictRaw`), on the same texts.
  *
- *   npx tsx bench/rm.ts [--model models/reward] [--n 2700] [--seed 20261205] [--threads 2] [--rounds-ideas 40]
+ *   npx tsx bench/rm.ts [--model models/reward] [--n 2700] [--seed 20261205] [--threads 2] [--rounds-ideas 40] [--rounds-k 4]
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -153,22 +154,23 @@ if (transformerDir) {
   const { model: net, tokenizer, heads } = loadTransformerRewardModel(transformerDir).network;
   const maxTokens = loadTransformerRewardModel(transformerDir).file.maxTokens;
   const ideas = texts.slice(0, Number(benchArg("rounds-ideas", "40")));
+  const K = Number(benchArg("rounds-k", "4"));
   const sentencesOf = (t: string) => t.split(/(?<=[.!?\n])/);
   const rounds: string[][] = [];
   ideas.forEach((idea, i) => {
     const own = sentencesOf(idea);
-    const others = [1, 2, 3].map((o) => sentencesOf(ideas[(i + o) % ideas.length] as string));
+    const others = Array.from({ length: K - 1 }, (_, o) => sentencesOf(ideas[(i + o + 1) % ideas.length] as string));
     for (let r = 1; r < own.length; r++) {
       const prefix = own.slice(0, r).join("");
       rounds.push([own[r], ...others.map((x) => x[r % x.length])].map((c) => prefix + c));
     }
   });
-  const items = rounds.length * 4;
+  const items = rounds.length * K;
   const batched = await time(() => {
     for (const round of rounds) predictRaw(net, tokenizer, heads, round, { maxTokens });
   })();
   record(
-    `baseline: best-of-4 rounds, each round's 4 texts one batched forward (${rounds.length} rounds)`,
+    `baseline: best-of-${K} rounds, each round's ${K} texts one batched forward (${rounds.length} rounds)`,
     items,
     batched,
   );
@@ -176,9 +178,19 @@ if (transformerDir) {
   const cached = await time(() => {
     for (const round of rounds) for (const t of round) cachedPath.predict(t);
   })();
-  record(`best-of-4 rounds through the KV cache (${cachedPath.tokensRun} tokens run)`, items, cached);
-  const last = rows[rows.length - 1];
-  if (last) last.vs = `${(cached.wallS / batched.wallS).toFixed(2)}x`;
+  record(`best-of-${K} rounds through the KV cache, text by text (${cachedPath.tokensRun} tokens run)`, items, cached);
+  (rows[rows.length - 1] as { vs?: string }).vs = `${(cached.wallS / batched.wallS).toFixed(2)}x`;
+  const togetherPath = createPrefixPredictor(net, tokenizer, heads, maxTokens);
+  const together = await time(() => {
+    for (const round of rounds) togetherPath.predictMany(round);
+  })();
+  record(
+    `best-of-${K} rounds through the KV cache, each round's own tokens one batch (${togetherPath.tokensRun} tokens run)`,
+    items,
+    together,
+  );
+  (rows[rows.length - 1] as { vs?: string }).vs =
+    `${(together.wallS / batched.wallS).toFixed(2)}x (${(together.wallS / cached.wallS).toFixed(2)}x text by text)`;
 }
 
 const file = join(tmpdir(), `ideasteer-bench-rm-${process.pid}.jsonl`);

@@ -199,6 +199,24 @@ for (const steered of [false, true]) {
       assert.ok(Math.abs(h - want) < 1e-4 * (1 + Math.abs(want)), `hidden ${i}: ${h} vs ${want}`);
     });
     assert.throws(() => batched.rewind(9), /rewind to 9: the cache holds 8/);
+    // Three continuations of the first 3 tokens in one batch: each row as the full forward of its own sequence.
+    batched.rewind(3);
+    const other = Int32Array.from([...seq.subarray(0, 3), 7, 2]);
+    const otherHidden = model.forward(other, 1, other.length, { output: "hidden", grad: false, steer }).data;
+    const branched = batched.branch([Array.from(seq.subarray(3, 8)), Array.from(seq.subarray(3, 5)), [7, 2]]);
+    const wants = [
+      ...Array.from({ length: 5 }, (_, r) => fullHidden.subarray((3 + r) * 16, (4 + r) * 16)),
+      ...Array.from({ length: 2 }, (_, r) => fullHidden.subarray((3 + r) * 16, (4 + r) * 16)),
+      ...Array.from({ length: 2 }, (_, r) => otherHidden.subarray((3 + r) * 16, (4 + r) * 16)),
+    ];
+    assert.equal(branched.length, wants.length * 16);
+    for (const [r, want] of wants.entries())
+      for (const [j, x] of want.entries()) {
+        const h = branched[r * 16 + j] as number;
+        assert.ok(Math.abs(h - x) < 1e-4 * (1 + Math.abs(x)), `branch row ${r} [${j}]: ${h} vs ${x}`);
+      }
+    assert.equal(batched.position, 3, "the cache keeps what it held");
+    check(7, batched.extend(Array.from(seq.subarray(3, 8))).logits);
     for (let t = 0; t < seq.length; t++) {
       const step = dec.feed(seq[t] as number);
       for (let v = 0; v < cfg.vocabSize; v++) {

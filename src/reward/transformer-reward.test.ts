@@ -41,6 +41,28 @@ test("scoring through the KV cache gives the batched forward's predictions, text
   });
 });
 
+test("a round's texts read together (the part they share once, their own tokens as one batch) give the batched forward's predictions", () => {
+  const p = createPrefixPredictor(model, tokenizer, heads, maxTokens);
+  const n = (t: string) => tokenizer.encode(t).length;
+  const close = (got: Float32Array, want: Float32Array, what: string) => {
+    assert.equal(got.length, want.length);
+    for (const [i, w] of want.entries())
+      assert.ok(Math.abs((got[i] as number) - w) < 1e-4 * (1 + Math.abs(w)), `${what} [${i}]: ${got[i]} vs ${w}`);
+  };
+  const round = candidates.map((c) => head + c);
+  close(p.predictMany(round), predictRaw(model, tokenizer, heads, round, { maxTokens }), "one round");
+  assert.ok(p.tokensRun <= n(head) + candidates.reduce((a, c) => a + n(c) + 2, 0), `ran ${p.tokensRun} tokens`);
+  // Texts with nothing in common, an empty one, one cut at maxTokens, and a text twice: still each its own.
+  close(p.predictMany(texts), predictRaw(model, tokenizer, heads, texts, { maxTokens }), "unrelated texts");
+  close(p.predictMany([head, head]), predictRaw(model, tokenizer, heads, [head, head], { maxTokens }), "twice");
+  close(
+    p.predict(round[1] as string),
+    predictRaw(model, tokenizer, heads, [round[1] as string], { maxTokens }),
+    "after",
+  );
+  assert.equal(p.predictMany([]).length, 0);
+});
+
 test("a text that continues what the cache holds runs only its new tokens; the reward model takes this path for best-of-K's batches", async () => {
   const p = createPrefixPredictor(model, tokenizer, heads, maxTokens);
   const n = (t: string) => tokenizer.encode(t).length;

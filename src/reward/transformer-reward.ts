@@ -110,15 +110,16 @@ export function predictRaw(
   return out;
 }
 
-/** Texts scored one at a time through the KV cache (best-of-K's candidates, the decoder's prefix); more: batched. */
+/** Texts scored through the KV cache (best-of-K's candidates, the decoder's prefix); more: the batched forward. */
 export const PREFIX_SCORING_MAX_TEXTS = 16;
 
 /**
- * Raw predictions [3] for one text at a time through a KV cache that keeps the last text's tokens: a text that starts
+ * Raw predictions [3] for texts through a KV cache that keeps the tokens of the last text read: a text that starts
  * with tokens the cache holds runs only the tokens after them. Best-of-K's candidates all continue the same idea so
  * far, and the next round continues the kept one, so each costs its own sentence instead of the whole idea. The
  * pooled mean reads running sums of the final hidden states, so going back to the shared part costs nothing.
  * Same read-out as predictRaw (the model is causal: a token's hidden state never depends on what follows it).
+ * `predictMany` reads a round's candidates together: the part they share once, then their own tokens as one batch.
  */
 export function createPrefixPredictor(model: LlamaModel, tok: BpeTokenizer, heads: RewardHeads, maxTokens: number) {
   const cfg = model.config;
@@ -129,26 +130,60 @@ export function createPrefixPredictor(model: LlamaModel, tok: BpeTokenizer, head
   const cached: number[] = [];
   const sums = new Float64Array((limit + 1) * D); // sums[t]: the sum of the first t tokens' final hidden states
   let tokensRun = 0;
-  const predict = (text: string): Float32Array => {
+  const tokensOf = (text: string) => {
     const seq = rewardTokens(tok, text, limit);
     if (seq.length === 0) seq.push(pad); // as predictRaw reads an empty text: one padding token
+    return seq;
+  };
+  /** The cache (and the sums) brought to seq's first n tokens, running only those it does not hold. */
+  const moveTo = (seq: readonly number[], n: number) => {
     let shared = 0;
-    while (shared < cached.length && shared < seq.length && cached[shared] === seq[shared]) shared++;
-    if (shared === seq.length && shared > 0) shared--; // nothing new: run the last token again (costs one row)
+    while (shared < cached.length && shared < n && cached[shared] === seq[shared]) shared++;
     dec.rewind(shared);
     cached.length = shared;
-    const rows = dec.extend(seq.slice(shared), { hidden: true }).hidden as Float32Array;
-    tokensRun += seq.length - shared;
-    for (let t = shared; t < seq.length; t++)
+    if (n === shared) return;
+    const rows = dec.extend(seq.slice(shared, n), { hidden: true }).hidden as Float32Array;
+    tokensRun += n - shared;
+    for (let t = shared; t < n; t++)
       for (let j = 0; j < D; j++)
         sums[(t + 1) * D + j] = (sums[t * D + j] as number) + (rows[(t - shared) * D + j] as number);
-    cached.push(...seq.slice(shared));
+    cached.push(...seq.slice(shared, n));
+  };
+  /** The heads on the mean of n final hidden states whose sum is `sum`. */
+  const readOut = (sum: ArrayLike<number>, n: number) => {
     const pooled = new Float32Array(D);
-    for (let j = 0; j < D; j++) pooled[j] = (sums[seq.length * D + j] as number) / seq.length;
+    for (let j = 0; j < D; j++) pooled[j] = (sum[j] as number) / n;
     return poolAndPredict(pooled, [1], 1, D, heads).raw;
+  };
+  const predict = (text: string): Float32Array => {
+    const seq = tokensOf(text);
+    moveTo(seq, seq.length);
+    return readOut(sums.subarray(seq.length * D, (seq.length + 1) * D), seq.length);
+  };
+  /** Raw predictions [n, 3]: the tokens every text starts with read once, each text's own after them in one batch. */
+  const predictMany = (texts: readonly string[]): Float32Array => {
+    const seqs = texts.map(tokensOf);
+    if (seqs.length === 0) return new Float32Array(0);
+    const first = seqs[0] as number[];
+    const shortest = Math.min(...seqs.map((s) => s.length));
+    let common = 0; // leaving every text at least one token of its own, to read in the batch
+    while (common < shortest - 1 && seqs.every((s) => s[common] === first[common])) common++;
+    moveTo(first, common);
+    const own = seqs.map((s) => s.slice(common));
+    const hidden = own.length > 0 ? dec.branch(own) : new Float32Array(0);
+    const out = new Float32Array(seqs.length * DIMENSIONS.length);
+    let row = 0;
+    for (const [i, s] of own.entries()) {
+      const sum = Float64Array.from(sums.subarray(common * D, (common + 1) * D));
+      for (let r = 0; r < s.length; r++, row++) for (let j = 0; j < D; j++) sum[j] += hidden[row * D + j] as number;
+      out.set(readOut(sum, common + s.length), i * DIMENSIONS.length);
+      tokensRun += s.length;
+    }
+    return out;
   };
   return {
     predict,
+    predictMany,
     /** Tokens run through the network so far (what the cache saved is the rest). */
     get tokensRun() {
       return tokensRun;
@@ -191,11 +226,7 @@ export function loadTransformerRewardModel(dir: string): TransformerRewardModel 
       let raw: Float32Array;
       if (texts.length <= PREFIX_SCORING_MAX_TEXTS) {
         prefix ??= createPrefixPredictor(model, tok, heads, file.maxTokens);
-        const cached = prefix;
-        raw = new Float32Array(texts.length * DIMENSIONS.length);
-        texts.forEach((t, i) => {
-          raw.set(cached.predict(t), i * DIMENSIONS.length);
-        });
+        raw = prefix.predictMany(texts);
       } else raw = predictRaw(model, tok, heads, texts, { maxTokens: file.maxTokens });
       return texts.map(
         (_, i) =>
