@@ -280,7 +280,11 @@ async function bestOfKSample(
   const backend = o.backend;
   // A small policy may go on past the last field (a second "- Dataset Preparation: …"), which the parse then drops:
   // the idea ends with its last field's line, so the stream never shows a sentence the idea does not keep.
-  let bestOfK: BestOfK = { ...(o.bestOfK as BestOfK), ended: wholeIdeaText };
+  let bestOfK: BestOfK = {
+    ...(o.bestOfK as BestOfK),
+    ended: wholeIdeaText,
+    mayEnd: (text) => readWholeIdea(text).idea !== null,
+  };
   let vector: ControlVector | null = o.steering?.vector ?? null;
   const decider = o.dynamic ? createDecider({ ...o.dynamic, onDecision: o.decided }) : null;
   if (decider)

@@ -167,6 +167,32 @@ test("a candidate that leaves a field empty or runs away in one character is nev
   assert.equal(g.cost.calls, 2 + 2 + 2, "two draws of K for the field, one for the end");
 });
 
+test("a candidate with which the model ends the text is kept only where the text may end: an idea is not cut short of a field", async () => {
+  // Every other call ends the text at once (and scores best); the others write the missing field.
+  let calls = 0;
+  const offer = async (): Promise<Generation> =>
+    calls++ % 2 === 0
+      ? { text: " stop here", finishReason: "stop", usage: { promptTokens: 10, completionTokens: 2 } }
+      : { text: " Field: written.\n", finishReason: "length", usage: { promptTokens: 10, completionTokens: 4 } };
+  const endsBest = async (texts: string[]): Promise<Scores[]> =>
+    texts.map((t) => ({ novelty: t.endsWith("stop here") ? 1 : 0, feasibility: 0, effectiveness: 0 }));
+  const run = (mayEnd?: (t: string) => boolean) =>
+    generateBestOfK(
+      offer,
+      "P:",
+      {
+        k: 2,
+        weights: { novelty: 1, feasibility: 0, effectiveness: 0 },
+        score: endsBest,
+        ...(mayEnd ? { mayEnd } : {}),
+      },
+      { maxTokens: 60, seed: 1 },
+    );
+  const guarded = await run((t) => t.includes("Field:"));
+  assert.equal(guarded.text, " Field: written.\n stop here", "the field first; then the end is kept");
+  assert.equal((await run()).text, " stop here", "without mayEnd the best-scoring end is kept, short of the field");
+});
+
 test("best-of-K stops once the text is whole, not when the model would stop: nothing past the last field is kept", async () => {
   // A model that never ends: every call writes one more line.
   const lines = async (prompt: string): Promise<Generation> => ({

@@ -46,6 +46,11 @@ export type BestOfK = {
   beforeRound?: (text: string) => Promise<void>;
   /** The text kept so far is whole (an idea's last field written): no further round, whatever the model would add. */
   ended?: (text: string) => boolean;
+  /**
+   * The text may end here (every field of the idea written). A candidate with which the model ends the text is kept
+   * only where the text it ends may end: one that stops an idea short of a field would make the whole attempt fail.
+   */
+  mayEnd?: (text: string) => boolean;
 };
 
 /** What best-of-K spent on one text: the compute `generate` reports beside the idea. */
@@ -136,8 +141,10 @@ export async function generateBestOfK(
           return firstSentence(g);
         }),
       );
-    // Only candidates that keep the idea writable are kept; a round without one is drawn again, up to twice.
-    const usable = (cs: Candidate[]) => cs.filter((c) => writable(prompt + text, c.text));
+    // Only candidates that keep the idea writable, and do not end it short, are kept; a round without one is drawn
+    // again, up to twice.
+    const usable = (cs: Candidate[]) =>
+      cs.filter((c) => writable(prompt + text, c.text) && (!c.final || !o.mayEnd || o.mayEnd(text + c.text)));
     let candidates = await sampleRound(0);
     for (let draw = 1; draw <= 2 && usable(candidates).length === 0; draw++) candidates = await sampleRound(draw);
     const pool = usable(candidates);
