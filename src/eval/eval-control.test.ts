@@ -7,7 +7,7 @@ import { DIMENSIONS, type Scores } from "../idea/index.js";
 import type { RewardModel } from "../reward/index.js";
 import { tempDir } from "../testing/index.js";
 import { IdeasJournal } from "./ideas-journal.js";
-import { type ControlSystem, evalControl } from "./index.js";
+import { type ControlSystem, evalControl, generateControlIdeas } from "./index.js";
 
 // Candidate j of every paper leans towards dimension j; a scorer that reads the lean. The subject is the choice.
 const LEANS = ["a novel idea", "a feasible idea", "an effective idea"];
@@ -145,3 +145,60 @@ test("the --save-ideas file is a journal: a rerun after a kill generates only th
 });
 
 const argmax = (w: Scores) => DIMENSIONS.reduce((a, d) => (w[d] > w[a] ? d : a));
+
+test("shards split the papers between runs; evalControl on their files put together generates nothing and reports on all", async (t) => {
+  const dir = tempDir(t);
+  let calls = 0;
+  const steering: ControlSystem = {
+    name: "steering",
+    steers: true,
+    generate: async (paper, w, seed) => {
+      calls++;
+      return `${LEANS[DIMENSIONS.indexOf(argmax(w))]} for ${paper.title}, seed ${seed}`;
+    },
+  };
+  const papers = Array.from({ length: 5 }, (_, i) => ({ id: `p${i}`, title: `Paper ${i}`, abstract: "An abstract." }));
+  const options = (ideasFile: string) => ({
+    systems: [steering],
+    evaluators: [{ name: "lean (training)", model: leanScorer, independent: false }],
+    papers,
+    ideasPerPoint: 1,
+    reference: { novelty: 0, feasibility: 0, effectiveness: 0 },
+    resamples: 20,
+    seed: 1,
+    outDir: dir,
+    reportName: "shards",
+    command: "test",
+    log: silentLogger,
+    progress: false,
+    ideasFile,
+  });
+  const files = [0, 1].map((k) => join(dir, `shard-${k}.jsonl`));
+  const shard0 = await generateControlIdeas({ ...options(files[0] as string), shard: { index: 0, count: 2 } });
+  assert.equal(calls, 3 * 15, "papers 0, 2 and 4");
+  assert.equal(shard0.ideas, 3 * 15);
+  calls = 0;
+  await generateControlIdeas({ ...options(files[1] as string), shard: { index: 1, count: 2 } });
+  assert.equal(calls, 2 * 15, "papers 1 and 3");
+  const papersIn = (f: string) => [
+    ...new Set(
+      readFileSync(f, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).paper),
+    ),
+  ];
+  assert.deepEqual(papersIn(files[1] as string), [1, 3]);
+
+  const merged = join(dir, "ideas.jsonl");
+  writeFileSync(merged, files.map((f) => readFileSync(f, "utf8")).join(""));
+  calls = 0;
+  const { results } = await evalControl(options(merged));
+  assert.equal(calls, 0, "every idea came from a shard");
+  assert.equal(results[0]?.ideas, 5 * 15);
+  assert.deepEqual(papersIn(merged), [0, 1, 2, 3, 4], "rewritten in grid order");
+  await assert.rejects(
+    generateControlIdeas({ ...options(merged), shard: { index: 2, count: 2 } }),
+    (e: Error & { hint?: string }) => /shard 2\/2/.test(e.message) && /0 <= k < n/.test(e.hint ?? ""),
+  );
+});

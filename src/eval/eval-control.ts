@@ -111,14 +111,7 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
     throw new ConfigError(`no system named ${o.baseline} to compare with`, "name one of the systems as the baseline");
   const results: SystemResult[] = [];
   const samplesOf = new Map<string, ControlSample[][]>(); // per system, per evaluator
-  const journal = o.ideasFile
-    ? IdeasJournal.open(
-        o.ideasFile,
-        o.systems.map((s) => s.name),
-        o.log,
-      )
-    : undefined;
-  if (journal) for (const system of o.systems) checkResumable(journal, system, o);
+  const journal = o.ideasFile ? openJournal(o.ideasFile, o) : undefined;
   const saved: SavedIdea[] = [];
   for (const system of o.systems) {
     // 1. Ideas per (paper, grid point); a system that ignores weights generates once per paper and idea.
@@ -164,6 +157,37 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
 /** Which of the candidates (texts; "" failed) the weights keep. */
 type PickIdea = (texts: string[], w: Scores) => Promise<string>;
 
+/** Papers p with p mod count = index: one of `count` runs that split the generation between them. */
+export type ControlShard = { index: number; count: number };
+
+/**
+ * One shard of `eval control`'s ideas, generated into its --save-ideas file and not scored: runs on several processes
+ * or machines split the papers; `evalControl` on their files put together scores and reports them, generating nothing.
+ */
+export async function generateControlIdeas(
+  o: EvalControlOptions & { ideasFile: string; shard: ControlShard },
+): Promise<{ ideas: number }> {
+  const { index, count } = o.shard;
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count)
+    throw new ConfigError(`shard ${index}/${count}`, "write k/n with 0 <= k < n, e.g. 0/2 and 1/2 for two runs");
+  const journal = openJournal(o.ideasFile, o);
+  const saved: SavedIdea[] = [];
+  for (const system of o.systems)
+    saved.push(...(await generateGrid(system, simplexGrid(), o, trainingPick(o), journal, o.shard)));
+  journal.finish(saved);
+  return { ideas: saved.length };
+}
+
+function openJournal(path: string, o: EvalControlOptions): IdeasJournal {
+  const journal = IdeasJournal.open(
+    path,
+    o.systems.map((s) => s.name),
+    o.log,
+  );
+  for (const system of o.systems) checkResumable(journal, system, o);
+  return journal;
+}
+
 /** The training evaluator's choice: the highest w · score among the candidates that came out. */
 function trainingPick(o: EvalControlOptions): PickIdea {
   const training = o.evaluators.find((e) => !e.independent) ?? o.evaluators[0];
@@ -192,11 +216,13 @@ async function generateGrid(
   o: EvalControlOptions,
   pick: PickIdea,
   journal: IdeasJournal | undefined,
+  shard?: ControlShard,
 ): Promise<SavedIdea[]> {
   const k = system.topOf ?? 1;
   const found = (p: number, g: number, i: number) => journal?.find(system.name, o.papers[p]?.id ?? p, g, i);
+  const mine = (p: number) => !shard || p % shard.count === shard.index;
   // A weight-blind system generates at the first grid point and reuses those candidates at the others.
-  const generates = (p: number, g: number, i: number) => (system.steers || g === 0) && !found(p, g, i);
+  const generates = (p: number, g: number, i: number) => mine(p) && (system.steers || g === 0) && !found(p, g, i);
   let total = 0;
   for (const p of o.papers.keys())
     for (const g of grid.keys()) for (let i = 0; i < o.ideasPerPoint; i++) if (generates(p, g, i)) total += k;
@@ -214,6 +240,7 @@ async function generateGrid(
           out.push({ ...before, paper: p }); // its text was chosen from its candidates when it was saved
           continue;
         }
+        if (!mine(p) && !before) continue; // another shard's
         const key = `${p}:${i}`;
         let candidates = system.steers ? undefined : once.get(key);
         const fresh = candidates === undefined && !before;

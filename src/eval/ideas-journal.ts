@@ -3,11 +3,13 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  mkdirSync,
   openSync,
   readFileSync,
   statSync,
   truncateSync,
 } from "node:fs";
+import { dirname } from "node:path";
 import { ConfigError, CorruptFileError, type Logger, writeFileAtomic } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
 
@@ -54,6 +56,7 @@ export class IdeasJournal {
 
   /** Reads `path` if it exists (cutting off a torn last line); `systems`: the names this run evaluates. */
   static open(path: string, systems: string[], log: Logger): IdeasJournal {
+    mkdirSync(dirname(path), { recursive: true }); // ideas are appended from the first one on
     if (!existsSync(path)) return new IdeasJournal(path, new Set(systems), []);
     const size = statSync(path).size;
     if (size > MAX_IDEAS_JOURNAL_BYTES)

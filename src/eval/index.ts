@@ -14,9 +14,11 @@ export {
 } from "./control-metrics.js";
 export {
   type ControlEvaluator,
+  type ControlShard,
   type ControlSystem,
   type EvalControlOptions,
   evalControl,
+  generateControlIdeas,
   type SystemResult,
 } from "./eval-control.js";
 export { evalLm, type LmRow } from "./eval-lm.js";

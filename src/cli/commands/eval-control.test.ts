@@ -119,6 +119,9 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   const loud = runCli(home, ["eval", "control", "--dataset", dataset, "--split", "val", "--best-of-objective", "loud"]);
   assert.notEqual(loud.status, 0);
   assert.match(loud.stderr, /--best-of-objective loud[\s\S]*use weighted, centred, standardised/);
+  const shard = runCli(home, ["eval", "control", "--dataset", dataset, "--split", "val", "--shard", "1-2"]);
+  assert.notEqual(shard.status, 0);
+  assert.match(shard.stderr, /--shard 1-2[\s\S]*write k\/n/);
 });
 
 test("steer fit-selection fits the candidates' score covariance and tracking's step beside the controllers; whitened and tracking best-of-K need it and run on it", async (t) => {

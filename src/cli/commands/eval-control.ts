@@ -3,7 +3,14 @@ import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { ConfigError, type Logger } from "../../core/index.js";
 import { newestDataset } from "../../datasets/index.js";
-import { type ControlEvaluator, type ControlSystem, evalControl, sftSourcePapers } from "../../eval/index.js";
+import {
+  type ControlEvaluator,
+  type ControlShard,
+  type ControlSystem,
+  evalControl,
+  generateControlIdeas,
+  sftSourcePapers,
+} from "../../eval/index.js";
 import type { Scores } from "../../idea/index.js";
 import { generateIdeas } from "../../ideas/index.js";
 import {
@@ -49,6 +56,7 @@ type EvalControlFlags = {
   name: string;
   baseline?: string;
   saveIdeas?: string;
+  shard?: string;
   bestOfObjective: BestOfKObjective;
   progress: boolean;
 };
@@ -99,6 +107,10 @@ export function addEvalControlCommand(ev: Command): void {
       "--save-ideas <file>",
       "also write every generated idea as JSONL (system, paper, weights, text), each as soon as it exists; rerun with the same file and flags to resume a run that was stopped",
     )
+    .option(
+      "--shard <k/n>",
+      "generate only the ideas of papers p with p mod n = k into --save-ideas, scoring nothing (runs on several processes or machines split the papers; then run without --shard on their files put together: it scores and reports, generating nothing)",
+    )
     .option("--no-progress", "no progress bars")
     .addHelpText(
       "after",
@@ -114,6 +126,9 @@ Examples:
     .action(async (flags: EvalControlFlags, cmd: Command) => {
       const { config, log } = contextFor(cmd);
       if (!["val", "test"].includes(flags.split)) throw new ConfigError(`--split ${flags.split}`, "use val or test");
+      const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+      if (shard && flags.saveIdeas === undefined)
+        throw new ConfigError("--shard needs --save-ideas", "name the file the shard's ideas go to");
       const dataset = flags.dataset ?? newestDataset(config.home, `sft.${flags.split}.jsonl`);
       if (!dataset)
         throw new ConfigError("no dataset found", "run `ideasteer data build` first, or pass --dataset <dir>");
@@ -133,7 +148,7 @@ Examples:
       const trainingRm = (evaluators[0] as ControlEvaluator).model;
       const opened = await Promise.all(specs.map((s) => openSystem(s, trainingRm, flags.bestOfObjective)));
       try {
-        const { reportPath } = await evalControl({
+        const run = {
           systems: opened.map((o) => o.system),
           evaluators,
           papers,
@@ -148,8 +163,11 @@ Examples:
           progress: flags.progress,
           ...(flags.baseline === undefined ? {} : { baseline: flags.baseline }),
           ...(flags.saveIdeas === undefined ? {} : { ideasFile: resolve(flags.saveIdeas) }),
-        });
-        process.stdout.write(`${reportPath}\n`);
+        };
+        if (shard && run.ideasFile !== undefined) {
+          const { ideas } = await generateControlIdeas({ ...run, ideasFile: run.ideasFile, shard });
+          process.stdout.write(`${run.ideasFile} (${ideas} ideas of shard ${flags.shard})\n`);
+        } else process.stdout.write(`${(await evalControl(run)).reportPath}\n`);
       } finally {
         for (const o of opened) await o.close();
       }
@@ -188,6 +206,13 @@ function decoderIn(dir: string): string {
       "train one with `ideasteer train decoder --policy <dir>`",
     );
   return path;
+}
+
+/** k/n: the shard's index and the number of shards. */
+function parseShard(spec: string): ControlShard {
+  const m = /^(\d+)\/(\d+)$/.exec(spec);
+  if (!m) throw new ConfigError(`--shard ${spec}`, "write k/n with 0 <= k < n, e.g. 0/2 and 1/2 for two runs");
+  return { index: Number(m[1]), count: Number(m[2]) };
 }
 
 /** name=model.gguf:control[+top-of-k][:controllers-dir] */
