@@ -112,98 +112,28 @@ export function createDecoder(
     return logits;
   };
 
-  // New tokens as one [n, D] batch: GEMMs instead of n matrix-vector products, attention through the training
-  // kernel (query row r at position pos + r over the pos + n cached keys), keys and values written straight into
-  // the caches. Same arithmetic as feeding token by token.
-  const extend = (tokens: readonly number[], opts: { hidden?: boolean } = {}) => {
-    const n = tokens.length;
-    if (n === 0) throw new EngineInputError("extend needs at least one token");
-    if (pos + n > ctx) throw new EngineInputError(`${pos} cached + ${n} new tokens exceed the context of ${ctx}`);
+  const checkTokens = (tokens: readonly number[]) => {
     for (const t of tokens)
       if (!Number.isInteger(t) || t < 0 || t >= V)
         throw new EngineInputError(`token ${t} is outside the vocabulary [0, ${V})`);
-    const rows = (width: number) => new Float32Array(n * width);
-    const mm = (inp: Float32Array, w: Float32Array, out: Float32Array, nOut: number, nIn: number) =>
-      k.gemm(false, true, n, nOut, nIn, 1, inp, nIn, w, nIn, 0, out, nOut);
-    const X = rows(D);
-    const Xn = rows(D);
-    const Q = rows(D);
-    const Qr = rows(D);
-    const Kraw = rows(kvW);
-    const A = rows(D);
-    const O = rows(D);
-    const G = rows(cfg.dFf);
-    const U = rows(cfg.dFf);
-    const H = rows(cfg.dFf);
-    const rs = new Float32Array(n);
-    const end = pos + n;
-    k.embeddingForward(emb, Int32Array.from(tokens), X, n, D, V);
-    for (let l = 0; l < cfg.nLayers; l++) {
-      const w = (name: string) => weight(`blk.${l}.${name}.weight`);
-      k.rmsNormForward(X, w("attn_norm"), Xn, rs, n, D, cfg.normEps);
-      mm(Xn, w("attn_q"), Q, D, D);
-      k.rope(Q, Qr, n, n, cfg.nHeads, hd, cfg.ropeTheta, pos, false, false);
-      mm(Xn, w("attn_k"), Kraw, kvW, D);
-      k.rope(Kraw, kCache[l]!.subarray(pos * kvW, end * kvW), n, n, cfg.nKvHeads, hd, cfg.ropeTheta, pos, false, false);
-      mm(Xn, w("attn_v"), vCache[l]!.subarray(pos * kvW, end * kvW), kvW, D);
-      const Kc = kCache[l]!.subarray(0, end * kvW);
-      const Vc = vCache[l]!.subarray(0, end * kvW);
-      k.attentionForward(Qr, Kc, Vc, A, null, 1, n, end, cfg.nHeads, cfg.nKvHeads, hd);
-      mm(A, w("attn_output"), O, D, D);
-      k.axpy(X, O, 1, n * D, n * D);
-      k.rmsNormForward(X, w("ffn_norm"), Xn, rs, n, D, cfg.normEps);
-      mm(Xn, w("ffn_gate"), G, cfg.dFf, D);
-      mm(Xn, w("ffn_up"), U, cfg.dFf, D);
-      k.swigluForward(G, U, H, n * cfg.dFf);
-      mm(H, w("ffn_down"), O, D, cfg.dFf);
-      k.axpy(X, O, 1, n * D, n * D);
-      const st = steer?.[l];
-      if (st) k.axpy(X, st, 1, n * D, D);
-    }
-    const logits = new Float32Array(V);
-    let hidden: Float32Array | undefined;
-    if (opts.hidden) {
-      hidden = rows(D);
-      k.rmsNormForward(X, weight("output_norm.weight"), hidden, rs, n, D, cfg.normEps);
-      matvec(head, hidden.subarray((n - 1) * D), logits, V, D);
-    } else {
-      x.set(X.subarray((n - 1) * D));
-      k.rmsNormForward(x, weight("output_norm.weight"), xn, rstd, 1, D, cfg.normEps);
-      matvec(head, xn, logits, V, D);
-    }
-    pos = end;
-    return hidden ? { logits, hidden } : { logits };
   };
 
-  // The continuations' rows as one [R, D] batch for every GEMM (a GEMM of 16 x 20 rows runs about 2.5x the FLOP/s
-  // of 20 rows), attention one continuation at a time: its keys and values go in the cache after the shared
-  // positions, where the next continuation's overwrite them.
-  const branch = (continuations: readonly (readonly number[])[]): Float32Array => {
-    const lengths = continuations.map((c) => c.length);
-    if (lengths.some((n) => n === 0)) throw new EngineInputError("branch needs at least one token per continuation");
-    const longest = Math.max(0, ...lengths);
-    if (pos + longest > ctx)
-      throw new EngineInputError(`${pos} cached + ${longest} new tokens exceed the context of ${ctx}`);
-    const tokens = continuations.flat();
-    for (const t of tokens)
-      if (!Number.isInteger(t) || t < 0 || t >= V)
-        throw new EngineInputError(`token ${t} is outside the vocabulary [0, ${V})`);
+  /**
+   * Every layer over R new rows as one batch: GEMMs instead of R matrix-vector products. `attend(l, q, k, v, a)`
+   * turns layer l's queries, keys and values (unrotated) into the attention output a, writing keys and values into
+   * the caches where it wants them. Returns the residual stream X [R, D] after the last layer.
+   */
+  const layers = (
+    tokens: readonly number[],
+    attend: (l: number, q: Float32Array, k: Float32Array, v: Float32Array, a: Float32Array) => void,
+  ): Float32Array => {
     const R = tokens.length;
-    const starts = lengths.map((_, c) => lengths.slice(0, c).reduce((a, b) => a + b, 0));
     const rows = (width: number) => new Float32Array(R * width);
     const mm = (inp: Float32Array, w: Float32Array, out: Float32Array, nOut: number, nIn: number) =>
       k.gemm(false, true, R, nOut, nIn, 1, inp, nIn, w, nIn, 0, out, nOut);
-    const X = rows(D);
-    const Xn = rows(D);
-    const Q = rows(D);
-    const Qr = rows(D);
-    const Kraw = rows(kvW);
-    const Vraw = rows(kvW);
-    const A = rows(D);
-    const O = rows(D);
-    const G = rows(cfg.dFf);
-    const U = rows(cfg.dFf);
-    const H = rows(cfg.dFf);
+    const [X, Xn, Q, A, O] = [rows(D), rows(D), rows(D), rows(D), rows(D)];
+    const [Kraw, Vraw] = [rows(kvW), rows(kvW)];
+    const [G, U, H] = [rows(cfg.dFf), rows(cfg.dFf), rows(cfg.dFf)];
     const rs = new Float32Array(R);
     k.embeddingForward(emb, Int32Array.from(tokens), X, R, D, V);
     for (let l = 0; l < cfg.nLayers; l++) {
@@ -212,50 +142,7 @@ export function createDecoder(
       mm(Xn, w("attn_q"), Q, D, D);
       mm(Xn, w("attn_k"), Kraw, kvW, D);
       mm(Xn, w("attn_v"), Vraw, kvW, D);
-      for (const [c, n] of lengths.entries()) {
-        const [r0, r1] = [starts[c] as number, (starts[c] as number) + n];
-        const end = pos + n;
-        k.rope(
-          Q.subarray(r0 * D, r1 * D),
-          Qr.subarray(r0 * D, r1 * D),
-          n,
-          n,
-          cfg.nHeads,
-          hd,
-          cfg.ropeTheta,
-          pos,
-          false,
-          false,
-        );
-        k.rope(
-          Kraw.subarray(r0 * kvW, r1 * kvW),
-          kCache[l]!.subarray(pos * kvW, end * kvW),
-          n,
-          n,
-          cfg.nKvHeads,
-          hd,
-          cfg.ropeTheta,
-          pos,
-          false,
-          false,
-        );
-        vCache[l]!.set(Vraw.subarray(r0 * kvW, r1 * kvW), pos * kvW);
-        const Kc = kCache[l]!.subarray(0, end * kvW);
-        const Vc = vCache[l]!.subarray(0, end * kvW);
-        k.attentionForward(
-          Qr.subarray(r0 * D, r1 * D),
-          Kc,
-          Vc,
-          A.subarray(r0 * D, r1 * D),
-          null,
-          1,
-          n,
-          end,
-          cfg.nHeads,
-          cfg.nKvHeads,
-          hd,
-        );
-      }
+      attend(l, Q, Kraw, Vraw, A);
       mm(A, w("attn_output"), O, D, D);
       k.axpy(X, O, 1, R * D, R * D);
       k.rmsNormForward(X, w("ffn_norm"), Xn, rs, R, D, cfg.normEps);
@@ -267,8 +154,78 @@ export function createDecoder(
       const st = steer?.[l];
       if (st) k.axpy(X, st, 1, R * D, D);
     }
-    const hidden = rows(D);
-    k.rmsNormForward(X, weight("output_norm.weight"), hidden, rs, R, D, cfg.normEps);
+    return X;
+  };
+
+  /**
+   * n rows at positions from..from+n-1 of layer l: queries rotated into qr, keys rotated and values copied into the
+   * caches at those positions, and attention of each row over the cache up to itself (the training kernel).
+   */
+  const attendAt = (l: number, from: number, q: Float32Array, kk: Float32Array, v: Float32Array, a: Float32Array) => {
+    const n = q.length / D;
+    const end = from + n;
+    const qr = new Float32Array(q.length);
+    k.rope(q, qr, n, n, cfg.nHeads, hd, cfg.ropeTheta, from, false, false);
+    k.rope(kk, kCache[l]!.subarray(from * kvW, end * kvW), n, n, cfg.nKvHeads, hd, cfg.ropeTheta, from, false, false);
+    vCache[l]!.set(v, from * kvW);
+    const Kc = kCache[l]!.subarray(0, end * kvW);
+    const Vc = vCache[l]!.subarray(0, end * kvW);
+    k.attentionForward(qr, Kc, Vc, a, null, 1, n, end, cfg.nHeads, cfg.nKvHeads, hd);
+  };
+
+  // New tokens after the cached ones as one batch; keys and values kept in the caches. Same arithmetic as feeding
+  // token by token.
+  const extend = (tokens: readonly number[], opts: { hidden?: boolean } = {}) => {
+    const n = tokens.length;
+    if (n === 0) throw new EngineInputError("extend needs at least one token");
+    if (pos + n > ctx) throw new EngineInputError(`${pos} cached + ${n} new tokens exceed the context of ${ctx}`);
+    checkTokens(tokens);
+    const X = layers(tokens, (l, q, kk, v, a) => attendAt(l, pos, q, kk, v, a));
+    const rs = new Float32Array(n);
+    const logits = new Float32Array(V);
+    let hidden: Float32Array | undefined;
+    if (opts.hidden) {
+      hidden = new Float32Array(n * D);
+      k.rmsNormForward(X, weight("output_norm.weight"), hidden, rs, n, D, cfg.normEps);
+      matvec(head, hidden.subarray((n - 1) * D), logits, V, D);
+    } else {
+      x.set(X.subarray((n - 1) * D));
+      k.rmsNormForward(x, weight("output_norm.weight"), xn, rstd, 1, D, cfg.normEps);
+      matvec(head, xn, logits, V, D);
+    }
+    pos += n;
+    return hidden ? { logits, hidden } : { logits };
+  };
+
+  // The continuations' rows as one batch for every GEMM (a GEMM of 16 x 20 rows runs about 2.5x the FLOP/s of one
+  // of 20 rows), attention one continuation at a time: its keys and values go in the cache after the shared
+  // positions, where the next continuation's overwrite them.
+  const branch = (continuations: readonly (readonly number[])[]): Float32Array => {
+    const lengths = continuations.map((c) => c.length);
+    if (lengths.some((n) => n === 0)) throw new EngineInputError("branch needs at least one token per continuation");
+    const longest = Math.max(0, ...lengths);
+    if (pos + longest > ctx)
+      throw new EngineInputError(`${pos} cached + ${longest} new tokens exceed the context of ${ctx}`);
+    const tokens = continuations.flat();
+    checkTokens(tokens);
+    const starts = lengths.map((_, c) => lengths.slice(0, c).reduce((a, b) => a + b, 0));
+    const X = layers(tokens, (l, q, kk, v, a) => {
+      for (const [c, n] of lengths.entries()) {
+        const [r0, r1] = [starts[c] as number, (starts[c] as number) + n];
+        const rowsOf = (t: Float32Array, width: number) => t.subarray(r0 * width, r1 * width);
+        attendAt(l, pos, rowsOf(q, D), rowsOf(kk, kvW), rowsOf(v, kvW), rowsOf(a, D));
+      }
+    });
+    const hidden = new Float32Array(tokens.length * D);
+    k.rmsNormForward(
+      X,
+      weight("output_norm.weight"),
+      hidden,
+      new Float32Array(tokens.length),
+      tokens.length,
+      D,
+      cfg.normEps,
+    );
     return hidden;
   };
 

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { silentLogger } from "../core/index.js";
 import { DIMENSIONS, type Scores } from "../idea/index.js";
+import type { SourcePaper } from "../ideas/index.js";
 import type { RewardModel } from "../reward/index.js";
 import { tempDir } from "../testing/index.js";
 import { IdeasJournal } from "./ideas-journal.js";
-import { type ControlSystem, evalControl, generateControlIdeas } from "./index.js";
+import { type ControlSystem, type EvalControlOptions, evalControl, generateControlIdeas } from "./index.js";
 
 // Candidate j of every paper leans towards dimension j; a scorer that reads the lean. The subject is the choice.
 const LEANS = ["a novel idea", "a feasible idea", "an effective idea"];
@@ -20,6 +21,42 @@ const leanScorer: RewardModel = {
       return Object.fromEntries(DIMENSIONS.map((d, k) => [d, k === lean ? 0.9 : 0.3])) as Scores;
     }),
 };
+
+/** evalControl's options in these tests: the lean scorer as the training evaluator, one idea per grid point. */
+const optionsFor = (
+  dir: string,
+  systems: ControlSystem[],
+  papers: SourcePaper[],
+  more: Partial<EvalControlOptions> = {},
+): EvalControlOptions => ({
+  systems,
+  evaluators: [{ name: "lean (training)", model: leanScorer, independent: false }],
+  papers,
+  ideasPerPoint: 1,
+  reference: { novelty: 0, feasibility: 0, effectiveness: 0 },
+  resamples: 20,
+  seed: 1,
+  outDir: dir,
+  reportName: "control",
+  command: "test",
+  log: silentLogger,
+  progress: false,
+  ...more,
+});
+
+/** A system whose idea leans towards the dimension weighted most; `onCall` counts the generations. */
+const leaningSystem = (onCall: () => void, topOf?: number): ControlSystem => ({
+  name: "steering",
+  steers: true,
+  ...(topOf ? { topOf } : {}),
+  generate: async (paper, w, seed) => {
+    onCall();
+    return `${LEANS[DIMENSIONS.indexOf(argmax(w))]} for ${paper.title}, seed ${seed}`;
+  },
+});
+
+const papersWithIds = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ id: `p${i}`, title: `Paper ${i}`, abstract: "An abstract." }));
 
 test("top of K: a weight-blind system's candidates are generated once per paper and the weights choose among them", async (t) => {
   const dir = tempDir(t);
@@ -34,20 +71,9 @@ test("top of K: a weight-blind system's candidates are generated once per paper 
     },
   });
   const papers = Array.from({ length: 6 }, (_, i) => ({ title: `Paper ${i}`, abstract: "An abstract." }));
-  const { results, reportPath } = await evalControl({
-    systems: [blind("plain"), blind("top-of-3", 3)],
-    evaluators: [{ name: "lean (training)", model: leanScorer, independent: false }],
-    papers,
-    ideasPerPoint: 1,
-    reference: { novelty: 0, feasibility: 0, effectiveness: 0 },
-    resamples: 50,
-    seed: 1,
-    outDir: dir,
-    reportName: "top-of-k",
-    command: "test",
-    log: silentLogger,
-    progress: false,
-  });
+  const { results, reportPath } = await evalControl(
+    optionsFor(dir, [blind("plain"), blind("top-of-3", 3)], papers, { resamples: 50, reportName: "top-of-k" }),
+  );
   assert.equal(calls, 6 + 6 * 3, "one idea per paper for plain, three candidates per paper for top-of-3");
   const [plain, top] = results.map((r) => r.byEvaluator[0]?.controllability as Scores);
   for (const d of DIMENSIONS) {
@@ -61,15 +87,7 @@ test("the --save-ideas file is a journal: a rerun after a kill generates only th
   const dir = tempDir(t);
   const file = join(dir, "ideas.jsonl");
   let calls = 0;
-  const steering = (topOf?: number): ControlSystem => ({
-    name: "steering",
-    steers: true,
-    ...(topOf ? { topOf } : {}),
-    generate: async (paper, w, seed) => {
-      calls++;
-      return `${LEANS[DIMENSIONS.indexOf(argmax(w))]} for ${paper.title}, seed ${seed}`;
-    },
-  });
+  const steering = (topOf?: number) => leaningSystem(() => calls++, topOf);
   const blind: ControlSystem = {
     name: "blind",
     steers: false,
@@ -79,23 +97,8 @@ test("the --save-ideas file is a journal: a rerun after a kill generates only th
       return `${LEANS[Math.floor(seed / 10_000_000) % 3]} for ${paper.title}`;
     },
   };
-  const papers = Array.from({ length: 3 }, (_, i) => ({ id: `p${i}`, title: `Paper ${i}`, abstract: "An abstract." }));
   const run = (systems: ControlSystem[], seed = 1) =>
-    evalControl({
-      systems,
-      evaluators: [{ name: "lean (training)", model: leanScorer, independent: false }],
-      papers,
-      ideasPerPoint: 1,
-      reference: { novelty: 0, feasibility: 0, effectiveness: 0 },
-      resamples: 20,
-      seed,
-      outDir: dir,
-      reportName: "journal",
-      command: "test",
-      log: silentLogger,
-      progress: false,
-      ideasFile: file,
-    });
+    evalControl(optionsFor(dir, systems, papersWithIds(3), { seed, ideasFile: file }));
   const linesOf = () => readFileSync(file, "utf8").trim().split("\n");
 
   await run([steering(), blind]);
@@ -149,30 +152,8 @@ const argmax = (w: Scores) => DIMENSIONS.reduce((a, d) => (w[d] > w[a] ? d : a))
 test("shards split the papers between runs; evalControl on their files put together generates nothing and reports on all", async (t) => {
   const dir = tempDir(t);
   let calls = 0;
-  const steering: ControlSystem = {
-    name: "steering",
-    steers: true,
-    generate: async (paper, w, seed) => {
-      calls++;
-      return `${LEANS[DIMENSIONS.indexOf(argmax(w))]} for ${paper.title}, seed ${seed}`;
-    },
-  };
-  const papers = Array.from({ length: 5 }, (_, i) => ({ id: `p${i}`, title: `Paper ${i}`, abstract: "An abstract." }));
-  const options = (ideasFile: string) => ({
-    systems: [steering],
-    evaluators: [{ name: "lean (training)", model: leanScorer, independent: false }],
-    papers,
-    ideasPerPoint: 1,
-    reference: { novelty: 0, feasibility: 0, effectiveness: 0 },
-    resamples: 20,
-    seed: 1,
-    outDir: dir,
-    reportName: "shards",
-    command: "test",
-    log: silentLogger,
-    progress: false,
-    ideasFile,
-  });
+  const options = (ideasFile: string) =>
+    ({ ...optionsFor(dir, [leaningSystem(() => calls++)], papersWithIds(5)), ideasFile }) as const;
   const files = [0, 1].map((k) => join(dir, `shard-${k}.jsonl`));
   const shard0 = await generateControlIdeas({ ...options(files[0] as string), shard: { index: 0, count: 2 } });
   assert.equal(calls, 3 * 15, "papers 0, 2 and 4");
