@@ -20,7 +20,15 @@ export {
 export { checkLlamaConfig, headDim, type LlamaConfig } from "./llama-config.js";
 export { argmax, createDecoder, type Decoder, type GenerateOptions, sampleToken } from "./llama-generate.js";
 // kernels(): the raw addon, for benches that time one kernel against another library.
-export { getIsa, getNumThreads, type Isa, kernels, type NativeKernels, setNumThreads } from "./native-kernels.js";
+export {
+  GEMV_MAX_ROWS,
+  getIsa,
+  getNumThreads,
+  type Isa,
+  kernels,
+  type NativeKernels,
+  setNumThreads,
+} from "./native-kernels.js";
 export * from "./ops/index.js";
 export * from "./safetensors.js";
 export { alloc, type DType, empty, type FloatArray, fromOp, parameter, Tensor, tensor, zeros } from "./tensor.js";

@@ -167,6 +167,13 @@ export function kernels(): NativeKernels {
 }
 
 /** Threads used by the kernels (OpenMP), as torch.set_num_threads. */
+/**
+ * gemm(false, true, M, …) with M up to this many rows takes dot products (token-by-token decoding); with more it runs
+ * the blocked kernel, whose every output row comes out the same bits whatever the other rows are. Code that wants a
+ * row's result not to depend on how rows were batched runs more rows than this.
+ */
+export const GEMV_MAX_ROWS = 4;
+
 export const setNumThreads = (n: number): void => kernels().setNumThreads(n);
 export const getNumThreads = (): number => kernels().getNumThreads();
 /** The instruction set the engine's float kernels run on ("avx512" or "avx2"). */

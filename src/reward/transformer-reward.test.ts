@@ -63,6 +63,20 @@ test("a round's texts read together (the part they share once, their own tokens 
   assert.equal(p.predictMany([]).length, 0);
 });
 
+test("a text scores the same bits whatever was read before it or beside it (every pass runs the blocked GEMM)", () => {
+  const idea = head + candidates[1];
+  const short = "Title: X"; // fewer tokens than the GEMM takes as a block
+  const batch = createPrefixPredictor(model, tokenizer, heads, maxTokens).predictMany([idea, short, "Method: Y"]);
+  const [wantIdea, wantShort] = [[...batch.slice(0, 3)], [...batch.slice(3, 6)]];
+  const p = createPrefixPredictor(model, tokenizer, heads, maxTokens);
+  assert.deepEqual([...p.predictMany([short])], wantShort, "alone");
+  assert.deepEqual([...p.predict(short)], wantShort, "again, from the cache");
+  p.predict(head); // the cache holds the idea but its last sentence: a few tokens to run
+  assert.deepEqual([...p.predict(idea)], wantIdea, "after its head");
+  assert.deepEqual([...p.predictMany(candidates.map((c) => head + c))].slice(3, 6), wantIdea, "in a round");
+  assert.deepEqual([...p.predictMany([idea])], wantIdea, "alone through predictMany");
+});
+
 test("a text that continues what the cache holds runs only its new tokens; the reward model takes this path for best-of-K's batches", async () => {
   const p = createPrefixPredictor(model, tokenizer, heads, maxTokens);
   const n = (t: string) => tokenizer.encode(t).length;

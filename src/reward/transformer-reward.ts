@@ -5,6 +5,7 @@ import { CorruptFileError } from "../core/index.js";
 import {
   type BpeTokenizer,
   createDecoder,
+  GEMV_MAX_ROWS,
   type LlamaModel,
   llamaFromWeights,
   loadTokenizer,
@@ -113,6 +114,9 @@ export function predictRaw(
 /** Texts scored through the KV cache (best-of-K's candidates, the decoder's prefix); more: the batched forward. */
 export const PREFIX_SCORING_MAX_TEXTS = 16;
 
+/** Rows per pass through the backbone at least: more than the GEMM reads as dot products (GEMV_MAX_ROWS). */
+const MIN_ROWS = GEMV_MAX_ROWS + 1;
+
 /**
  * Raw predictions [3] for texts through a KV cache that keeps the tokens of the last text read: a text that starts
  * with tokens the cache holds runs only the tokens after them. Best-of-K's candidates all continue the same idea so
@@ -135,14 +139,21 @@ export function createPrefixPredictor(model: LlamaModel, tok: BpeTokenizer, head
     if (seq.length === 0) seq.push(pad); // as predictRaw reads an empty text: one padding token
     return seq;
   };
-  /** The cache (and the sums) brought to seq's first n tokens, running only those it does not hold. */
+  /**
+   * The cache (and the sums) brought to seq's first n tokens, running only those it does not hold, and at least
+   * MIN_ROWS rows (going back over cached tokens, or padding after a text that short): every hidden state then comes
+   * out of the blocked GEMM, and a text scores the same bits whatever was read before it or beside it.
+   */
   const moveTo = (seq: readonly number[], n: number) => {
     let shared = 0;
     while (shared < cached.length && shared < n && cached[shared] === seq[shared]) shared++;
+    if (shared < n) shared = Math.min(shared, Math.max(0, n - MIN_ROWS));
     dec.rewind(shared);
     cached.length = shared;
     if (n === shared) return;
-    const rows = dec.extend(seq.slice(shared, n), { hidden: true }).hidden as Float32Array;
+    const fill = Array<number>(Math.max(0, MIN_ROWS - (n - shared))).fill(pad); // read and forgotten
+    const rows = dec.extend([...seq.slice(shared, n), ...fill], { hidden: true }).hidden as Float32Array;
+    dec.rewind(n);
     tokensRun += n - shared;
     for (let t = shared; t < n; t++)
       for (let j = 0; j < D; j++)
@@ -170,7 +181,9 @@ export function createPrefixPredictor(model: LlamaModel, tok: BpeTokenizer, head
     while (common < shortest - 1 && seqs.every((s) => s[common] === first[common])) common++;
     moveTo(first, common);
     const own = seqs.map((s) => s.slice(common));
-    const hidden = own.length > 0 ? dec.branch(own) : new Float32Array(0);
+    const rows = own.reduce((a, s) => a + s.length, 0);
+    const fill = rows < MIN_ROWS ? [Array<number>(MIN_ROWS - rows).fill(pad)] : []; // read and not used
+    const hidden = dec.branch([...own, ...fill]);
     const out = new Float32Array(seqs.length * DIMENSIONS.length);
     let row = 0;
     for (const [i, s] of own.entries()) {
