@@ -119,19 +119,20 @@ export function createDecoder(
   };
 
   /**
-   * Every layer over R new rows as one batch: GEMMs instead of R matrix-vector products. `attend(l, q, k, v, a)`
+   * Every layer over R new rows as one batch: GEMMs instead of R matrix-vector products. `attend(l, q, k, v, a, qr)`
    * turns layer l's queries, keys and values (unrotated) into the attention output a, writing keys and values into
-   * the caches where it wants them. Returns the residual stream X [R, D] after the last layer.
+   * the caches where it wants them; qr [R, D] is scratch for the rotated queries, allocated once per pass rather
+   * than once per layer. Returns the residual stream X [R, D] after the last layer.
    */
   const layers = (
     tokens: readonly number[],
-    attend: (l: number, q: Float32Array, k: Float32Array, v: Float32Array, a: Float32Array) => void,
+    attend: (l: number, q: Float32Array, k: Float32Array, v: Float32Array, a: Float32Array, qr: Float32Array) => void,
   ): Float32Array => {
     const R = tokens.length;
     const rows = (width: number) => new Float32Array(R * width);
     const mm = (inp: Float32Array, w: Float32Array, out: Float32Array, nOut: number, nIn: number) =>
       k.gemm(false, true, R, nOut, nIn, 1, inp, nIn, w, nIn, 0, out, nOut);
-    const [X, Xn, Q, A, O] = [rows(D), rows(D), rows(D), rows(D), rows(D)];
+    const [X, Xn, Q, Qr, A, O] = [rows(D), rows(D), rows(D), rows(D), rows(D), rows(D)];
     const [Kraw, Vraw] = [rows(kvW), rows(kvW)];
     const [G, U, H] = [rows(cfg.dFf), rows(cfg.dFf), rows(cfg.dFf)];
     const rs = new Float32Array(R);
@@ -142,7 +143,7 @@ export function createDecoder(
       mm(Xn, w("attn_q"), Q, D, D);
       mm(Xn, w("attn_k"), Kraw, kvW, D);
       mm(Xn, w("attn_v"), Vraw, kvW, D);
-      attend(l, Q, Kraw, Vraw, A);
+      attend(l, Q, Kraw, Vraw, A, Qr);
       mm(A, w("attn_output"), O, D, D);
       k.axpy(X, O, 1, R * D, R * D);
       k.rmsNormForward(X, w("ffn_norm"), Xn, rs, R, D, cfg.normEps);
@@ -158,13 +159,21 @@ export function createDecoder(
   };
 
   /**
-   * n rows at positions from..from+n-1 of layer l: queries rotated into qr, keys rotated and values copied into the
-   * caches at those positions, and attention of each row over the cache up to itself (the training kernel).
+   * n rows at positions from..from+n-1 of layer l: queries rotated into qr (scratch of q's length), keys rotated and
+   * values copied into the caches at those positions, and attention of each row over the cache up to itself (the
+   * training kernel).
    */
-  const attendAt = (l: number, from: number, q: Float32Array, kk: Float32Array, v: Float32Array, a: Float32Array) => {
+  const attendAt = (
+    l: number,
+    from: number,
+    q: Float32Array,
+    kk: Float32Array,
+    v: Float32Array,
+    a: Float32Array,
+    qr: Float32Array,
+  ) => {
     const n = q.length / D;
     const end = from + n;
-    const qr = new Float32Array(q.length);
     k.rope(q, qr, n, n, cfg.nHeads, hd, cfg.ropeTheta, from, false, false);
     k.rope(kk, kCache[l]!.subarray(from * kvW, end * kvW), n, n, cfg.nKvHeads, hd, cfg.ropeTheta, from, false, false);
     vCache[l]!.set(v, from * kvW);
@@ -180,7 +189,7 @@ export function createDecoder(
     if (n === 0) throw new EngineInputError("extend needs at least one token");
     if (pos + n > ctx) throw new EngineInputError(`${pos} cached + ${n} new tokens exceed the context of ${ctx}`);
     checkTokens(tokens);
-    const X = layers(tokens, (l, q, kk, v, a) => attendAt(l, pos, q, kk, v, a));
+    const X = layers(tokens, (l, q, kk, v, a, qr) => attendAt(l, pos, q, kk, v, a, qr));
     const rs = new Float32Array(n);
     const logits = new Float32Array(V);
     let hidden: Float32Array | undefined;
@@ -209,11 +218,11 @@ export function createDecoder(
     const tokens = continuations.flat();
     checkTokens(tokens);
     const starts = lengths.map((_, c) => lengths.slice(0, c).reduce((a, b) => a + b, 0));
-    const X = layers(tokens, (l, q, kk, v, a) => {
+    const X = layers(tokens, (l, q, kk, v, a, qr) => {
       for (const [c, n] of lengths.entries()) {
         const [r0, r1] = [starts[c] as number, (starts[c] as number) + n];
         const rowsOf = (t: Float32Array, width: number) => t.subarray(r0 * width, r1 * width);
-        attendAt(l, pos, rowsOf(q, D), rowsOf(kk, kvW), rowsOf(v, kvW), rowsOf(a, D));
+        attendAt(l, pos, rowsOf(q, D), rowsOf(kk, kvW), rowsOf(v, kvW), rowsOf(a, D), rowsOf(qr, D));
       }
     });
     const hidden = new Float32Array(tokens.length * D);

@@ -183,3 +183,15 @@ test("shards split the papers between runs; evalControl on their files put toget
     (e: Error & { hint?: string }) => /shard 2\/2/.test(e.message) && /0 <= k < n/.test(e.hint ?? ""),
   );
 });
+
+test("two systems with one name are refused before anything is generated: their ideas would mix in the journal", async (t) => {
+  const dir = tempDir(t);
+  let calls = 0;
+  const twins = [leaningSystem(() => calls++), leaningSystem(() => calls++)];
+  const options = { ...optionsFor(dir, twins, papersWithIds(2)), ideasFile: join(dir, "ideas.jsonl") };
+  const named = (e: Error & { hint?: string }) =>
+    /two systems are named steering/.test(e.message) && /own name/.test(e.hint ?? "");
+  await assert.rejects(evalControl(options), named);
+  await assert.rejects(generateControlIdeas({ ...options, shard: { index: 0, count: 1 } }), named);
+  assert.equal(calls, 0);
+});

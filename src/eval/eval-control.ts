@@ -106,9 +106,8 @@ export type SystemResult = {
  * bootstrap intervals over papers. Writes a Markdown report and response-curve SVGs.
  */
 export async function evalControl(o: EvalControlOptions): Promise<{ results: SystemResult[]; reportPath: string }> {
+  checkSystems(o);
   const grid = simplexGrid();
-  if (o.baseline !== undefined && !o.systems.some((s) => s.name === o.baseline))
-    throw new ConfigError(`no system named ${o.baseline} to compare with`, "name one of the systems as the baseline");
   const results: SystemResult[] = [];
   const samplesOf = new Map<string, ControlSample[][]>(); // per system, per evaluator
   const journal = o.ideasFile ? openJournal(o.ideasFile, o) : undefined;
@@ -170,12 +169,26 @@ export async function generateControlIdeas(
   const { index, count } = o.shard;
   if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count)
     throw new ConfigError(`shard ${index}/${count}`, "write k/n with 0 <= k < n, e.g. 0/2 and 1/2 for two runs");
+  checkSystems(o);
   const journal = openJournal(o.ideasFile, o);
   const saved: SavedIdea[] = [];
   for (const system of o.systems)
     saved.push(...(await generateGrid(system, simplexGrid(), o, trainingPick(o), journal, o.shard)));
   journal.finish(saved);
   return { ideas: saved.length };
+}
+
+/** Systems are told apart by name (in the journal, the report, --baseline): two with one name would mix their ideas. */
+function checkSystems(o: EvalControlOptions): void {
+  const names = o.systems.map((s) => s.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined)
+    throw new ConfigError(
+      `two systems are named ${twice}`,
+      "give each system its own name (--system name=model.gguf:control)",
+    );
+  if (o.baseline !== undefined && !names.includes(o.baseline))
+    throw new ConfigError(`no system named ${o.baseline} to compare with`, "name one of the systems as the baseline");
 }
 
 function openJournal(path: string, o: EvalControlOptions): IdeasJournal {

@@ -2,6 +2,7 @@ import { IdeasteerError } from "../core/index.js";
 import { plainIdeaPrompt, splitSentences } from "../datasets/index.js";
 import { type Idea, type IdeaFieldPath, readWholeIdea, renderIdea, type Scores } from "../idea/index.js";
 import {
+  asGeneration,
   type ControlVector,
   type Generation,
   isLocalModel,
@@ -280,11 +281,8 @@ async function bestOfKSample(
   const backend = o.backend;
   // A small policy may go on past the last field (a second "- Dataset Preparation: …"), which the parse then drops:
   // the idea ends with its last field's line, so the stream never shows a sentence the idea does not keep.
-  let bestOfK: BestOfK = {
-    ...(o.bestOfK as BestOfK),
-    ended: wholeIdeaText,
-    mayEnd: (text) => readWholeIdea(text).idea !== null,
-  };
+  const mayEnd = (text: string) => readWholeIdea(text).idea !== null;
+  let bestOfK: BestOfK = { ...(o.bestOfK as BestOfK), ended: (text) => text.endsWith("\n") && mayEnd(text), mayEnd };
   let vector: ControlVector | null = o.steering?.vector ?? null;
   const decider = o.dynamic ? createDecider({ ...o.dynamic, onDecision: o.decided }) : null;
   if (decider)
@@ -298,17 +296,9 @@ async function bestOfKSample(
     ? (p: string, s: SamplingOptions) => backend.complete(p, s)
     : o.steering || decider
       ? steeredCompletion(backend, () => vector as ControlVector)
-      : async (p: string, s: StepwiseOptions) => {
-          const { tokens: _tokens, ...g } = await backend.generate(p, s);
-          return g;
-        };
+      : (p: string, s: StepwiseOptions) => asGeneration(backend.generate(p, s));
   const g = await generateBestOfK(complete, prompt, bestOfK, { ...sampling, stop });
   return { ...g, strengths: decider ? strengthsOf(decider.decisions) : [] };
-}
-
-/** A text that ends a line and holds every field of the layout. */
-function wholeIdeaText(text: string): boolean {
-  return text.endsWith("\n") && readWholeIdea(text).idea !== null;
 }
 
 /**
@@ -324,14 +314,15 @@ export function steeredCompletion(model: LocalModel, vector: () => ControlVector
     const guard = createLayoutGuard(model);
     guard.steer(vector(), ":"); // on for the prompt (a text whose label is written)
     try {
-      const { tokens: _tokens, ...g } = await model.generate(prompt, {
-        ...s,
-        onToken: (step) => {
-          guard.sync(prompt + step.text);
-          return s.onToken?.(step); // the caller's stop (best-of-K: a candidate's first sentence end)
-        },
-      });
-      return g;
+      return await asGeneration(
+        model.generate(prompt, {
+          ...s,
+          onToken: (step) => {
+            guard.sync(prompt + step.text);
+            return s.onToken?.(step); // the caller's stop (best-of-K: a candidate's first sentence end)
+          },
+        }),
+      );
     } finally {
       guard.end();
     }

@@ -87,6 +87,12 @@ export type StepwiseOptions = SamplingOptions & {
 
 export type StepwiseGeneration = Generation & { tokens: number[] };
 
+/** A stepwise generation as a plain one: what `complete` returns, without the sampled token ids. */
+export async function asGeneration(g: Promise<StepwiseGeneration>): Promise<Generation> {
+  const { tokens: _tokens, ...rest } = await g;
+  return rest;
+}
+
 /**
  * Per-layer steering directions: layers[il] is added (times a strength) to the output of block il.
  * llama.cpp cannot steer block 0, so layers[0] stays undefined.

@@ -19,7 +19,7 @@ export type {
   StepwiseOptions,
   TokenStep,
 } from "./backend.js";
-export { capabilitiesOf, isLocalModel } from "./backend.js";
+export { asGeneration, capabilitiesOf, isLocalModel } from "./backend.js";
 export { ContextLengthError } from "./context-length-error.js";
 export { byteLevelTokenizer, CHATML_TEMPLATE } from "./llama/byte-tokenizer.js";
 export type { LlamaBackend, LlamaBackendOptions } from "./llama/llama-backend.js";

@@ -13,18 +13,19 @@ import {
   resolveChatWrapper,
 } from "node-llama-cpp";
 import { InputError, type Logger, silentLogger } from "../../core/index.js";
-import type {
-  Capabilities,
-  ChatMessage,
-  ControlVector,
-  Generation,
-  JsonSchema,
-  LlmBackend,
-  LocalModel,
-  LoraId,
-  SamplingOptions,
-  StepwiseGeneration,
-  StepwiseOptions,
+import {
+  asGeneration,
+  type Capabilities,
+  type ChatMessage,
+  type ControlVector,
+  type Generation,
+  type JsonSchema,
+  type LlmBackend,
+  type LocalModel,
+  type LoraId,
+  type SamplingOptions,
+  type StepwiseGeneration,
+  type StepwiseOptions,
 } from "../backend.js";
 import { ContextLengthError } from "../context-length-error.js";
 import { FfiContext, type LoraSetting } from "./ffi-context.js";
@@ -181,8 +182,7 @@ export class LlamaBackend implements LlmBackend, LocalModel {
   // --- LlmBackend ---
 
   async complete(prompt: string, opts: SamplingOptions): Promise<Generation> {
-    const { tokens: _tokens, ...g } = await this.generate(prompt, opts);
-    return g;
+    return asGeneration(this.generate(prompt, opts));
   }
 
   async chat(messages: ChatMessage[], opts: SamplingOptions): Promise<Generation> {
@@ -199,12 +199,9 @@ export class LlamaBackend implements LlmBackend, LocalModel {
     const { contextText, stopGenerationTriggers } = wrapper.generateContextState({ chatHistory });
     const prompt = contextText.tokenize(this.p.vocabModel.tokenizer).map(Number);
     const stops = this.triggersToStops(stopGenerationTriggers);
-    const { tokens: _tokens, ...g } = await this.generate(prompt, {
-      ...opts,
-      stop: [...(opts.stop ?? []), ...stops.text],
-      stopTokens: stops.tokens,
-    });
-    return g;
+    return asGeneration(
+      this.generate(prompt, { ...opts, stop: [...(opts.stop ?? []), ...stops.text], stopTokens: stops.tokens }),
+    );
   }
 
   async tokenize(text: string, opts: { special?: boolean; addBos?: boolean } = {}): Promise<number[]> {
