@@ -9,7 +9,9 @@
  *      completion without HTTP: K candidates per sentence, all scored; wall time per kept token and tokens sampled,
  *      each candidate stopped at its first sentence end (a local model) beside sampled to the sentence budget and
  *      cut after (a server without that stop); under a static control vector with the centred objective (`--control static+best-of-k`), and under the
- *      strengths the decoder sets before each sentence (`--control dynamic+best-of-k`).
+ *      strengths the decoder sets before each sentence (`--control dynamic+best-of-k`); under both vectors, each
+ *      round's K candidates decoded together (one llama_decode per token for all K) beside one at a time, the ideas
+ *      checked to be the same.
  *
  *   npx tsx bench/rl.ts [--ideas 4] [--tokens 256] [--threads 1]
  */
@@ -25,11 +27,12 @@ import {
   setNumThreads,
   writeLlamaGguf,
 } from "../src/engine/index.js";
-import { POLICY_END, policyPromptText, steeredCompletion } from "../src/ideas/index.js";
+import { branchCompletions, POLICY_END, policyPromptText, steeredCompletion } from "../src/ideas/index.js";
 import { openLlama, SHIPPED_POLICY_PATH } from "../src/llm/index.js";
 import { loadRewardModel, SHIPPED_TRANSFORMER_RM_DIR, scoreIdeas } from "../src/reward/index.js";
 import {
   type BestOfKObjective,
+  type CompleteMany,
   combineControllers,
   createDecider,
   generateBestOfK,
@@ -90,7 +93,7 @@ rmSync(runDir, { force: true });
 const engineRow = rows[0] as { tokens: number; s: number };
 
 // 2 and 3: llama.cpp on the shipped policy, unsteered, static, dynamic; the same seeds in each.
-const backend = await openLlama({ modelPath: SHIPPED_POLICY_PATH, contextSize: 1024, threads });
+const backend = await openLlama({ modelPath: SHIPPED_POLICY_PATH, contextSize: 4096, threads }); // the CLI's default context
 const controllers = {
   vectors: { novelty: steer, feasibility: steer, effectiveness: steer },
   epsMax: 1,
@@ -138,8 +141,9 @@ const bestOfRun = async (
   complete: Parameters<typeof generateBestOfK>[0],
   objective: BestOfKObjective,
   beforeRound?: (text: string) => Promise<void>,
+  many?: CompleteMany,
 ) => {
-  const r = { tokens: 0, s: 0, generated: 0, scored: 0 };
+  const r = { tokens: 0, s: 0, generated: 0, scored: 0, texts: [] as string[] };
   const t0 = performance.now();
   const text = policyPromptText(SAMPLE_PAPER);
   for (let i = 0; i < ideas; i++) {
@@ -150,12 +154,14 @@ const bestOfRun = async (
       beforeRound,
       score: (texts: string[]) => scoreIdeas(texts, { model: reward }),
     };
-    const g = await generateBestOfK(complete, text, o, {
-      maxTokens: tokens,
-      temperature: 1,
-      seed: 100 + i,
-      stop: [POLICY_END],
-    });
+    const g = await generateBestOfK(
+      complete,
+      text,
+      o,
+      { maxTokens: tokens, temperature: 1, seed: 100 + i, stop: [POLICY_END] },
+      many,
+    );
+    r.texts.push(g.text);
     r.tokens += (await backend.tokenize(g.text)).length;
     r.generated += g.cost.generatedTokens;
     r.scored += g.cost.scoredTexts;
@@ -174,15 +180,28 @@ const steeredBest = await bestOfRun(
   steeredCompletion(backend, () => staticVector),
   "centred",
 );
-const decider = createDecider({ controllers, decoder, weights, score: (t) => scoreIdeas(t, { model: reward }) });
-let decided = staticVector;
-const decidedBest = await bestOfRun(
-  steeredCompletion(backend, () => decided),
+// The same under each vector, a round's K candidates decoded together (one llama_decode per token for all K).
+const steeredTogether = await bestOfRun(
+  steeredCompletion(backend, () => staticVector),
   "centred",
-  async (text) => {
-    decided = await decider.decide(text);
-  },
+  undefined,
+  branchCompletions(backend, () => staticVector),
 );
+const decidedRun = async (together: boolean) => {
+  const decider = createDecider({ controllers, decoder, weights, score: (t) => scoreIdeas(t, { model: reward }) });
+  let decided = staticVector;
+  const run = await bestOfRun(
+    steeredCompletion(backend, () => decided),
+    "centred",
+    async (text) => {
+      decided = await decider.decide(text);
+    },
+    together ? branchCompletions(backend, () => decided) : undefined,
+  );
+  return { ...run, decisions: decider.decisions.length };
+};
+const decidedBest = await decidedRun(false);
+const decidedTogether = await decidedRun(true);
 await backend.close();
 
 console.log(
@@ -211,7 +230,17 @@ for (const [name, r, calls] of [
   [
     `decoder's vector + centred best-of-${bestOf} per sentence (tokens kept)`,
     decidedBest,
-    (decidedBest.scored + decider.decisions.length) / ideas,
+    (decidedBest.scored + decidedBest.decisions) / ideas,
+  ],
+  [
+    `static vector + centred best-of-${bestOf}, candidates decoded together (tokens kept)`,
+    steeredTogether,
+    steeredTogether.scored / ideas,
+  ],
+  [
+    `decoder's vector + centred best-of-${bestOf}, candidates decoded together (tokens kept)`,
+    decidedTogether,
+    (decidedTogether.scored + decidedTogether.decisions) / ideas,
   ],
 ] as const)
   console.log(
@@ -227,3 +256,10 @@ for (const [name, r] of [
 console.log(
   `stopping at the sentence end: ${(wholeBudget.s / best.s).toFixed(2)}x the speed of sampling to the budget`,
 );
+for (const [name, alone, together] of [
+  ["static vector", steeredBest, steeredTogether],
+  ["decoder's vector", decidedBest, decidedTogether],
+] as const)
+  console.log(
+    `best-of-${bestOf} under the ${name}, a round's candidates decoded together: ${(alone.s / together.s).toFixed(2)}x the speed of one at a time; the same ideas: ${alone.texts.every((t, i) => t === together.texts[i]) ? "yes" : "no"}`,
+  );

@@ -28,6 +28,7 @@ function scriptedBackend(answers: (Partial<Generation> | Error)[], jsonSchema = 
       embeddings: false,
       logits: false,
       steering: false,
+      branches: false,
       lora: false,
       tokenize: false,
     },

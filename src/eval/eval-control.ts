@@ -180,15 +180,22 @@ export async function generateControlIdeas(
 
 /** Systems are told apart by name (in the journal, the report, --baseline): two with one name would mix their ideas. */
 function checkSystems(o: EvalControlOptions): void {
-  const names = o.systems.map((s) => s.name);
+  checkSystemNames(
+    o.systems.map((s) => s.name),
+    o.baseline,
+  );
+}
+
+/** Each system has its own name (the journal tells their ideas apart by it), and the baseline names one of them. */
+export function checkSystemNames(names: readonly string[], baseline?: string): void {
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined)
     throw new ConfigError(
       `two systems are named ${twice}`,
       "give each system its own name (--system name=model.gguf:control)",
     );
-  if (o.baseline !== undefined && !names.includes(o.baseline))
-    throw new ConfigError(`no system named ${o.baseline} to compare with`, "name one of the systems as the baseline");
+  if (baseline !== undefined && !names.includes(baseline))
+    throw new ConfigError(`no system named ${baseline} to compare with`, "name one of the systems as the baseline");
 }
 
 function openJournal(path: string, o: EvalControlOptions): IdeasJournal {

@@ -16,6 +16,7 @@ export {
   type ControlEvaluator,
   type ControlShard,
   type ControlSystem,
+  checkSystemNames,
   type EvalControlOptions,
   evalControl,
   generateControlIdeas,

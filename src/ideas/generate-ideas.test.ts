@@ -325,6 +325,39 @@ test("best-of-K on a local model stops each candidate at its first sentence end:
   assert.equal(steered.compute?.generatedTokens, spent, "a mild vector: the same candidates, stopped as early");
 });
 
+test("best-of-K on a local model decodes each round's candidates together: the idea one at a time gives, steered alike", async (t) => {
+  const { backend } = await tinyPolicyBackend(t);
+  let batched = 0;
+  /** The backend with generateBranches counted, or hidden (then each candidate is its own call). */
+  const view = (together: boolean) =>
+    new Proxy(backend, {
+      get(b, key) {
+        if (key === "capabilities") return { ...b.capabilities, branches: together };
+        if (key === "generateBranches")
+          return together
+            ? (...a: Parameters<typeof b.generateBranches>) => (batched++, b.generateBranches(...a))
+            : undefined;
+        const v = Reflect.get(b, key, b);
+        return typeof v === "function" ? v.bind(b) : v;
+      },
+    });
+  // Scores that tell the candidates apart, so which one is kept depends on every candidate's text.
+  const score = async (texts: string[]) =>
+    texts.map((x) => ({ novelty: (x.length % 11) / 11, feasibility: 0.5, effectiveness: 0.5 }));
+  const bestOfK = { k: 4, weights: { novelty: 1, feasibility: 0, effectiveness: 0 }, score };
+  const steering = { vector: fixedVector(backend.info, 0.3), eps: [1, 0, 0] };
+  const once = { ...OPTIONS, n: 1, temperature: 1, fallback: false, bestOfK, steering };
+  const [together] = await collect(generateIdeas(PAPER, { ...once, backend: view(true) }));
+  const rounds = batched;
+  const [alone] = await collect(generateIdeas(PAPER, { ...once, backend: view(false) }));
+  assert.ok(together?.type === "idea" && alone?.type === "idea");
+  assert.ok(rounds > 0 && rounds === together.compute?.sentences, `one batched call per round: ${rounds}`);
+  assert.equal(batched, rounds, "none when the model cannot");
+  assert.equal(together.text, alone.text);
+  assert.deepEqual(together.compute, alone.compute);
+  assert.ok((together.compute?.generatedTokens ?? 0) > together.text.length / 8, "candidates were sampled");
+});
+
 test("dynamic control with best-of-K: the decoder sets the strengths before every round, the candidates are sampled under them, and the vector is cleared after", async (t) => {
   const { backend } = await tinyPolicyBackend(t);
   const controllersOf = (scale: number) => {

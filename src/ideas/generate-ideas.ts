@@ -9,6 +9,7 @@ import {
   type LlmBackend,
   type LocalModel,
   type SamplingOptions,
+  type StepwiseGeneration,
   type StepwiseOptions,
   type TokenStep,
 } from "../llm/index.js";
@@ -16,6 +17,7 @@ import { MAX_IDEA_CHARS, type RewardModel, type ScoreCache, scoreIdeas } from ".
 import {
   type BestOfK,
   type BestOfKCost,
+  type CompleteMany,
   createDecider,
   createLayoutGuard,
   type Decision,
@@ -24,6 +26,7 @@ import {
   generateWithDynamicControl,
   sectionOf,
   strengthsOf,
+  writingLabel,
 } from "../steer/index.js";
 import {
   chatPrompt,
@@ -292,12 +295,17 @@ async function bestOfKSample(
         vector = await decider.decide(text);
       },
     };
+  const steered = o.steering !== undefined || decider !== null;
   const complete = !isLocalModel(backend)
     ? (p: string, s: SamplingOptions) => backend.complete(p, s)
-    : o.steering || decider
+    : steered
       ? steeredCompletion(backend, () => vector as ControlVector)
       : (p: string, s: StepwiseOptions) => asGeneration(backend.generate(p, s));
-  const g = await generateBestOfK(complete, prompt, bestOfK, { ...sampling, stop });
+  const many =
+    isLocalModel(backend) && backend.capabilities.branches
+      ? branchCompletions(backend, steered ? () => vector as ControlVector : null)
+      : undefined;
+  const g = await generateBestOfK(complete, prompt, bestOfK, { ...sampling, stop }, many);
   return { ...g, strengths: decider ? strengthsOf(decider.decisions) : [] };
 }
 
@@ -331,6 +339,26 @@ export function steeredCompletion(model: LocalModel, vector: () => ControlVector
     const run = queue.then(() => once(prompt, s));
     queue = run.catch(() => undefined);
     return run;
+  };
+}
+
+/**
+ * A round's candidates decoded together (one batch per token), steered as `steeredCompletion` steers one: the prompt
+ * read under the vector, each candidate's tokens too except while it writes a line's label.
+ */
+export function branchCompletions(model: LocalModel, vector: (() => ControlVector) | null): CompleteMany | undefined {
+  const generate = model.generateBranches?.bind(model);
+  if (!generate) return undefined;
+  const plain = (gs: StepwiseGeneration[]) => gs.map(({ tokens: _t, ...g }) => g);
+  return async (prompt, ss) => {
+    if (!vector) return plain(await generate(prompt, ss));
+    const v = vector();
+    model.setControlVector(v, 1);
+    try {
+      return plain(await generate(prompt, ss, (_i, text) => (writingLabel(prompt + text) ? null : v)));
+    } finally {
+      model.clearControlVector();
+    }
   };
 }
 

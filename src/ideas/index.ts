@@ -5,6 +5,7 @@ export { dedupIdeas, rankIdeas, weightedScore } from "./dedup-rank.js";
 export { EXPORT_FORMATS, type ExportFormat, exportIdeas } from "./export-ideas.js";
 export {
   attemptSeed,
+  branchCompletions,
   type GenerateIdeasOptions,
   generateIdeas,
   IDEA_LIMITS,

@@ -14,6 +14,7 @@ export type Capabilities = {
   steering: boolean; // control vectors that can change between any two tokens
   lora: boolean; // LoRA adapters added or removed on a live context
   tokenize: boolean; // exact tokenizer available locally
+  branches: boolean; // several continuations of one prompt decoded together (LocalModel.generateBranches)
 };
 
 /** A backend's capabilities: the ones named, every other one false. */
@@ -25,6 +26,7 @@ export const capabilitiesOf = (has: Partial<Capabilities>): Capabilities => ({
   steering: false,
   lora: false,
   tokenize: false,
+  branches: false,
   ...has,
 });
 
@@ -131,6 +133,17 @@ export interface LocalModel {
   captureHiddenStates(text: string): Promise<Float32Array[]>;
   /** step-wise completion of a prompt (text, or tokens used as they are) */
   generate(prompt: string | number[], opts: StepwiseOptions): Promise<StepwiseGeneration>;
+  /**
+   * Several continuations of one prompt decoded together (capabilities.branches), each with its own options (seed,
+   * budget, stops, hook): continuation i writes what generate(prompt, branches[i]) writes, up to the last bits of the
+   * logits. The prompt is read under the control vector and LoRA in force, and each continuation's next token under
+   * vectorFor(i, its text so far) where given (null: no vector); the vector in force is set again after.
+   */
+  generateBranches?(
+    prompt: string | number[],
+    branches: StepwiseOptions[],
+    vectorFor?: (branch: number, text: string) => ControlVector | null,
+  ): Promise<StepwiseGeneration[]>;
 }
 
 /** True when `b` is a local model with logits, steering and LoRA (the llama and builtin backends). */

@@ -97,6 +97,11 @@ export const BEST_OF_K_LIMITS = { maxK: 16, maxSentences: 64 } as const;
  * first sentence end; a server writes the whole budget and the candidate is cut after (the same text either way).
  */
 type Complete = (prompt: string, s: SamplingOptions & Pick<StepwiseOptions, "onToken">) => Promise<Generation>;
+/** A round's K completions of one prompt at once (a local model decodes them as one batch per token). */
+export type CompleteMany = (
+  prompt: string,
+  s: (SamplingOptions & Pick<StepwiseOptions, "onToken">)[],
+) => Promise<Generation[]>;
 type Sampling = Pick<SamplingOptions, "maxTokens" | "temperature" | "topP" | "seed" | "stop" | "signal">;
 
 /**
@@ -108,7 +113,7 @@ const SENTENCE_END = /[.!?](?=\s)\n?|\n/;
 
 /**
  * Generates one text by best-of-K per sentence. Candidate i of sentence s is sampled with seed (seed, s, i), so the
- * same seed gives the same text. Stops when the kept candidate ended the generation (not at a sentence end), when
+ * same seed gives the same text. With `many`, each round's K candidates are asked for in one call. Stops when the kept candidate ended the generation (not at a sentence end), when
  * `ended` says the text is whole, when `maxTokens` tokens were kept, or after BEST_OF_K_LIMITS.maxSentences sentences.
  */
 export async function generateBestOfK(
@@ -116,6 +121,7 @@ export async function generateBestOfK(
   prompt: string,
   o: BestOfK,
   sampling: Sampling,
+  many?: CompleteMany,
 ): Promise<{ text: string; cost: BestOfKCost }> {
   if (!Number.isInteger(o.k) || o.k < 1 || o.k > BEST_OF_K_LIMITS.maxK)
     throw new RangeError(`best-of-K: K = ${o.k}; use 1-${BEST_OF_K_LIMITS.maxK}`);
@@ -127,20 +133,20 @@ export async function generateBestOfK(
   while (keptTokens < sampling.maxTokens && cost.sentences < BEST_OF_K_LIMITS.maxSentences) {
     const round = cost.sentences++;
     await o.beforeRound?.(text);
-    const sampleRound = (draw: number) =>
-      Promise.all(
-        Array.from({ length: o.k }, async (_, i) => {
-          const g = await complete(prompt + text, {
-            ...sampling,
-            maxTokens: Math.min(sentenceBudget, sampling.maxTokens - keptTokens),
-            seed: candidateSeed(sampling.seed ?? 0, round, draw * o.k + i),
-            onToken: (step) => (SENTENCE_END.test(step.text) ? "stop" : undefined),
-          });
-          cost.calls++;
-          cost.generatedTokens += g.usage.completionTokens;
-          return firstSentence(g);
-        }),
-      );
+    const sampleRound = async (draw: number) => {
+      const options = Array.from({ length: o.k }, (_, i) => ({
+        ...sampling,
+        maxTokens: Math.min(sentenceBudget, sampling.maxTokens - keptTokens),
+        seed: candidateSeed(sampling.seed ?? 0, round, draw * o.k + i),
+        onToken: (step: { text: string }) => (SENTENCE_END.test(step.text) ? ("stop" as const) : undefined),
+      }));
+      const gs = many
+        ? await many(prompt + text, options)
+        : await Promise.all(options.map((s) => complete(prompt + text, s)));
+      cost.calls += gs.length;
+      for (const g of gs) cost.generatedTokens += g.usage.completionTokens;
+      return gs.map(firstSentence);
+    };
     // Only candidates that keep the idea writable, and do not end it short, are kept; a round without one is drawn
     // again, up to twice.
     const usable = (cs: Candidate[]) =>

@@ -8,6 +8,7 @@ export {
   type BestOfK,
   type BestOfKCost,
   type BestOfKObjective,
+  type CompleteMany,
   FITTED_OBJECTIVES,
   type FittedObjective,
   fittedObjective,

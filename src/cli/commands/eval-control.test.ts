@@ -122,6 +122,11 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   const shard = runCli(home, ["eval", "control", "--dataset", dataset, "--split", "val", "--shard", "1-2"]);
   assert.notEqual(shard.status, 0);
   assert.match(shard.stderr, /--shard 1-2[\s\S]*write k\/n/);
+  // Two systems with one name are refused before any model is read: here the reward model is missing too.
+  const twice = [`same=${modelPath}:none`, `same=${bare}:none`].flatMap((s) => ["--system", s]);
+  const named = runCli(home, ["eval", "control", "--dataset", dataset, "--split", "val", ...twice, "--rm", "nowhere"]);
+  assert.notEqual(named.status, 0);
+  assert.match(named.stderr, /two systems are named same[\s\S]*give each system its own name/);
 });
 
 test("steer fit-selection fits the candidates' score covariance and tracking's step beside the controllers; whitened and tracking best-of-K need it and run on it", async (t) => {

@@ -7,6 +7,7 @@ import {
   type ControlEvaluator,
   type ControlShard,
   type ControlSystem,
+  checkSystemNames,
   evalControl,
   generateControlIdeas,
   sftSourcePapers,
@@ -133,6 +134,13 @@ Examples:
       if (!dataset)
         throw new ConfigError("no dataset found", "run `ideasteer data build` first, or pass --dataset <dir>");
       const papers = sftSourcePapers(readSftRows(join(dataset, `sft.${flags.split}.jsonl`))).slice(0, flags.papers);
+      if (!(BEST_OF_K_OBJECTIVES as readonly string[]).includes(flags.bestOfObjective))
+        throw new ConfigError(`--best-of-objective ${flags.bestOfObjective}`, `use ${BEST_OF_K_OBJECTIVES.join(", ")}`);
+      const specs = (flags.system.length ? flags.system : DEFAULT_SYSTEMS).map(parseSystem);
+      checkSystemNames(
+        specs.map((s) => s.name),
+        flags.baseline,
+      ); // before any model is loaded
       const evaluators: ControlEvaluator[] = [
         { name: "rm (training)", model: loadRewardModel(resolve(flags.rm)), independent: false },
         ...(flags.independentRm.length ? flags.independentRm : [SHIPPED_TFIDF_MODEL_DIR]).map((d) => ({
@@ -142,9 +150,6 @@ Examples:
           sharedWithTraining: sharedWithTraining(resolve(flags.rm), resolve(d), log),
         })),
       ];
-      if (!(BEST_OF_K_OBJECTIVES as readonly string[]).includes(flags.bestOfObjective))
-        throw new ConfigError(`--best-of-objective ${flags.bestOfObjective}`, `use ${BEST_OF_K_OBJECTIVES.join(", ")}`);
-      const specs = (flags.system.length ? flags.system : DEFAULT_SYSTEMS).map(parseSystem);
       const trainingRm = (evaluators[0] as ControlEvaluator).model;
       const opened = await Promise.all(specs.map((s) => openSystem(s, trainingRm, flags.bestOfObjective)));
       try {

@@ -12,7 +12,12 @@ export type FfiContextOptions = {
   kvCache?: "f32" | "f16"; // f32 (default) for exact logits; f16 halves the cache
   /** a registered ggml eval callback (see hidden-states.ts); off for decoding, it costs a JS call per graph node */
   evalCallback?: bigint;
+  /** continuations decoded together beside the cached prompt (sequences 1..branches; 0: one sequence) */
+  branches?: number;
 };
+
+/** One token of one branch in a batched decode: its sequence (1..branches) and position. */
+export type BranchToken = { seq: number; token: number; pos: number };
 
 export type LoraSetting = { lora: LoraPtr; scale: number };
 
@@ -26,6 +31,8 @@ export class FfiContext {
   readonly ptr: ContextPtr;
   readonly contextSize: number;
   readonly batchSize: number;
+  /** how many continuations evalBranchTokens decodes together beside the cached prompt */
+  readonly branches: number;
   /** the tokens whose keys/values are in the cache, in order */
   readonly tokens: number[] = [];
   /** for each cached token, the adapter state (control vector and LoRA) it was computed under */
@@ -41,6 +48,7 @@ export class FfiContext {
   private readonly batchTokens: Int32Array;
   private readonly batchPos: Int32Array;
   private readonly batchLogits: Int8Array;
+  private readonly batchSeq: Int32Array[]; // seq_id[i][0] of each batch slot
   private lastCount = 0; // tokens in the last evalTokens call
   private lastAllLogits = false;
   private savedLogits: Float32Array[] = []; // rows from earlier chunks of the last evalTokens call
@@ -58,7 +66,13 @@ export class FfiContext {
     this.batchSize = Math.min(opts.batchSize ?? 512, opts.contextSize);
     p.n_batch = this.batchSize;
     p.n_ubatch = this.batchSize;
-    p.n_seq_max = 1;
+    this.branches = opts.branches ?? 0;
+    if (!Number.isInteger(this.branches) || this.branches < 0 || this.branches > 63)
+      throw new RangeError(`branches = ${this.branches}; use 0-63`);
+    p.n_seq_max = 1 + this.branches;
+    // One cache for every sequence: a branch starts on the prompt's cells (shared, not copied), and each sequence may
+    // use the whole context (a split cache gives each n_ctx / n_seq_max).
+    p.kv_unified = true;
     p.n_threads = opts.threads;
     p.n_threads_batch = opts.threads;
     p.flash_attn_type = FLASH_ATTN.disabled; // exact logits: the reference path, not the fused kernel
@@ -85,9 +99,8 @@ export class FfiContext {
     this.batchLogits = view(this.batch.logits, this.batchSize, (b) => new Int8Array(b));
     view(this.batch.n_seq_id, 4 * this.batchSize, (b) => new Int32Array(b)).fill(1);
     const seqIds = view(this.batch.seq_id, 8 * this.batchSize, (b) => new BigUint64Array(b));
-    for (let i = 0; i < this.batchSize; i++) {
-      view(seqIds[i], 4, (b) => new Int32Array(b))[0] = 0;
-    }
+    this.batchSeq = Array.from({ length: this.batchSize }, (_, i) => view(seqIds[i], 4, (b) => new Int32Array(b)));
+    for (const s of this.batchSeq) s[0] = 0;
   }
 
   /**
@@ -110,21 +123,10 @@ export class FfiContext {
         this.batchTokens[i] = tokens[start + i];
         this.batchPos[i] = this.tokens.length + i;
         this.batchLogits[i] = all || (isLastChunk && i === n - 1) ? 1 : 0;
+        (this.batchSeq[i] as Int32Array)[0] = 0;
       }
-      const batch = { ...this.batch, n_tokens: n };
       const state = this.adapterState; // a change made while this decode runs applies only after it
-      let rc: number;
-      if (opts.sync) rc = this.lib.decode(this.ptr, batch);
-      else {
-        this.inFlight = true;
-        try {
-          rc = await this.lib.decodeAsync(this.ptr, batch);
-        } finally {
-          this.inFlight = false;
-          this.runDeferred();
-        }
-      }
-      if (rc !== 0) throw new Error(`llama_decode failed with code ${rc}`);
+      await this.decode(n, opts.sync ?? false);
       for (let i = 0; i < n; i++) {
         this.tokens.push(tokens[start + i]);
         this.tokenStates.push(state);
@@ -133,6 +135,64 @@ export class FfiContext {
     }
     this.lastCount = tokens.length;
     this.lastAllLogits = all;
+  }
+
+  /** llama_decode over the first n slots of the batch; an adapter change asked for meanwhile waits for it. */
+  private async decode(n: number, sync: boolean): Promise<void> {
+    const batch = { ...this.batch, n_tokens: n };
+    let rc: number;
+    if (sync) rc = this.lib.decode(this.ptr, batch);
+    else {
+      this.inFlight = true;
+      try {
+        rc = await this.lib.decodeAsync(this.ptr, batch);
+      } finally {
+        this.inFlight = false;
+        this.runDeferred();
+      }
+    }
+    if (rc === 1)
+      throw new RangeError("llama_decode found no room in the KV cache for the batch; raise llm.contextSize");
+    if (rc !== 0) throw new Error(`llama_decode failed with code ${rc}`);
+  }
+
+  /** Makes the cached tokens the start of sequences 1..n as well: the cells are shared, nothing is computed. */
+  forkBranches(n: number): void {
+    if (!Number.isInteger(n) || n < 1 || n > this.branches)
+      throw new RangeError(`forkBranches(${n}): this context holds ${this.branches} branches`);
+    const mem = this.lib.getMemory(this.ptr);
+    for (let seq = 1; seq <= n; seq++) {
+      this.lib.memorySeqRm(mem, seq, -1, -1);
+      this.lib.memorySeqCp(mem, 0, seq, -1, -1);
+    }
+  }
+
+  /**
+   * One decode of one token for each of several branches (forked first), with logits for every one: sample branch
+   * i's next token from output i. Runs under the adapter state in force, which the token history of sequence 0
+   * does not record (it holds the prompt only).
+   */
+  async evalBranchTokens(steps: readonly BranchToken[]): Promise<void> {
+    if (steps.length === 0 || steps.length > this.batchSize)
+      throw new RangeError(`evalBranchTokens takes 1-${this.batchSize} tokens, got ${steps.length}`);
+    steps.forEach((s, i) => {
+      if (s.seq < 1 || s.seq > this.branches) throw new RangeError(`branch ${s.seq}: use 1-${this.branches}`);
+      if (s.pos >= this.contextSize)
+        throw new RangeError(`branch ${s.seq} reached the context size ${this.contextSize}; raise llm.contextSize`);
+      this.batchTokens[i] = s.token;
+      this.batchPos[i] = s.pos;
+      this.batchLogits[i] = 1;
+      (this.batchSeq[i] as Int32Array)[0] = s.seq;
+    });
+    this.lastCount = 0; // the last evalTokens call's logits are gone
+    this.savedLogits = [];
+    await this.decode(steps.length, false);
+  }
+
+  /** Drops sequences 1..n: the cells only they used are freed; the prompt stays as sequence 0. */
+  dropBranches(n: number): void {
+    const mem = this.lib.getMemory(this.ptr);
+    for (let seq = 1; seq <= Math.min(n, this.branches); seq++) this.lib.memorySeqRm(mem, seq, -1, -1);
   }
 
   /**

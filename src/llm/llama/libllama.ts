@@ -63,6 +63,8 @@ export type Libllama = {
   memoryClear(mem: MemoryPtr, data: boolean): void;
   memorySeqRm(mem: MemoryPtr, seq: number, p0: number, p1: number): boolean;
   memorySeqPosMax(mem: MemoryPtr, seq: number): number;
+  /** positions [p0, p1) of sequence src become also sequence dst's (a unified cache shares the cells) */
+  memorySeqCp(mem: MemoryPtr, src: number, dst: number, p0: number, p1: number): void;
   batchInit(nTokens: number, embd: number, nSeqMax: number): LlamaBatch;
   batchFree(batch: LlamaBatch): void;
   decode(ctx: ContextPtr, batch: LlamaBatch): number;
@@ -162,6 +164,7 @@ export function loadLibllama(path: string): Libllama {
   const memoryClear = f("llama_memory_clear", "void", ["void *", "bool"]);
   const memorySeqRm = f("llama_memory_seq_rm", "bool", ["void *", "int32_t", "int32_t", "int32_t"]);
   const memorySeqPosMax = f("llama_memory_seq_pos_max", "int32_t", ["void *", "int32_t"]);
+  const memorySeqCp = f("llama_memory_seq_cp", "void", ["void *", "int32_t", "int32_t", "int32_t", "int32_t"]);
   const batchInit = f("llama_batch_init", B, ["int32_t", "int32_t", "int32_t"]);
   const batchFree = f("llama_batch_free", "void", [B]);
   const decode = f("llama_decode", "int32_t", ["void *", B]);
@@ -229,6 +232,7 @@ export function loadLibllama(path: string): Libllama {
     memoryClear: (m, data) => memoryClear(m, data),
     memorySeqRm: (m, seq, p0, p1) => memorySeqRm(m, seq, p0, p1) as boolean,
     memorySeqPosMax: (m, seq) => memorySeqPosMax(m, seq) as number,
+    memorySeqCp: (m, src, dst, p0, p1) => memorySeqCp(m, src, dst, p0, p1),
     batchInit: (n, embd, nSeq) => batchInit(n, embd, nSeq) as LlamaBatch,
     batchFree: (b) => batchFree(b),
     decode: (c, b) => decode(c, b) as number,

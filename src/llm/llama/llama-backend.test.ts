@@ -34,6 +34,7 @@ test("capabilities and shape", () => {
     steering: true,
     lora: true,
     tokenize: true,
+    branches: true,
   });
   assert.deepEqual({ ...backend.info, contextSize: 0 }, { nEmbd: D, nLayers: 3, nVocab: 259, contextSize: 0 });
   assert.match(backend.name, /^llama:m\.gguf$/);
@@ -150,6 +151,69 @@ test("a repeated prompt reuses the cache; a steered one is computed afresh, neve
   backend.clearControlVector();
   assert.deepEqual(steered.tokens, fresh.tokens);
   assert.notDeepEqual(steered.tokens, a.tokens);
+});
+
+test("continuations decoded together write what each writes alone: their own seeds, budgets, stops and hooks", async () => {
+  const prompt = "Method: we";
+  const branches = [1, 2, 3, 4, 5].map((seed) => ({
+    maxTokens: seed === 3 ? 4 : 14,
+    temperature: 1,
+    seed,
+    onToken: seed === 2 ? (s: { index: number }) => (s.index === 5 ? ("stop" as const) : undefined) : undefined,
+  }));
+  const alone = [];
+  for (const b of branches) alone.push(await backend.generate(prompt, b));
+  const together = await backend.generateBranches(prompt, branches);
+  assert.deepEqual(together, alone);
+  assert.equal(new Set(alone.map((g) => g.text)).size, 5, "five different continuations");
+  const ends = alone.map((g) => `${g.tokens.length} ${g.finishReason}`);
+  assert.deepEqual(ends.slice(1, 3), ["6 stop", "4 length"], "branch 2 stopped by its hook, branch 3 by its budget");
+  assert.ok(ends.includes("14 length"), `one runs to the whole budget: ${ends}`);
+  const again = await backend.generate(prompt, branches[0] as (typeof branches)[0]);
+  assert.deepEqual(again, alone[0], "the cache holds the prompt as before, nothing of the branches");
+  // More than the context holds side by side: one after another, the same continuations.
+  const long = branches.map((b) => ({ ...b, maxTokens: 200 }));
+  const [wide, narrow] = [await backend.generateBranches("x", long), [] as unknown[]];
+  for (const b of long) narrow.push(await backend.generate("x", b));
+  assert.deepEqual(wide, narrow);
+});
+
+test("continuations decoded together are steered token by token as vectorFor asks, and the vector in force is back after", async () => {
+  const rng = createRng(11);
+  const v: ControlVector = [undefined, Float32Array.from({ length: D }, () => rng.normal() * 6)];
+  const prompt = "Title:";
+  // Steered while the text so far has an even length (odd for odd continuations): each switches at its own tokens.
+  const vectorFor = (i: number, text: string) => ((text.length + i) % 2 === 0 ? v : null);
+  const aloneOf = async (branches: { maxTokens: number; temperature: number; seed: number }[]) => {
+    const alone = [];
+    for (const [i, b] of branches.entries()) {
+      backend.clearControlVector(); // the vector in force while the prompt is read
+      alone.push(
+        await backend.generate(prompt, {
+          ...b,
+          onToken: (s) => {
+            const want = vectorFor(i, s.text);
+            if (want) backend.setControlVector(want, 1);
+            else backend.clearControlVector();
+          },
+        }),
+      );
+    }
+    backend.clearControlVector();
+    return alone;
+  };
+  const branches = [7, 8, 9, 10].map((seed) => ({ maxTokens: 16, temperature: 1, seed }));
+  const plain = await backend.generateBranches(prompt, branches);
+  const together = await backend.generateBranches(prompt, branches, vectorFor);
+  assert.deepEqual(together, await aloneOf(branches));
+  const long = branches.map((b) => ({ ...b, maxTokens: 300 })); // one per wave: continuation i is the wave's first
+  assert.deepEqual(await backend.generateBranches(prompt, long, vectorFor), await aloneOf(long), "wave by wave too");
+  assert.notDeepEqual(
+    together.map((g) => g.tokens),
+    plain.map((g) => g.tokens),
+    "the vector changes what is written",
+  );
+  assert.deepEqual(await backend.generateBranches(prompt, branches), plain, "no vector in force after");
 });
 
 test("abort ends generation with finishReason abort", async () => {

@@ -30,7 +30,7 @@ import {
 import { ContextLengthError } from "../context-length-error.js";
 import { FfiContext, type LoraSetting } from "./ffi-context.js";
 import { FfiModel } from "./ffi-model.js";
-import { generateTokens } from "./generate-tokens.js";
+import { generateBranches, generateTokens } from "./generate-tokens.js";
 import { HiddenStateCapture } from "./hidden-states.js";
 import { findLoadedLibllama, type Libllama, loadLibllama } from "./libllama.js";
 
@@ -52,7 +52,11 @@ const CAPABILITIES: Capabilities = {
   steering: true,
   lora: true,
   tokenize: true,
+  branches: true,
 };
+
+/** Continuations generateBranches decodes together at most (best-of-K's K; the context holds one sequence more). */
+export const MAX_BRANCHES = 16;
 
 /**
  * Opens a GGUF model as a `llama` backend: node-llama-cpp for the chat template, JSON-schema
@@ -108,6 +112,7 @@ export async function openLlama(opts: LlamaBackendOptions): Promise<LlamaBackend
       contextSize: opts.contextSize ?? 4096,
       threads: opts.threads ?? 1,
       kvCache: opts.kvCache,
+      branches: MAX_BRANCHES,
     });
     log.debug("llama backend open", { model: opts.modelPath, libllama: libPath, nCtx: ctx.contextSize });
     return new LlamaBackend({ opts, lib, llama, ownLlama, vocabModel, model, ctx, log });
@@ -232,12 +237,51 @@ export class LlamaBackend implements LlmBackend, LocalModel {
   // --- LocalModel ---
 
   async generate(prompt: string | number[], opts: StepwiseOptions): Promise<StepwiseGeneration> {
+    const tokens = this.checkedPrompt(prompt);
+    const o = await this.withGrammar(opts);
+    return this.exclusive(() => generateTokens(this.p.ctx, tokens, o));
+  }
+
+  async generateBranches(
+    prompt: string | number[],
+    branches: StepwiseOptions[],
+    vectorFor?: (branch: number, text: string) => ControlVector | null,
+  ): Promise<StepwiseGeneration[]> {
+    const tokens = this.checkedPrompt(prompt);
+    const os = await Promise.all(branches.map((b) => this.withGrammar(b)));
+    const ctx = this.p.ctx;
+    return this.exclusive(async () => {
+      const inForce = this.controlVector;
+      const restore = () =>
+        inForce ? ctx.setControlVector(inForce.layers, inForce.strength) : ctx.clearControlVector();
+      const out: StepwiseGeneration[] = [];
+      try {
+        for (const wave of waves(os, ctx.branches, ctx.contextSize - tokens.length)) {
+          restore(); // each wave reads the prompt under the vector in force, so it stays cached from wave to wave
+          const offset = out.length; // vectorFor numbers continuations across waves
+          const gs = await generateBranches(ctx, tokens, wave, vectorFor && ((i, text) => vectorFor(offset + i, text)));
+          out.push(...gs);
+        }
+        return out;
+      } finally {
+        restore();
+      }
+    });
+  }
+
+  /** The prompt as tokens, refused when the context cannot hold it. */
+  private checkedPrompt(prompt: string | number[]): number[] {
     const tokens = typeof prompt === "string" ? this.promptTokens(prompt) : prompt;
     const contextTokens = this.p.ctx.contextSize;
     if (tokens.length > contextTokens) throw new ContextLengthError({ promptTokens: tokens.length, contextTokens });
+    return tokens;
+  }
+
+  /** The options with a JSON schema turned into its grammar. */
+  private async withGrammar(opts: StepwiseOptions): Promise<Omit<StepwiseOptions, "jsonSchema">> {
     const grammar = opts.jsonSchema !== undefined ? await this.grammarFor(opts.jsonSchema) : opts.grammar;
     const { jsonSchema: _schema, ...rest } = opts;
-    return this.exclusive(() => generateTokens(this.p.ctx, tokens, { ...rest, grammar }));
+    return { ...rest, grammar };
   }
 
   resetContext(): Promise<void> {
@@ -385,4 +429,25 @@ export class LlamaBackend implements LlmBackend, LocalModel {
     }
     return { text, tokens };
   }
+}
+
+/**
+ * The continuations in order, cut into waves decoded together: at most `branches` per wave, and together no more
+ * budget than the cache has room beside the prompt (one continuation always fits: it ends where the context does).
+ */
+function waves<T extends { maxTokens: number }>(os: readonly T[], branches: number, room: number): T[][] {
+  const out: T[][] = [];
+  let wave: T[] = [];
+  let used = 0;
+  for (const o of os) {
+    if (wave.length > 0 && (wave.length === branches || used + o.maxTokens > room)) {
+      out.push(wave);
+      wave = [];
+      used = 0;
+    }
+    wave.push(o);
+    used += o.maxTokens;
+  }
+  if (wave.length > 0) out.push(wave);
+  return out;
 }

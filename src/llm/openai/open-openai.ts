@@ -32,6 +32,7 @@ const CAPABILITIES: Capabilities = {
   steering: false,
   lora: false,
   tokenize: false,
+  branches: false, // its requests run side by side on the server instead
 };
 
 /** openOpenAi's options from what openBackend passes: the llm section, and the disk cache under <home>/cache/openai. */
