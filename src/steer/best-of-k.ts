@@ -90,7 +90,9 @@ export const fittedObjective = (o: BestOfKObjective | undefined): o is FittedObj
 export const BEST_OF_K_OBJECTIVE_HELP =
   "weighted (w · r: the best idea-so-far under the weights), centred ((w − mean w) · r: also pushes down the dimensions weighted below the mean, so the weights trade one dimension for another), standardised (centred, on scores z-scored over the K candidates: every dimension pulls as hard, whatever its spread) or whitened ((Σ⁻¹ (w − mean w)) · r, Σ the candidates' score covariance from `steer fit-selection` (best-of-k.json beside the controllers): the scores move along w − mean w even where the dimensions correlate) or tracking (the candidate nearest, in Σ⁻¹'s metric, a target λ (w − mean w) from the round's mean score, λ from the same fit: each score moves in proportion to its weight's distance from the mean) or anchored (tracking with the target held where the idea's first round put it: later rounds pull an idea that drifted back to it)";
 
-export const BEST_OF_K_LIMITS = { maxK: 16, maxSentences: 64 } as const;
+export const BEST_OF_K_LIMITS = { maxK: 32, maxSentences: 64 } as const;
+/** A candidate's token budget unless maxSentenceTokens says otherwise (it stops at its first sentence end). */
+export const SENTENCE_TOKENS = 64;
 
 /**
  * A raw-text completion. One that decodes step by step (a local model) calls `onToken` and stops a candidate at its
@@ -126,7 +128,7 @@ export async function generateBestOfK(
   if (!Number.isInteger(o.k) || o.k < 1 || o.k > BEST_OF_K_LIMITS.maxK)
     throw new RangeError(`best-of-K: K = ${o.k}; use 1-${BEST_OF_K_LIMITS.maxK}`);
   const cost: BestOfKCost = { k: o.k, sentences: 0, calls: 0, generatedTokens: 0, scoredTexts: 0 };
-  const sentenceBudget = o.maxSentenceTokens ?? 64;
+  const sentenceBudget = o.maxSentenceTokens ?? SENTENCE_TOKENS;
   let text = "";
   let keptTokens = 0;
   const anchor: Anchor = {};

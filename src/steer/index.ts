@@ -13,6 +13,7 @@ export {
   type FittedObjective,
   fittedObjective,
   generateBestOfK,
+  SENTENCE_TOKENS,
   selectionValues,
   selectionWeights,
   writable,

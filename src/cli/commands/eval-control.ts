@@ -37,6 +37,7 @@ import {
   fittedObjective,
   loadControllerSet,
   loadDecoder,
+  SENTENCE_TOKENS,
   staticSteering,
 } from "../../steer/index.js";
 import { readSftRows } from "../../train/index.js";
@@ -254,7 +255,8 @@ export async function openSystem(
   /** Sees the scores of every best-of-K round's candidates (`steer fit-selection` fits on them). */
   onRound?: (scores: Scores[]) => void,
 ): Promise<{ system: ControlSystem; close(): Promise<void> }> {
-  const backend = await openLlama({ modelPath: s.modelPath, contextSize: 1024 });
+  // The prompt and idea (1,024 tokens) and, beside them, each best-of-K candidate's budget: a round decodes together.
+  const backend = await openLlama({ modelPath: s.modelPath, contextSize: 1024 + (s.bestOf ?? 0) * SENTENCE_TOKENS });
   if (!isLocalModel(backend)) throw new Error("a builtin model is local");
   const controllers = s.control === "none" ? null : loadControllerSet(s.controllersDir);
   const decoder = s.control === "dynamic" ? loadDecoder(decoderIn(s.controllersDir)) : null;

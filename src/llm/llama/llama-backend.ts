@@ -56,7 +56,7 @@ const CAPABILITIES: Capabilities = {
 };
 
 /** Continuations generateBranches decodes together at most (best-of-K's K; the context holds one sequence more). */
-export const MAX_BRANCHES = 16;
+export const MAX_BRANCHES = 32;
 
 /**
  * Opens a GGUF model as a `llama` backend: node-llama-cpp for the chat template, JSON-schema
