@@ -48,7 +48,7 @@ export async function generateBranches(
   checkRequest(prompt, branches);
   if (branches.length > ctx.branches)
     throw new RangeError(`${branches.length} continuations; this context decodes ${ctx.branches} together`);
-  if (branches.some((b) => b.signal?.aborted)) return branches.map(() => aborted(prompt));
+  if (branches.every((b) => b.signal?.aborted)) return branches.map(() => aborted(prompt)); // each checks its own after
   await readPrompt(ctx, prompt);
   const cs = branches.map((b) => new Continuation(ctx, b, prompt.length));
   ctx.forkBranches(cs.length);

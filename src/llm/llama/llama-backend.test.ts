@@ -160,19 +160,21 @@ test("continuations decoded together write what each writes alone: their own see
     temperature: 1,
     seed,
     onToken: seed === 2 ? (s: { index: number }) => (s.index === 5 ? ("stop" as const) : undefined) : undefined,
+    signal: seed === 4 ? AbortSignal.abort() : undefined,
   }));
   const alone = [];
   for (const b of branches) alone.push(await backend.generate(prompt, b));
   const together = await backend.generateBranches(prompt, branches);
   assert.deepEqual(together, alone);
   assert.equal(new Set(alone.map((g) => g.text)).size, 5, "five different continuations");
+  assert.equal(alone[3]?.finishReason, "abort", "one aborted before it began, alone");
   const ends = alone.map((g) => `${g.tokens.length} ${g.finishReason}`);
   assert.deepEqual(ends.slice(1, 3), ["6 stop", "4 length"], "branch 2 stopped by its hook, branch 3 by its budget");
   assert.ok(ends.includes("14 length"), `one runs to the whole budget: ${ends}`);
   const again = await backend.generate(prompt, branches[0] as (typeof branches)[0]);
   assert.deepEqual(again, alone[0], "the cache holds the prompt as before, nothing of the branches");
   // More than the context holds side by side: one after another, the same continuations.
-  const long = branches.map((b) => ({ ...b, maxTokens: 200 }));
+  const long = branches.map((b) => ({ ...b, maxTokens: 200, signal: undefined }));
   const [wide, narrow] = [await backend.generateBranches("x", long), [] as unknown[]];
   for (const b of long) narrow.push(await backend.generate("x", b));
   assert.deepEqual(wide, narrow);
