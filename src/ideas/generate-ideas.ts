@@ -24,9 +24,9 @@ import {
   type DynamicControl,
   generateBestOfK,
   generateWithDynamicControl,
+  layoutVector,
   sectionOf,
   strengthsOf,
-  writingLabel,
 } from "../steer/index.js";
 import {
   chatPrompt,
@@ -355,7 +355,7 @@ export function branchCompletions(model: LocalModel, vector: (() => ControlVecto
     const v = vector();
     model.setControlVector(v, 1);
     try {
-      return plain(await generate(prompt, ss, (_i, text) => (writingLabel(prompt + text) ? null : v)));
+      return plain(await generate(prompt, ss, (_i, text) => layoutVector(v, prompt + text)));
     } finally {
       model.clearControlVector();
     }

@@ -49,7 +49,7 @@ export {
   extractController,
   extractPartialControllers,
 } from "./extract-controllers.js";
-export { createLayoutGuard, writingLabel } from "./layout-guard.js";
+export { createLayoutGuard, layoutVector, writingLabel } from "./layout-guard.js";
 export {
   accumulateDecisionGrad,
   DECODER_FORMAT,
