@@ -111,8 +111,12 @@ export function predictRaw(
   return out;
 }
 
-/** Texts scored through the KV cache (best-of-K's candidates, the decoder's prefix); more: the batched forward. */
-export const PREFIX_SCORING_MAX_TEXTS = 16;
+/**
+ * Texts scored through the KV cache (best-of-K's candidates, the decoder's prefix); more: the batched forward, which
+ * reads each text whole. Covers best-of-K's largest round (steer's BEST_OF_K_LIMITS.maxK, checked by its test): a
+ * round of 32 read whole cost three to four times the cache's time.
+ */
+export const PREFIX_SCORING_MAX_TEXTS = 32;
 
 /** Rows per pass through the backbone at least: more than the GEMM reads as dot products (GEMV_MAX_ROWS). */
 const MIN_ROWS = GEMV_MAX_ROWS + 1;

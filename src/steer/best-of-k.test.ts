@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Scores } from "../idea/index.js";
 import type { Generation, SamplingOptions } from "../llm/index.js";
-import { type BestOfKObjective, generateBestOfK, selectionWeights, writable } from "./index.js";
+import { PREFIX_SCORING_MAX_TEXTS } from "../reward/index.js";
+import { BEST_OF_K_LIMITS, type BestOfKObjective, generateBestOfK, selectionWeights, writable } from "./index.js";
 
 // A scripted server: the candidate's text names its seed; "novel" sentences score high on novelty, "plain" on
 // feasibility. Each sentence round offers both kinds among its K candidates.
@@ -250,4 +251,9 @@ test("anchored best-of-K pulls an idea that drifted back to its first round's ta
   const anchored = kindsOf((await run("anchored")).text);
   assert.deepEqual(tracked, ["mid", "high", "mid"], "tracking: the last round's mean already holds the overshoot");
   assert.deepEqual(anchored, ["mid", "high", "low"], "anchored: back to the first round's mean, 0.5");
+});
+
+test("best-of-K's largest round is scored through the reward models' KV cache (each candidate costs its own sentence)", () => {
+  // Above PREFIX_SCORING_MAX_TEXTS the transformer reward models read every candidate whole: 3-4x the time at K = 32.
+  assert.ok(BEST_OF_K_LIMITS.maxK <= PREFIX_SCORING_MAX_TEXTS, `maxK ${BEST_OF_K_LIMITS.maxK}`);
 });
