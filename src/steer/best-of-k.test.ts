@@ -254,6 +254,6 @@ test("anchored best-of-K pulls an idea that drifted back to its first round's ta
 });
 
 test("best-of-K's largest round is scored through the reward models' KV cache (each candidate costs its own sentence)", () => {
-  // Above PREFIX_SCORING_MAX_TEXTS the transformer reward models read every candidate whole: 3-4x the time at K = 32.
+  // Above PREFIX_SCORING_MAX_TEXTS the transformer reward models read every candidate whole: 7.7x the time at K = 32.
   assert.ok(BEST_OF_K_LIMITS.maxK <= PREFIX_SCORING_MAX_TEXTS, `maxK ${BEST_OF_K_LIMITS.maxK}`);
 });
