@@ -147,6 +147,27 @@ test("the --save-ideas file is a journal: a rerun after a kill generates only th
   await assert.rejects(run([steering()]), /ideas\.jsonl: line 2 is not JSON/);
 });
 
+test("a run over fewer papers or ideas per point keeps the journal's other ideas of its systems", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "ideas.jsonl");
+  let calls = 0;
+  const run = (papers: number, ideasPerPoint = 1) =>
+    evalControl(
+      optionsFor(dir, [leaningSystem(() => calls++)], papersWithIds(papers), { ideasFile: file, ideasPerPoint }),
+    );
+  const linesOf = () => readFileSync(file, "utf8").trim().split("\n");
+  await run(3, 2);
+  const whole = linesOf();
+  assert.equal(whole.length, 3 * 15 * 2);
+  calls = 0;
+  const { results } = await run(2, 1); // the first two papers, one idea per point: all in the file
+  assert.equal(calls, 0);
+  assert.equal(results[0]?.ideas, 2 * 15, "the report reads only this run's papers and indices");
+  assert.deepEqual(linesOf().sort(), [...whole].sort(), "the third paper's and the second indices' ideas are kept");
+  await run(3, 2);
+  assert.equal(calls, 0, "nothing to generate again");
+});
+
 const argmax = (w: Scores) => DIMENSIONS.reduce((a, d) => (w[d] > w[a] ? d : a));
 
 test("shards split the papers between runs; evalControl on their files put together generates nothing and reports on all", async (t) => {

@@ -37,7 +37,8 @@ export type SavedIdea = {
  * The --save-ideas file as a journal, so a long `eval control` survives a kill: each idea is appended (and synced)
  * as soon as it exists, a rerun with the same file and flags reuses what is there, and the end rewrites the file
  * atomically in grid order. A last line cut short by a kill is dropped (its idea is generated again); any other bad
- * line stops the run with its line number. Lines of systems this run does not evaluate are kept as they were.
+ * line stops the run with its line number. Lines of systems this run does not evaluate are kept as they were, and so
+ * are its systems' ideas for papers or indices it does not cover.
  */
 export class IdeasJournal {
   private readonly saved = new Map<string, SavedIdea>();
@@ -99,9 +100,16 @@ export class IdeasJournal {
     }
   }
 
-  /** The whole file again, atomically: the other systems' lines as they were, then this run's ideas in order. */
+  /**
+   * The whole file again, atomically: the other systems' lines as they were, this run's systems' ideas that it did not
+   * read (other papers, shards or indices: a run over fewer papers keeps the rest), then this run's ideas in order.
+   */
   finish(ideas: SavedIdea[]): void {
-    writeFileAtomic(this.path, [...this.kept, ...ideas.map((x) => JSON.stringify(x))].map((l) => `${l}\n`).join(""));
+    const keyOf = (x: SavedIdea) => ideaKey(x.system, x.paperId ?? x.paper, x.grid, x.index);
+    const now = new Set(ideas.map(keyOf));
+    const untouched = [...this.saved.values()].filter((x) => !now.has(keyOf(x)));
+    const lines = [...this.kept, ...[...untouched, ...ideas].map((x) => JSON.stringify(x))];
+    writeFileAtomic(this.path, lines.map((l) => `${l}\n`).join(""));
   }
 }
 
