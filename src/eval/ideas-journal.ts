@@ -50,8 +50,7 @@ export class IdeasJournal {
     lines: { row: SavedIdea; raw: string }[],
   ) {
     for (const { row, raw } of lines)
-      if (systems.has(row.system))
-        this.saved.set(ideaKey(row.system, row.paperId ?? row.paper, row.grid, row.index), row);
+      if (systems.has(row.system)) this.saved.set(keyOf(row), row);
       else this.kept.push(raw);
   }
 
@@ -90,7 +89,7 @@ export class IdeasJournal {
 
   /** Appends one idea and syncs it to disk before the run goes on. */
   append(idea: SavedIdea): void {
-    this.saved.set(ideaKey(idea.system, idea.paperId ?? idea.paper, idea.grid, idea.index), idea);
+    this.saved.set(keyOf(idea), idea);
     const fd = openSync(this.path, "a");
     try {
       appendFileSync(fd, `${JSON.stringify(idea)}\n`);
@@ -105,7 +104,6 @@ export class IdeasJournal {
    * read (other papers, shards or indices: a run over fewer papers keeps the rest), then this run's ideas in order.
    */
   finish(ideas: SavedIdea[]): void {
-    const keyOf = (x: SavedIdea) => ideaKey(x.system, x.paperId ?? x.paper, x.grid, x.index);
     const now = new Set(ideas.map(keyOf));
     const untouched = [...this.saved.values()].filter((x) => !now.has(keyOf(x)));
     const lines = [...this.kept, ...[...untouched, ...ideas].map((x) => JSON.stringify(x))];
@@ -115,6 +113,8 @@ export class IdeasJournal {
 
 const ideaKey = (system: string, paper: string | number, grid: number, index: number) =>
   JSON.stringify([system, paper, grid, index]);
+/** A saved idea's key: its paper by id where it has one. */
+const keyOf = (x: SavedIdea) => ideaKey(x.system, x.paperId ?? x.paper, x.grid, x.index);
 
 function parseSavedIdea(raw: string, path: string, line: number): SavedIdea {
   let row: Partial<SavedIdea>;
