@@ -59,6 +59,7 @@ export { rmStage, trainRm } from "./rm.js";
 export { RmConfig, resolveRmConfig, withRmSchedule } from "./rm-config.js";
 export type { RmBatch, RmPaper } from "./rm-data.js";
 export { createRmSampler, readRmPapers, rmBatch, sentencePrefix } from "./rm-data.js";
+export { pairwiseRankTerm } from "./rm-pairwise.js";
 export { createRunDir } from "./run-dir.js";
 export type { SftOptions, SftParts, SftResult } from "./sft.js";
 export { sft, sftFiles, sftStage } from "./sft.js";

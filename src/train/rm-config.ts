@@ -25,6 +25,19 @@ export const RmConfig = TrainerConfig.extend({
     .max(1)
     .default(0.25)
     .describe("share of training texts cut to their first k sentences (k uniform), so partial ideas score too"),
+  pairwise: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(0)
+    .describe(
+      "weight of a pairwise ranking term (logistic loss on pairs of one venue-year in a batch) beside the MSE; 0: off",
+    ),
+  pairMargin: z
+    .number()
+    .min(0)
+    .default(0.5)
+    .describe("pairs whose targets differ by at most this are not ranked (target units: z-scores when standardised)"),
   standardize: z.boolean().default(true).describe("labels as z-scores within their venue-year"),
   dimensions: z
     .array(z.enum(DIMENSIONS))

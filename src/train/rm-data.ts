@@ -9,7 +9,10 @@ import type { DataSource } from "./train-stage.js";
 /** One reviewed paper for the reward models: its text and a label per dimension (NaN where it has none). */
 export type RmPaper = { paperId: string; venueYear: string; text: string; labels: Float32Array; targets: Float32Array };
 
-/** A micro-batch: padded tokens, each text's length, and targets [B, 3] with a mask for the labels that exist. */
+/**
+ * A micro-batch: padded tokens, each text's length, targets [B, 3] with a mask for the labels that exist, and each
+ * paper's venue-year (the pairwise ranking term compares papers of one venue-year only).
+ */
 export type RmBatch = {
   tokens: Int32Array;
   B: number;
@@ -17,6 +20,7 @@ export type RmBatch = {
   lengths: number[];
   targets: Float32Array;
   mask: Float32Array;
+  groups: string[];
 };
 
 const K = DIMENSIONS.length;
@@ -102,7 +106,7 @@ export function rmBatch(
     }
     return Math.max(1, s.length);
   });
-  return { tokens, B, T, lengths, targets, mask };
+  return { tokens, B, T, lengths, targets, mask, groups: papers.map((p) => p.venueYear) };
 }
 
 /**

@@ -14,6 +14,8 @@ import {
 } from "../reward/index.js";
 import { resumeVersusWhole, tempDir, writeTinyBaseModel } from "../testing/index.js";
 import {
+  pairwiseRankTerm,
+  type RmBatch,
   type RmValidationScore,
   readRmPapers,
   resolveRmConfig,
@@ -198,50 +200,105 @@ test("a model per dimension reads only its own labels, scores the others 0.5, an
   assert.notDeepEqual(order(composed.map((s) => s.feasibility)), order(whole.map((s) => s.feasibility)));
 });
 
-test("the reward heads' hand-written backward matches finite differences, in the heads and deep in the backbone", async (t) => {
-  const dir = tempDir(t);
-  const { modelDir } = await writeTinyBaseModel(join(dir, "base"));
-  const dataset = writeRmDataset(join(dir, "dataset"), 40);
-  const cfg = resolveRmConfig({ init: modelDir, dataset, maxTokens: 48, batchSize: 4, prefixAugment: 0 });
-  let parts: Parameters<NonNullable<Parameters<typeof rmStage>[0]["onSetup"]>>[0] | undefined;
-  await rmStage({ home: dir, validationScore: score, onSetup: (p) => (parts = p) }).setup(cfg, {
-    runDir: dir,
-    log: silentLogger,
-  });
-  if (!parts) throw new Error("no parts");
-  const batch = parts.openData(undefined).next() as Awaited<ReturnType<ReturnType<typeof parts.openData>["next"]>>;
-  parts.model.zeroGrad();
-  parts.loss.lossAndGrad(batch, { gradScale: 1 });
-  let checked = 0;
-  for (const name of [
-    "rm.heads.weight",
-    "rm.heads.bias",
-    "blk.0.attn_q.weight",
-    "blk.1.ffn_down.weight",
-    "token_embd.weight",
-  ]) {
-    const p = parts.model.params.get(name);
-    if (!p) throw new Error(name);
-    // The coordinates with the largest analytic gradients: float32 finite differences are meaningful there.
-    const top = [...p.grad.keys()]
-      .sort((i, j) => Math.abs(p.grad[j] as number) - Math.abs(p.grad[i] as number))
-      .slice(0, 3);
-    for (const i of top) {
-      const saved = p.data[i] as number;
-      const h = 1e-2 * Math.max(1, Math.abs(saved));
-      p.data[i] = saved + h;
-      const up = parts.loss.evalLoss(batch);
-      p.data[i] = saved - h;
-      const down = parts.loss.evalLoss(batch);
-      p.data[i] = saved;
-      const numeric = (up - down) / (2 * h);
-      const analytic = p.grad[i] as number;
-      assert.ok(
-        Math.abs(numeric - analytic) <= 0.05 * Math.abs(analytic) + 1e-4,
-        `${name}[${i}]: analytic ${analytic}, numeric ${numeric}`,
-      );
-      checked++;
+for (const pairwise of [0, 1])
+  test(`the reward heads' hand-written backward matches finite differences, in the heads and deep in the backbone (pairwise term ${pairwise})`, async (t) => {
+    const dir = tempDir(t);
+    const { modelDir } = await writeTinyBaseModel(join(dir, "base"));
+    const dataset = writeRmDataset(join(dir, "dataset"), 40);
+    const cfg = resolveRmConfig({
+      init: modelDir,
+      dataset,
+      maxTokens: 48,
+      batchSize: 8,
+      prefixAugment: 0,
+      pairwise,
+      pairMargin: 0,
+    });
+    let parts: Parameters<NonNullable<Parameters<typeof rmStage>[0]["onSetup"]>>[0] | undefined;
+    await rmStage({ home: dir, validationScore: score, onSetup: (p) => (parts = p) }).setup(cfg, {
+      runDir: dir,
+      log: silentLogger,
+    });
+    if (!parts) throw new Error("no parts");
+    const batch = parts.openData(undefined).next() as Awaited<ReturnType<ReturnType<typeof parts.openData>["next"]>>;
+    assert.ok(
+      pairwiseRankTerm(new Float32Array(batch.B * 3), batch, {
+        weight: 1,
+        margin: 0,
+        gradScale: 1,
+        dRaw: new Float32Array(batch.B * 3),
+      }).pairs > 0,
+    );
+    parts.model.zeroGrad();
+    parts.loss.lossAndGrad(batch, { gradScale: 1 });
+    let checked = 0;
+    for (const name of [
+      "rm.heads.weight",
+      "rm.heads.bias",
+      "blk.0.attn_q.weight",
+      "blk.1.ffn_down.weight",
+      "token_embd.weight",
+    ]) {
+      const p = parts.model.params.get(name);
+      if (!p) throw new Error(name);
+      // The coordinates with the largest analytic gradients: float32 finite differences are meaningful there.
+      const top = [...p.grad.keys()]
+        .sort((i, j) => Math.abs(p.grad[j] as number) - Math.abs(p.grad[i] as number))
+        .slice(0, 3);
+      for (const i of top) {
+        const saved = p.data[i] as number;
+        const h = 1e-2 * Math.max(1, Math.abs(saved));
+        p.data[i] = saved + h;
+        const up = parts.loss.evalLoss(batch);
+        p.data[i] = saved - h;
+        const down = parts.loss.evalLoss(batch);
+        p.data[i] = saved;
+        const numeric = (up - down) / (2 * h);
+        const analytic = p.grad[i] as number;
+        assert.ok(
+          Math.abs(numeric - analytic) <= 0.05 * Math.abs(analytic) + 1e-4,
+          `${name}[${i}]: analytic ${analytic}, numeric ${numeric}`,
+        );
+        checked++;
+      }
     }
-  }
-  assert.equal(checked, 15);
+    assert.equal(checked, 15);
+  });
+
+test("the pairwise ranking term compares papers of one venue-year whose targets differ by more than the margin", () => {
+  // Four papers, one dimension labelled: two in venue-year A (targets 1 and 0), two in B (0.2 and 0).
+  const batch: RmBatch = {
+    tokens: new Int32Array(4),
+    B: 4,
+    T: 1,
+    lengths: [1, 1, 1, 1],
+    targets: new Float32Array([1, 0, 0, 0, 0, 0, 0.2, 0, 0, 0, 0, 0]),
+    mask: new Float32Array([1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0]),
+    groups: ["A", "A", "B", "B"],
+  };
+  const at = (raw: number[], margin: number) => {
+    const dRaw = new Float32Array(12);
+    const r = pairwiseRankTerm(new Float32Array(raw.flatMap((x) => [x, 0, 0])), batch, {
+      weight: 0.5,
+      margin,
+      gradScale: 1,
+      dRaw,
+    });
+    return { ...r, dRaw: [0, 1, 2, 3].map((b) => dRaw[b * 3] as number) };
+  };
+  const wide = at([0, 0, 0, 0], 0.1); // B's pair (0.2 vs 0) counts; no pair across A and B
+  assert.equal(wide.pairs, 2);
+  assert.ok(Math.abs(wide.loss - 0.5 * 4 * Math.log(2)) < 1e-6, `${wide.loss}`);
+  const narrow = at([0, 0, 0, 0], 0.5); // only A's pair: B's differ by 0.2
+  assert.equal(narrow.pairs, 1);
+  assert.deepEqual(narrow.dRaw.slice(2), [0, 0]);
+  assert.ok((narrow.dRaw[0] as number) < 0 && (narrow.dRaw[1] as number) > 0, "pushes the better paper up");
+  // Ordered right by a wide gap: almost no loss left; ordered wrong: the loss grows with the gap.
+  assert.ok(at([10, 0, 0, 0], 0.5).loss < 1e-3);
+  assert.ok(at([-10, 0, 0, 0], 0.5).loss > 0.5 * 4 * 9);
+  assert.equal(
+    pairwiseRankTerm(new Float32Array(12), batch, { weight: 0, margin: 0, gradScale: 1, dRaw: new Float32Array(12) })
+      .pairs,
+    0,
+  );
 });

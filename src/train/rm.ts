@@ -25,6 +25,7 @@ import { bestCheckpoint } from "./best-checkpoint.js";
 import { loadCheckpoint } from "./checkpoint.js";
 import { type RmConfig, RmConfig as RmConfigSchema, withRmSchedule } from "./rm-config.js";
 import { createRmSampler, type RmBatch, type RmPaper, readRmPapers, rmBatch } from "./rm-data.js";
+import { pairwiseRankTerm } from "./rm-pairwise.js";
 import type { StageParts, TrainLoss, TrainStage } from "./train-stage.js";
 import { train } from "./trainer.js";
 
@@ -65,8 +66,9 @@ function headParams(d: number, seed: number): { w: Param; b: Param } {
 }
 
 /**
- * The masked MSE of the heads' predictions and its gradient: Σ_b,k m·(ŷ−y)², with ŷ = W·mean_t(h_b,t) + b. The
- * gradient reaches the heads directly and the backbone through d/dh of the mean (spread evenly over each text's tokens).
+ * The masked MSE of the heads' predictions and its gradient: Σ_b,k m·(ŷ−y)², with ŷ = W·mean_t(h_b,t) + b, plus
+ * the pairwise ranking term where `pairwise.weight` > 0 (rm-pairwise.ts). The gradient reaches the heads directly
+ * and the backbone through d/dh of the mean (spread evenly over each text's tokens).
  */
 function headLossAndGrad(
   hidden: Float32Array,
@@ -74,6 +76,7 @@ function headLossAndGrad(
   d: number,
   head: { w: Param; b: Param },
   gradScale: number,
+  pairwise: { weight: number; margin: number },
 ): { loss: number; dHidden: Float32Array | null } {
   const { pooled, raw } = poolAndPredict(hidden, batch.lengths, batch.T, d, { w: head.w.data, b: head.b.data });
   let loss = 0;
@@ -84,6 +87,7 @@ function headLossAndGrad(
     loss += m * r * r;
     dRaw[i] = 2 * m * r * gradScale;
   }
+  loss += pairwiseRankTerm(raw, batch, { ...pairwise, gradScale, dRaw }).loss;
   if (gradScale === 0) return { loss, dHidden: null };
   const dHidden = new Float32Array(batch.B * batch.T * d);
   for (let b = 0; b < batch.B; b++) {
@@ -128,7 +132,10 @@ export function rmStage(o: {
       const heads: RewardHeads = { w: head.w.data, b: head.b.data };
       const run1 = (batch: RmBatch, gradScale: number) => {
         const h = llama.forward(batch.tokens, batch.B, batch.T, { output: "hidden", grad: gradScale !== 0 });
-        const r = headLossAndGrad(h.data as Float32Array, batch, d, head, gradScale);
+        const r = headLossAndGrad(h.data as Float32Array, batch, d, head, gradScale, {
+          weight: cfg.pairwise,
+          margin: cfg.pairMargin,
+        });
         if (r.dHidden) h.backward(r.dHidden);
         return r.loss;
       };
@@ -172,7 +179,10 @@ export function rmStage(o: {
         loss,
         hooks: { evaluate: () => validationMetrics(parts, cfg, o.validationScore) },
         plotPanels: [
-          { title: "loss (masked MSE per label)", keys: ["loss/train", "loss/val"] },
+          {
+            title: cfg.pairwise > 0 ? "loss (masked MSE + pairwise term, per label)" : "loss (masked MSE per label)",
+            keys: ["loss/train", "loss/val"],
+          },
           {
             title: "val Spearman within venue-year",
             keys: ["rm/val_spearman", ...DIMENSIONS.map((x) => `rm/${x}/val_spearman`)],

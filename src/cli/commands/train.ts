@@ -279,6 +279,8 @@ const RM_FLAGS = configFlags({
     batchSize: "<n>",
     epochs: "<n>",
     prefixAugment: "<p>",
+    pairwise: "<x>",
+    pairMargin: "<x>",
     exportType: "<type>",
     lr: "<x>",
     seed: "<n>",
