@@ -18,7 +18,13 @@ import {
   paretoFront,
   simplexGrid,
 } from "./control-metrics.js";
-import { type GridPointVersus, versusBaseline, versusSummary } from "./control-versus.js";
+import {
+  type GridPointVersus,
+  type HypervolumeVersus,
+  hypervolumeVersus,
+  versusBaseline,
+  versusSummary,
+} from "./control-versus.js";
 import { IdeasJournal, type SavedIdea } from "./ideas-journal.js";
 
 /** A way of generating ideas under weights: a model plus a control mode (a row of the ablation table). */
@@ -72,7 +78,13 @@ export type EvalControlOptions = {
   ideasFile?: string;
   /** A system's name: every other is compared with it grid point by grid point (RL against SFT). */
   baseline?: string;
+  /** Systems whose hypervolumes are compared, paired over papers (the decoder against static control). */
+  hypervolumePairs?: HypervolumePair[];
 };
+
+/** Two systems by name: `system`'s hypervolume against `against`'s. */
+export type HypervolumePair = { system: string; against: string };
+type HypervolumePairResult = HypervolumePair & { byEvaluator: (HypervolumeVersus & { evaluator: string })[] };
 
 export type SystemEvaluation = {
   evaluator: string;
@@ -141,7 +153,21 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
         evaluator: ev.name,
         points: versusBaseline(samplesOf.get(r.name)?.[e] ?? [], base[e] ?? [], grid, o),
       }));
-  // 5. The report, and the ideas where asked (an empty text: the idea failed to come out in the layout).
+  // 5. Named pairs, hypervolume against hypervolume, the papers drawn together.
+  const pairs: HypervolumePairResult[] = (o.hypervolumePairs ?? []).map((p) => ({
+    ...p,
+    byEvaluator: o.evaluators.map((ev, e) => ({
+      evaluator: ev.name,
+      ...hypervolumeVersus(
+        samplesOf.get(p.system)?.[e] ?? [],
+        samplesOf.get(p.against)?.[e] ?? [],
+        grid,
+        o.reference,
+        o,
+      ),
+    })),
+  }));
+  // 6. The report, and the ideas where asked (an empty text: the idea failed to come out in the layout).
   mkdirSync(o.outDir, { recursive: true });
   journal?.finish(saved);
   const svgName = `${o.reportName}-response.svg`;
@@ -149,7 +175,7 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
   const versusSvg = base ? `${o.reportName}-versus.svg` : undefined;
   if (versusSvg) writeFileAtomic(join(o.outDir, versusSvg), versusSvgOf(results, o));
   const reportPath = join(o.outDir, `${o.reportName}.md`);
-  writeFileAtomic(reportPath, renderControlReport(results, o, svgName, versusSvg));
+  writeFileAtomic(reportPath, renderControlReport(results, pairs, o, svgName, versusSvg));
   return { results, reportPath };
 }
 
@@ -180,10 +206,12 @@ export async function generateControlIdeas(
 
 /** Systems are told apart by name (in the journal, the report, --baseline): two with one name would mix their ideas. */
 function checkSystems(o: EvalControlOptions): void {
-  checkSystemNames(
-    o.systems.map((s) => s.name),
-    o.baseline,
-  );
+  const names = o.systems.map((s) => s.name);
+  checkSystemNames(names, o.baseline);
+  for (const p of o.hypervolumePairs ?? [])
+    for (const n of [p.system, p.against])
+      if (!names.includes(n))
+        throw new ConfigError(`no system named ${n} to compare hypervolumes with`, "pair systems that run");
 }
 
 /** Each system has its own name (the journal tells their ideas apart by it), and the baseline names one of them. */
@@ -381,6 +409,7 @@ const ci = (i: Interval | null | undefined) => (i ? ` [${f3(i.lo)}, ${f3(i.hi)}]
 
 function renderControlReport(
   results: SystemResult[],
+  pairs: HypervolumePairResult[],
   o: EvalControlOptions,
   svgName: string,
   versusSvg: string | undefined,
@@ -438,6 +467,7 @@ function renderControlReport(
     lines.push("", ...ceilingTable(results, e));
     lines.push("");
   }
+  lines.push(...hypervolumePairsSection(pairs));
   lines.push(...disagreements(results, evaluators), `![response curves](${svgName})`, "");
   if (versusSvg) lines.push(...versusSection(results, o), `![w · score per grid point](${versusSvg})`, "");
   return lines.join("\n");
@@ -453,6 +483,26 @@ function ceilingTable(results: SystemResult[], e: number): string[] {
       const c = (r.byEvaluator[e] as SystemEvaluation).ceiling;
       return `| ${r.name} | ${c.pairs.map((p) => f3(p.scoreRho)).join(" | ")} | ${f3(c.ceiling)} |`;
     }),
+  ];
+}
+
+/** Each pair under each evaluator: both hypervolumes and the difference with its paired interval. */
+function hypervolumePairsSection(pairs: HypervolumePairResult[]): string[] {
+  if (!pairs.length) return [];
+  return [
+    "## Hypervolume, system against system (paired over papers)",
+    "",
+    "Both systems wrote for the same papers, so each bootstrap draw of papers serves both: the difference's interval leaves out how much the papers drawn move both hypervolumes together.",
+    "",
+    "| system | against | evaluator | hypervolume | against's | difference [95% CI] |",
+    "|---|---|---|---:|---:|---|",
+    ...pairs.flatMap((p) =>
+      p.byEvaluator.map(
+        (v) =>
+          `| ${p.system} | ${p.against} | ${v.evaluator} | ${f3(v.system)} | ${f3(v.baseline)} | ${f3(v.diff)}${ci(v.ci)} |`,
+      ),
+    ),
+    "",
   ];
 }
 

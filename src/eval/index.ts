@@ -20,6 +20,7 @@ export {
   type EvalControlOptions,
   evalControl,
   generateControlIdeas,
+  type HypervolumePair,
   type SystemResult,
 } from "./eval-control.js";
 export { evalLm, type LmRow } from "./eval-lm.js";

@@ -13,6 +13,7 @@ import {
   writeTinyControllers,
   writeTinyPolicy,
 } from "../../testing/index.js";
+import { dynamicStaticPairs, type SystemSpec } from "./eval-control.js";
 
 /**
  * A tiny policy that memorised one paper's idea, mild controllers and an untrained decoder beside it (what train rl
@@ -62,7 +63,7 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     "--system",
     `sft=${modelPath}:none`,
     "--system",
-    `static=${modelPath}:static`,
+    `static=${bare}:static:${controllers}`,
     "--system",
     `dynamic=${bare}:dynamic:${controllers}`,
     "--system",
@@ -116,6 +117,15 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
     }
   assert.doesNotMatch(report, /### sft against sft/);
   assert.match(readFileSync(join(out, "control-versus.svg"), "utf8"), /^<svg/);
+  // The decoder against static control with the same model and controllers: both hypervolumes and the paired
+  // difference, under each evaluator; systems on another model are not paired.
+  const pairs = report.split("## Hypervolume, system against system (paired over papers)")[1]?.split("\n## ")[0] ?? "";
+  for (const ev of ["rm \\(training\\)", "reward-tfidf \\(independent\\)"])
+    assert.match(
+      pairs,
+      new RegExp(`^\\| dynamic \\| static \\| ${ev} \\| \\d\\.\\d{3} \\| \\d\\.\\d{3} \\| -?\\d\\.\\d{3}`, "m"),
+    );
+  assert.equal(pairs.match(/^\| [^|]+ \| [^|]+ \| (rm|reward)/gm)?.length, 2, "one pair, two evaluators");
   const loud = runCli(home, ["eval", "control", "--dataset", dataset, "--split", "val", "--best-of-objective", "loud"]);
   assert.notEqual(loud.status, 0);
   assert.match(loud.stderr, /--best-of-objective loud[\s\S]*use weighted, centred, standardised/);
@@ -127,6 +137,30 @@ test("eval control: a steering and a non-steering system on the grid, two evalua
   const named = runCli(home, ["eval", "control", "--dataset", dataset, "--split", "val", ...twice, "--rm", "nowhere"]);
   assert.notEqual(named.status, 0);
   assert.match(named.stderr, /two systems are named same[\s\S]*give each system its own name/);
+});
+
+test("the decoder is paired with static control on the same model, controllers and candidates, and nothing else", () => {
+  const spec = (name: string, control: SystemSpec["control"], more: Partial<SystemSpec> = {}): SystemSpec => ({
+    name,
+    modelPath: "/m/model.gguf",
+    controllersDir: "/m/controllers",
+    control,
+    ...more,
+  });
+  const pairs = dynamicStaticPairs([
+    spec("sft", "none"),
+    spec("static", "static"),
+    spec("dynamic", "dynamic"),
+    spec("static-bo4", "static", { bestOf: 4 }),
+    spec("dynamic-bo4", "dynamic", { bestOf: 4 }),
+    spec("dynamic-bo8", "dynamic", { bestOf: 8 }), // no static twin with 8 candidates
+    spec("dynamic-other", "dynamic", { modelPath: "/n/model.gguf" }),
+    spec("dynamic-own-controllers", "dynamic", { controllersDir: "/m/other" }),
+  ]);
+  assert.deepEqual(pairs, [
+    { system: "dynamic", against: "static" },
+    { system: "dynamic-bo4", against: "static-bo4" },
+  ]);
 });
 
 test("steer fit-selection fits the candidates' score covariance and tracking's step beside the controllers; whitened and tracking best-of-K need it and run on it", async (t) => {

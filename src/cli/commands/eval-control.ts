@@ -10,6 +10,7 @@ import {
   checkSystemNames,
   evalControl,
   generateControlIdeas,
+  type HypervolumePair,
   sftSourcePapers,
 } from "../../eval/index.js";
 import type { Scores } from "../../idea/index.js";
@@ -168,6 +169,7 @@ Examples:
           log,
           progress: flags.progress,
           ...(flags.baseline === undefined ? {} : { baseline: flags.baseline }),
+          hypervolumePairs: dynamicStaticPairs(specs),
           ...(flags.saveIdeas === undefined ? {} : { ideasFile: resolve(flags.saveIdeas) }),
         };
         if (shard && run.ideasFile !== undefined) {
@@ -180,7 +182,7 @@ Examples:
     });
 }
 
-type SystemSpec = {
+export type SystemSpec = {
   name: string;
   modelPath: string;
   control: "none" | "static" | "dynamic";
@@ -219,6 +221,22 @@ function parseShard(spec: string): ControlShard {
   const m = /^(\d+)\/(\d+)$/.exec(spec);
   if (!m) throw new ConfigError(`--shard ${spec}`, "write k/n with 0 <= k < n, e.g. 0/2 and 1/2 for two runs");
   return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+/**
+ * Each system under the decoder paired with the one under static control that has the same model, controllers and
+ * candidates per sentence: the comparison issue 12 asks for (the decoder's hypervolume above static control's).
+ */
+export function dynamicStaticPairs(specs: readonly SystemSpec[]): HypervolumePair[] {
+  const same = (a: SystemSpec, b: SystemSpec) =>
+    a.modelPath === b.modelPath &&
+    a.controllersDir === b.controllersDir &&
+    a.bestOf === b.bestOf &&
+    a.topOf === b.topOf;
+  return specs.flatMap((d) => {
+    const s = d.control === "dynamic" ? specs.find((x) => x.control === "static" && same(d, x)) : undefined;
+    return s ? [{ system: d.name, against: s.name }] : [];
+  });
 }
 
 /** name=model.gguf:control[+top-of-k][:controllers-dir] */
