@@ -34,6 +34,8 @@ export type EvalRmOptions = {
   reportName: string;
   config: TfidfRewardConfig; // the TF-IDF ridge baseline trained in the same run
   models: RewardModel[]; // further scorers, compared with the baseline on the same papers
+  /** The models' names in the report (default: each model's own name; two folders of one name need telling apart). */
+  modelLabels?: string[];
   resamples: number; // bootstrap resamples
   seed: number;
   lovyo: boolean; // leave-one-venue-year-out folds for the baseline
@@ -161,13 +163,16 @@ export async function evalRm(
     const ropts = { minGroupSize: cfg.minGroupSize, noise, resamples: opts.resamples, seed: opts.seed };
     const texts = test.map((r) => r.text);
     const labelPct = ranks(label).map((r) => (r - 0.5) / label.length);
-    const scorerOf = async (m: RewardModel): Promise<{ name: string; pred: number[] }> => {
+    const scorerOf = async (m: RewardModel, name = m.name): Promise<{ name: string; pred: number[] }> => {
       const pred: number[] = [];
       for (let i = 0; i < texts.length; i += 256)
         for (const s of await scoreIdeas(texts.slice(i, i + 256), { model: m })) pred.push(s[d]);
-      return { name: m.name, pred };
+      return { name, pred };
     };
-    const scored = [await scorerOf(model), ...(await Promise.all(opts.models.map(scorerOf)))];
+    const scored = [
+      await scorerOf(model),
+      ...(await Promise.all(opts.models.map((m, i) => scorerOf(m, opts.modelLabels?.[i])))),
+    ];
     const scorers = scored.map(({ name, pred }) => ({
       name,
       report: evaluateRanking({ pred, label, groups }, ropts),

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "../../testing/index.js";
+import { distinctLabels } from "./eval.js";
 
 const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
@@ -20,4 +21,14 @@ test("ideasteer eval rm without datasets says what to run first", (t) => {
   });
   assert.notEqual(r2.status, 0);
   assert.match(r2.stderr, /bad TF-IDF option: alphas\.1/);
+});
+
+test("eval rm names two models of one name by their folders, and leaves distinct names alone", () => {
+  assert.deepEqual(
+    distinctLabels(
+      ["transformer-rm", "tfidf-multitask", "transformer-rm"],
+      ["/x/rm-pw/model", "models/reward-tfidf-multitask", "models/reward/transformer"],
+    ),
+    ["transformer-rm (/x/rm-pw/model)", "tfidf-multitask", "transformer-rm (models/reward/transformer)"],
+  );
 });

@@ -56,6 +56,14 @@ type EvalSftFlags = {
   progress: boolean;
 };
 
+/**
+ * Report names for models: each model's own name, and where two share one (two `transformer-rm` folders), the name
+ * with its folder as given, so their rows can be told apart.
+ */
+export function distinctLabels(names: readonly string[], dirs: readonly string[]): string[] {
+  return names.map((n, i) => (names.filter((x) => x === n).length > 1 ? `${n} (${dirs[i]})` : n));
+}
+
 export const registerEvalCommands: RegisterCommands = (program: Command) => {
   const ev = program.command("eval").description("evaluation reports (DESIGN §6)");
   addEvalControlCommand(ev);
@@ -126,13 +134,18 @@ Examples:
         throw new IdeasteerError("E_DATASETS", `${reviewsPath} not found`, {
           hint: "pass --data-dir <dir with reviews.jsonl.gz>",
         });
+      const models = flags.model.map((m) => loadRewardModel(m));
       const { reportPath, svgPath, modelPath, result } = await evalRm({
         datasetDir: resolve(flags.dataset ?? newestDatasetWith(config.home, "rm.effectiveness.train.jsonl")),
         reviewsPath,
         outDir: resolve(flags.out),
         reportName: flags.name,
         config: parsed.data,
-        models: flags.model.map((m) => loadRewardModel(m)),
+        models,
+        modelLabels: distinctLabels(
+          models.map((m) => m.name),
+          flags.model,
+        ),
         resamples: flags.resamples,
         seed: flags.seed,
         lovyo: flags.lovyo,
