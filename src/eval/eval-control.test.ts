@@ -216,3 +216,28 @@ test("two systems with one name are refused before anything is generated: their 
   await assert.rejects(generateControlIdeas({ ...options, shard: { index: 0, count: 1 } }), named);
   assert.equal(calls, 0);
 });
+
+test("hypervolume pairs: each pair's figures come back beside the systems', and a pair naming no system is refused first", async (t) => {
+  const dir = tempDir(t);
+  const blind: ControlSystem = { name: "blind", steers: false, generate: async (p) => `${LEANS[0]} for ${p.title}` };
+  let calls = 0;
+  const systems = [leaningSystem(() => calls++), blind];
+  const papers = papersWithIds(3);
+  const r = await evalControl(
+    optionsFor(dir, systems, papers, { hypervolumePairs: [{ system: "steering", against: "blind" }] }),
+  );
+  const hv = (name: string) => r.results.find((x) => x.name === name)?.byEvaluator[0]?.hypervolume as number;
+  const [pair] = r.pairs;
+  assert.equal(pair?.system, "steering");
+  assert.equal(pair?.byEvaluator[0]?.evaluator, "lean (training)");
+  assert.equal(pair?.byEvaluator[0]?.system, hv("steering"));
+  assert.equal(pair?.byEvaluator[0]?.baseline, hv("blind"));
+  assert.ok((pair?.byEvaluator[0]?.diff as number) > 0, "leaning by weight covers more than one corner");
+  assert.match(readFileSync(r.reportPath, "utf8"), /\| steering \| blind \| lean \(training\) \|/);
+  calls = 0;
+  await assert.rejects(
+    evalControl(optionsFor(dir, systems, papers, { hypervolumePairs: [{ system: "steering", against: "static" }] })),
+    /no system named static to compare hypervolumes with/,
+  );
+  assert.equal(calls, 0, "refused before generating");
+});

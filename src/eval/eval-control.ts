@@ -84,7 +84,7 @@ export type EvalControlOptions = {
 
 /** Two systems by name: `system`'s hypervolume against `against`'s. */
 export type HypervolumePair = { system: string; against: string };
-type HypervolumePairResult = HypervolumePair & { byEvaluator: (HypervolumeVersus & { evaluator: string })[] };
+export type HypervolumePairResult = HypervolumePair & { byEvaluator: (HypervolumeVersus & { evaluator: string })[] };
 
 export type SystemEvaluation = {
   evaluator: string;
@@ -117,7 +117,9 @@ export type SystemResult = {
  * realised score k over ideas), the mean scores per grid point, their Pareto front and exact hypervolume, with
  * bootstrap intervals over papers. Writes a Markdown report and response-curve SVGs.
  */
-export async function evalControl(o: EvalControlOptions): Promise<{ results: SystemResult[]; reportPath: string }> {
+export async function evalControl(
+  o: EvalControlOptions,
+): Promise<{ results: SystemResult[]; pairs: HypervolumePairResult[]; reportPath: string }> {
   checkSystems(o);
   const grid = simplexGrid();
   const results: SystemResult[] = [];
@@ -176,7 +178,7 @@ export async function evalControl(o: EvalControlOptions): Promise<{ results: Sys
   if (versusSvg) writeFileAtomic(join(o.outDir, versusSvg), versusSvgOf(results, o));
   const reportPath = join(o.outDir, `${o.reportName}.md`);
   writeFileAtomic(reportPath, renderControlReport(results, pairs, o, svgName, versusSvg));
-  return { results, reportPath };
+  return { results, pairs, reportPath };
 }
 
 /** Which of the candidates (texts; "" failed) the weights keep. */

@@ -21,6 +21,7 @@ export {
   evalControl,
   generateControlIdeas,
   type HypervolumePair,
+  type HypervolumePairResult,
   type SystemResult,
 } from "./eval-control.js";
 export { evalLm, type LmRow } from "./eval-lm.js";
