@@ -5,18 +5,26 @@ import type { Scores } from "../idea/index.js";
 import { type ControlSample, gridMeans, hypervolume3d, simplexGrid } from "./control-metrics.js";
 import { hypervolumeVersus, versusBaseline, versusSummary } from "./control-versus.js";
 
+/**
+ * Ideas of `papers` papers whose levels differ a lot (0.5 ± 0.3), one per grid weight, each scored by `scoreAt` from
+ * its paper's level and its weights: papers' spread that an unpaired bootstrap would mistake for the systems'.
+ */
+function ideasAtLevels(
+  papers: number,
+  seed: number,
+  scoreAt: (level: number, w: Scores) => Scores,
+): (grid: readonly Scores[]) => ControlSample[] {
+  const rng = createRng(seed);
+  const levels = Array.from({ length: papers }, () => 0.5 + 0.6 * (rng.next() - 0.5));
+  return (grid) =>
+    levels.flatMap((level, paper) => grid.map((weights) => ({ paper, weights, scores: scoreAt(level, weights) })));
+}
+
 test("against a baseline: per grid point w · score, a paired interval, ahead only where the system is", () => {
   const grid = simplexGrid();
-  const rng = createRng(3);
-  // Papers differ a lot (±0.3); the system adds 0.05 novelty to every idea of the same paper.
-  const paperLevel = Array.from({ length: 20 }, () => 0.5 + 0.6 * (rng.next() - 0.5));
+  // The system adds 0.05 novelty to every idea of the same paper.
   const samples = (bonus: number): ControlSample[] =>
-    paperLevel.flatMap((level, paper) =>
-      grid.map((weights) => {
-        const scores: Scores = { novelty: level + bonus, feasibility: level, effectiveness: level };
-        return { paper, weights, scores };
-      }),
-    );
+    ideasAtLevels(20, 3, (level) => ({ novelty: level + bonus, feasibility: level, effectiveness: level }))(grid);
   const points = versusBaseline(samples(0.05), samples(0), grid, { resamples: 200, seed: 1 });
   assert.equal(points.length, 15);
   for (const p of points) {
@@ -35,20 +43,13 @@ test("against a baseline: per grid point w · score, a paired interval, ahead on
 
 test("hypervolume against a baseline: the difference of the two, its interval paired over papers", () => {
   const grid = simplexGrid();
-  const rng = createRng(5);
-  const paperLevel = Array.from({ length: 30 }, () => 0.5 + 0.6 * (rng.next() - 0.5));
   // The steering system moves each score 0.1 toward its weight; the baseline writes the same ideas at every weight.
   const samples = (gain: number): ControlSample[] =>
-    paperLevel.flatMap((level, paper) =>
-      grid.map((weights) => {
-        const scores: Scores = {
-          novelty: level + gain * (weights.novelty - 1 / 3),
-          feasibility: level + gain * (weights.feasibility - 1 / 3),
-          effectiveness: level + gain * (weights.effectiveness - 1 / 3),
-        };
-        return { paper, weights, scores };
-      }),
-    );
+    ideasAtLevels(30, 5, (level, w) => ({
+      novelty: level + gain * (w.novelty - 1 / 3),
+      feasibility: level + gain * (w.feasibility - 1 / 3),
+      effectiveness: level + gain * (w.effectiveness - 1 / 3),
+    }))(grid);
   const ref: Scores = { novelty: 0, feasibility: 0, effectiveness: 0 };
   const hv = (xs: ControlSample[]) => hypervolume3d(gridMeans(xs, grid), ref);
   const v = hypervolumeVersus(samples(0.1), samples(0), grid, ref, { resamples: 300, seed: 1 });
