@@ -81,6 +81,10 @@ export type EvalRmResult = {
 export const BASELINE_NAME = "tfidf-ridge";
 const MULTITASK_NAME = "tfidf-multitask"; // the model trained when multi-task targets are tried
 
+/** The name of the baseline row `evalRm` trains with this TF-IDF config (multi-task when any mixing is tried). */
+export const baselineNameOf = (cfg: Pick<TfidfRewardConfig, "auxiliary" | "auxiliaryOnly">): string =>
+  cfg.auxiliary.some((x) => x > 0) || cfg.auxiliaryOnly.some((x) => x > 0) ? MULTITASK_NAME : BASELINE_NAME;
+
 /** Which half (0 or 1) a paper falls in: a seedless hash, so two runs agree on disjoint halves. */
 export const paperHalf = (paperId: string): 0 | 1 =>
   ((createHash("sha256").update(`half:${paperId}`).digest()[0] as number) & 1) as 0 | 1;
@@ -134,7 +138,7 @@ export async function evalRm(
   };
   const { model, candidates } = trainTfidfReward(splits, {
     config: cfg,
-    name: cfg.auxiliary.some((x) => x > 0) || cfg.auxiliaryOnly.some((x) => x > 0) ? MULTITASK_NAME : BASELINE_NAME,
+    name: baselineNameOf(cfg),
     provenance,
     withinSpearman: within,
     chooseFinalist: opts.lovyo ? chooseFinalist : undefined,

@@ -27,6 +27,7 @@ export {
 export { evalLm, type LmRow } from "./eval-lm.js";
 export {
   BASELINE_NAME,
+  baselineNameOf,
   type DimensionResult,
   type EvalRmOptions,
   type EvalRmResult,

@@ -31,4 +31,9 @@ test("eval rm names two models of one name by their folders, and leaves distinct
     ),
     ["transformer-rm (/x/rm-pw/model)", "tfidf-multitask", "transformer-rm (models/reward/transformer)"],
   );
+  // A model named like the baseline row (the shipped plain ridge beside a run that trains one) is named by folder.
+  assert.deepEqual(distinctLabels(["tfidf-ridge", "transformer-rm"], ["models/reward-tfidf", "m"], ["tfidf-ridge"]), [
+    "tfidf-ridge (models/reward-tfidf)",
+    "transformer-rm",
+  ]);
 });

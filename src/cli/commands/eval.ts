@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { IdeasteerError } from "../../core/index.js";
 import { newestDataset } from "../../datasets/index.js";
-import { evalLm, evalRm, evalSft } from "../../eval/index.js";
+import { baselineNameOf, evalLm, evalRm, evalSft } from "../../eval/index.js";
 import { loadRewardModel, TfidfRewardConfig } from "../../reward/index.js";
 import { contextFor, intFlag } from "../context.js";
 import { addEvalControlCommand } from "./eval-control.js";
@@ -57,11 +57,16 @@ type EvalSftFlags = {
 };
 
 /**
- * Report names for models: each model's own name, and where two share one (two `transformer-rm` folders), the name
- * with its folder as given, so their rows can be told apart.
+ * Report names for models: each model's own name, and where two share one (two `transformer-rm` folders) or one
+ * takes a reserved name (the baseline's row), the name with its folder as given, so their rows can be told apart.
  */
-export function distinctLabels(names: readonly string[], dirs: readonly string[]): string[] {
-  return names.map((n, i) => (names.filter((x) => x === n).length > 1 ? `${n} (${dirs[i]})` : n));
+export function distinctLabels(
+  names: readonly string[],
+  dirs: readonly string[],
+  reserved: readonly string[] = [],
+): string[] {
+  const clash = (n: string) => reserved.includes(n) || names.filter((x) => x === n).length > 1;
+  return names.map((n, i) => (clash(n) ? `${n} (${dirs[i]})` : n));
 }
 
 export const registerEvalCommands: RegisterCommands = (program: Command) => {
@@ -145,6 +150,7 @@ Examples:
         modelLabels: distinctLabels(
           models.map((m) => m.name),
           flags.model,
+          [baselineNameOf(parsed.data)],
         ),
         resamples: flags.resamples,
         seed: flags.seed,
