@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { silentLogger } from "../core/index.js";
+import { CorruptFileError, silentLogger } from "../core/index.js";
 import { ranks } from "../datasets/index.js";
 import { DIMENSIONS, type Dimension, type Scores } from "../idea/index.js";
 import { tempDir } from "../testing/index.js";
@@ -11,6 +11,7 @@ import {
   fitVocabulary,
   type LabelledPaper,
   loadRewardModel,
+  saveEnsembleRewardModel,
   saveTfidfRewardModel,
   TfidfRewardConfig,
   tfidfTerms,
@@ -91,4 +92,37 @@ test("an ensemble takes the member that ranks validation papers better, and load
     assert.ok(quantum[d] > garden[d], d);
     assert.ok(quantum[d] > 0 && quantum[d] < 1);
   }
+});
+
+test("ensembles nest (a pair inside a mix), and one that names itself among its members is refused, not recursed", async (t) => {
+  const dir = tempDir(t);
+  writeOneWordModel(dir, "quantum-model", "quantum");
+  const reference = Object.fromEntries(DIMENSIONS.map((d) => [d, [0, 0.5, 1]])) as Record<Dimension, number[]>;
+  const all = (w: number): Scores => ({ novelty: w, feasibility: w, effectiveness: w });
+  const ensemble = (name: string, members: string[]) => {
+    const out = join(dir, name);
+    mkdirSync(out, { recursive: true });
+    saveEnsembleRewardModel(out, {
+      name,
+      members: members.map((m) => ({ dir: m, weights: all(1 / members.length) })),
+      reference,
+      provenance: {},
+      metrics: {},
+    });
+    return out;
+  };
+  ensemble("pair", ["../quantum-model", "../quantum-model"]);
+  const outer = ensemble("outer", ["../pair", "../quantum-model"]);
+  const [hi, lo] = (await loadRewardModel(outer).score(["quantum quantum quantum", "garden"])) as [Scores, Scores];
+  for (const d of DIMENSIONS) assert.ok(hi[d] > lo[d], `${d}: the nested ensemble reads its members`);
+
+  // A cycle, directly or through another ensemble, is a corrupt file with the path it took.
+  const self = ensemble("self", ["."]);
+  assert.throws(() => loadRewardModel(self), CorruptFileError);
+  ensemble("a", ["../b"]);
+  ensemble("b", ["../a"]);
+  assert.throws(
+    () => loadRewardModel(join(dir, "a")),
+    (e: Error) => e instanceof CorruptFileError && /names itself/.test(e.message) && /a -> .*b -> .*a/.test(e.message),
+  );
 });
